@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine:
+#   make run    demo data -> warehouse -> dashboard on http://localhost:8501
+#   make test   the whole test suite (unit, SQL, calibration, AppTest, real browser)
+# Both create or reuse the virtual environment in .venv and install what they need.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+ASC    := $(VENV)/bin/asc
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install chromium demo build lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@# uv installs in seconds; fall back to pip if it cannot be fetched.
+	@($(VENV)/bin/pip install --quiet --disable-pip-version-check uv 2>/dev/null && \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]') || \
+	  $(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+chromium:
+	@scripts/ensure_chromium.sh
+
+demo: install
+	$(ASC) demo
+
+build: demo
+	$(ASC) ingest data/inbox/demo
+	$(ASC) build
+
+run: build
+	$(ASC) serve
+
+test: install chromium
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) benchmarks/build.py
+
+clean:
+	rm -rf data/inbox data/archive data/*.duckdb data/*.duckdb.wal data/app_state

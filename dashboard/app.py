@@ -1,0 +1,50 @@
+"""Dashboard entry point: page set-up, the demo notice, shared filters, and routing. Layout only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.filters import draw_filters
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Adult social care commissioning", page_icon="📊", layout="wide")
+
+try:
+    meta = queries.meta()
+except queries.WarehouseMissing as exc:
+    st.title("Adult social care commissioning")
+    st.error(f"The warehouse has not been built yet. {exc}")
+    st.stop()
+
+pages = {
+    "Committee view": [
+        st.Page(PAGES / "overview.py", title="Overview", icon="🏠", default=True),
+        st.Page(PAGES / "direct_payments.py", title="Direct payments", icon="💷"),
+        st.Page(PAGES / "workforce.py", title="Workforce", icon="🧑‍🤝‍🧑"),
+        st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes", icon="⭐"),
+    ],
+    "Contracts and planning": [
+        st.Page(PAGES / "provider_kpis.py", title="Provider KPIs", icon="📋"),
+        st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios", icon="📈"),
+        st.Page(PAGES / "data.py", title="Data", icon="🗂️"),
+    ],
+}
+navigation = st.navigation(pages)
+
+st.sidebar.markdown(f"**{meta.council_name}**")
+draw_filters()
+st.sidebar.caption(f"Data to {meta.latest_period}; warehouse built {meta.built_at:%d %b %Y %H:%M}.")
+
+if meta.contains_synthetic_data:
+    st.warning(
+        "**Synthetic demo data.** The figures on this page come from made-up people, calibrated to "
+        "published Cambridgeshire figures. They are not real and must not be used for decisions. "
+        "Published ASCOF and ONS comparators are real.",
+        icon="🧪",
+    )
+
+navigation.run()

@@ -1,0 +1,54 @@
+"""Number formats as English councils print them: £ with thousands separators, one-decimal percentages,
+and small counts suppressed so no one can be identified."""
+
+from __future__ import annotations
+
+import math
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """19.64 -> '19.6%'."""
+    return "–" if _missing(value) else f"{value:.{decimals}f}%"
+
+
+def points(value: float | None) -> str:
+    """A difference between two percentages: 5.21 -> '5.2 points'."""
+    if _missing(value):
+        return "–"
+    unit = "point" if round(abs(value), 1) == 1 else "points"
+    return f"{abs(value):.1f} {unit}"
+
+
+def count(value: float | None) -> str:
+    """4183 -> '4,183'."""
+    return "–" if _missing(value) else f"{round(value):,}"
+
+
+def gbp(value: float | None) -> str:
+    """Money: £21.5m for millions, £154,072 below that."""
+    if _missing(value):
+        return "–"
+    if abs(value) >= 1_000_000:
+        return f"£{value / 1_000_000:,.1f}m"
+    return f"£{value:,.0f}"
+
+
+def suppressed(value: float | None, threshold: int) -> str:
+    """A count, or '<threshold' when it is small enough to identify someone (zero is shown)."""
+    if _missing(value):
+        return "–"
+    if 0 < value < threshold:
+        return f"<{threshold}"
+    return count(value)
+
+
+def signed(value: float | None, decimals: int = 1, suffix: str = "") -> str:
+    """+2.3 / −1.0 with a real minus sign, for changes."""
+    if _missing(value):
+        return "–"
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return f"{sign}{abs(value):,.{decimals}f}{suffix}"

@@ -1,0 +1,120 @@
+"""`asc build`: make a new warehouse from the ingest store and the shipped public data, then swap it in.
+
+The new warehouse is written to a temporary file next to the old one; only when every model has run
+and every data check has passed is it moved over ``data/warehouse.duckdb`` with an atomic rename. A
+dashboard that has the old file open keeps reading it undisturbed, and a failed build changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.ingest import ensure_store
+from pipelines.public import load_public_data
+from pipelines.reference_tables import write_reference_tables
+
+SQL_DIR = Path(__file__).parent / "sql"
+LAYERS = ("staging", "intermediate", "marts")
+# Tables copied from the ingest store so the warehouse is complete on its own.
+STORE_TABLES = ("load_log", "rejects")
+
+
+class BuildError(RuntimeError):
+    """A model failed or a data check found rows that break a rule; the old warehouse is kept."""
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    models: list[str]
+    checks: list[str]
+    seconds: float
+
+
+def model_files() -> list[Path]:
+    """SQL models in run order: staging, then intermediate, then marts, alphabetically within a layer."""
+    return [f for layer in LAYERS for f in sorted((SQL_DIR / layer).glob("*.sql"))]
+
+
+def check_files() -> list[Path]:
+    return sorted((SQL_DIR / "checks").glob("*.sql"))
+
+
+def run_models(con: duckdb.DuckDBPyConnection, on_step: Callable[[str], None] = lambda _: None) -> list[str]:
+    names = []
+    for path in model_files():
+        on_step(path.stem)
+        try:
+            con.sql(f"create or replace table {path.stem} as {path.read_text()}")
+        except duckdb.Error as exc:
+            raise BuildError(f"model {path.parent.name}/{path.name} failed: {exc}") from exc
+        names.append(path.stem)
+    return names
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run every data check; raise with the first failing rows of each check that finds any."""
+    failures = []
+    for path in check_files():
+        rows = con.sql(path.read_text())
+        bad = rows.limit(5).fetchall()
+        if bad:
+            rule = path.read_text().splitlines()[0].removeprefix("--").strip()
+            failures.append(f"{path.stem}: {rule}\n    columns {rows.columns}\n    first rows: {bad}")
+    if failures:
+        raise BuildError("data checks failed:\n  " + "\n  ".join(failures))
+    return [p.stem for p in check_files()]
+
+
+def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+    """Copy raw tables, the load log and rejects from the ingest store into the new warehouse."""
+    if not store.exists():
+        # First build on a new machine: an empty store gives empty tables, not an error.
+        store.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(store)) as new_store:
+            ensure_store(new_store)
+    con.sql("attach ? as store (read_only)", params=[str(store)])
+    tables = [t for (t,) in con.sql(
+        "select table_name from duckdb_tables() where database_name = 'store'").fetchall()]
+    for table in tables:
+        if table.startswith("raw_") or table in STORE_TABLES:
+            con.sql(f"create table {table} as select * from store.{table}")
+    con.sql("detach store")
+
+
+def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda _: None) -> BuildResult:
+    started = datetime.now(UTC)
+    target = settings.path("warehouse")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            on_step("copying the ingest store")
+            copy_ingest_store(con, settings.path("ingest_store"))
+            on_step("loading published ASCOF and ONS data")
+            load_public_data(con, settings.path("public_data"))
+            write_reference_tables(con, settings)
+            models = run_models(con, on_step)
+            on_step("running data checks")
+            checks = run_checks(con)
+            con.sql(
+                "create table warehouse_meta as select ? as built_at, ? as council_name, "
+                "coalesce((select bool_or(is_synthetic) from load_log where status like 'loaded%'), false) "
+                "as contains_synthetic_data, (select max(period) from mart_dp_uptake) as latest_period",
+                params=[datetime.now(UTC), settings.council.name],
+            )
+            con.sql("checkpoint")
+        os.replace(tmp, target)  # atomic on POSIX: readers see the old file or the new, never half
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    return BuildResult(target, models, checks, seconds)

@@ -1,0 +1,157 @@
+"""`asc`: the one command-line entry point.
+
+    asc demo             write the synthetic demo inbox
+    asc ingest PATH...   validate and load inbox files
+    asc build            rebuild the warehouse and its marts
+    asc serve            start the dashboard
+
+Exit codes, for scheduled jobs: 0 all loaded, 2 usage error, 3 some rows rejected, 4 a file rejected
+whole, 1 a build failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.config import PROJECT_ROOT, ConfigError, load_settings
+
+console = Console(stderr=True)
+EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED = 0, 1, 2, 3, 4
+
+
+@contextmanager
+def progress(description: str):
+    """A spinner with the current step; steps taking over a second show their time."""
+    started = time.perf_counter()
+    with console.status(description) as status:
+        yield lambda step: status.update(f"{description}: {step}")
+    elapsed = time.perf_counter() - started
+    console.print(f"[green]✓[/green] {description} ({elapsed:.1f} s)")
+
+
+def cmd_demo(args, settings) -> int:
+    from pipelines.demo import write_demo_inbox
+
+    out = Path(args.out) if args.out else settings.path("inbox") / "demo"
+    with progress("Writing synthetic demo inbox"):
+        files = write_demo_inbox(out, settings)
+    for source, path in files.items():
+        console.print(f"  {source:<18} {path}")
+    return EXIT_OK
+
+
+def cmd_ingest(args, settings) -> int:
+    from pipelines.ingest import expand_paths, ingest_paths
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        console.print(f"[red]No such file or folder:[/red] {', '.join(missing)}")
+        return EXIT_USAGE
+    if not expand_paths(paths):
+        console.print("[red]No .csv, .xlsx or .parquet files found in[/red] " + ", ".join(args.paths))
+        return EXIT_USAGE
+    with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
+        results = ingest_paths(paths, settings, args.source, args.dry_run)
+    table = Table("file", "source", "status", "read", "loaded", "rejected rows", "message")
+    for r in results:
+        table.add_row(r.file, r.source or "-", r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.rows_rejected:,}", r.message)
+    Console().print(table)
+    for r in results:
+        if r.rejects.height:
+            console.print(f"First rejects in {r.file}:")
+            for row in r.rejects.head(5).iter_rows(named=True):
+                console.print(f"  row {row['row_number']}, column {row['column_name']}, "
+                              f"value {row['value']!r}: {row['reason']}")
+    if any(r.status == "rejected" for r in results):
+        return EXIT_FILE_REJECTED
+    if any(r.rows_rejected for r in results):
+        return EXIT_ROWS_REJECTED
+    return EXIT_OK
+
+
+def cmd_build(args, settings) -> int:
+    from pipelines.build import BuildError, build_warehouse
+
+    try:
+        with progress("Building the warehouse") as step:
+            result = build_warehouse(settings, on_step=step)
+    except BuildError as exc:
+        console.print(f"[red]Build failed; the previous warehouse is unchanged.[/red]\n{exc}")
+        return EXIT_BUILD_FAILED
+    console.print(f"  {len(result.models)} models, {len(result.checks)} checks passed -> {result.path}")
+    return EXIT_OK
+
+
+def cmd_serve(args, settings) -> int:
+    if not settings.path("warehouse").exists():
+        console.print("[red]No warehouse yet.[/red] Run `asc demo`, `asc ingest data/inbox` and `asc build` "
+                      "first (or `make run`, which does all of it).")
+        return EXIT_USAGE
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+               "--server.port", str(args.port), "--server.address", args.address,
+               "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    console.print(f"Dashboard on http://localhost:{args.port} (Ctrl+C to stop)")
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="asc", description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--config", help="settings file (default: ASC_CONFIG or asc.toml in the project)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="write the synthetic demo inbox",
+                          description="Write deterministic synthetic demo files, one per inbox source.")
+    demo.add_argument("--out", help="folder to write to (default: <inbox>/demo)")
+    demo.set_defaults(run=cmd_demo)
+
+    ingest = sub.add_parser("ingest", help="validate and load inbox files",
+                            description="Validate every row of each file and load the good rows; "
+                                        "rejected rows are kept with their reasons.")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to load")
+    ingest.add_argument("--source", help="source name when it cannot be told from the columns")
+    ingest.add_argument("--dry-run", action="store_true", help="validate and report, load nothing")
+    ingest.set_defaults(run=cmd_ingest)
+
+    build = sub.add_parser("build", help="rebuild the warehouse and marts",
+                           description="Build a new warehouse from the ingest store and published data, "
+                                       "run the data checks, and swap it in atomically.")
+    build.set_defaults(run=cmd_build)
+
+    serve = sub.add_parser("serve", help="start the dashboard",
+                           description="Start the Streamlit dashboard on the built warehouse.")
+    serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    serve.add_argument("--address", default="0.0.0.0", help="address to listen on (default all)")
+    serve.set_defaults(run=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "ingest" and args.source:
+        from pipelines.schemas import SOURCES
+
+        if args.source not in SOURCES:
+            console.print(f"[red]Unknown source '{args.source}'.[/red] Known: {', '.join(SOURCES)}")
+            return EXIT_USAGE
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        return EXIT_USAGE
+    return args.run(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

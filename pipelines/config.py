@@ -1,0 +1,160 @@
+"""The one configuration of the product: typed settings with defaults and help text.
+
+Every setting is declared once here, with its default and a description (a test fails if one lacks
+it). A council's own values live in a TOML file (`asc.toml` at the project root, or the file named by
+the ``ASC_CONFIG`` environment variable) which overrides these defaults; unknown names are refused so
+a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def setting(default: Any, help: str, **kwargs: Any) -> Any:
+    """Declare a setting: its default and the description shown to administrators."""
+    if isinstance(default, list | dict) or dataclasses.is_dataclass(default):
+        # Mutable and nested defaults need a factory so instances never share them.
+        return field(default_factory=lambda: copy.deepcopy(default), metadata={"help": help}, **kwargs)
+    return field(default=default, metadata={"help": help}, **kwargs)
+
+
+@dataclass(frozen=True)
+class Locality:
+    code: str = setting("", "ONS GSS code of the area, for example E07000008.")
+    name: str = setting("", "Name as residents know it, for example Cambridge.")
+    rural: bool = setting(False, "True for mainly rural areas (shown in workforce comparisons).")
+
+
+@dataclass(frozen=True)
+class Council:
+    name: str = setting("Cambridgeshire County Council", "The council's name as printed on reports.")
+    short_name: str = setting("Cambridgeshire", "Short name used in sentences and chart titles.")
+    code: str = setting("E10000003", "ONS GSS code of the council; used as the county-total locality code.")
+    region_code: str = setting("E12000006", "ONS GSS code of the council's region (East of England).")
+    region_name: str = setting("East of England", "Name of the region for comparator labels.")
+    committee: str = setting("Adults and Health Committee", "Committee that receives the performance pack.")
+
+
+@dataclass(frozen=True)
+class Targets:
+    dp_uptake_pct: float = setting(
+        25.0, "Target share of people in long-term community support taking a direct payment (%).")
+    dp_uptake_by: str = setting("2024/25 Q4", "Quarter by which the DP uptake target should be met.")
+    dp_uptake_amber_points: float = setting(
+        2.0, "Points below the DP uptake target still rated amber rather than red.")
+    pa_growth_pct_per_year: float = setting(
+        25.0, "Target growth in active Personal Assistants on the register, per year (%).")
+    isf_new_per_year: int = setting(75, "Planned new Individual Service Funds set up per year.")
+    satisfaction_pct: float = setting(
+        65.0, "Local target for the share of survey respondents answering the top box(es) (%).")
+    outcomes_achieved_pct: float = setting(
+        70.0, "Local target for the share of reviewed outcomes fully achieved (%).")
+
+
+@dataclass(frozen=True)
+class Paths:
+    inbox: str = setting("data/inbox", "Folder where incoming files are dropped (relative to the project).")
+    archive: str = setting("data/archive", "Folder where every ingested file is kept, named by its SHA-256.")
+    ingest_store: str = setting(
+        "data/ingest.duckdb", "DuckDB file holding raw loaded rows, the load log and rejected rows.")
+    warehouse: str = setting(
+        "data/warehouse.duckdb", "DuckDB file the dashboard reads; rebuilt by `asc build` and swapped in.")
+    public_data: str = setting("data/public", "Folder of shipped published statistics (ASCOF, ONS).")
+    app_state: str = setting(
+        "data/app_state/app_state.duckdb", "Application-state database (review notes, saved scenarios).")
+    pseudonymisation_key: str = setting(
+        "~/.config/asc-commissioning/pseudonymisation.key",
+        "Secret key for hashing person identifiers; kept outside the project and the warehouse.")
+
+
+@dataclass(frozen=True)
+class Demo:
+    seed: int = setting(20240627, "Random seed for the synthetic demo data, so every run is identical.")
+    first_year: str = setting("2020/21", "First financial year of synthetic demo data.")
+    last_year: str = setting("2024/25", "Last financial year of synthetic demo data.")
+
+
+DEFAULT_LOCALITIES = [
+    # Rural flags follow the paper's "rural PA shortages in East and South Cambridgeshire" and the
+    # ONS rural-urban classification (Fenland mainly rural; Huntingdonshire urban with rural parts).
+    Locality("E07000008", "Cambridge", False),
+    Locality("E07000009", "East Cambridgeshire", True),
+    Locality("E07000010", "Fenland", True),
+    Locality("E07000011", "Huntingdonshire", False),
+    Locality("E07000012", "South Cambridgeshire", True),
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    council: Council = setting(Council(), "Who the dashboard is for.")
+    localities: list[Locality] = setting(DEFAULT_LOCALITIES, "Areas the council reports on (districts).")
+    targets: Targets = setting(Targets(), "Local targets; each measure states its direction on the page.")
+    suppression_threshold: int = setting(
+        5, "Counts below this are suppressed (shown as '<5' or blank) in every view and export.")
+    max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    paths: Paths = setting(Paths(), "Where files live.")
+    demo: Demo = setting(Demo(), "Synthetic demo data settings.")
+
+    def path(self, name: str) -> Path:
+        """Absolute path for a `paths` setting (relative ones are taken from the project root)."""
+        raw = Path(os.path.expanduser(getattr(self.paths, name)))
+        return raw if raw.is_absolute() else PROJECT_ROOT / raw
+
+    @property
+    def locality_codes(self) -> list[str]:
+        return [loc.code for loc in self.localities]
+
+    def locality_name(self, code: str) -> str:
+        if code == self.council.code:
+            return f"{self.council.short_name} (all)"
+        return next((loc.name for loc in self.localities if loc.code == code), code)
+
+
+class ConfigError(ValueError):
+    """The configuration file names a setting that does not exist or has the wrong type."""
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in values.items():
+        f = known[name]
+        default = getattr(cls(), name)
+        if dataclasses.is_dataclass(default):
+            kwargs[name] = _build(type(default), value, f"{where}.{name}")
+        elif name == "localities":
+            kwargs[name] = [_build(Locality, item, f"{where}.localities[{i}]") for i, item in enumerate(value)]
+        else:
+            expected = type(default)
+            if expected is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, expected):
+                raise ConfigError(
+                    f"{where}.{name} should be {expected.__name__}, got {value!r} ({type(value).__name__})")
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read the settings: defaults overlaid with the TOML file (``ASC_CONFIG`` or ``asc.toml``)."""
+    if path is None:
+        path = os.environ.get("ASC_CONFIG") or PROJECT_ROOT / "asc.toml"
+    path = Path(path)
+    if not path.exists():
+        return Settings()
+    with path.open("rb") as fh:
+        values = tomllib.load(fh)
+    return _build(Settings, values, path.name)

@@ -1,0 +1,17 @@
+-- Grain: one row per quarter x Personal Assistant active on the register at the quarter's end.
+with quarters as (
+    select period, quarter_end from ref_quarter
+),
+
+pas as (
+    select * from stg_pa_register
+),
+
+final as (
+    select q.period, q.quarter_end, p.pa_id, p.locality_code, p.on_payroll
+    from quarters as q
+    inner join pas as p
+        on p.registered_date <= q.quarter_end and (p.left_date is null or p.left_date > q.quarter_end)
+)
+
+select * from final

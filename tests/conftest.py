@@ -1,0 +1,61 @@
+"""Shared fixtures: one test warehouse built once per session from the deterministic demo data.
+
+Everything is written under a temporary folder through a settings file of its own (ASC_CONFIG), so
+tests never touch data/ in the working copy nor the user's pseudonymisation key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import PROJECT_ROOT, Settings, load_settings
+
+TEST_ROOT = PROJECT_ROOT / "tests"
+
+
+def write_test_config(folder: Path) -> Path:
+    """A settings file like the shipped one, with every path inside ``folder``."""
+    shipped = (PROJECT_ROOT / "asc.toml").read_text()
+    paths = {
+        "inbox": folder / "inbox",
+        "archive": folder / "archive",
+        "ingest_store": folder / "ingest.duckdb",
+        "warehouse": folder / "warehouse.duckdb",
+        "public_data": PROJECT_ROOT / "data" / "public",
+        "app_state": folder / "app_state.duckdb",
+        "pseudonymisation_key": folder / "secrets" / "pseudonymisation.key",
+    }
+    lines = "\n".join(f'{name} = "{value}"' for name, value in paths.items())
+    config = folder / "asc.toml"
+    config.write_text(f"{shipped}\n[paths]\n{lines}\n")
+    return config
+
+
+@pytest.fixture(scope="session")
+def demo_env(tmp_path_factory) -> Settings:
+    """Demo inbox written, ingested and built into a warehouse under a temporary folder."""
+    from pipelines.build import build_warehouse
+    from pipelines.demo import write_demo_inbox
+    from pipelines.ingest import ingest_paths
+
+    folder = tmp_path_factory.mktemp("demo_env")
+    config = write_test_config(folder)
+    os.environ["ASC_CONFIG"] = str(config)  # the dashboard (AppTest) reads the same settings
+    settings = load_settings(config)
+    inbox = settings.path("inbox") / "demo"
+    write_demo_inbox(inbox, settings)
+    results = ingest_paths([inbox], settings)
+    assert all(r.status == "loaded" for r in results), [(r.file, r.status, r.message) for r in results]
+    build_warehouse(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def warehouse(demo_env) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(demo_env.path("warehouse")), read_only=True)
+    yield con
+    con.close()
