@@ -1,0 +1,333 @@
+"""Statistical process control: NHS England "Making Data Count" XmR charts.
+
+An XmR (individuals and moving range) chart separates common-cause variation from
+special-cause signals. The centre line is the mean of a baseline period and the process
+limits are ``centre +/- 2.66 x mean moving range``. Four rules find special causes:
+
+``beyond_limits``
+    a point strictly above the upper or below the lower process limit;
+``run``
+    ``run_length`` (default 7) or more consecutive points on one side of the centre line;
+``trend``
+    ``trend_length`` (default 7) or more consecutive points each strictly higher (or each
+    strictly lower) than the one before;
+``two_of_three``
+    two or three of three consecutive points strictly beyond 2 sigma on the same side.
+
+Conventions chosen here (and tested):
+
+- Missing values (``None``/NaN) are skipped when computing the limits and the rules, so
+  rules look at consecutive *observed* points, but the rows stay in the output with a
+  null value and a null variation.
+- Points exactly on the centre line neither extend nor break a run (the run-chart
+  convention Making Data Count follows). NHSRplotthedots treats them as breaking a run.
+- Equal consecutive values break a trend.
+- When one point is flagged by rules pointing different ways, the side comes from the
+  strongest evidence: beyond_limits, then two_of_three, then run, then trend. A trend's
+  side is its direction (rising = high), not its position relative to the mean.
+- Assurance needs the limit to be strictly beyond the target; a target exactly on a
+  limit counts as ``"hit_and_miss"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+# Shewhart constants for individuals charts: d2 = 1.128 for moving ranges of two, and
+# 2.66 ~= 3 / 1.128, the multiplier Making Data Count publishes for the process limits.
+D2 = 1.128
+LIMIT_MULTIPLIER = 2.66
+MIN_DEFAULT_BASELINE = 12
+MAX_DEFAULT_BASELINE = 20
+
+# Rule order doubles as precedence when rules disagree on a point's side.
+RULES = ("beyond_limits", "two_of_three", "run", "trend")
+SIDE_NAMES = {1: "high", -1: "low"}
+
+
+@dataclass(frozen=True)
+class XmrLimits:
+    """Centre line, sigma lines and process limits of an XmR chart (NaN when not computable)."""
+
+    centre: float
+    mr_bar: float
+    sigma: float
+    lower: float
+    upper: float
+    lower_1sigma: float
+    upper_1sigma: float
+    lower_2sigma: float
+    upper_2sigma: float
+    baseline_points: int
+
+
+@dataclass(frozen=True)
+class SpcResult:
+    """An assessed XmR chart: one row per point plus the headline icons for the latest point."""
+
+    table: pl.DataFrame
+    limits: XmrLimits
+    variation: str | None
+    side: str | None
+    assurance: str | None
+
+
+def _as_float_array(values: Sequence[float | None] | np.ndarray | pl.Series) -> np.ndarray:
+    # Iterating turns polars nulls and Python Nones alike into NaN, the one missing marker used below.
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _default_baseline(observed: int) -> int:
+    return observed if observed < MIN_DEFAULT_BASELINE else min(observed, MAX_DEFAULT_BASELINE)
+
+
+def xmr_limits(
+    values: Sequence[float | None] | np.ndarray | pl.Series, baseline_points: int | None = None
+) -> XmrLimits:
+    """Compute XmR centre line, sigma lines and process limits from a baseline period.
+
+    Parameters
+    ----------
+    values : sequence of float, numpy array or polars Series
+        The measure in time order. Missing values are skipped.
+    baseline_points : int, optional
+        How many of the first observed points form the baseline (12 to 20 is recommended).
+        Defaults to all points when fewer than 12 are observed, otherwise the first 20 (or all,
+        if fewer). A baseline longer than the series uses the whole series.
+
+    Returns
+    -------
+    XmrLimits
+        ``centre`` is the baseline mean, ``mr_bar`` the mean moving range of the baseline,
+        ``sigma = mr_bar / 1.128`` and ``lower``/``upper = centre -/+ 2.66 * mr_bar``.
+        Every field is NaN when fewer than two points are observed.
+
+    Raises
+    ------
+    ValueError
+        If ``baseline_points`` is below 2.
+    """
+    if baseline_points is not None and baseline_points < 2:
+        raise ValueError(f"baseline_points must be at least 2, got {baseline_points}")
+    observed = _as_float_array(values)
+    observed = observed[~np.isnan(observed)]
+    if len(observed) < 2:
+        nan = float("nan")
+        return XmrLimits(nan, nan, nan, nan, nan, nan, nan, nan, nan, baseline_points=len(observed))
+    n_base = _default_baseline(len(observed)) if baseline_points is None else baseline_points
+    baseline = observed[: min(n_base, len(observed))]
+    centre = float(baseline.mean())
+    mr_bar = float(np.abs(np.diff(baseline)).mean())
+    sigma = mr_bar / D2
+    return XmrLimits(
+        centre=centre,
+        mr_bar=mr_bar,
+        sigma=sigma,
+        lower=centre - LIMIT_MULTIPLIER * mr_bar,
+        upper=centre + LIMIT_MULTIPLIER * mr_bar,
+        lower_1sigma=centre - sigma,
+        upper_1sigma=centre + sigma,
+        lower_2sigma=centre - 2 * sigma,
+        upper_2sigma=centre + 2 * sigma,
+        baseline_points=len(baseline),
+    )
+
+
+def _flag_streaks(signs: np.ndarray, min_length: int) -> np.ndarray:
+    """Sign (+1/-1) of every element belonging to a streak of ``min_length`` equal non-zero signs."""
+    flags = np.zeros(len(signs), dtype=int)
+    start = 0
+    for end in range(1, len(signs) + 1):
+        if end == len(signs) or signs[end] != signs[start]:
+            if signs[start] != 0 and end - start >= min_length:
+                flags[start:end] = signs[start]
+            start = end
+    return flags
+
+
+def _rule_sides(
+    y: np.ndarray, limits: XmrLimits, run_length: int, trend_length: int
+) -> dict[str, np.ndarray]:
+    """Side (+1 high, -1 low, 0 none) each rule assigns to each observed point."""
+    beyond = np.where(y > limits.upper, 1, np.where(y < limits.lower, -1, 0))
+
+    beyond_2sigma = np.where(y > limits.upper_2sigma, 1, np.where(y < limits.lower_2sigma, -1, 0))
+    two_of_three = np.zeros(len(y), dtype=int)
+    for start in range(len(y) - 2):
+        window = beyond_2sigma[start : start + 3]
+        for side in (1, -1):
+            if np.count_nonzero(window == side) >= 2:
+                # Only the points beyond 2 sigma are flagged, not the third point of the window.
+                two_of_three[start : start + 3][window == side] = side
+
+    # Points on the centre line are dropped before looking for runs so they neither extend nor break one.
+    side_of_centre = np.sign(y - limits.centre).astype(int)
+    off_centre = np.flatnonzero(side_of_centre != 0)
+    run = np.zeros(len(y), dtype=int)
+    run[off_centre] = _flag_streaks(side_of_centre[off_centre], run_length)
+
+    # A trend of k points is k - 1 steps in the same direction; each step's sign marks both its points.
+    steps = _flag_streaks(np.sign(np.diff(y)).astype(int), trend_length - 1)
+    trend = np.zeros(len(y), dtype=int)
+    trend[:-1] = steps
+    trend[1:] = np.where(steps != 0, steps, trend[1:])
+
+    return {"beyond_limits": beyond, "two_of_three": two_of_three, "run": run, "trend": trend}
+
+
+def assess_assurance(
+    lower: float, upper: float, target: float | None, higher_is_better: bool | None
+) -> str | None:
+    """Say whether the process will consistently meet a target.
+
+    Parameters
+    ----------
+    lower, upper : float
+        The process limits.
+    target : float or None
+        The target; None means no assurance is possible.
+    higher_is_better : bool or None
+        Direction of the measure; None (neutral measures) gives no assurance.
+
+    Returns
+    -------
+    str or None
+        ``"pass"`` when the whole process lies on the good side of the target, ``"fail"`` when it
+        lies wholly on the bad side, ``"hit_and_miss"`` when the target is within the limits
+        (inclusive), None without a target, a direction or finite limits.
+    """
+    if target is None or higher_is_better is None or not (np.isfinite(lower) and np.isfinite(upper)):
+        return None
+    if lower > target:
+        return "pass" if higher_is_better else "fail"
+    if upper < target:
+        return "fail" if higher_is_better else "pass"
+    return "hit_and_miss"
+
+
+def _variation(side: int, higher_is_better: bool | None) -> str:
+    if side == 0:
+        return "common_cause"
+    if higher_is_better is None:
+        return "neutral"
+    return "improvement" if (side > 0) == higher_is_better else "concern"
+
+
+def spc_chart(
+    values: Sequence[float | None] | np.ndarray | pl.Series,
+    higher_is_better: bool | None,
+    target: float | None = None,
+    baseline_points: int | None = None,
+    run_length: int = 7,
+    trend_length: int = 7,
+) -> SpcResult:
+    """Assess a series on an XmR chart: per-point signals, latest variation and assurance.
+
+    Parameters are as for :func:`spc_signals`.
+
+    Returns
+    -------
+    SpcResult
+        ``table`` is the :func:`spc_signals` frame; ``variation`` and ``side`` describe the
+        latest observed point (None if there is none or it cannot be assessed); ``assurance``
+        is ``"pass"``, ``"fail"``, ``"hit_and_miss"`` or None (see :func:`assess_assurance`).
+    """
+    for name, length in (("run_length", run_length), ("trend_length", trend_length)):
+        if length < 2:
+            raise ValueError(f"{name} must be at least 2, got {length}")
+    y_all = _as_float_array(values)
+    limits = xmr_limits(y_all, baseline_points)
+    observed_at = np.flatnonzero(~np.isnan(y_all))
+    n = len(y_all)
+
+    rules_hit: list[list[str]] = [[] for _ in range(n)]
+    side = np.zeros(n, dtype=int)
+    if np.isfinite(limits.centre):
+        sides = _rule_sides(y_all[observed_at], limits, run_length, trend_length)
+        # Lowest-precedence rule first so stronger rules overwrite the side.
+        for rule in reversed(RULES):
+            flagged = sides[rule] != 0
+            side[observed_at[flagged]] = sides[rule][flagged]
+        for rule in ("beyond_limits", "run", "trend", "two_of_three"):
+            for position in observed_at[sides[rule] != 0]:
+                rules_hit[position].append(rule)
+
+    assessed = ~np.isnan(y_all) & np.isfinite(limits.centre)
+    variation = [
+        _variation(s, higher_is_better) if ok else None for s, ok in zip(side, assessed, strict=True)
+    ]
+    baseline_end = observed_at[limits.baseline_points - 1] if limits.baseline_points else -1
+    table = pl.DataFrame(
+        {
+            "index": np.arange(n),
+            "value": y_all,
+            "centre": np.full(n, limits.centre),
+            "lower": np.full(n, limits.lower),
+            "upper": np.full(n, limits.upper),
+            "lower_1sigma": np.full(n, limits.lower_1sigma),
+            "upper_1sigma": np.full(n, limits.upper_1sigma),
+            "lower_2sigma": np.full(n, limits.lower_2sigma),
+            "upper_2sigma": np.full(n, limits.upper_2sigma),
+            "target": np.full(n, np.nan if target is None else float(target)),
+            "baseline": np.arange(n) <= baseline_end,
+            "special_cause": side != 0,
+            "rule": [",".join(hit) for hit in rules_hit],
+            "side": [SIDE_NAMES.get(int(s)) for s in side],
+            "variation": variation,
+        },
+        schema_overrides={"index": pl.Int64, "rule": pl.String, "side": pl.String, "variation": pl.String},
+        # Polars keeps NaN distinct from null; null is the missing marker charts and aggregations expect.
+        nan_to_null=True,
+    )
+
+    latest = observed_at[-1] if len(observed_at) else None
+    return SpcResult(
+        table=table,
+        limits=limits,
+        variation=None if latest is None else variation[latest],
+        side=None if latest is None else SIDE_NAMES.get(int(side[latest])),
+        assurance=assess_assurance(limits.lower, limits.upper, target, higher_is_better),
+    )
+
+
+def spc_signals(
+    values: Sequence[float | None] | np.ndarray | pl.Series,
+    higher_is_better: bool | None,
+    target: float | None = None,
+    baseline_points: int | None = None,
+    run_length: int = 7,
+    trend_length: int = 7,
+) -> pl.DataFrame:
+    """Flag Making Data Count special-cause signals on an XmR chart, one row per point.
+
+    Parameters
+    ----------
+    values : sequence of float, numpy array or polars Series
+        The measure in time order; missing values are kept as rows but skipped by the rules.
+    higher_is_better : bool or None
+        Direction of improvement; None labels every signal ``"neutral"``.
+    target : float, optional
+        Carried into the ``target`` column for charting; used for assurance by :func:`spc_chart`.
+    baseline_points : int, optional
+        Baseline length for the centre line and limits (see :func:`xmr_limits`).
+    run_length : int, default 7
+        Consecutive points on one side of the centre line that make a run.
+    trend_length : int, default 7
+        Consecutive strictly rising or strictly falling points that make a trend.
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``index`` (0-based position), ``value``, ``centre``, ``lower``, ``upper``,
+        ``lower_1sigma``, ``upper_1sigma``, ``lower_2sigma``, ``upper_2sigma``, ``target``
+        (null values where missing or not computable), ``baseline`` (bool, point is in the
+        baseline period), ``special_cause`` (bool), ``rule`` (comma-separated rule names, ""
+        when none), ``side`` (``"high"``/``"low"``/null) and ``variation`` (``"improvement"``,
+        ``"concern"``, ``"neutral"``, ``"common_cause"``, or null when the value is missing or
+        fewer than two points are observed).
+    """
+    return spc_chart(values, higher_is_better, target, baseline_points, run_length, trend_length).table
