@@ -30,40 +30,79 @@ def _layout(fig: go.Figure, title: str, y_title: str, y_suffix: str = "") -> go.
     return fig
 
 
-def trend_lines(frame: pl.DataFrame, x: str, y: str, group: str, title: str, y_title: str,
-                target: float | None = None, target_label: str = "", y_suffix: str = "",
-                highlight: str | None = None) -> go.Figure:
+def trend_lines(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    group: str,
+    title: str,
+    y_title: str,
+    target: float | None = None,
+    target_label: str = "",
+    y_suffix: str = "",
+    highlight: str | None = None,
+) -> go.Figure:
     """One line per group over quarters, an optional dashed target line, the highlighted group bold."""
     fig = go.Figure()
     for i, (name, part) in enumerate(frame.group_by(group, maintain_order=True)):
         label = name[0]
         bold = highlight is None or label == highlight
-        fig.add_trace(go.Scatter(
-            x=part[x].to_list(), y=part[y].to_list(), name=str(label), mode="lines+markers",
-            line={"color": OKABE_ITO[i % len(OKABE_ITO)], "dash": DASHES[i % len(DASHES)],
-                  "width": 3 if bold else 1.5},
-            marker={"symbol": MARKERS[i % len(MARKERS)], "size": 7 if bold else 5},
-            opacity=1 if bold else 0.7,
-            hovertemplate=f"%{{y:,.1f}}{y_suffix}",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=part[x].to_list(),
+                y=part[y].to_list(),
+                name=str(label),
+                mode="lines+markers",
+                line={
+                    "color": OKABE_ITO[i % len(OKABE_ITO)],
+                    "dash": DASHES[i % len(DASHES)],
+                    "width": 3 if bold else 1.5,
+                },
+                marker={"symbol": MARKERS[i % len(MARKERS)], "size": 7 if bold else 5},
+                opacity=1 if bold else 0.7,
+                hovertemplate=f"%{{y:,.1f}}{y_suffix}",
+            )
+        )
     if target is not None:
-        fig.add_hline(y=target, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-                      annotation_text=target_label, annotation_position="top left")
+        fig.add_hline(
+            y=target,
+            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+            annotation_text=target_label,
+            annotation_position="top left",
+        )
     return _layout(fig, title, y_title, y_suffix)
 
 
-def bars(frame: pl.DataFrame, x: str, y: str, title: str, y_title: str, y_suffix: str = "",
-         target: float | None = None, target_label: str = "", text_format: str = ",.1f") -> go.Figure:
+def bars(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    title: str,
+    y_title: str,
+    y_suffix: str = "",
+    target: float | None = None,
+    target_label: str = "",
+    text_format: str = ",.1f",
+) -> go.Figure:
     """Vertical bars with their values written on them (so the value never depends on colour)."""
     values = frame[y].to_list()
-    fig = go.Figure(go.Bar(
-        x=frame[x].to_list(), y=values, marker_color=OKABE_ITO[0],
-        text=[f"{v:{text_format}}{y_suffix}" if v is not None else "–" for v in values],
-        textposition="outside", hovertemplate=f"%{{y:{text_format}}}{y_suffix}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=frame[x].to_list(),
+            y=values,
+            marker_color=OKABE_ITO[0],
+            text=[f"{v:{text_format}}{y_suffix}" if v is not None else "–" for v in values],
+            textposition="outside",
+            hovertemplate=f"%{{y:{text_format}}}{y_suffix}<extra></extra>",
+        )
+    )
     if target is not None:
-        fig.add_hline(y=target, line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-                      annotation_text=target_label, annotation_position="top left")
+        fig.add_hline(
+            y=target,
+            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+            annotation_text=target_label,
+            annotation_position="top left",
+        )
     fig = _layout(fig, title, y_title, y_suffix)
     fig.update_yaxes(range=[0, max([v for v in values if v is not None] + [target or 0]) * 1.2 or 1])
     return fig

@@ -25,10 +25,12 @@ def draw_filters() -> None:
     if "period" not in st.session_state:
         st.session_state["period"] = _from_url("period", periods, periods[-1])
 
-    st.sidebar.selectbox("Locality", codes, format_func=names.get, key="locality",
-                         help="The district to show, or the whole county.")
-    st.sidebar.selectbox("Quarter", periods[::-1], key="period",
-                         help="Financial quarter (2024/25 Q1 is April to June 2024).")
+    st.sidebar.selectbox(
+        "Locality", codes, format_func=names.get, key="locality", help="The district to show, or the whole county."
+    )
+    st.sidebar.selectbox(
+        "Quarter", periods[::-1], key="period", help="Financial quarter (2024/25 Q1 is April to June 2024)."
+    )
     st.query_params["locality"] = st.session_state["locality"]
     st.query_params["period"] = st.session_state["period"]
 

@@ -8,8 +8,8 @@ from dashboard.formatting import pct, points
 def dp_uptake_sentence(area: str, period: str, uptake_pct: float, target_pct: float, target_by: str) -> str:
     """How far DP uptake is from its target, with the direction stated.
 
-    >>> dp_uptake_sentence("Cambridgeshire", "2024/25 Q4", 19.8, 25.0, "2024/25 Q4")
-    'In 2024/25 Q4, 19.8% of people in long-term community support in Cambridgeshire took a direct payment: 5.2 points below the 25.0% target for 2024/25 Q4 (higher is better).'
+    For 19.8% against a 25% target: "In 2024/25 Q4, 19.8% of people in long-term community support in
+    Cambridgeshire took a direct payment: 5.2 points below the 25.0% target for 2024/25 Q4 (higher is better)."
     """
     gap = uptake_pct - target_pct
     if round(gap, 1) == 0:
@@ -18,8 +18,10 @@ def dp_uptake_sentence(area: str, period: str, uptake_pct: float, target_pct: fl
         position = f"{points(gap)} below the {pct(target_pct)} target for {target_by}"
     else:
         position = f"{points(gap)} above the {pct(target_pct)} target for {target_by}"
-    return (f"In {period}, {pct(uptake_pct)} of people in long-term community support in {area} "
-            f"took a direct payment: {position} (higher is better).")
+    return (
+        f"In {period}, {pct(uptake_pct)} of people in long-term community support in {area} "
+        f"took a direct payment: {position} (higher is better)."
+    )
 
 
 def comparator_sentence(year: str, values: dict[str, float]) -> str:

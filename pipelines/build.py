@@ -81,8 +81,7 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
         with duckdb.connect(str(store)) as new_store:
             ensure_store(new_store)
     con.sql("attach ? as store (read_only)", params=[str(store)])
-    tables = [t for (t,) in con.sql(
-        "select table_name from duckdb_tables() where database_name = 'store'").fetchall()]
+    tables = [t for (t,) in con.sql("select table_name from duckdb_tables() where database_name = 'store'").fetchall()]
     for table in tables:
         if table.startswith("raw_") or table in STORE_TABLES:
             con.sql(f"create table {table} as select * from store.{table}")

@@ -64,15 +64,23 @@ def cmd_ingest(args, settings) -> int:
         results = ingest_paths(paths, settings, args.source, args.dry_run)
     table = Table("file", "source", "status", "read", "loaded", "rejected rows", "message")
     for r in results:
-        table.add_row(r.file, r.source or "-", r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
-                      f"{r.rows_rejected:,}", r.message)
+        table.add_row(
+            r.file,
+            r.source or "-",
+            r.status,
+            f"{r.rows_read:,}",
+            f"{r.rows_loaded:,}",
+            f"{r.rows_rejected:,}",
+            r.message,
+        )
     Console().print(table)
     for r in results:
         if r.rejects.height:
             console.print(f"First rejects in {r.file}:")
             for row in r.rejects.head(5).iter_rows(named=True):
-                console.print(f"  row {row['row_number']}, column {row['column_name']}, "
-                              f"value {row['value']!r}: {row['reason']}")
+                console.print(
+                    f"  row {row['row_number']}, column {row['column_name']}, value {row['value']!r}: {row['reason']}"
+                )
     if any(r.status == "rejected" for r in results):
         return EXIT_FILE_REJECTED
     if any(r.rows_rejected for r in results):
@@ -95,42 +103,71 @@ def cmd_build(args, settings) -> int:
 
 def cmd_serve(args, settings) -> int:
     if not settings.path("warehouse").exists():
-        console.print("[red]No warehouse yet.[/red] Run `asc demo`, `asc ingest data/inbox` and `asc build` "
-                      "first (or `make run`, which does all of it).")
+        console.print(
+            "[red]No warehouse yet.[/red] Run `asc demo`, `asc ingest data/inbox` and `asc build` "
+            "first (or `make run`, which does all of it)."
+        )
         return EXIT_USAGE
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
-               "--server.port", str(args.port), "--server.address", args.address,
-               "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.headless",
+        "true",
+    ]
     console.print(f"Dashboard on http://localhost:{args.port} (Ctrl+C to stop)")
     return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="asc", description=__doc__.split("\n\n")[0].split(": ", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p = argparse.ArgumentParser(
+        prog="asc",
+        description="Adult social care commissioning analytics: load data, build, serve.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit codes: 0 all loaded, 1 build failed, 2 usage error, 3 some rows rejected, "
+        "4 a file rejected whole.",
+    )
     p.add_argument("--config", help="settings file (default: ASC_CONFIG or asc.toml in the project)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="write the synthetic demo inbox",
-                          description="Write deterministic synthetic demo files, one per inbox source.")
+    demo = sub.add_parser(
+        "demo",
+        help="write the synthetic demo inbox",
+        description="Write deterministic synthetic demo files, one per inbox source.",
+    )
     demo.add_argument("--out", help="folder to write to (default: <inbox>/demo)")
     demo.set_defaults(run=cmd_demo)
 
-    ingest = sub.add_parser("ingest", help="validate and load inbox files",
-                            description="Validate every row of each file and load the good rows; "
-                                        "rejected rows are kept with their reasons.")
+    ingest = sub.add_parser(
+        "ingest",
+        help="validate and load inbox files",
+        description="Validate every row of each file and load the good rows; "
+        "rejected rows are kept with their reasons.",
+    )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to load")
     ingest.add_argument("--source", help="source name when it cannot be told from the columns")
     ingest.add_argument("--dry-run", action="store_true", help="validate and report, load nothing")
     ingest.set_defaults(run=cmd_ingest)
 
-    build = sub.add_parser("build", help="rebuild the warehouse and marts",
-                           description="Build a new warehouse from the ingest store and published data, "
-                                       "run the data checks, and swap it in atomically.")
+    build = sub.add_parser(
+        "build",
+        help="rebuild the warehouse and marts",
+        description="Build a new warehouse from the ingest store and published data, "
+        "run the data checks, and swap it in atomically.",
+    )
     build.set_defaults(run=cmd_build)
 
-    serve = sub.add_parser("serve", help="start the dashboard",
-                           description="Start the Streamlit dashboard on the built warehouse.")
+    serve = sub.add_parser(
+        "serve", help="start the dashboard", description="Start the Streamlit dashboard on the built warehouse."
+    )
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     serve.add_argument("--address", default="0.0.0.0", help="address to listen on (default all)")
     serve.set_defaults(run=cmd_serve)

@@ -47,17 +47,18 @@ class Council:
 @dataclass(frozen=True)
 class Targets:
     dp_uptake_pct: float = setting(
-        25.0, "Target share of people in long-term community support taking a direct payment (%).")
+        25.0, "Target share of people in long-term community support taking a direct payment (%)."
+    )
     dp_uptake_by: str = setting("2024/25 Q4", "Quarter by which the DP uptake target should be met.")
-    dp_uptake_amber_points: float = setting(
-        2.0, "Points below the DP uptake target still rated amber rather than red.")
+    dp_uptake_amber_points: float = setting(2.0, "Points below the DP uptake target still rated amber rather than red.")
     pa_growth_pct_per_year: float = setting(
-        25.0, "Target growth in active Personal Assistants on the register, per year (%).")
+        25.0, "Target growth in active Personal Assistants on the register, per year (%)."
+    )
     isf_new_per_year: int = setting(75, "Planned new Individual Service Funds set up per year.")
     satisfaction_pct: float = setting(
-        65.0, "Local target for the share of survey respondents answering the top box(es) (%).")
-    outcomes_achieved_pct: float = setting(
-        70.0, "Local target for the share of reviewed outcomes fully achieved (%).")
+        65.0, "Local target for the share of survey respondents answering the top box(es) (%)."
+    )
+    outcomes_achieved_pct: float = setting(70.0, "Local target for the share of reviewed outcomes fully achieved (%).")
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,19 @@ class Paths:
     inbox: str = setting("data/inbox", "Folder where incoming files are dropped (relative to the project).")
     archive: str = setting("data/archive", "Folder where every ingested file is kept, named by its SHA-256.")
     ingest_store: str = setting(
-        "data/ingest.duckdb", "DuckDB file holding raw loaded rows, the load log and rejected rows.")
+        "data/ingest.duckdb", "DuckDB file holding raw loaded rows, the load log and rejected rows."
+    )
     warehouse: str = setting(
-        "data/warehouse.duckdb", "DuckDB file the dashboard reads; rebuilt by `asc build` and swapped in.")
+        "data/warehouse.duckdb", "DuckDB file the dashboard reads; rebuilt by `asc build` and swapped in."
+    )
     public_data: str = setting("data/public", "Folder of shipped published statistics (ASCOF, ONS).")
     app_state: str = setting(
-        "data/app_state/app_state.duckdb", "Application-state database (review notes, saved scenarios).")
+        "data/app_state/app_state.duckdb", "Application-state database (review notes, saved scenarios)."
+    )
     pseudonymisation_key: str = setting(
         "~/.config/asc-commissioning/pseudonymisation.key",
-        "Secret key for hashing person identifiers; kept outside the project and the warehouse.")
+        "Secret key for hashing person identifiers; kept outside the project and the warehouse.",
+    )
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,8 @@ class Settings:
     localities: list[Locality] = setting(DEFAULT_LOCALITIES, "Areas the council reports on (districts).")
     targets: Targets = setting(Targets(), "Local targets; each measure states its direction on the page.")
     suppression_threshold: int = setting(
-        5, "Counts below this are suppressed (shown as '<5' or blank) in every view and export.")
+        5, "Counts below this are suppressed (shown as '<5' or blank) in every view and export."
+    )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
@@ -131,7 +137,6 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
-        f = known[name]
         default = getattr(cls(), name)
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
@@ -143,7 +148,8 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
                 value = float(value)
             if not isinstance(value, expected):
                 raise ConfigError(
-                    f"{where}.{name} should be {expected.__name__}, got {value!r} ({type(value).__name__})")
+                    f"{where}.{name} should be {expected.__name__}, got {value!r} ({type(value).__name__})"
+                )
             kwargs[name] = value
     return cls(**kwargs)
 

@@ -20,20 +20,28 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings
+from pipelines.db import write_table
 from pipelines.readers import SUPPORTED_SUFFIXES, FileRejected, check_columns, detect_source, read_any
 from pipelines.schemas import SOURCES, Source
 from pipelines.validate import ROW, validate
 
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA.txt"
-_SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN",
-              "quarter": "VARCHAR", "locality": "VARCHAR"}
+_SQL_TYPES = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+    "quarter": "VARCHAR",
+    "locality": "VARCHAR",
+}
 
 
 @dataclass
 class FileResult:
     file: str
     source: str | None
-    status: str                  # loaded | loaded_with_rejects | duplicate | rejected | dry_run
+    status: str  # loaded | loaded_with_rejects | duplicate | rejected | dry_run
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -86,14 +94,24 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return files
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings,
-                source_name: str | None = None, dry_run: bool = False) -> FileResult:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    settings: Settings,
+    source_name: str | None = None,
+    dry_run: bool = False,
+) -> FileResult:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    seen = con.sql("select load_id from load_log where sha256 = ? and status like 'loaded%'",
-                   params=[digest]).fetchall()
+    seen = con.sql(
+        "select load_id from load_log where sha256 = ? and status like 'loaded%'", params=[digest]
+    ).fetchall()
     if seen and not dry_run:
-        return FileResult(path.name, None, "duplicate",
-                          message=f"identical content already loaded (load {seen[0][0]}); nothing changed")
+        return FileResult(
+            path.name,
+            None,
+            "duplicate",
+            message=f"identical content already loaded (load {seen[0][0]}); nothing changed",
+        )
     try:
         read = read_any(path)
         columns = read.frame.columns
@@ -114,7 +132,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, settings: Settings,
     good = _pseudonymise(checked.good, source, settings)
     status = "loaded" if checked.rejects.is_empty() else "loaded_with_rejects"
     result = FileResult(
-        path.name, source.name, "dry_run" if dry_run else status, checked.rows_read, good.height,
+        path.name,
+        source.name,
+        "dry_run" if dry_run else status,
+        checked.rows_read,
+        good.height,
         checked.rejects.select("row_number").n_unique() if checked.rejects.height else 0,
         rejects=checked.rejects,
     )
@@ -127,13 +149,18 @@ def _pseudonymise(good: pl.DataFrame, source: Source, settings: Settings) -> pl.
     if not source.person_columns or good.is_empty():
         return good
     hash_id = pseudonymiser(settings)
-    return good.with_columns(
-        pl.col(c).map_elements(hash_id, return_dtype=pl.String) for c in source.person_columns
-    )
+    return good.with_columns(pl.col(c).map_elements(hash_id, return_dtype=pl.String) for c in source.person_columns)
 
 
-def _record(con, path: Path, digest: str, result: FileResult, settings: Settings,
-            good: pl.DataFrame | None = None, source: Source | None = None) -> None:
+def _record(
+    con,
+    path: Path,
+    digest: str,
+    result: FileResult,
+    settings: Settings,
+    good: pl.DataFrame | None = None,
+    source: Source | None = None,
+) -> None:
     """Write the file's outcome in one transaction: log, rows and rejects, or nothing at all."""
     synthetic = (path.parent / SYNTHETIC_MARKER).exists()
     con.begin()
@@ -141,23 +168,39 @@ def _record(con, path: Path, digest: str, result: FileResult, settings: Settings
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
         con.sql(
             "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params=[load_id, result.source, path.name, digest, result.rows_read, result.rows_loaded,
-                    result.rows_rejected, result.status, result.message, synthetic, datetime.now(UTC)],
+            params=[
+                load_id,
+                result.source,
+                path.name,
+                digest,
+                result.rows_read,
+                result.rows_loaded,
+                result.rows_rejected,
+                result.status,
+                result.message,
+                synthetic,
+                datetime.now(UTC),
+            ],
         )
         if good is not None and source is not None and good.height:
             rows = good.rename({ROW: "source_row"}).with_columns(pl.lit(load_id).alias("load_id"))
-            raw_rows = rows.select("load_id", "source_row", *source.column_names)  # noqa: F841 (used by SQL)
-            con.sql(f"insert into raw_{source.name} select * from raw_rows")
+            write_table(con, f"raw_{source.name}", rows.select("load_id", "source_row", *source.column_names), "append")
         if result.rejects.height:
-            reject_rows = result.rejects.with_columns(  # noqa: F841 (used by SQL)
-                pl.lit(load_id).alias("load_id"), pl.lit(result.source).alias("source"),
+            reject_rows = result.rejects.select(
+                pl.lit(load_id).alias("load_id"),
+                pl.lit(result.source).alias("source"),
                 pl.lit(path.name).alias("file_name"),
+                "row_number",
+                "column_name",
+                "value",
+                "reason",
             )
-            con.sql("insert into rejects select load_id, source, file_name, row_number, column_name, "
-                    "value, reason from reject_rows")
+            write_table(con, "rejects", reject_rows, "append")
         elif result.status == "rejected":
-            con.sql("insert into rejects values (?, ?, ?, null, null, null, ?)",
-                    params=[load_id, result.source, path.name, result.message])
+            con.sql(
+                "insert into rejects values (?, ?, ?, null, null, null, ?)",
+                params=[load_id, result.source, path.name, result.message],
+            )
         _archive(path, digest, settings)
         con.commit()
     except BaseException:
@@ -175,8 +218,9 @@ def _archive(path: Path, digest: str, settings: Settings) -> None:
         os.replace(tmp, target)
 
 
-def ingest_paths(paths: list[Path], settings: Settings, source_name: str | None = None,
-                 dry_run: bool = False) -> list[FileResult]:
+def ingest_paths(
+    paths: list[Path], settings: Settings, source_name: str | None = None, dry_run: bool = False
+) -> list[FileResult]:
     store = settings.path("ingest_store")
     store.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(store)) as con:

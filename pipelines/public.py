@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.db import write_table
 from pipelines.schemas import normalise_column_name
 
 ASCOF_FILE = "ascof_trend_2017_2023.csv"
@@ -27,14 +28,12 @@ def _read_text_csv(path: Path) -> pl.DataFrame:
 
 def load_public_data(con: duckdb.DuckDBPyConnection, public_dir: Path) -> None:
     ascof = _read_text_csv(public_dir / ASCOF_FILE)
-    raw_ascof_published = ascof.rename(  # noqa: F841 (read by SQL below)
+    raw_ascof_published = ascof.rename(
         {c: ASCOF_COLUMN_VARIANTS[c] for c in ascof.columns if c in ASCOF_COLUMN_VARIANTS}
     )
-    con.sql("create or replace table raw_ascof_published as select * from raw_ascof_published")
+    write_table(con, "raw_ascof_published", raw_ascof_published)
 
     # The ONS Z1 layout keeps its upper-case names; only the year columns matter to the unpivot.
     population = pl.read_csv(public_dir / POPULATION_FILE, infer_schema=False)
-    raw_population_projection = population.rename(  # noqa: F841
-        {c: c.lower() for c in population.columns if not c.isdigit()}
-    )
-    con.sql("create or replace table raw_population_projection as select * from raw_population_projection")
+    raw_population_projection = population.rename({c: c.lower() for c in population.columns if not c.isdigit()})
+    write_table(con, "raw_population_projection", raw_population_projection)

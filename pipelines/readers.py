@@ -22,8 +22,8 @@ class FileRejected(ValueError):
 
 @dataclass
 class ReadFile:
-    frame: pl.DataFrame          # string columns, names normalised
-    first_row: int               # spreadsheet row number of the first data row
+    frame: pl.DataFrame  # string columns, names normalised
+    first_row: int  # spreadsheet row number of the first data row
     encoding: str
 
 
@@ -78,6 +78,4 @@ def check_columns(columns: list[str], source: Source, file_name: str) -> None:
     unexpected = [c for c in columns if c not in source.column_names]
     if missing:
         extra = f"; unexpected column(s): {', '.join(unexpected)}" if unexpected else ""
-        raise FileRejected(
-            f"{file_name}: missing required column(s) for '{source.name}': {', '.join(missing)}{extra}"
-        )
+        raise FileRejected(f"{file_name}: missing required column(s) for '{source.name}': {', '.join(missing)}{extra}")

@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings
+from pipelines.db import write_table
 from pipelines.periods import Quarter, parse_fy, parse_quarter, quarter_of, quarters_between
 from pipelines.schemas import COMMUNITY_SERVICE_TYPES, SERVICE_TYPES
 
@@ -28,9 +29,12 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
             union all select max(registered_date) from raw_pa_register
             union all select max(review_date) from raw_outcome_reviews
         )""").fetchall()[0][0]
-    periods = [p for (p,) in con.sql(
-        "select distinct period from raw_kpi_returns union select distinct period from raw_survey_responses"
-    ).fetchall()]
+    periods = [
+        p
+        for (p,) in con.sql(
+            "select distinct period from raw_kpi_returns union select distinct period from raw_survey_responses"
+        ).fetchall()
+    ]
     candidates = [parse_quarter(p) for p in periods]
     if latest_dates:
         # A quarter counts only once it is complete: a date inside an unfinished quarter belongs to it,
@@ -47,24 +51,28 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
 
 def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Quarter]:
     quarters = reporting_quarters(con, settings)
-    ref_quarter = pl.DataFrame({  # noqa: F841 (read by SQL below)
-        "period": [q.label for q in quarters],
-        "financial_year": [q.fy for q in quarters],
-        "quarter_number": [q.number for q in quarters],
-        "quarter_start": [q.start for q in quarters],
-        "quarter_end": [q.end for q in quarters],
-        "sort_key": [q.start_year * 4 + q.number for q in quarters],
-    })
-    con.sql("create or replace table ref_quarter as select * from ref_quarter")
+    ref_quarter = pl.DataFrame(
+        {
+            "period": [q.label for q in quarters],
+            "financial_year": [q.fy for q in quarters],
+            "quarter_number": [q.number for q in quarters],
+            "quarter_start": [q.start for q in quarters],
+            "quarter_end": [q.end for q in quarters],
+            "sort_key": [q.start_year * 4 + q.number for q in quarters],
+        }
+    )
+    write_table(con, "ref_quarter", ref_quarter)
 
     council = settings.council
-    dim_locality = pl.DataFrame({  # noqa: F841
-        "locality_code": [loc.code for loc in settings.localities] + [council.code],
-        "locality_name": [loc.name for loc in settings.localities] + [settings.locality_name(council.code)],
-        "is_rural": [loc.rural for loc in settings.localities] + [None],
-        "is_county": [False] * len(settings.localities) + [True],
-    })
-    con.sql("create or replace table dim_locality as select * from dim_locality")
+    dim_locality = pl.DataFrame(
+        {
+            "locality_code": [loc.code for loc in settings.localities] + [council.code],
+            "locality_name": [loc.name for loc in settings.localities] + [settings.locality_name(council.code)],
+            "is_rural": [loc.rural for loc in settings.localities] + [None],
+            "is_county": [False] * len(settings.localities) + [True],
+        }
+    )
+    write_table(con, "dim_locality", dim_locality)
     con.sql(
         "create or replace table ref_council as select ? as council_code, ? as council_name, "
         "? as short_name, ? as region_code, ? as region_name",
@@ -75,16 +83,25 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -
         "create or replace table ref_targets as select ? as dp_uptake_pct, ? as dp_uptake_by, "
         "? as pa_growth_pct_per_year, ? as isf_new_per_year, ? as satisfaction_pct, "
         "? as outcomes_achieved_pct",
-        params=[targets.dp_uptake_pct, targets.dp_uptake_by, targets.pa_growth_pct_per_year,
-                targets.isf_new_per_year, targets.satisfaction_pct, targets.outcomes_achieved_pct],
+        params=[
+            targets.dp_uptake_pct,
+            targets.dp_uptake_by,
+            targets.pa_growth_pct_per_year,
+            targets.isf_new_per_year,
+            targets.satisfaction_pct,
+            targets.outcomes_achieved_pct,
+        ],
     )
-    ref_service_type = pl.DataFrame({  # noqa: F841
-        "service_type": list(SERVICE_TYPES),
-        "is_long_term_community": [s in COMMUNITY_SERVICE_TYPES for s in SERVICE_TYPES],
-    })
-    con.sql("create or replace table ref_service_type as select * from ref_service_type")
+    ref_service_type = pl.DataFrame(
+        {
+            "service_type": list(SERVICE_TYPES),
+            "is_long_term_community": [s in COMMUNITY_SERVICE_TYPES for s in SERVICE_TYPES],
+        }
+    )
+    write_table(con, "ref_service_type", ref_service_type)
     for name in ("survey_question", "ascof_measure"):
         path = REFERENCE_DIR / f"{name}s.csv"
-        con.sql(f"create or replace table ref_{name} as select * from read_csv(?, all_varchar = true)",
-                params=[str(path)])
+        con.sql(
+            f"create or replace table ref_{name} as select * from read_csv(?, all_varchar = true)", params=[str(path)]
+        )
     return quarters

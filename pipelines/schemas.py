@@ -13,16 +13,29 @@ from dataclasses import dataclass, field
 # "locality" is a GSS code that must be one of the configured localities.
 COLUMN_TYPES = ("str", "int", "float", "date", "bool", "quarter", "locality")
 
-SERVICE_TYPES = ("home_care", "direct_payment", "isf", "residential", "nursing", "day_care", "cme",
-                 "reablement", "shared_lives")
+SERVICE_TYPES = (
+    "home_care",
+    "direct_payment",
+    "isf",
+    "residential",
+    "nursing",
+    "day_care",
+    "cme",
+    "reablement",
+    "shared_lives",
+)
 # Long-term support in the community (the DP uptake denominator): everything except residential and
 # nursing care, and reablement, which is short-term by definition.
 COMMUNITY_SERVICE_TYPES = ("home_care", "direct_payment", "isf", "day_care", "cme", "shared_lives")
 DELIVERY_ROUTES = ("council_arranged", "direct_payment", "part_direct_payment", "isf")
 PRIMARY_SUPPORT_REASONS = (
-    "Physical support: access and mobility only", "Physical support: personal care support",
-    "Sensory support", "Support with memory and cognition", "Learning disability support",
-    "Mental health support", "Social support",
+    "Physical support: access and mobility only",
+    "Physical support: personal care support",
+    "Sensory support",
+    "Support with memory and cognition",
+    "Learning disability support",
+    "Mental health support",
+    "Social support",
 )
 SEXES = ("female", "male", "other", "unknown")
 CONTRACT_TYPES = ("dpss", "home_care", "isf")
@@ -72,14 +85,24 @@ SOURCES: dict[str, Source] = {
     s.name: s
     for s in [
         Source(
-            "activity", "one row per person per service episode",
+            "activity",
+            "one row per person per service episode",
             (
-                C("person_id", "str", True, "The person's identifier in the council's case system; "
-                  "pseudonymised on ingest."),
+                C(
+                    "person_id",
+                    "str",
+                    True,
+                    "The person's identifier in the council's case system; pseudonymised on ingest.",
+                ),
                 C("age", "int", True, "Age in years at the start of the episode.", minimum=0, maximum=120),
                 C("sex", "str", False, "female, male, other or unknown.", SEXES),
-                C("primary_support_reason", "str", True, "Primary support reason (SALT/CLD categories).",
-                  PRIMARY_SUPPORT_REASONS),
+                C(
+                    "primary_support_reason",
+                    "str",
+                    True,
+                    "Primary support reason (SALT/CLD categories).",
+                    PRIMARY_SUPPORT_REASONS,
+                ),
                 C("locality_code", "locality", True, "GSS code of the district where the person lives."),
                 C("service_type", "str", True, "Kind of service.", SERVICE_TYPES),
                 C("delivery_route", "str", True, "How the personal budget is taken.", DELIVERY_ROUTES),
@@ -89,10 +112,12 @@ SOURCES: dict[str, Source] = {
                 C("weekly_cost_gbp", "float", False, "Planned cost a week in pounds.", minimum=0),
                 C("provider_id", "str", False, "Provider delivering the service (blank for a DP)."),
             ),
-            key=("person_id", "service_type", "start_date"), person_columns=("person_id",),
+            key=("person_id", "service_type", "start_date"),
+            person_columns=("person_id",),
         ),
         Source(
-            "referrals", "one row per referral",
+            "referrals",
+            "one row per referral",
             (
                 C("referral_id", "str", True, "The referral's identifier."),
                 C("person_id", "str", True, "The person's identifier; pseudonymised on ingest."),
@@ -103,10 +128,12 @@ SOURCES: dict[str, Source] = {
                 C("status", "str", True, "waiting, started or closed.", REFERRAL_STATUSES),
                 C("start_date", "date", False, "Date the service started (blank while waiting)."),
             ),
-            key=("referral_id",), person_columns=("person_id",),
+            key=("referral_id",),
+            person_columns=("person_id",),
         ),
         Source(
-            "kpi_returns", "one row per contract x quarter x KPI",
+            "kpi_returns",
+            "one row per contract x quarter x KPI",
             (
                 C("contract_id", "str", True, "The council's contract reference."),
                 C("provider", "str", True, "Provider's name."),
@@ -120,7 +147,8 @@ SOURCES: dict[str, Source] = {
             key=("contract_id", "period", "kpi_code"),
         ),
         Source(
-            "kpi_catalogue", "one row per KPI",
+            "kpi_catalogue",
+            "one row per KPI",
             (
                 C("kpi_code", "str", True, "Short code, unique across the catalogue."),
                 C("name", "str", True, "What is measured, in plain words."),
@@ -128,13 +156,13 @@ SOURCES: dict[str, Source] = {
                 C("unit", "str", True, "percent, count, days, hours or gbp.", KPI_UNITS),
                 C("higher_is_better", "bool", True, "true when a higher value is better."),
                 C("target", "float", False, "Target value in the KPI's unit."),
-                C("amber_tolerance", "float", False, "How far short of target still counts as amber.",
-                  minimum=0),
+                C("amber_tolerance", "float", False, "How far short of target still counts as amber.", minimum=0),
             ),
             key=("kpi_code",),
         ),
         Source(
-            "survey_responses", "one row per respondent x question",
+            "survey_responses",
+            "one row per respondent x question",
             (
                 C("survey", "str", True, "Survey name, for example ascs or dpss_customer."),
                 C("response_id", "str", True, "The response's identifier."),
@@ -147,7 +175,8 @@ SOURCES: dict[str, Source] = {
             key=("survey", "response_id", "question_code"),
         ),
         Source(
-            "pa_register", "one row per Personal Assistant",
+            "pa_register",
+            "one row per Personal Assistant",
             (
                 C("pa_id", "str", True, "The PA's identifier on the register."),
                 C("locality_code", "locality", True, "District the PA mainly works in."),
@@ -160,19 +189,19 @@ SOURCES: dict[str, Source] = {
             key=("pa_id",),
         ),
         Source(
-            "outcome_reviews", "one row per person x review x outcome domain",
+            "outcome_reviews",
+            "one row per person x review x outcome domain",
             (
                 C("person_id", "str", True, "The person's identifier; pseudonymised on ingest."),
                 C("review_date", "date", True, "Date of the review."),
                 C("locality_code", "locality", True, "District where the person lives."),
                 C("outcome_domain", "str", True, "Outcome area reviewed, for example independence."),
                 C("rating", "str", True, "achieved, partly or not_achieved.", OUTCOME_RATINGS),
-                C("hours_before", "float", False, "Weekly package hours before the review.",
-                  minimum=0, maximum=168),
-                C("hours_after", "float", False, "Weekly package hours after the review.",
-                  minimum=0, maximum=168),
+                C("hours_before", "float", False, "Weekly package hours before the review.", minimum=0, maximum=168),
+                C("hours_after", "float", False, "Weekly package hours after the review.", minimum=0, maximum=168),
             ),
-            key=("person_id", "review_date", "outcome_domain"), person_columns=("person_id",),
+            key=("person_id", "review_date", "outcome_domain"),
+            person_columns=("person_id",),
         ),
     ]
 }

@@ -80,8 +80,9 @@ def _allowed(column: Column, typed: pl.Expr) -> pl.Expr:
     return typed.str.to_lowercase().replace_strict(mapping, default=None)
 
 
-def validate(frame: pl.DataFrame, source: Source, localities: list[str], first_row: int = 2,
-             today: date | None = None) -> Validated:
+def validate(
+    frame: pl.DataFrame, source: Source, localities: list[str], first_row: int = 2, today: date | None = None
+) -> Validated:
     """Check ``frame`` (string columns named as the schema) and split it into good rows and rejects.
 
     ``first_row`` is the spreadsheet row number of the first data row (2 under a one-line header).
@@ -90,7 +91,8 @@ def validate(frame: pl.DataFrame, source: Source, localities: list[str], first_r
     frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
     blank_to_null = [
         pl.col(c.name).str.strip_chars().replace("", None).alias(c.name)
-        for c in source.columns if c.name in frame.columns
+        for c in source.columns
+        if c.name in frame.columns
     ]
     frame = frame.with_columns(blank_to_null)
     for c in source.columns:
@@ -142,7 +144,8 @@ def validate(frame: pl.DataFrame, source: Source, localities: list[str], first_r
             )
     rejects = (
         pl.concat(reject_parts).sort("row_number", "column_name")
-        if reject_parts else pl.DataFrame(schema=REJECT_COLUMNS)
+        if reject_parts
+        else pl.DataFrame(schema=REJECT_COLUMNS)
     )
     good = frame.select(pl.col(ROW), *typed_exprs).join(
         rejects.select(pl.col("row_number").alias(ROW)).unique(), on=ROW, how="anti"

@@ -53,8 +53,8 @@ def test_dp_uptake_counts_people_aged_18_plus_in_community_support_at_quarter_en
     got = con.sql("""select locality_code, dp_recipients, community_clients, round(uptake_pct, 2), target_pct
                      from mart_dp_uptake where period = '2024/25 Q4' order by locality_code""").fetchall()
     assert got == [
-        (CAMBRIDGE, 2, 3, 66.67, 25.0),   # a, b of a, b, c (d is residential)
-        (FENLAND, 1, 2, 50.0, 25.0),      # h of e, h (f is 17, g ended the day before)
+        (CAMBRIDGE, 2, 3, 66.67, 25.0),  # a, b of a, b, c (d is residential)
+        (FENLAND, 1, 2, 50.0, 25.0),  # h of e, h (f is 17, g ended the day before)
         (COUNTY, 3, 5, 60.0, 25.0),
     ]
 
@@ -71,8 +71,10 @@ def test_checks_pass_on_consistent_data(con):
 def test_a_check_fails_loudly_naming_the_rule_and_rows(con):
     from pipelines.build import BuildError
 
-    con.sql("insert into mart_dp_uptake select * replace (5 as dp_recipients, 1 as community_clients) "
-            "from mart_dp_uptake limit 1")
+    con.sql(
+        "insert into mart_dp_uptake select * replace (5 as dp_recipients, 1 as community_clients) "
+        "from mart_dp_uptake limit 1"
+    )
     with pytest.raises(BuildError, match="mart_dp_uptake_in_range: DP recipients are a subset"):
         run_checks(con)
 
@@ -81,17 +83,21 @@ def test_ascof_maps_published_codes_to_stable_measures_by_year(con):
     con.sql("""insert into stg_ascof_published values
                ('2023/24', 'E10000003', 'Cambridgeshire', '3D2A', 20.1),
                ('2023/24', 'E10000003', 'Cambridgeshire', '3A', 77.0)""")
-    con.sql("create or replace table mart_ascof as " + open(
-        "pipelines/sql/marts/mart_ascof.sql").read())
-    dp = con.sql("select year, published_code, value from mart_ascof where measure = 'dp_users' "
-                 "and area_code = 'E10000003' order by year").fetchall()
+    con.sql("create or replace table mart_ascof as " + open("pipelines/sql/marts/mart_ascof.sql").read())
+    dp = con.sql(
+        "select year, published_code, value from mart_ascof where measure = 'dp_users' "
+        "and area_code = 'E10000003' order by year"
+    ).fetchall()
     assert dp[-2:] == [("2022/23", "1C2A", 19.6), ("2023/24", "3D2A", 20.1)]
     assert dp[0] == ("2017/18", "1C2A", 23.6)
     # 3A is satisfaction until 2022/23 and control over daily life from 2023/24.
-    assert con.sql("select measure from mart_ascof where published_code = '3A' and year = '2023/24'").fetchall() \
-        == [("control_daily_life",)]
-    assert con.sql("select value from mart_ascof where measure = 'satisfaction_users' and year = '2022/23' "
-                   "and area_code = 'E10000003'").fetchall() == [(60.2,)]
+    assert con.sql("select measure from mart_ascof where published_code = '3A' and year = '2023/24'").fetchall() == [
+        ("control_daily_life",)
+    ]
+    assert con.sql(
+        "select value from mart_ascof where measure = 'satisfaction_users' and year = '2022/23' "
+        "and area_code = 'E10000003'"
+    ).fetchall() == [(60.2,)]
 
 
 def test_region_is_named_consistently_across_years(con):
@@ -100,7 +106,9 @@ def test_region_is_named_consistently_across_years(con):
 
 
 def test_population_bands_sum_single_years(con):
-    rows = dict(con.sql("""select age_band, population from mart_population
-                           where area_code = 'E07000008' and projection_year = 2022""").fetchall())
+    rows = dict(
+        con.sql("""select age_band, population from mart_population
+                           where area_code = 'E07000008' and projection_year = 2022""").fetchall()
+    )
     assert rows["65+"] == pytest.approx(rows["65-74"] + rows["75-84"] + rows["85+"])
     assert rows["65-74"] == pytest.approx(8737.0)  # as in ONS's own banded file

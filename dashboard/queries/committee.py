@@ -1,0 +1,64 @@
+"""Queries for the committee pages: DP uptake, ASCOF comparators, workforce, satisfaction, outcomes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.queries.core import q
+
+
+def dp_uptake(locality_code: str | None = None) -> pl.DataFrame:
+    """DP uptake per quarter (all localities and the county, or one)."""
+    return q(
+        "select * from mart_dp_uptake where ? is null or locality_code = ? order by quarter_end, locality_code",
+        locality_code,
+        locality_code,
+    )
+
+
+def dp_uptake_at(period: str) -> pl.DataFrame:
+    return q("select * from mart_dp_uptake where period = ? order by locality_code", period)
+
+
+def ascof(measure: str) -> pl.DataFrame:
+    """Published ASCOF values of one stable measure for every area, by year."""
+    return q("select * from mart_ascof where measure = ? order by area_code, year", measure)
+
+
+def pa_workforce(locality_code: str | None = None) -> pl.DataFrame:
+    return q(
+        "select * from mart_pa_workforce where ? is null or locality_code = ? order by quarter_end, locality_code",
+        locality_code,
+        locality_code,
+    )
+
+
+def satisfaction(survey: str, question_code: str, locality_code: str) -> pl.DataFrame:
+    return q(
+        "select * from mart_satisfaction where survey = ? and question_code = ? and locality_code = ? "
+        "order by quarter_end",
+        survey,
+        question_code,
+        locality_code,
+    )
+
+
+def outcomes(locality_code: str, outcome_domain: str = "all") -> pl.DataFrame:
+    return q(
+        "select * from mart_outcomes where locality_code = ? and outcome_domain = ? order by quarter_end",
+        locality_code,
+        outcome_domain,
+    )
+
+
+def outcomes_by_domain(locality_code: str, period: str) -> pl.DataFrame:
+    return q(
+        "select * from mart_outcomes where locality_code = ? and period = ? and outcome_domain <> 'all' "
+        "order by outcome_domain",
+        locality_code,
+        period,
+    )
+
+
+def waiting_list(locality_code: str) -> pl.DataFrame:
+    return q("select * from mart_waiting_list where locality_code = ? order by quarter_end", locality_code)

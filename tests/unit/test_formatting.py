@@ -1,0 +1,29 @@
+import math
+
+from dashboard.formatting import count, gbp, pct, points, signed, suppressed
+from dashboard.narrative import comparator_sentence, dp_uptake_sentence
+
+
+def test_number_formats():
+    assert pct(19.64) == "19.6%" and pct(None) == "–" and pct(math.nan) == "–"
+    assert count(4183.4) == "4,183"
+    assert gbp(21_512_000) == "£21.5m" and gbp(154072) == "£154,072"
+    assert points(-5.21) == "5.2 points" and points(1.04) == "1.0 point"
+    assert signed(-1.0) == "−1.0" and signed(2.345, suffix="%") == "+2.3%"
+
+
+def test_small_counts_are_suppressed_but_zero_is_shown():
+    assert suppressed(3, 5) == "<5" and suppressed(0, 5) == "0" and suppressed(5, 5) == "5"
+
+
+def test_dp_sentence_states_gap_and_direction():
+    below = dp_uptake_sentence("Cambridgeshire", "2024/25 Q4", 19.8, 25.0, "2024/25 Q4")
+    assert "19.8%" in below and "5.2 points below the 25.0% target for 2024/25 Q4" in below
+    assert "higher is better" in below
+    assert "1.5 points above" in dp_uptake_sentence("Fenland", "2023/24 Q1", 26.5, 25.0, "2024/25 Q4")
+    assert "on the 25.0% target" in dp_uptake_sentence("Fenland", "2023/24 Q1", 25.04, 25.0, "2024/25 Q4")
+
+
+def test_comparator_sentence():
+    text = comparator_sentence("2022/23", {"England": 26.2, "East of England": 24.3})
+    assert text == "Latest published ASCOF values (2022/23): England 26.2%, East of England 24.3%."

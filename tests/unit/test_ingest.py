@@ -1,0 +1,139 @@
+"""Ingest: bad input gets a clear reason with file, row, column and value; nothing is lost or doubled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.ingest import ingest_paths
+from tests.conftest import write_test_config
+
+HEADER = (
+    "person_id,age,sex,primary_support_reason,locality_code,service_type,delivery_route,"
+    "start_date,end_date,weekly_hours,weekly_cost_gbp,provider_id"
+)
+PSR = "Physical support: personal care support"
+GOOD = f"P1,70,female,{PSR},E07000008,home_care,council_arranged,2024-04-01,,10,£220.50,HC-01"
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    return load_settings(write_test_config(tmp_path))
+
+
+def write(folder: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def store_rows(settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.path("ingest_store")), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_good_rows_load_and_bad_rows_are_kept_with_reasons(settings, tmp_path):
+    path = write(
+        tmp_path,
+        "activity.csv",
+        [
+            HEADER,
+            GOOD,
+            f"P2,200,female,{PSR},E07000008,home_care,council_arranged,2024-04-01,,10,100,",  # row 3: age
+            f"P3,70,female,{PSR},E99999999,home_care,council_arranged,2024-04-01,,10,100,",  # row 4: locality
+            f"P4,70,female,{PSR},E07000008,home_care,council_arranged,2024-04-01,2024-03-01,10,100,",  # row 5
+            f"P5,70,female,{PSR},E07000008,home_care,council_arranged,01/04/2024,,200,100,",  # row 6: hours
+            f"P6,70,female,{PSR},E07000008,helicopter,council_arranged,2024-04-01,,10,100,",  # row 7: service
+            f"P7,70,female,{PSR},E07000008,home_care,council_arranged,2099-01-01,,10,100,",  # row 8: future
+            f",70,female,{PSR},E07000008,home_care,council_arranged,2024-04-01,,10,100,",  # row 9: blank id
+            f"P9,70,female,{PSR},E07000008,Home_Care,COUNCIL_ARRANGED,2024-13-01,,10,100,",  # row 10: date
+        ],
+    )
+    [result] = ingest_paths([path], settings)
+    assert (result.source, result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == (
+        "activity",
+        "loaded_with_rejects",
+        9,
+        1,
+        8,
+    )
+    rejects = store_rows(
+        settings, "select file_name, row_number, column_name, value, reason from rejects order by row_number"
+    )
+    assert rejects == [
+        ("activity.csv", 3, "age", "200", "age must not be above 120"),
+        (
+            "activity.csv",
+            4,
+            "locality_code",
+            "E99999999",
+            "locality_code should be one of the configured locality codes (E07000008, E07000009, E07000010, "
+            "E07000011, E07000012)",
+        ),
+        ("activity.csv", 5, "end_date", "2024-03-01", "end_date is before start_date"),
+        ("activity.csv", 6, "weekly_hours", "200", "weekly_hours must not be above 168"),
+        (
+            "activity.csv",
+            7,
+            "service_type",
+            "helicopter",
+            "service_type should be one of: home_care, direct_payment, isf, residential, nursing, day_care, cme, "
+            "reablement, shared_lives",
+        ),
+        ("activity.csv", 8, "start_date", "2099-01-01", "start_date is in the future"),
+        ("activity.csv", 9, "person_id", None, "person_id is required but blank"),
+        ("activity.csv", 10, "start_date", "2024-13-01", "start_date should be a date like 2024-04-30 or 30/04/2024"),
+    ]
+    loaded = store_rows(settings, "select age, service_type, weekly_cost_gbp, start_date::varchar from raw_activity")
+    assert loaded == [(70, "home_care", 220.5, "2024-04-01")]
+
+
+def test_person_ids_are_pseudonymised_with_a_key_outside_the_store(settings, tmp_path):
+    ingest_paths([write(tmp_path, "a.csv", [HEADER, GOOD])], settings)
+    [(person,)] = store_rows(settings, "select person_id from raw_activity")
+    assert person.startswith("ph_") and "P1" not in person
+    assert settings.path("pseudonymisation_key").exists()
+
+
+def test_identical_file_twice_changes_nothing_and_says_so(settings, tmp_path):
+    path = write(tmp_path, "activity.csv", [HEADER, GOOD])
+    ingest_paths([path], settings)
+    [again] = ingest_paths([path], settings)
+    assert again.status == "duplicate" and "already loaded" in again.message
+    assert store_rows(settings, "select count(*) from raw_activity") == [(1,)]
+    assert store_rows(settings, "select count(*) from load_log") == [(1,)]
+
+
+def test_missing_required_columns_reject_the_whole_file_naming_them(settings, tmp_path):
+    path = write(
+        tmp_path,
+        "activity.csv",
+        [
+            "person_id,age,locality_code,service_type,delivery_route,start_date,colour",
+            "P1,70,E07000008,home_care,council_arranged,2024-04-01,blue",
+        ],
+    )
+    [result] = ingest_paths([path], settings, source_name="activity")
+    assert result.status == "rejected"
+    assert "missing required column(s) for 'activity': primary_support_reason" in result.message
+    assert "unexpected column(s): colour" in result.message
+    assert store_rows(settings, "select count(*) from raw_activity") == [(0,)]
+    assert store_rows(settings, "select status, rows_loaded from load_log") == [("rejected", 0)]
+
+
+def test_windows_1252_csv_with_pound_sign_and_spaced_headers(settings, tmp_path):
+    header = HEADER.replace("person_id", "Person ID").replace("weekly_cost_gbp", "Weekly Cost GBP")
+    path = write(tmp_path, "export.csv", [header, GOOD], encoding="cp1252")
+    [result] = ingest_paths([path], settings)
+    assert (result.status, result.rows_loaded) == ("loaded", 1)
+    assert store_rows(settings, "select weekly_cost_gbp from raw_activity") == [(220.5,)]
+
+
+def test_dry_run_validates_without_loading(settings, tmp_path):
+    path = write(tmp_path, "activity.csv", [HEADER, GOOD])
+    [result] = ingest_paths([path], settings, dry_run=True)
+    assert (result.status, result.rows_loaded) == ("dry_run", 1)
+    assert store_rows(settings, "select count(*) from load_log") == [(0,)]
