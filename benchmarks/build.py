@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -18,17 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.pages import page_render_times  # noqa: E402
 from tests.conftest import write_test_config  # noqa: E402
 
-PAGES = [
-    None,
-    "direct_payments.py",
-    "workforce.py",
-    "satisfaction_outcomes.py",
-    "provider_kpis.py",
-    "demand_scenarios.py",
-    "data.py",
-]
 RUNS = 5
 
 
@@ -41,26 +32,6 @@ def timed_step(args: list[str], env: dict) -> tuple[float, float]:
         raise SystemExit(f"asc {' '.join(args)} failed:\n{proc.stderr}")
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # max over children so far; steps grow
     return seconds, usage.ru_maxrss / 1024
-
-
-def page_render_times(env: dict) -> dict[str, float]:
-    os.environ.update(env)
-    from streamlit.testing.v1 import AppTest
-
-    results = {}
-    for page in PAGES:
-        times = []
-        for _ in range(RUNS + 1):  # the first run pays for imports and cold caches; not counted
-            at = AppTest.from_file("dashboard/app.py", default_timeout=60)
-            if page:
-                at.run()  # land on the Overview first, as a user does; time only the switch
-                at.switch_page(f"pages/{page}")
-            started = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - started)
-            assert not at.exception, at.exception
-        results[page or "overview.py"] = statistics.median(times[1:]) * 1000
-    return results
 
 
 def main() -> None:
@@ -81,7 +52,8 @@ def main() -> None:
             print(f"{name:<12}{seconds:>10.2f}{peak:>10.0f}")
         print(f"{'total':<12}{total:>10.2f}   (target < 20 s)")
         print(f"\nPage render, AppTest, median of {RUNS} warm runs (target < 500 ms):")
-        for page, ms in page_render_times(env).items():
+        os.environ.update(env)
+        for page, ms in page_render_times(RUNS).items():
             print(f"  {page:<28}{ms:>8.0f} ms")
 
 

@@ -7,6 +7,7 @@ dashboard that has the old file open keeps reading it undisturbed, and a failed 
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 # Tables copied from the ingest store so the warehouse is complete on its own.
 STORE_TABLES = ("load_log", "rejects")
+# Python models run after the SQL marts and before the checks: (step name, "module:function"), each called
+# as function(con, settings) to write its own tables (forecasts, for example) into the new warehouse.
+PYTHON_STEPS: tuple[tuple[str, str], ...] = ()
 
 
 class BuildError(RuntimeError):
@@ -56,6 +60,16 @@ def run_models(con: duckdb.DuckDBPyConnection, on_step: Callable[[str], None] = 
         except duckdb.Error as exc:
             raise BuildError(f"model {path.parent.name}/{path.name} failed: {exc}") from exc
         names.append(path.stem)
+    return names
+
+
+def run_python_steps(con: duckdb.DuckDBPyConnection, settings: Settings, on_step: Callable[[str], None]) -> list[str]:
+    names = []
+    for name, target in PYTHON_STEPS:
+        on_step(name)
+        module, function = target.split(":")
+        getattr(importlib.import_module(module), function)(con, settings)
+        names.append(name)
     return names
 
 
@@ -102,6 +116,7 @@ def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda 
             load_public_data(con, settings.path("public_data"))
             write_reference_tables(con, settings)
             models = run_models(con, on_step)
+            models += run_python_steps(con, settings, on_step)
             on_step("running data checks")
             checks = run_checks(con)
             con.sql(

@@ -73,7 +73,8 @@ class Paths:
     )
     public_data: str = setting("data/public", "Folder of shipped published statistics (ASCOF, ONS).")
     app_state: str = setting(
-        "data/app_state/app_state.duckdb", "Application-state database (review notes, saved scenarios)."
+        "data/app_state/app_state.sqlite3",
+        "Application-state database (review notes, saved scenarios); SQLite, separate from the warehouse.",
     )
     pseudonymisation_key: str = setting(
         "~/.config/asc-commissioning/pseudonymisation.key",

@@ -26,7 +26,7 @@ def write_test_config(folder: Path) -> Path:
         "ingest_store": folder / "ingest.duckdb",
         "warehouse": folder / "warehouse.duckdb",
         "public_data": PROJECT_ROOT / "data" / "public",
-        "app_state": folder / "app_state.duckdb",
+        "app_state": folder / "app_state.sqlite3",
         "pseudonymisation_key": folder / "secrets" / "pseudonymisation.key",
     }
     lines = "\n".join(f'{name} = "{value}"' for name, value in paths.items())

@@ -1,0 +1,73 @@
+"""Benchmark: median server render time of every dashboard page (AppTest, warm runs).
+
+Run on demand: `.venv/bin/python benchmarks/pages.py`. Uses the warehouse named by ASC_CONFIG (or
+asc.toml); with `--fresh` it builds the demo warehouse in a temporary folder first. Prints, asserts nothing.
+Targets: committee pages and the scorecard under 300 ms, every page under 500 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PAGES = ["overview.py"] + sorted(p.name for p in (ROOT / "dashboard" / "pages").glob("*.py") if p.name != "overview.py")
+
+
+def page_render_times(runs: int = 5, pages: list[str] = PAGES) -> dict[str, float]:
+    """Median milliseconds per page; the Overview is the default page, others are switched to."""
+    from streamlit.testing.v1 import AppTest
+
+    results = {}
+    for page in pages:
+        times = []
+        for _ in range(runs + 1):  # the first run pays for imports and cold caches; not counted
+            at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+            if page != "overview.py":
+                at.run()  # land on the Overview first, as a user does; time only the switch
+                at.switch_page(f"pages/{page}")
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+            if at.exception:
+                raise SystemExit(f"{page} raised: {at.exception[0].message}")
+        results[page] = statistics.median(times[1:]) * 1000
+    return results
+
+
+def build_demo(folder: Path) -> None:
+    from pipelines.demo import write_demo_inbox
+
+    from pipelines.build import build_warehouse
+    from pipelines.config import load_settings
+    from pipelines.ingest import ingest_paths
+    from tests.conftest import write_test_config
+
+    os.environ["ASC_CONFIG"] = str(write_test_config(folder))
+    settings = load_settings()
+    write_demo_inbox(settings.path("inbox") / "demo", settings)
+    ingest_paths([settings.path("inbox") / "demo"], settings)
+    build_warehouse(settings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fresh", action="store_true", help="build the demo warehouse in a temporary folder")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.fresh:
+            build_demo(Path(tmp))
+        print(f"Page render, AppTest, median of {args.runs} warm runs:")
+        for page, ms in page_render_times(args.runs).items():
+            print(f"  {page:<28}{ms:>8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
