@@ -106,3 +106,217 @@ def bars(
     fig = _layout(fig, title, y_title, y_suffix)
     fig.update_yaxes(range=[0, max([v for v in values if v is not None] + [target or 0]) * 1.2 or 1])
     return fig
+
+
+SIGNAL_STYLE = {
+    # Making Data Count colours (blue improvement, orange concern, purple neutral) with distinct shapes.
+    "improvement": ("#0072B2", "circle", "Improvement"),
+    "concern": ("#E69F00", "diamond", "Concern"),
+    "neutral": ("#CC79A7", "square", "Special cause"),
+}
+
+
+def spc_chart(
+    periods: list[str],
+    table: pl.DataFrame,
+    title: str,
+    y_title: str,
+    y_suffix: str = "",
+    target: float | None = None,
+    target_label: str = "",
+) -> go.Figure:
+    """An XmR chart: values, mean, process limits, and special-cause points marked by colour and shape."""
+    fig = go.Figure()
+    grey = "#6b6b6b"
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=table["upper"].to_list(),
+            name="Upper process limit",
+            mode="lines",
+            line={"color": grey, "dash": "dot", "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=table["lower"].to_list(),
+            name="Lower process limit",
+            mode="lines",
+            line={"color": grey, "dash": "dot", "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=table["centre"].to_list(),
+            name="Mean",
+            mode="lines",
+            line={"color": grey, "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=table["value"].to_list(),
+            name="Value",
+            mode="lines+markers",
+            line={"color": "#333333", "width": 2},
+            marker={"size": 6, "color": "#333333"},
+            hovertemplate=f"%{{y:,.1f}}{y_suffix}<extra></extra>",
+        )
+    )
+    for variation, (colour, symbol, label) in SIGNAL_STYLE.items():
+        points = [
+            (p, v)
+            for p, v, var in zip(periods, table["value"].to_list(), table["variation"].to_list(), strict=True)
+            if var == variation
+        ]
+        if points:
+            fig.add_trace(
+                go.Scatter(
+                    x=[p for p, _ in points],
+                    y=[v for _, v in points],
+                    name=label,
+                    mode="markers",
+                    marker={"size": 11, "color": colour, "symbol": symbol, "line": {"width": 1, "color": "#000"}},
+                    hovertemplate=f"{label}: %{{y:,.1f}}{y_suffix}<extra></extra>",
+                )
+            )
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"color": "#D55E00", "dash": "dash", "width": 2},
+            annotation_text=target_label or "Target",
+            annotation_position="top left",
+        )
+    fig = _layout(fig, title, y_title, y_suffix)
+    fig.update_yaxes(rangemode="normal")
+    return fig
+
+
+def interval_chart(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    lower: str,
+    upper: str,
+    title: str,
+    y_title: str,
+    y_suffix: str = "%",
+    flagged: str | None = None,
+    target: float | None = None,
+    target_label: str = "",
+) -> go.Figure:
+    """Estimates with 95% intervals as error bars; points flagged (e.g. a significant change) ringed."""
+    values = frame[y].to_list()
+    fig = go.Figure(
+        go.Scatter(
+            x=frame[x].to_list(),
+            y=values,
+            mode="lines+markers",
+            name="Estimate",
+            line={"color": OKABE_ITO[0], "width": 2},
+            marker={"size": 8, "color": OKABE_ITO[0]},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [
+                    (u - v) if u is not None and v is not None else None
+                    for u, v in zip(frame[upper].to_list(), values, strict=True)
+                ],
+                "arrayminus": [
+                    (v - lo) if lo is not None and v is not None else None
+                    for lo, v in zip(frame[lower].to_list(), values, strict=True)
+                ],
+                "color": "#888888",
+                "thickness": 1.5,
+            },
+            hovertemplate=f"%{{y:.1f}}{y_suffix}<extra></extra>",
+        )
+    )
+    if flagged and frame[flagged].any():
+        marked = frame.filter(pl.col(flagged))
+        fig.add_trace(
+            go.Scatter(
+                x=marked[x].to_list(),
+                y=marked[y].to_list(),
+                mode="markers",
+                name="Significant change from the quarter before",
+                marker={"size": 16, "symbol": "circle-open", "color": "#D55E00", "line": {"width": 3}},
+            )
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
+            annotation_text=target_label,
+            annotation_position="top left",
+        )
+    fig = _layout(fig, title, y_title, y_suffix)
+    fig.update_yaxes(range=[0, 100] if y_suffix == "%" else None)
+    return fig
+
+
+def funnel_chart(
+    table: pl.DataFrame, curve: pl.DataFrame, title: str, x_title: str, y_title: str, p0: float
+) -> go.Figure:
+    """A funnel plot: each unit's proportion against its size, with 95% and 99.8% limits around p0."""
+    fig = go.Figure()
+    n = curve["n"].to_list()
+    for column, label, dash in (("upper_998", "99.8% limits", "dot"), ("upper_95", "95% limits", "dash")):
+        fig.add_trace(
+            go.Scatter(
+                x=n,
+                y=[v * 100 for v in curve[column].to_list()],
+                name=label,
+                mode="lines",
+                line={"color": "#6b6b6b", "dash": dash},
+                hoverinfo="skip",
+                legendgroup=label,
+            )
+        )
+        lower = column.replace("upper", "lower")
+        fig.add_trace(
+            go.Scatter(
+                x=n,
+                y=[v * 100 for v in curve[lower].to_list()],
+                name=label,
+                mode="lines",
+                line={"color": "#6b6b6b", "dash": dash},
+                hoverinfo="skip",
+                legendgroup=label,
+                showlegend=False,
+            )
+        )
+    fig.add_hline(
+        y=p0 * 100,
+        line={"color": TARGET_COLOUR, "width": 1.5},
+        annotation_text=f"Average {p0 * 100:.1f}%",
+        annotation_position="top left",
+    )
+    outside = table["position"].str.contains("99.8|95").to_list()
+    fig.add_trace(
+        go.Scatter(
+            x=table["denominator"].to_list(),
+            y=[p * 100 for p in table["proportion"].to_list()],
+            mode="markers+text",
+            text=table["unit"].to_list(),
+            textposition="top center",
+            name="Areas",
+            marker={
+                "size": 11,
+                "color": [OKABE_ITO[5] if o else OKABE_ITO[0] for o in outside],
+                "symbol": ["diamond" if o else "circle" for o in outside],
+            },
+            customdata=table["position"].to_list(),
+            hovertemplate="%{text}: %{y:.1f}% of %{x:,}<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, y_title, "%")
+    fig.update_xaxes(type="linear", title=x_title)
+    fig.update_yaxes(rangemode="normal")
+    return fig

@@ -1,0 +1,62 @@
+"""Plain words and icons for RAG ratings and SPC signals, so colour is never the only signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Making Data Count's icon meanings, written out. Emoji, not material icons: those need a web font.
+VARIATION_LABELS = {
+    ("improvement", "high"): ("⬆️", "Improvement (unusually high)"),
+    ("improvement", "low"): ("⬇️", "Improvement (unusually low)"),
+    ("concern", "high"): ("⚠️", "Concern (unusually high)"),
+    ("concern", "low"): ("⚠️", "Concern (unusually low)"),
+    ("neutral", "high"): ("🔷", "Special cause (high)"),
+    ("neutral", "low"): ("🔷", "Special cause (low)"),
+}
+ASSURANCE_LABELS = {
+    "pass": ("✅", "Consistently meets the target"),
+    "fail": ("❌", "Consistently misses the target"),
+    "hit_and_miss": ("🔀", "Hits and misses the target at random"),
+}
+RAG_LABELS = {"green": "🟢 Green: on target", "amber": "🟠 Amber: near target", "red": "🔴 Red: off target"}
+
+
+@dataclass(frozen=True)
+class Label:
+    icon: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.icon} {self.text}"
+
+
+def variation_label(variation: str | None, side: str | None) -> Label:
+    if variation is None:
+        return Label("–", "Not enough data for SPC")
+    if variation == "common_cause":
+        return Label("〰️", "Common cause: no significant change")
+    icon, text = VARIATION_LABELS[(variation, side)]
+    return Label(icon, text)
+
+
+def assurance_label(assurance: str | None) -> Label:
+    if assurance is None:
+        return Label("–", "No target to assure against")
+    icon, text = ASSURANCE_LABELS[assurance]
+    return Label(icon, text)
+
+
+def rag(value: float | None, target: float | None, higher_is_better: bool, amber_tolerance: float | None) -> str | None:
+    """Red, amber or green against a target: green when met, amber when within the tolerance of it."""
+    if value is None or target is None:
+        return None
+    shortfall = (target - value) if higher_is_better else (value - target)
+    if shortfall <= 0:
+        return "green"
+    if amber_tolerance is not None and shortfall <= amber_tolerance:
+        return "amber"
+    return "red"
+
+
+def rag_label(rating: str | None) -> str:
+    return RAG_LABELS.get(rating, "No target") if rating else "No target"
