@@ -46,17 +46,5 @@ def assurance_label(assurance: str | None) -> Label:
     return Label(icon, text)
 
 
-def rag(value: float | None, target: float | None, higher_is_better: bool, amber_tolerance: float | None) -> str | None:
-    """Red, amber or green against a target: green when met, amber when within the tolerance of it."""
-    if value is None or target is None:
-        return None
-    shortfall = (target - value) if higher_is_better else (value - target)
-    if shortfall <= 0:
-        return "green"
-    if amber_tolerance is not None and shortfall <= amber_tolerance:
-        return "amber"
-    return "red"
-
-
 def rag_label(rating: str | None) -> str:
     return RAG_LABELS.get(rating, "No target") if rating else "No target"

@@ -1,6 +1,7 @@
 import pytest
 
-from dashboard.signals import assurance_label, rag, rag_label, variation_label
+from dashboard.signals import assurance_label, rag_label, variation_label
+from models.measures import rag_rating
 
 
 @pytest.mark.parametrize(
@@ -17,7 +18,7 @@ from dashboard.signals import assurance_label, rag, rag_label, variation_label
     ],
 )
 def test_rag_respects_direction_and_tolerance(value, target, higher, tolerance, expected):
-    assert rag(value, target, higher, tolerance) == expected
+    assert rag_rating(value, target, higher, tolerance) == expected
 
 
 def test_labels_carry_words_not_only_colour():
