@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.measures import rag_rating as rag  # noqa: F401  (re-exported for pages)
+
 # Making Data Count's icon meanings, written out. Emoji, not material icons: those need a web font.
 VARIATION_LABELS = {
     ("improvement", "high"): ("⬆️", "Improvement (unusually high)"),
