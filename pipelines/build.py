@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +44,27 @@ class BuildResult:
 
 
 def model_files() -> list[Path]:
-    """SQL models in run order: staging, then intermediate, then marts, alphabetically within a layer."""
-    return [f for layer in LAYERS for f in sorted((SQL_DIR / layer).glob("*.sql"))]
+    """SQL models in run order: by layer, and within a layer after the models each one reads from.
+
+    Dependencies are found by name, as dbt's ref() would give them: a model that mentions another
+    model's name (a whole word) runs after it.
+    """
+    ordered: list[Path] = []
+    for layer in LAYERS:
+        files = {f.stem: f for f in sorted((SQL_DIR / layer).glob("*.sql"))}
+        needs = {
+            name: {other for other in files if other != name and re.search(rf"\b{other}\b", path.read_text())}
+            for name, path in files.items()
+        }
+        done: set[str] = set()
+        while len(done) < len(files):
+            ready = sorted(name for name in files if name not in done and needs[name] <= done)
+            if not ready:
+                raise BuildError(f"circular references between {layer} models: {sorted(set(files) - done)}")
+            for name in ready:
+                ordered.append(files[name])
+                done.add(name)
+    return ordered
 
 
 def check_files() -> list[Path]:

@@ -54,11 +54,14 @@ class Targets:
     pa_growth_pct_per_year: float = setting(
         25.0, "Target growth in active Personal Assistants on the register, per year (%)."
     )
+    pa_growth_amber_points: float = setting(5.0, "Points below the PA growth target still rated amber.")
     isf_new_per_year: int = setting(75, "Planned new Individual Service Funds set up per year.")
     satisfaction_pct: float = setting(
         65.0, "Local target for the share of survey respondents answering the top box(es) (%)."
     )
+    satisfaction_amber_points: float = setting(5.0, "Points below the satisfaction target still rated amber.")
     outcomes_achieved_pct: float = setting(70.0, "Local target for the share of reviewed outcomes fully achieved (%).")
+    outcomes_amber_points: float = setting(5.0, "Points below the outcomes target still rated amber.")
 
 
 @dataclass(frozen=True)
