@@ -52,3 +52,30 @@ def signed(value: float | None, decimals: int = 1, suffix: str = "") -> str:
         return "–"
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
     return f"{sign}{abs(value):,.{decimals}f}{suffix}"
+
+
+def by_unit(value: float | None, unit: str) -> str:
+    """Format a value in its unit: percent, count, hours, days or gbp."""
+    match unit:
+        case "percent":
+            return pct(value)
+        case "gbp":
+            return gbp(value)
+        case "days":
+            return "–" if _missing(value) else f"{value:,.1f} days"
+        case "hours":
+            return "–" if _missing(value) else f"{value:,.0f} hours"
+        case _:
+            return count(value)
+
+
+def change_by_unit(value: float | None, unit: str) -> str:
+    """A signed change in a unit: '+0.5 points', '−12', '+£1.2m'."""
+    if _missing(value):
+        return "–"
+    if unit == "percent":
+        return signed(value, 1, " points")
+    if unit == "gbp":
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return sign + gbp(abs(value))
+    return signed(value, 0)

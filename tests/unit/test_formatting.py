@@ -27,3 +27,34 @@ def test_dp_sentence_states_gap_and_direction():
 def test_comparator_sentence():
     text = comparator_sentence("2022/23", {"England": 26.2, "East of England": 24.3})
     assert text == "Latest published ASCOF values (2022/23): England 26.2%, East of England 24.3%."
+
+
+def _assessment(spec, values):
+    from models.measures import assess
+
+    periods = [f"2023/24 Q{i}" for i in range(1, 5)] + [f"2024/25 Q{i}" for i in range(1, 5)]
+    return assess(spec, periods[-len(values) :], values)
+
+
+def test_measure_sentence_with_a_target_and_trajectory():
+    from dashboard.narrative import measure_sentence
+    from models.measures import MeasureSpec
+
+    spec = MeasureSpec("dp", "Direct payment uptake", "percent", True, 25.0, 2.0)
+    text = measure_sentence(_assessment(spec, [18.0, 18.5, 18.8, 19.0, 19.2, 19.4, 19.6, 19.8]), "Cambridgeshire")
+    assert text == (
+        "Direct payment uptake in Cambridgeshire is 19.8% in 2024/25 Q4, 5.2 points below the 25.0% target "
+        "(higher is better); at the last four quarters' rate the target would be reached in 2031/32 Q2."
+    )
+
+
+def test_measure_sentence_without_a_target_uses_the_change_on_a_year():
+    from dashboard.narrative import measure_sentence
+    from models.measures import MeasureSpec
+
+    spec = MeasureSpec("wait", "People waiting for care", "count", False)
+    text = measure_sentence(_assessment(spec, [173, 170, 165, 160, 161]), "Fenland")
+    assert (
+        text
+        == "People waiting for care in Fenland: 161 in 2024/25 Q4, 12 fewer than a year before (lower is better)."
+    )
