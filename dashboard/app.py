@@ -11,7 +11,7 @@ from dashboard.filters import draw_filters
 
 PAGES = Path(__file__).parent / "pages"
 
-st.set_page_config(page_title="Adult social care commissioning", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Adult social care commissioning", layout="wide")
 
 try:
     meta = queries.meta()
@@ -22,15 +22,15 @@ except queries.WarehouseMissing as exc:
 
 pages = {
     "Committee view": [
-        st.Page(PAGES / "overview.py", title="Overview", icon="🏠", default=True),
-        st.Page(PAGES / "direct_payments.py", title="Direct payments", icon="💷"),
-        st.Page(PAGES / "workforce.py", title="Workforce", icon="🧑‍🤝‍🧑"),
-        st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes", icon="⭐"),
+        st.Page(PAGES / "overview.py", title="Overview", default=True),
+        st.Page(PAGES / "direct_payments.py", title="Direct payments"),
+        st.Page(PAGES / "workforce.py", title="Workforce"),
+        st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes"),
     ],
     "Contracts and planning": [
-        st.Page(PAGES / "provider_kpis.py", title="Provider KPIs", icon="📋"),
-        st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios", icon="📈"),
-        st.Page(PAGES / "data.py", title="Data", icon="🗂️"),
+        st.Page(PAGES / "provider_kpis.py", title="Provider KPIs"),
+        st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios"),
+        st.Page(PAGES / "data.py", title="Data"),
     ],
 }
 navigation = st.navigation(pages)
@@ -40,11 +40,11 @@ draw_filters()
 st.sidebar.caption(f"Data to {meta.latest_period}; warehouse built {meta.built_at:%d %b %Y %H:%M}.")
 
 if meta.contains_synthetic_data:
+    # Drawn by the router, above every page, so no page can forget it.
     st.warning(
         "**Synthetic demo data.** The figures on this page come from made-up people, calibrated to "
         "published Cambridgeshire figures. They are not real and must not be used for decisions. "
-        "Published ASCOF and ONS comparators are real.",
-        icon="🧪",
+        "Published ASCOF and ONS comparators are real."
     )
 
 navigation.run()

@@ -23,7 +23,8 @@ def _layout(fig: go.Figure, title: str, y_title: str, y_suffix: str = "") -> go.
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         yaxis={"title": y_title, "ticksuffix": y_suffix, "rangemode": "tozero"},
-        xaxis={"title": None, "type": "category"},
+        # Quarter labels ("2024/25 Q1") are long: slant them rather than let Plotly cut them short.
+        xaxis={"title": None, "type": "category", "tickangle": -45, "automargin": True},
         hovermode="x unified",
         font={"family": "Source Sans Pro, Arial, sans-serif"},
     )

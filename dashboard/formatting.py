@@ -79,3 +79,8 @@ def change_by_unit(value: float | None, unit: str) -> str:
         sign = "+" if value > 0 else ("−" if value < 0 else "±")
         return sign + gbp(abs(value))
     return signed(value, 0)
+
+
+def metric_delta(text: str) -> str:
+    """Streamlit reads a metric delta's sign from a leading ASCII '-': swap the typographic minus back."""
+    return text.replace("−", "-")

@@ -6,21 +6,28 @@ from dataclasses import dataclass
 
 from models.measures import rag_rating as rag  # noqa: F401  (re-exported for pages)
 
-# Making Data Count's icon meanings, written out. Emoji, not material icons: those need a web font.
+# Making Data Count's icon meanings, written out. The symbols are plain Unicode that common fonts (DejaVu,
+# Arial) carry: emoji need a colour-emoji font many council desktops and servers lack, and Material icons
+# need a web font fetched from the internet.
 VARIATION_LABELS = {
-    ("improvement", "high"): ("⬆️", "Improvement (unusually high)"),
-    ("improvement", "low"): ("⬇️", "Improvement (unusually low)"),
-    ("concern", "high"): ("⚠️", "Concern (unusually high)"),
-    ("concern", "low"): ("⚠️", "Concern (unusually low)"),
-    ("neutral", "high"): ("🔷", "Special cause (high)"),
-    ("neutral", "low"): ("🔷", "Special cause (low)"),
+    ("improvement", "high"): ("▲", "Improvement (unusually high)"),
+    ("improvement", "low"): ("▼", "Improvement (unusually low)"),
+    ("concern", "high"): ("⚠", "Concern (unusually high)"),
+    ("concern", "low"): ("⚠", "Concern (unusually low)"),
+    ("neutral", "high"): ("◆", "Special cause (high)"),
+    ("neutral", "low"): ("◆", "Special cause (low)"),
 }
 ASSURANCE_LABELS = {
-    "pass": ("✅", "Consistently meets the target"),
-    "fail": ("❌", "Consistently misses the target"),
-    "hit_and_miss": ("🔀", "Hits and misses the target at random"),
+    "pass": ("✓", "Consistently meets the target"),
+    "fail": ("✗", "Consistently misses the target"),
+    "hit_and_miss": ("~", "Hits and misses the target at random"),
 }
-RAG_LABELS = {"green": "🟢 Green: on target", "amber": "🟠 Amber: near target", "red": "🔴 Red: off target"}
+# Streamlit markdown colours the dot; the word carries the meaning for anyone who cannot see the colour.
+RAG_LABELS = {
+    "green": ":green[●] Green: on target",
+    "amber": ":orange[●] Amber: near target",
+    "red": ":red[●] Red: off target",
+}
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ def variation_label(variation: str | None, side: str | None) -> Label:
     if variation is None:
         return Label("–", "Not enough data for SPC")
     if variation == "common_cause":
-        return Label("〰️", "Common cause: no significant change")
+        return Label("●", "Common cause: no significant change")
     icon, text = VARIATION_LABELS[(variation, side)]
     return Label(icon, text)
 

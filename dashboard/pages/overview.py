@@ -1,25 +1,23 @@
-"""Overview: the headline measures a committee member reads first."""
+"""Overview: every headline measure a committee member reads first, with its target and signals."""
 
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, queries
-from dashboard.components import chart_with_table
+from dashboard import queries
 from dashboard.filters import locality, locality_name, period
-from dashboard.formatting import count, gbp, pct, points, signed
-from dashboard.narrative import comparator_sentence, dp_uptake_sentence
+from dashboard.formatting import by_unit, change_by_unit, metric_delta, pct
+from dashboard.headlines import assess_headlines
+from dashboard.narrative import comparator_sentence, dp_uptake_sentence, measure_sentence
+from dashboard.signals import assurance_label, rag_label, variation_label
 
 cfg = queries.settings()
 code, quarter = locality(), period()
 area = locality_name(code)
 
 st.title("Overview")
-st.caption(f"{area}, {quarter}. Targets are local; ASCOF sets no national targets.")
+st.caption(f"{area}, {quarter}. Targets are local: ASCOF sets no national targets.")
 
-uptake = queries.dp_uptake(code)
-now = uptake.filter(pl.col("period") == quarter).row(0, named=True)
-year_before = uptake.filter(pl.col("quarter_end") < now["quarter_end"]).tail(4).head(1)
-
+uptake = queries.dp_uptake(code).filter(pl.col("period") == quarter).row(0, named=True)
 dp_ascof = queries.ascof("dp_users")
 latest_year = dp_ascof["year"].max()
 comparators = {
@@ -32,52 +30,57 @@ comparators = {
 }
 
 st.subheader("Direct payment uptake")
-st.markdown(dp_uptake_sentence(area, quarter, now["uptake_pct"], now["target_pct"], cfg.targets.dp_uptake_by))
+st.markdown(dp_uptake_sentence(area, quarter, uptake["uptake_pct"], uptake["target_pct"], cfg.targets.dp_uptake_by))
 st.markdown(comparator_sentence(latest_year, comparators))
-
-gap = now["uptake_pct"] - now["target_pct"]
 cols = st.columns(4)
+gap = uptake["uptake_pct"] - uptake["target_pct"]
 cols[0].metric(
     f"DP uptake, {quarter}",
-    pct(now["uptake_pct"]),
-    delta=f"{signed(now['uptake_pct'] - year_before['uptake_pct'][0])} points on a year before"
-    if year_before.height
-    else None,
+    pct(uptake["uptake_pct"]),
     help="People aged 18+ in long-term community support taking a direct payment (or part), at quarter end.",
 )
 cols[1].metric(
-    f"Target ({cfg.targets.dp_uptake_by}), higher is better",
-    pct(now["target_pct"]),
-    delta=f"{points(gap)} {'below' if gap < 0 else 'above'} target",
-    delta_color="normal" if gap >= 0 else "inverse",
+    f"Target by {cfg.targets.dp_uptake_by} (higher is better)",
+    pct(uptake["target_pct"]),
+    help=f"{abs(gap):.1f} points {'below' if gap < 0 else 'above'} the target in {quarter}.",
 )
 for col, (name, value) in zip(cols[2:], comparators.items(), strict=False):
-    col.metric(f"{name}, ASCOF {latest_year}", pct(value), help="Published ASCOF 1C(2a) value.")
+    col.metric(f"{name}, ASCOF {latest_year}", pct(value), help="Published ASCOF 1C(2a) value (real data).")
+people = st.columns(4)
+people[0].metric("People taking a direct payment", f"{uptake['dp_recipients']:,}")
+people[1].metric("People in long-term community support", f"{uptake['community_clients']:,}")
 
-people = st.columns(3)
-people[0].metric("People taking a direct payment", count(now["dp_recipients"]))
-people[1].metric("People in long-term community support", count(now["community_clients"]))
-people[2].metric(
-    "Direct payment spend (annualised)",
-    gbp(now["dp_annual_spend_gbp"]),
-    help="Weekly planned cost of active direct payments at quarter end, times 52.",
+st.subheader("Headline measures")
+st.caption(
+    "RAG compares the latest quarter with the local target. The SPC signal says whether the latest value is "
+    "unusual against the past five years (NHS 'Making Data Count'); assurance says whether the target can be "
+    "met reliably as things are."
 )
-
-fig = charts.trend_lines(
-    uptake.with_columns(pl.lit(area).alias("area")),
-    "period",
-    "uptake_pct",
-    "area",
-    title=f"Direct payment uptake in {area}, {gap < 0 and 'below' or 'at or above'} the target",
-    y_title="Uptake",
-    y_suffix="%",
-    target=now["target_pct"],
-    target_label=f"Target {pct(now['target_pct'])} (higher is better)",
-)
-chart_with_table(
-    fig,
-    uptake.select("period", "locality_name", "dp_recipients", "community_clients", "uptake_pct", "target_pct"),
-    "dp_uptake",
-    "Each point is the share at the end of a quarter. The dashed line is the local target; points above it are better.",
-    count_columns=["dp_recipients", "community_clients"],
-)
+assessments = assess_headlines(queries.headline_measures(code), quarter)
+for row_start in range(0, len(assessments), 4):
+    for col, a in zip(st.columns(4), assessments[row_start : row_start + 4], strict=False):
+        with col.container(border=True):
+            st.markdown(f"**{a.spec.name}**")
+            st.metric(
+                a.spec.name,
+                by_unit(a.value, a.spec.unit),
+                label_visibility="collapsed",
+                delta=metric_delta(f"{change_by_unit(a.change_on_year, a.spec.unit)} on a year before")
+                if a.change_on_year is not None
+                else None,
+                delta_color="off"
+                if a.spec.higher_is_better is None
+                else ("normal" if a.spec.higher_is_better else "inverse"),
+            )
+            if a.spec.target is not None:
+                direction = "higher is better" if a.spec.higher_is_better else "lower is better"
+                st.markdown(f"Target {by_unit(a.spec.target, a.spec.unit)} ({direction})  \n{rag_label(a.rag)}")
+            elif a.spec.higher_is_better is not None:
+                st.markdown(f"No target ({'higher' if a.spec.higher_is_better else 'lower'} is better)")
+            else:
+                st.markdown("No target (context measure)")
+            st.markdown(
+                f"{variation_label(a.spc.variation, a.spc.side)}  \n"
+                + (f"{assurance_label(a.spc.assurance)}" if a.spec.target is not None else "")
+            )
+            st.caption(measure_sentence(a, area))

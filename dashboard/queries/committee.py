@@ -62,3 +62,31 @@ def outcomes_by_domain(locality_code: str, period: str) -> pl.DataFrame:
 
 def waiting_list(locality_code: str) -> pl.DataFrame:
     return q("select * from mart_waiting_list where locality_code = ? order by quarter_end", locality_code)
+
+
+def headline_measures(locality_code: str) -> pl.DataFrame:
+    """Every headline measure's quarterly values for one area, with direction and target."""
+    return q(
+        "select * from mart_headline_measures where locality_code = ? order by display_order, quarter_end",
+        locality_code,
+    )
+
+
+def isf_starts(locality_code: str) -> pl.DataFrame:
+    return q("select * from mart_isf_starts where locality_code = ? order by quarter_end", locality_code)
+
+
+def cme_capacity(locality_code: str) -> pl.DataFrame:
+    return q("select * from mart_cme_capacity where locality_code = ? order by quarter_end", locality_code)
+
+
+def satisfaction_by_locality(survey: str, question_code: str) -> pl.DataFrame:
+    return q(
+        "select * from mart_satisfaction where survey = ? and question_code = ? order by quarter_end, locality_code",
+        survey,
+        question_code,
+    )
+
+
+def outcomes_all_localities(period: str) -> pl.DataFrame:
+    return q("select * from mart_outcomes where period = ? order by locality_code, outcome_domain", period)

@@ -22,8 +22,8 @@ def test_rag_respects_direction_and_tolerance(value, target, higher, tolerance, 
 
 
 def test_labels_carry_words_not_only_colour():
-    assert rag_label("amber") == "🟠 Amber: near target"
-    assert str(variation_label("concern", "high")) == "⚠️ Concern (unusually high)"
+    assert rag_label("amber") == ":orange[●] Amber: near target"
+    assert str(variation_label("concern", "high")) == "⚠ Concern (unusually high)"
     assert variation_label("common_cause", None).text == "Common cause: no significant change"
     assert assurance_label("fail").text == "Consistently misses the target"
     assert assurance_label(None).text == "No target to assure against"

@@ -1,0 +1,37 @@
+"""Invariants that hold for any data: shares in [0, 100], no negative counts, county = sum of districts."""
+
+from __future__ import annotations
+
+COUNTY = "E10000003"
+
+
+def test_marts_have_no_negative_counts_and_shares_in_range(warehouse):
+    assert warehouse.sql("""
+        select count(*) from mart_dp_uptake
+        where dp_recipients < 0 or community_clients < dp_recipients or uptake_pct not between 0 and 100
+    """).fetchall() == [(0,)]
+    assert warehouse.sql("select count(*) from mart_pa_workforce where pas_on_payroll > active_pas "
+                         "or active_pas < 0").fetchall() == [(0,)]
+    assert warehouse.sql("select count(*) from mart_outcomes where achieved + partly_achieved + not_achieved "
+                         "<> outcomes_reviewed").fetchall() == [(0,)]
+
+
+def test_every_mart_covers_twenty_quarters_for_every_area(warehouse):
+    for mart in ("mart_dp_uptake", "mart_pa_workforce", "mart_waiting_list", "mart_service_demand"):
+        rows = warehouse.sql(f"select count(distinct period), count(distinct locality_code) from {mart}").fetchall()
+        assert rows == [(20, 6)], mart
+
+
+def test_county_rows_equal_the_sum_of_districts(warehouse):
+    for mart, columns in [("mart_pa_workforce", "active_pas"), ("mart_waiting_list", "people_waiting")]:
+        diff = warehouse.sql(f"""
+            select period from {mart} group by period
+            having sum({columns}) filter (where locality_code <> '{COUNTY}')
+                <> sum({columns}) filter (where locality_code = '{COUNTY}')""").fetchall()
+        assert diff == [], mart
+
+
+def test_person_identifiers_never_reach_the_warehouse_in_clear(warehouse):
+    ids = warehouse.sql("select distinct person_id from stg_activity limit 50").fetchall()
+    assert ids and all(pid.startswith("ph_") for (pid,) in ids)
+    assert warehouse.sql("select count(*) from raw_activity where person_id like 'P0%'").fetchall() == [(0,)]
