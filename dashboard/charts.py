@@ -23,12 +23,19 @@ def _layout(fig: go.Figure, title: str, y_title: str, y_suffix: str = "") -> go.
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         yaxis={"title": y_title, "ticksuffix": y_suffix, "rangemode": "tozero"},
-        # Quarter labels ("2024/25 Q1") are long: slant them rather than let Plotly cut them short.
-        xaxis={"title": None, "type": "category", "tickangle": -45, "automargin": True},
+        xaxis={"title": None, "type": "category", "automargin": True},
         hovermode="x unified",
         font={"family": "Source Sans Pro, Arial, sans-serif"},
     )
     return fig
+
+
+def _quarter_ticks(fig: go.Figure, labels: list[str]) -> None:
+    """Label only each financial year's first quarter: twenty "2024/25 Q1" labels do not fit side by side."""
+    labels = list(dict.fromkeys(labels))
+    if len(labels) > 8 and all(str(label)[-3:-1] == " Q" for label in labels):
+        ticks = [label for label in labels if str(label).endswith("Q1")] or labels[::4]
+        fig.update_xaxes(tickvals=ticks, ticktext=ticks, tickangle=0)
 
 
 def trend_lines(
@@ -71,6 +78,7 @@ def trend_lines(
             annotation_text=target_label,
             annotation_position="top left",
         )
+    _quarter_ticks(fig, frame[x].to_list())
     return _layout(fig, title, y_title, y_suffix)
 
 
@@ -104,6 +112,7 @@ def bars(
             annotation_text=target_label,
             annotation_position="top left",
         )
+    _quarter_ticks(fig, frame[x].to_list())
     fig = _layout(fig, title, y_title, y_suffix)
     fig.update_yaxes(range=[0, max([v for v in values if v is not None] + [target or 0]) * 1.2 or 1])
     return fig
@@ -194,6 +203,7 @@ def spc_chart(
             annotation_text=target_label or "Target",
             annotation_position="top left",
         )
+    _quarter_ticks(fig, periods)
     fig = _layout(fig, title, y_title, y_suffix)
     fig.update_yaxes(rangemode="normal")
     return fig
@@ -257,6 +267,7 @@ def interval_chart(
             annotation_text=target_label,
             annotation_position="top left",
         )
+    _quarter_ticks(fig, frame[x].to_list())
     fig = _layout(fig, title, y_title, y_suffix)
     fig.update_yaxes(range=[0, 100] if y_suffix == "%" else None)
     return fig

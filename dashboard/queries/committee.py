@@ -90,3 +90,7 @@ def satisfaction_by_locality(survey: str, question_code: str) -> pl.DataFrame:
 
 def outcomes_all_localities(period: str) -> pl.DataFrame:
     return q("select * from mart_outcomes where period = ? order by locality_code, outcome_domain", period)
+
+
+def dpss_use() -> pl.DataFrame:
+    return q("select * from mart_dpss_use order by quarter_end")
