@@ -25,7 +25,7 @@ upto = here.filter(pl.col("quarter_end") <= now["quarter_end"])
 
 cols = st.columns(4)
 cols[0].metric(
-    f"Active Personal Assistants, {quarter}",
+    f"Active PAs, {quarter}",
     count(now["active_pas"]),
     help="PAs on the register at the end of the quarter.",
 )
