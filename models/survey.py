@@ -199,3 +199,24 @@ def top_box_share(answers: pl.Series | Iterable[object], top_boxes: Collection[o
     top_box = sum(1 for a in answered if a in top_boxes)
     share = top_box / len(answered) if answered else float("nan")
     return TopBoxShare(top_box=top_box, answered=len(answered), share=share)
+
+
+def flag_changes(df: pl.DataFrame, successes_col: str, n_col: str, alpha: float = 0.05) -> pl.DataFrame:
+    """Test each row against the row before (e.g. quarter on quarter) with the two-proportion test.
+
+    Adds ``change_points`` (difference in percentage points), ``p_value`` and ``significant_change``
+    (False for the first row and wherever the test cannot be done).
+    """
+    xs, ns = df[successes_col].to_list(), df[n_col].to_list()
+    changes, p_values, flags = [None], [None], [False]
+    for i in range(1, len(xs)):
+        result = two_proportion_test(xs[i - 1] or 0, ns[i - 1] or 0, xs[i] or 0, ns[i] or 0, alpha)
+        usable = not math.isnan(result.p_value)
+        changes.append(100 * result.difference if usable else None)
+        p_values.append(result.p_value if usable else None)
+        flags.append(bool(result.significant))
+    return df.with_columns(
+        pl.Series("change_points", changes[: df.height], dtype=pl.Float64),
+        pl.Series("p_value", p_values[: df.height], dtype=pl.Float64),
+        pl.Series("significant_change", flags[: df.height], dtype=pl.Boolean),
+    )

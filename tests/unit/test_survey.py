@@ -44,9 +44,7 @@ def test_wilson_wider_at_higher_confidence():
     assert low_99 < low_95 and high_99 > high_95
 
 
-@pytest.mark.parametrize(
-    ("successes", "n"), [(0, 1), (1, 1), (1, 3), (7, 9), (3, 1000), (999, 1000), (12.5, 40)]
-)
+@pytest.mark.parametrize(("successes", "n"), [(0, 1), (1, 1), (1, 3), (7, 9), (3, 1000), (999, 1000), (12.5, 40)])
 def test_wilson_invariants(successes, n):
     lower, upper = wilson_interval(successes, n)
     assert 0 <= lower <= successes / n <= upper <= 1
@@ -71,9 +69,7 @@ def test_add_wilson_columns():
     assert result["ci_lower"][2] is None and result["ci_upper"][2] is None
 
 
-@pytest.mark.parametrize(
-    ("successes", "n", "confidence"), [(11, 10, 0.95), (-1, 10, 0.95), (5, 10, 1.0), (5, 10, 0.0)]
-)
+@pytest.mark.parametrize(("successes", "n", "confidence"), [(11, 10, 0.95), (-1, 10, 0.95), (5, 10, 1.0), (5, 10, 0.0)])
 def test_wilson_bad_inputs_rejected(successes, n, confidence):
     with pytest.raises(ValueError):
         wilson_interval(successes, n, confidence)
@@ -157,3 +153,14 @@ def test_top_box_share_nobody_answered(answers):
     result = top_box_share(answers, {"Very good"})
     assert (result.top_box, result.answered) == (0, 0)
     assert math.isnan(result.share)
+
+
+def test_flag_changes_marks_only_the_significant_quarter():
+    from models.survey import flag_changes
+
+    frame = pl.DataFrame({"period": ["Q1", "Q2", "Q3", "Q4"], "x": [29, 30, 18, 22], "n": [40, 40, 40, 40]})
+    flagged = flag_changes(frame, "x", "n")
+    assert flagged["significant_change"].to_list() == [False, False, True, False]
+    assert flagged["change_points"][2] == pytest.approx(-30.0)  # 75% -> 45%
+    assert flagged["p_value"][2] == pytest.approx(0.00617, abs=5e-5)
+    assert flagged["p_value"][0] is None
