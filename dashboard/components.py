@@ -1,12 +1,36 @@
-"""Reusable page pieces: a chart with its table and CSV download, and a short 'how to read this' note."""
+"""Reusable page pieces: a chart with its SPC view, a 'how to read this' note, its table and a CSV download."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import queries
+from dashboard import charts, queries
+from dashboard.exports.safe_cells import neutralise_frame
+from models.spc import spc_chart
+
+SPC_NOTE = (
+    "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
+    "varies within, around its mean. Marked points are unusual (beyond the limits, a run of 7 on one side "
+    "of the mean, 7 rising or falling, or 2 of 3 near a limit): blue for improvement, orange for concern."
+)
+
+
+@dataclass(frozen=True)
+class SpcSeries:
+    """One quarterly series that can be redrawn as an SPC chart."""
+
+    periods: list[str]
+    values: list[float | None]
+    higher_is_better: bool | None
+    title: str
+    y_title: str
+    y_suffix: str = ""
+    target: float | None = None
+    target_label: str = ""
 
 
 def suppress_small_counts(frame: pl.DataFrame, count_columns: list[str]) -> pl.DataFrame:
@@ -20,12 +44,23 @@ def suppress_small_counts(frame: pl.DataFrame, count_columns: list[str]) -> pl.D
 
 
 def chart_with_table(
-    fig: go.Figure, table: pl.DataFrame, name: str, how_to_read: str, count_columns: list[str] | None = None
+    fig: go.Figure,
+    table: pl.DataFrame,
+    name: str,
+    how_to_read: str,
+    count_columns: list[str] | None = None,
+    spc: SpcSeries | None = None,
 ) -> None:
-    """Draw a chart, a plain-words note on reading it, and the same data as a table and a CSV file."""
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    """Draw a chart (or its SPC view), a plain-words note on reading it, and the data as a table and CSV."""
+    if spc is not None and st.toggle("Show as SPC chart", key=f"spc-{name}", help=SPC_NOTE):
+        result = spc_chart(spc.values, spc.higher_is_better, target=spc.target)
+        fig = charts.spc_chart(
+            spc.periods, result.table, spc.title, spc.y_title, spc.y_suffix, spc.target, spc.target_label
+        )
+        how_to_read = SPC_NOTE
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{name}")
     st.caption(how_to_read)
-    safe = suppress_small_counts(table, count_columns or [])
+    safe = neutralise_frame(suppress_small_counts(table, count_columns or []))
     with st.expander("Show as table"):
         st.dataframe(safe, hide_index=True, width="stretch")
         st.download_button(

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table
+from dashboard.components import SpcSeries, chart_with_table
 from dashboard.filters import locality, locality_name, period
 from dashboard.formatting import count, pct, points
 from models.funnel import funnel_curve, funnel_table
@@ -89,6 +89,16 @@ chart_with_table(
     "Each line is an area, measured at the end of each quarter; the selected area is drawn bold. "
     "Above the dashed target line is better.",
     ["dp_recipients", "community_clients"],
+    spc=SpcSeries(
+        upto["period"].to_list(),
+        upto["uptake_pct"].to_list(),
+        True,
+        f"DP uptake in {area}: SPC view",
+        "Uptake",
+        "%",
+        cfg.targets.dp_uptake_pct,
+        "Target (higher is better)",
+    ),
 )
 
 st.subheader("Are the differences between districts real?")

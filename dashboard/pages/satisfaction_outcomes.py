@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table, suppress_small_counts
+from dashboard.components import SpcSeries, chart_with_table, suppress_small_counts
 from dashboard.filters import locality, locality_name, period
 from dashboard.formatting import count, pct
 from models.survey import add_wilson, flag_changes
@@ -94,6 +94,16 @@ else:
         "Dots are the share each quarter; the bars show the 95% interval. A ring marks a change from "
         "the quarter before that is too big to be chance (two-proportion test, p < 0.05).",
         ["responses", "top_box"],
+        spc=SpcSeries(
+            shown["period"].to_list(),
+            shown["top_box_pct"].to_list(),
+            True,
+            f"DPSS customers rating the service very good, {area}: SPC view",
+            "Very good",
+            "%",
+            cfg.targets.satisfaction_pct,
+            "Target (higher is better)",
+        ),
     )
 
 by_locality = add_wilson(
@@ -195,6 +205,16 @@ chart_with_table(
     "outcomes",
     "Share of outcomes reviewed in each quarter that the person and reviewer agreed were fully achieved.",
     ["outcomes_reviewed", "achieved", "partly_achieved", "not_achieved"],
+    spc=SpcSeries(
+        outcomes["period"].to_list(),
+        outcomes["achieved_pct"].to_list(),
+        True,
+        f"Reviewed outcomes fully achieved, {area}: SPC view",
+        "Achieved",
+        "%",
+        cfg.targets.outcomes_achieved_pct,
+        "Target (higher is better)",
+    ),
 )
 
 domains = queries.outcomes_all_localities(quarter).filter(pl.col("outcome_domain") != "all")

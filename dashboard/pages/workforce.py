@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.components import chart_with_table
+from dashboard.components import SpcSeries, chart_with_table
 from dashboard.filters import locality, locality_name, period
 from dashboard.formatting import count, pct
 
@@ -77,6 +77,13 @@ chart_with_table(
     "Solid line: PAs on the register at each quarter end. The path shows where the "
     "number would be had it grown by the target rate every year since the first quarter shown.",
     ["active_pas", "pas_on_payroll"],
+    spc=SpcSeries(
+        upto["period"].to_list(),
+        upto["active_pas"].to_list(),
+        True,
+        f"Active Personal Assistants in {area}: SPC view",
+        "PAs",
+    ),
 )
 
 st.subheader("The rural gap")
