@@ -57,30 +57,31 @@ st.caption(
     "met reliably as things are."
 )
 assessments = assess_headlines(queries.headline_measures(code), quarter)
-for row_start in range(0, len(assessments), 4):
-    for col, a in zip(st.columns(4), assessments[row_start : row_start + 4], strict=False):
-        with col.container(border=True):
-            st.markdown(f"**{a.spec.name}**")
-            st.metric(
-                a.spec.name,
-                by_unit(a.value, a.spec.unit),
-                label_visibility="collapsed",
-                delta=metric_delta(f"{change_by_unit(a.change_on_year, a.spec.unit)} on a year before")
-                if a.change_on_year is not None
-                else None,
-                delta_color="off"
-                if a.spec.higher_is_better is None
-                else ("normal" if a.spec.higher_is_better else "inverse"),
-            )
-            if a.spec.target is not None:
-                direction = "higher is better" if a.spec.higher_is_better else "lower is better"
-                st.markdown(f"Target {by_unit(a.spec.target, a.spec.unit)} ({direction})  \n{rag_label(a.rag)}")
-            elif a.spec.higher_is_better is not None:
-                st.markdown(f"No target ({'higher' if a.spec.higher_is_better else 'lower'} is better)")
-            else:
-                st.markdown("No target (context measure)")
-            st.markdown(
-                f"{variation_label(a.spc.variation, a.spc.side)}  \n"
-                + (f"{assurance_label(a.spc.assurance)}" if a.spec.target is not None else "")
-            )
-            st.caption(measure_sentence(a, area))
+# Tiles of a fixed width in a wrapping row: four across on a wide screen, two on a narrow one.
+tiles = st.container(horizontal=True, wrap=True, gap="small")
+for a in assessments:
+    with tiles.container(border=True, width=300):
+        st.markdown(f"**{a.spec.name}**")
+        st.metric(
+            a.spec.name,
+            by_unit(a.value, a.spec.unit),
+            label_visibility="collapsed",
+            delta=metric_delta(f"{change_by_unit(a.change_on_year, a.spec.unit)} on a year before")
+            if a.change_on_year is not None
+            else None,
+            delta_color="off"
+            if a.spec.higher_is_better is None
+            else ("normal" if a.spec.higher_is_better else "inverse"),
+        )
+        if a.spec.target is not None:
+            direction = "higher is better" if a.spec.higher_is_better else "lower is better"
+            st.markdown(f"Target {by_unit(a.spec.target, a.spec.unit)} ({direction})  \n{rag_label(a.rag)}")
+        elif a.spec.higher_is_better is not None:
+            st.markdown(f"No target ({'higher' if a.spec.higher_is_better else 'lower'} is better)")
+        else:
+            st.markdown("No target (context measure)")
+        st.markdown(
+            f"{variation_label(a.spc.variation, a.spc.side)}  \n"
+            + (f"{assurance_label(a.spc.assurance)}" if a.spec.target is not None else "")
+        )
+        st.caption(measure_sentence(a, area))
