@@ -148,7 +148,7 @@ SOURCES: dict[str, Source] = {
         ),
         Source(
             "kpi_catalogue",
-            "one row per KPI",
+            "one row per KPI, and one more for each later change of its target",
             (
                 C("kpi_code", "str", True, "Short code, unique across the catalogue."),
                 C("name", "str", True, "What is measured, in plain words."),
@@ -157,8 +157,25 @@ SOURCES: dict[str, Source] = {
                 C("higher_is_better", "bool", True, "true when a higher value is better."),
                 C("target", "float", False, "Target value in the KPI's unit."),
                 C("amber_tolerance", "float", False, "How far short of target still counts as amber.", minimum=0),
+                # Issue 5 (KPI review): how the value is computed, and targets in force over time.
+                C(
+                    "calculation",
+                    "str",
+                    False,
+                    "How the value is worked out: proportion (numerator people or visits out of the denominator, "
+                    "as a percentage), ratio (numerator divided by denominator, x100 for percent KPIs) or reported "
+                    "(the provider's own value). Blank: proportion for percent KPIs, reported otherwise.",
+                    ("proportion", "ratio", "reported"),
+                ),
+                C(
+                    "effective_from",
+                    "quarter",
+                    False,
+                    "First quarter this row's target applies to (blank: from the start). To change a target, "
+                    "keep the old row and add one with the new target and the quarter it starts.",
+                ),
             ),
-            key=("kpi_code",),
+            key=("kpi_code", "effective_from"),
         ),
         Source(
             "survey_responses",

@@ -1,0 +1,140 @@
+"""Review notes: the contract manager's commentary and agreed actions per contract, KPI and quarter.
+
+Notes live in the application-state database (SQLite, ``dashboard.app_state``), never in the warehouse,
+so the warehouse stays read-only to the dashboard and a rebuild cannot lose them. Notes are a log: saving
+again adds an entry with its author and time rather than overwriting what was said at the meeting.
+No Streamlit here, so the page, the exports and the tests share one implementation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from dashboard.app_state import connect, ensure_table
+from pipelines.config import Settings
+from pipelines.periods import parse_quarter
+
+MAX_NOTE_CHARS = 5000
+MAX_AUTHOR_CHARS = 120
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+DDL = """
+create table if not exists kpi_review_notes (
+    note_id integer primary key autoincrement,
+    contract_id text not null,
+    period text not null,
+    kpi_code text not null,
+    commentary text not null default '',
+    agreed_actions text not null default '',
+    author text not null,
+    created_at text not null
+)"""
+INDEX = "create index if not exists kpi_review_notes_contract on kpi_review_notes (contract_id, period)"
+COLUMNS = ("note_id", "contract_id", "period", "kpi_code", "commentary", "agreed_actions", "author", "created_at")
+SCHEMA = {c: (pl.Int64 if c == "note_id" else pl.String) for c in COLUMNS}
+
+
+class NoteRejected(ValueError):
+    """A note that cannot be saved: no author, nothing written, or too long."""
+
+
+def _prepare(con) -> None:
+    ensure_table(con, DDL)
+    ensure_table(con, INDEX)
+
+
+def save_note(
+    settings: Settings | None,
+    contract_id: str,
+    period: str,
+    kpi_code: str,
+    commentary: str,
+    agreed_actions: str,
+    author: str,
+    now: datetime | None = None,
+) -> int:
+    """Record a note; returns its id. Text is stored as typed (exports neutralise it for Excel).
+
+    Raises
+    ------
+    NoteRejected
+        If the author is blank, both commentary and actions are blank, or a field is too long.
+    """
+    commentary, agreed_actions, author = (commentary or "").strip(), (agreed_actions or "").strip(), author.strip()
+    parse_quarter(period)  # refuses anything that is not a quarter such as 2024/25 Q1
+    if not author:
+        raise NoteRejected("Say who is writing the note.")
+    if not commentary and not agreed_actions:
+        raise NoteRejected("Write a commentary or an agreed action before saving.")
+    if max(len(commentary), len(agreed_actions)) > MAX_NOTE_CHARS or len(author) > MAX_AUTHOR_CHARS:
+        raise NoteRejected(f"Notes are limited to {MAX_NOTE_CHARS:,} characters and names to {MAX_AUTHOR_CHARS}.")
+    created = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    with connect(settings) as con:
+        _prepare(con)
+        cursor = con.execute(
+            "insert into kpi_review_notes (contract_id, period, kpi_code, commentary, agreed_actions, author, "
+            "created_at) values (?, ?, ?, ?, ?, ?, ?)",
+            (contract_id, period, kpi_code, commentary, agreed_actions, author, created),
+        )
+        return int(cursor.lastrowid)
+
+
+def _query(settings: Settings | None, where: str, params: tuple) -> pl.DataFrame:
+    with connect(settings) as con:
+        _prepare(con)
+        rows = con.execute(
+            f"select {', '.join(COLUMNS)} from kpi_review_notes where {where} order by created_at, note_id", params
+        ).fetchall()
+    return pl.DataFrame([tuple(r) for r in rows], schema=SCHEMA, orient="row")
+
+
+def notes_for_quarter(settings: Settings | None, contract_id: str, period: str) -> pl.DataFrame:
+    """Every note on a contract's quarter, oldest first."""
+    return _query(settings, "contract_id = ? and period = ?", (contract_id, period))
+
+
+def notes_for_kpi(settings: Settings | None, contract_id: str, kpi_code: str) -> pl.DataFrame:
+    """Every note on one KPI of a contract, all quarters, oldest first."""
+    return _query(settings, "contract_id = ? and kpi_code = ?", (contract_id, kpi_code))
+
+
+def actions_agreed_last_time(
+    settings: Settings | None, contract_id: str, period: str
+) -> tuple[str | None, pl.DataFrame]:
+    """The agreed actions of the contract's last review before ``period``.
+
+    The last review is the latest earlier quarter with any agreed action (usually the quarter before,
+    but a skipped meeting should not lose what was agreed). Returns that quarter (or None) and its
+    notes that carry actions, oldest first.
+    """
+    reviewed = parse_quarter(period)
+    notes = _query(settings, "contract_id = ? and agreed_actions <> ''", (contract_id,))
+    earlier = notes.filter(
+        pl.col("period").map_elements(lambda p: parse_quarter(p) < reviewed, return_dtype=pl.Boolean)
+    )
+    if earlier.is_empty():
+        return None, earlier
+    last = max(earlier["period"].to_list(), key=parse_quarter)
+    return last, earlier.filter(pl.col("period") == last)
+
+
+def local_time(created_at: str) -> str:
+    """'2025-05-06T13:05:00+00:00' -> '6 May 2025 14:05' (UK time, as people read it)."""
+    moment = datetime.fromisoformat(created_at).astimezone(LOCAL_TIME)
+    return f"{moment.day} {moment:%b %Y %H:%M}"
+
+
+def for_display(notes: pl.DataFrame, kpi_names: dict[str, str] | None = None) -> pl.DataFrame:
+    """Notes as people read them: KPI name, commentary, actions, author and local time."""
+    names = kpi_names or {}
+    return notes.select(
+        pl.col("period").alias("Quarter"),
+        pl.col("kpi_code").replace_strict(names, default=pl.col("kpi_code")).alias("KPI"),
+        pl.col("commentary").alias("Commentary"),
+        pl.col("agreed_actions").alias("Agreed actions"),
+        pl.col("author").alias("Author"),
+        pl.col("created_at").map_elements(local_time, return_dtype=pl.String).alias("Written"),
+    )
