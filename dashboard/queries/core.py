@@ -43,8 +43,7 @@ def _connect(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, read_only=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached(sql: str, params: tuple, stamp: tuple) -> pl.DataFrame:
+def _run(sql: str, params: tuple, stamp: tuple) -> pl.DataFrame:
     # A cursor per call: Streamlit runs sessions in threads and a DuckDB connection is not shared safely.
     cursor = _connect(*stamp).cursor()
     try:
@@ -53,9 +52,17 @@ def _cached(sql: str, params: tuple, stamp: tuple) -> pl.DataFrame:
         cursor.close()
 
 
+_cached = st.cache_data(show_spinner=False, max_entries=256)(_run)
+
+
 def q(sql: str, *params) -> pl.DataFrame:
-    """Run a read-only query with bound parameters; cached until the warehouse is rebuilt."""
-    return _cached(sql, tuple(params), _stamp())
+    """Run a read-only query with bound parameters; cached until the warehouse is rebuilt.
+
+    Outside a running dashboard (the committee pack, a notebook) the same queries run uncached.
+    """
+    if st.runtime.exists():
+        return _cached(sql, tuple(params), _stamp())
+    return _run(sql, tuple(params), _stamp())
 
 
 @dataclass(frozen=True)
