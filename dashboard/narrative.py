@@ -38,7 +38,7 @@ def _direction(higher_is_better: bool | None) -> str:
     return "higher is better" if higher_is_better else "lower is better"
 
 
-def measure_sentence(assessment, area: str) -> str:
+def measure_sentence(assessment, area: str, suppress_below: int = 0) -> str:
     """One plain-English sentence for a headline measure (an ``models.measures.Assessment``).
 
     With a target: "Direct payment uptake in Cambridgeshire is 19.8%, 5.2 points below the 25.0% target;
@@ -47,6 +47,11 @@ def measure_sentence(assessment, area: str) -> str:
     """
     spec = assessment.spec
     value = by_unit(assessment.value, spec.unit)
+    small = [v for v in (assessment.value, assessment.year_before) if v is not None and 0 < v < suppress_below]
+    if spec.unit == "count" and small:
+        # A small count (or a change computed from one) could identify someone: say only that it is small.
+        value = f"fewer than {suppress_below}" if assessment.value < suppress_below else value
+        return f"{spec.name} in {area}: {value} in {assessment.period} (small numbers are not shown in detail)."
     # "Uptake ... is 19.8%" reads well; plural counts ("People waiting ... is 161") do not, so they get a colon.
     verb = ":" if spec.unit in ("count", "hours") else " is"
     subject = f"{spec.name} in {area}{verb} {value} in {assessment.period}"

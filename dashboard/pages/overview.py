@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.filters import locality, locality_name, period
-from dashboard.formatting import by_unit, change_by_unit, metric_delta, pct
+from dashboard.formatting import by_unit, change_by_unit, metric_delta, pct, suppressed
 from dashboard.headlines import assess_headlines
 from dashboard.narrative import comparator_sentence, dp_uptake_sentence, measure_sentence
 from dashboard.signals import assurance_label, rag_label, variation_label
@@ -64,7 +64,8 @@ for a in assessments:
         st.markdown(f"**{a.spec.name}**")
         st.metric(
             a.spec.name,
-            by_unit(a.value, a.spec.unit),
+            # Counts of people small enough to identify someone are suppressed, as everywhere.
+            suppressed(a.value, cfg.suppression_threshold) if a.spec.unit == "count" else by_unit(a.value, a.spec.unit),
             label_visibility="collapsed",
             delta=metric_delta(f"{change_by_unit(a.change_on_year, a.spec.unit)} on a year before")
             if a.change_on_year is not None
@@ -84,4 +85,4 @@ for a in assessments:
             f"{variation_label(a.spc.variation, a.spc.side)}  \n"
             + (f"{assurance_label(a.spc.assurance)}" if a.spec.target is not None else "")
         )
-        st.caption(measure_sentence(a, area))
+        st.caption(measure_sentence(a, area, cfg.suppression_threshold))

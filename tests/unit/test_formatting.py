@@ -55,6 +55,18 @@ def test_measure_sentence_without_a_target_uses_the_change_on_a_year():
     spec = MeasureSpec("wait", "People waiting for care", "count", False)
     text = measure_sentence(_assessment(spec, [173, 170, 165, 160, 161]), "Fenland")
     assert (
-        text
-        == "People waiting for care in Fenland: 161 in 2024/25 Q4, 12 fewer than a year before (lower is better)."
+        text == "People waiting for care in Fenland: 161 in 2024/25 Q4, 12 fewer than a year before (lower is better)."
     )
+
+
+def test_measure_sentence_hides_small_counts():
+    from dashboard.narrative import measure_sentence
+    from models.measures import MeasureSpec
+
+    spec = MeasureSpec("wait", "People waiting for care", "count", False)
+    text = measure_sentence(_assessment(spec, [9, 8, 7, 6, 3]), "Fenland", suppress_below=5)
+    assert (
+        text
+        == "People waiting for care in Fenland: fewer than 5 in 2024/25 Q4 (small numbers are not shown in detail)."
+    )
+    assert "3" not in text.replace("2024/25", "")
