@@ -28,7 +28,7 @@ LAYERS = ("staging", "intermediate", "marts")
 STORE_TABLES = ("load_log", "rejects")
 # Python models run after the SQL marts and before the checks: (step name, "module:function"), each called
 # as function(con, settings) to write its own tables (forecasts, for example) into the new warehouse.
-PYTHON_STEPS: tuple[tuple[str, str], ...] = ()
+PYTHON_STEPS: tuple[tuple[str, str], ...] = (("forecasts", "pipelines.forecasting:build_forecasts"),)
 
 
 class BuildError(RuntimeError):

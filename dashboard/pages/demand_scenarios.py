@@ -1,65 +1,371 @@
-"""Demand and scenarios: demand history and the population growth that drives future demand."""
+"""Demand and scenarios: forecasts with their tested accuracy, population-driven demand, and what-if scenarios
+(levers, a baseline always shown, saved scenarios compared side by side, links and downloads). Layout only."""
+
+from functools import partial
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import demand_charts, queries, scenario_store
 from dashboard.components import chart_with_table
 from dashboard.filters import locality, locality_name, period
-from dashboard.formatting import count, pct
+from dashboard.formatting import change_by_unit, count, metric_delta, pct
+from models.scenarios import MEASURES, LeverError, Levers, compare
 
 cfg = queries.settings()
 code, quarter = locality(), period()
 area = locality_name(code)
+districts = cfg.locality_codes
+areas = districts if code == cfg.council.code else [code]
+threshold = cfg.suppression_threshold
+MODEL_CARD = Path(__file__).resolve().parents[2] / "docs" / "model_cards" / "scenarios.md"
+FORECASTS = {
+    "people_supported": "People in long-term community support",
+    "weekly_hours": "Planned hours of care a week",
+    "dp_recipients": "People taking a direct payment",
+    "referrals_received": "Referrals received in the quarter",
+    "active_pas": "Active Personal Assistants on the register",
+}
+HEADLINES = ("people_supported", "weekly_hours", "dp_share_pct", "pa_gap", "cost_gbp")
 
 st.title("Demand and scenarios")
+missing = queries.missing_demand_tables()
+if missing:
+    st.error(f"This warehouse was built before forecasting was added ({', '.join(missing)} missing): run `asc build`.")
+    st.stop()
 
 demand = queries.service_demand(code)
 now = demand.filter(pl.col("period") == quarter).row(0, named=True)
-population = queries.population("65+")
-district_codes = [loc.code for loc in cfg.localities]
-areas = district_codes if code == cfg.council.code else [code]
-by_year = (
-    population.filter(pl.col("area_code").is_in(areas))
-    .group_by("projection_year")
-    .agg(pl.col("population").sum())
-    .sort("projection_year")
-)
-pop = dict(zip(by_year["projection_year"].to_list(), by_year["population"].to_list(), strict=True))
-growth_2031 = 100 * (pop[2031] / pop[2024] - 1)
-
+population = queries.population("65+").filter(pl.col("area_code").is_in(areas))
+pop = dict(population.group_by("projection_year").agg(pl.col("population").sum()).iter_rows())
 cols = st.columns(3)
 cols[0].metric(f"People in long-term community support, {quarter}", count(now["people_supported"]))
 cols[1].metric("Planned hours of care a week", count(now["weekly_hours"]))
 cols[2].metric(
     "Growth in people aged 65+, 2024 to 2031",
-    pct(growth_2031),
+    pct(100 * (pop[2031] / pop[2024] - 1)),
     help="ONS 2022-based subnational population projections (real data).",
 )
 
-fig = charts.trend_lines(
-    demand.with_columns(pl.lit("People supported").alias("series")),
-    "period",
-    "people_supported",
-    "series",
-    f"People in long-term community support, {area}",
-    "People",
-)
-chart_with_table(
-    fig,
-    demand.select("period", "people_supported", "weekly_hours", "referrals_received"),
-    "demand_history",
-    "People with active long-term community services at each quarter end.",
-    ["people_supported", "referrals_received"],
+forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
+    ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"]
 )
 
-proj = by_year.with_columns(pl.col("projection_year").cast(pl.String), pl.lit("Aged 65+").alias("series"))
-fig = charts.trend_lines(
-    proj, "projection_year", "population", "series", f"Projected population aged 65 and over, {area}", "People"
-)
-chart_with_table(
-    fig,
-    proj.select("projection_year", "population"),
-    "population_65plus",
-    "ONS 2022-based projections (migration-category variant). Real published data.",
-)
+# Forecasts ---------------------------------------------------------------------------------------
+with forecast_tab:
+    measure = st.selectbox("Forecast of", list(FORECASTS), format_func=FORECASTS.get, key="forecast_measure")
+    label = FORECASTS[measure]
+    history = queries.demand_history(measure, code)
+    forecast = queries.forecasts(measure, code)
+    metrics = queries.forecast_metrics(measure, code)
+    chosen = forecast.filter(pl.col("role") == "chosen")
+    ahead = chosen.row(min(3, chosen.height - 1), named=True)
+    st.metric(
+        f"{label}, forecast for {ahead['period']}",
+        count(ahead["mean"]),
+        help="The chosen model's central forecast, a year after the latest quarter.",
+    )
+    st.markdown(
+        f"80% range **{count(ahead['lo_80'])} to {count(ahead['hi_80'])}**; "
+        f"95% range {count(ahead['lo_95'])} to {count(ahead['hi_95'])}."
+    )
+    st.markdown(demand_charts.accuracy_sentence(metrics, label[0].lower() + label[1:]))
+    fig = demand_charts.forecast_fan(history, forecast, f"{label}, {area}: recorded and forecast", "Per quarter")
+    chart_with_table(
+        fig,
+        chosen.select("period", "model", "mean", "lo_80", "hi_80", "lo_95", "hi_95").with_columns(
+            pl.col("mean", "lo_80", "hi_80", "lo_95", "hi_95").round(0)
+        ),
+        f"forecast_{measure}_{code}",
+        "The dashed line is the forecast; the dark band holds 80% of likely values and the light band 95%. "
+        "The dotted grey line repeats the same quarter of last year: the simple guess every model must beat.",
+        ["mean", "lo_80", "hi_80", "lo_95", "hi_95"],
+    )
+    if chosen["note"][0]:
+        st.caption(f"Model notes: {chosen['note'][0]}.")
+    with st.expander("How each model did in the backtest"):
+        st.dataframe(
+            metrics.select(
+                pl.col("model").replace(
+                    {"seasonal_naive": "Same quarter last year", "ets": "ETS", "sarimax": "SARIMAX"}
+                ),
+                pl.col("mase").round(2).alias("MASE (lower is better)"),
+                (100 * pl.col("coverage_80")).round(0).alias("Within 80% range (%)"),
+                (100 * pl.col("coverage_95")).round(0).alias("Within 95% range (%)"),
+                pl.col("origins").alias("Quarters tested"),
+                pl.col("chosen").alias("Chosen"),
+            ),
+            hide_index=True,
+        )
+
+# Population-driven demand --------------------------------------------------------------------------
+with projection_tab:
+    projection = queries.demand_projection().filter(pl.col("area_code").is_in(areas))
+    totals = dict(projection.group_by("projection_year").agg(pl.col("expected_people").sum()).iter_rows())
+    first_year = min(totals)
+    in_need = (
+        projection.filter(pl.col("age_band") != "18-64")
+        .group_by("projection_year")
+        .agg(pl.col("people_in_need_65_plus").sum())
+    )
+    need = dict(in_need.iter_rows())
+    cols = st.columns(3)
+    cols[0].metric(f"Expected people needing support, {first_year}", count(totals[first_year]))
+    cols[1].metric("Expected in 2031", count(totals[2031]), delta=pct(100 * (totals[2031] / totals[first_year] - 1)))
+    cols[2].metric("Expected in 2040", count(totals[2040]), delta=pct(100 * (totals[2040] / totals[first_year] - 1)))
+    st.markdown(
+        f"If the council supports the same share of people in need as it does today, {area} would have about "
+        f"**{count(totals[2031])}** people in long-term community support in 2031 and **{count(totals[2040])}** in "
+        f"2040, against {count(totals[first_year])} now. People aged 65+ estimated to need help with at least one "
+        f"self-care task: {count(need[first_year])} in {first_year}, {count(need[2040])} in 2040."
+    )
+    chart_with_table(
+        demand_charts.projection_chart(projection, f"Expected people needing support by age band, {area}"),
+        projection.group_by("projection_year", "age_band")
+        .agg(pl.col("population").sum().round(0), pl.col("expected_people").sum().round(0))
+        .sort("projection_year", "age_band"),
+        f"demand_projection_{code}",
+        "Population (ONS 2022-based projections, real) x today's rate of support per person in need, by age band. "
+        "For 65+ bands, need is the population weighted by the POPPI prevalence of needing help with self-care.",
+        ["expected_people"],
+    )
+    rates = queries.service_use_rates().filter(pl.col("area_code").is_in(areas))
+    with st.expander("Service-use rates behind the projection"):
+        st.dataframe(
+            rates.select(
+                "area_code",
+                "age_band",
+                pl.col("people").alias("people supported"),
+                pl.col("population").round(0),
+                pl.col("per_1000_population").round(1).alias("per 1,000 population"),
+                (100 * pl.col("per_person_in_need")).round(1).alias("per 100 people in need"),
+            ),
+            hide_index=True,
+        )
+        st.caption(
+            "Under-65 rates are per head of the population under 65 (all ages minus 65+, children included). "
+            "Rates come from the activity data, which in this demo is synthetic."
+        )
+
+# Scenario ----------------------------------------------------------------------------------------
+base = scenario_store.current_base()
+defaults = base.defaults
+target_pct = cfg.targets.dp_uptake_pct
+widget_defaults = scenario_store.widget_values(defaults, target_pct)
+years = [f"{base.base_year + k}/{(base.base_year + k + 1) % 100:02d}" for k in range(11)]
+
+
+def _load(levers: Levers) -> None:
+    st.session_state.update(scenario_store.widget_values(levers, target_pct))
+
+
+def _save(levers: Levers) -> None:
+    try:
+        name = scenario_store.save(st.session_state.get("scenario_name", ""), levers, base.base_period)
+        st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.")
+    except LeverError as error:
+        st.session_state["scenario_message"] = ("error", str(error))
+
+
+def _slider(container, name: str, **options):
+    spec = Levers.spec(name)
+    return container.slider(
+        spec["label"] + (f" ({spec['unit']})" if spec["unit"] else ""),
+        min_value=options.get("min_value", spec["min"]),
+        max_value=options.get("max_value", spec["max"]),
+        value=widget_defaults[name],
+        step=spec["step"],
+        key=name,
+        help=spec["help"],
+        bind="query-params",
+        disabled=options.get("disabled", False),
+    )
+
+
+def _number(container, name: str):
+    spec = Levers.spec(name)
+    return container.number_input(
+        spec["label"] + (f" ({spec['unit']})" if spec["unit"] else ""),
+        min_value=spec["min"],
+        max_value=spec["max"],
+        value=widget_defaults[name],
+        step=spec["step"],
+        key=name,
+        help=spec["help"],
+        bind="query-params",
+    )
+
+
+with scenario_tab:
+    st.markdown(
+        f"A scenario starts from {base.base_period} and runs ten years. The **baseline** continues today's trends "
+        "with the rates and flows seen in the data; move the levers to see what changes. Every figure carries an "
+        "80% range from the forecasts' uncertainty."
+    )
+    with st.expander("Levers", expanded=True):
+        demand_col, workforce_col, cost_col = st.columns(3)
+        demand_col.markdown("**Demand**")
+        demand_col.radio(
+            "Population",
+            ["projection", "no_growth"],
+            index=0 if widget_defaults["population_variant"] == "projection" else 1,
+            format_func={"projection": "ONS 2022-based projection", "no_growth": "No growth after the forecast"}.get,
+            key="population_variant",
+            help=Levers.spec("population_variant")["help"],
+            bind="query-params",
+            horizontal=True,
+        )
+        _slider(demand_col, "population_adjustment_pct")
+        _slider(demand_col, "service_use_change_pct")
+        demand_col.markdown("**Direct payments**")
+        target_on = demand_col.checkbox(
+            "Set a DP uptake target", value=widget_defaults["dp_target_on"], key="dp_target_on", bind="query-params"
+        )
+        _slider(demand_col, "dp_target_pct", disabled=not target_on)
+        demand_col.select_slider(
+            "Reach the target by the end of",
+            years[1:],
+            value=widget_defaults["dp_target_year"],
+            key="dp_target_year",
+            bind="query-params",
+            disabled=not target_on,
+        )
+        workforce_col.markdown("**Personal Assistants**")
+        for name in ("pa_employer_share_pct", "pas_per_employer", "pa_recruitment_growth_pct", "pa_attrition_pct"):
+            _slider(workforce_col, name)
+        cost_col.markdown("**Costs and provision**")
+        for name in ("home_care_rate_gbp", "dp_rate_gbp", "isf_new_per_year", "cme_hours_per_week"):
+            _number(cost_col, name)
+        cost_col.markdown("**Uncertainty**")
+        _slider(cost_col, "uncertainty_drift_pct")
+        st.button("Reset to baseline", on_click=_load, args=(defaults,), key="reset_levers")
+
+    try:
+        levers = scenario_store.levers_from_widgets(st.session_state, defaults)
+    except LeverError as error:
+        st.error(f"These levers cannot be used: {error}")
+        st.stop()
+    result, baseline = scenario_store.run(levers), scenario_store.run(defaults)
+    shown_year = st.select_slider("Show figures for", years[1:], value=years[5], key="scenario_year")
+
+    cols = st.columns(len(HEADLINES))
+    for column, measure_name in zip(cols, HEADLINES, strict=True):
+        label, unit = MEASURES[measure_name]
+        unit = "percent" if unit == "pct" else unit
+        value = result.value(code, shown_year, measure_name)
+        low, high = (result.value(code, shown_year, measure_name, column) for column in ("lo_80", "hi_80"))
+        change = value - baseline.value(code, shown_year, measure_name)
+        column.metric(
+            f"{label}, {shown_year}",
+            demand_charts.headline_value(measure_name, value),
+            delta=metric_delta(f"{change_by_unit(change, unit)} on baseline") if levers != defaults else None,
+            delta_color="off",
+            help=f"80% range {demand_charts.headline_value(measure_name, low)} to "
+            f"{demand_charts.headline_value(measure_name, high)}.",
+        )
+    st.markdown(demand_charts.scenario_sentence(result, baseline, code, shown_year, area))
+    for note in result.notes:
+        st.caption(f"Note: {note}.")
+
+    shown = (
+        {"This scenario": result, scenario_store.BASELINE: baseline} if levers != defaults else {"Baseline": baseline}
+    )
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(
+            demand_charts.scenario_fan(shown, code, "people_supported", f"People in long-term support, {area}"),
+            key="fan_people",
+        )
+        st.plotly_chart(demand_charts.scenario_fan(shown, code, "dp_share_pct", f"DP uptake, {area}"), key="fan_dp")
+    with right:
+        st.plotly_chart(
+            demand_charts.scenario_fan(shown, code, "cost_gbp", f"Cost a year, {area} (today's prices)"),
+            key="fan_cost",
+        )
+        st.plotly_chart(
+            demand_charts.workforce_chart(result, code, f"Personal Assistants needed and expected, {area}"),
+            key="fan_pas",
+        )
+    st.caption("Lines are central values; shaded bands hold 80% of the simulated outcomes (1,000 paths).")
+
+    wide = result.wide(code).with_columns(pl.exclude("year").round(1))
+    with st.expander("Show as table"):
+        st.dataframe(wide.rename({m: MEASURES[m][0] for m in MEASURES}), hide_index=True)
+    downloads = {"This scenario": result, scenario_store.BASELINE: baseline}
+    about = f"{cfg.council.name}: demand scenario from {base.base_period}. " + scenario_store.ABOUT
+    name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    name_col.text_input("Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH)
+    save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary")
+    csv_col.download_button(
+        "Download CSV",
+        partial(scenario_store.to_csv, downloads, threshold),
+        "scenario.csv",
+        "text/csv",
+        key="scenario_csv",
+    )
+    excel_col.download_button(
+        "Download Excel",
+        partial(scenario_store.to_excel, downloads, threshold, about),
+        "scenario.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="scenario_excel",
+    )
+    message = st.session_state.pop("scenario_message", None)
+    if message:
+        getattr(st, message[0])(message[1])
+    query = scenario_store.share_query(levers, defaults, target_pct)
+    page_url = (st.context.url or "").split("?")[0]
+    st.markdown("**Share this scenario**: the address in your browser holds the lever values; this link does too:")
+    st.code(f"{page_url}?{query}" if query else f"{page_url} (the baseline)", language=None)
+
+# Compare -----------------------------------------------------------------------------------------
+with compare_tab:
+    saved = scenario_store.saved(defaults)
+    if not saved:
+        st.info("No saved scenarios yet: set the levers on the Scenario tab and save one to compare it here.")
+    picked = st.multiselect(
+        f"Saved scenarios to compare with the baseline (up to {scenario_store.MAX_COMPARED})",
+        list(saved),
+        max_selections=scenario_store.MAX_COMPARED,
+        key="compare",
+    )
+    compared = {scenario_store.BASELINE: baseline} | {name: scenario_store.run(saved[name].levers) for name in picked}
+    compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year")
+    chart_measure = st.selectbox(
+        "Chart",
+        ["cost_gbp", "people_supported", "pa_gap", "dp_share_pct", "weekly_hours", "pas_expected"],
+        format_func=lambda m: MEASURES[m][0],
+        key="compare_measure",
+    )
+    st.plotly_chart(
+        demand_charts.scenario_fan(compared, code, chart_measure, f"{MEASURES[chart_measure][0]}, {area}"),
+        key="compare_chart",
+    )
+    table = compare(compared, code, compare_year)
+    st.markdown(f"**{area}, {compare_year}**: central values, and each scenario's difference from the baseline.")
+    st.dataframe(demand_charts.comparison_table(table, list(compared), threshold), hide_index=True, key="compare_table")
+    st.dataframe(demand_charts.lever_table(compared), hide_index=True, key="compare_levers")
+    if picked:
+        cols = st.columns(3)
+        cols[0].download_button(
+            "Download comparison (CSV)",
+            partial(scenario_store.to_csv, compared, threshold),
+            "scenarios.csv",
+            "text/csv",
+        )
+        cols[1].download_button(
+            "Download comparison (Excel)",
+            partial(scenario_store.to_excel, compared, threshold, about),
+            "scenarios.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    if saved:
+        with st.expander("Load or delete a saved scenario"):
+            chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
+            cols = st.columns(2)
+            cols[0].button("Load into the levers", on_click=_load, args=(saved[chosen_name].levers,), key="load")
+            cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name,), key="delete")
+
+with st.expander("How the forecasts and scenarios are made, and their limits"):
+    st.markdown(MODEL_CARD.read_text() if MODEL_CARD.exists() else "See docs/model_cards/.")

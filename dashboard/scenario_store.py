@@ -1,0 +1,262 @@
+"""Scenarios a commissioner runs, saves, shares and downloads.
+
+- Running: the scenario engine's starting point is built once per warehouse build and every result is
+  cached by its levers, so moving a lever back and forth costs nothing after the first time.
+- Saving: named lever sets in the application-state database (SQLite, never the warehouse).
+- Sharing: every lever is a widget bound to a URL query parameter named after it; only levers that
+  differ from the baseline appear, so a link reads like ``?dp_target_on=true&dp_target_pct=30``.
+- Downloading: one long table (scenario, area, year, measure, central value and ranges) as CSV or Excel.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import polars as pl
+import streamlit as st
+import xlsxwriter
+
+from dashboard import queries
+from dashboard.app_state import connect, ensure_table
+from dashboard.exports.safe_cells import neutralise, neutralise_frame
+from models.population_projection import demand_index
+from models.scenarios import MEASURES, BaseState, LeverError, Levers, ScenarioResult, base_state, run_scenario
+
+BASELINE = "Baseline"
+MAX_COMPARED = 3
+MAX_NAME_LENGTH = 60
+ABOUT = """Figures are per financial year, at the year's end (people, hours a week, PAs) or for the whole year (cost).
+Cost is in today's prices: hours a week x hourly rate x 52. Ranges hold 80% and 95% of 1,000 simulated paths.
+The first years follow the statistical forecasts; later years grow with the ONS 2022-based population
+projection (POPPI-style: population by age band x today's rate of support per person in need).
+Counts below the suppression threshold are shown as <5. Demo data is synthetic: not for decisions.
+See docs/model_cards/scenarios.md for the method, validation and limitations."""
+TARGET_SWITCH = "dp_target_on"  # widget key of the "set a DP target" checkbox
+DDL = """create table if not exists saved_scenarios (
+    name text primary key,
+    levers text not null,
+    base_period text not null,
+    saved_at text not null
+)"""
+
+
+@dataclass(frozen=True)
+class SavedScenario:
+    name: str
+    levers: Levers
+    base_period: str
+    saved_at: str
+
+
+# Running -------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _base(built_at: datetime) -> BaseState:
+    cfg = queries.settings()
+    return base_state(
+        queries.demand_base(),
+        queries.chosen_forecasts(),
+        demand_index(queries.demand_projection()),
+        county_code=cfg.council.code,
+        county_name=cfg.locality_name(cfg.council.code),
+        isf_new_per_year=cfg.targets.isf_new_per_year,
+    )
+
+
+def current_base() -> BaseState:
+    """Today's position, forecasts and demand index for the warehouse now being read."""
+    return _base(queries.meta().built_at)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _run(built_at: datetime, levers_json: str) -> ScenarioResult:
+    return run_scenario(_base(built_at), Levers.from_mapping(json.loads(levers_json)))
+
+
+def run(levers: Levers) -> ScenarioResult:
+    """The scenario's figures, computed once per warehouse build and set of levers."""
+    return _run(queries.meta().built_at, json.dumps(levers.to_mapping(), sort_keys=True))
+
+
+# Widgets and links ---------------------------------------------------------------------------------
+
+
+def widget_values(levers: Levers, target_pct: float) -> dict[str, Any]:
+    """The widget values that show ``levers``: every lever, plus the DP target switch.
+
+    With no target the switch is off and the target slider rests on the council's own target.
+    """
+    values = levers.to_mapping()
+    values[TARGET_SWITCH] = levers.dp_target_pct is not None
+    values["dp_target_pct"] = levers.dp_target_pct if levers.dp_target_pct is not None else target_pct
+    return values
+
+
+def levers_from_widgets(state: Mapping[str, Any], defaults: Levers) -> Levers:
+    """The levers the widgets show; the DP target only counts while its switch is on."""
+    values = {name: state[name] for name in Levers.names() if name in state}
+    if not state.get(TARGET_SWITCH):
+        values["dp_target_pct"] = None
+    return Levers.from_mapping(values, defaults)
+
+
+def share_query(levers: Levers, defaults: Levers, target_pct: float) -> str:
+    """The query string that reproduces ``levers``: the widget values that differ from the baseline's."""
+    now, base = widget_values(levers, target_pct), widget_values(defaults, target_pct)
+    changed = {key: value for key, value in now.items() if value != base[key]}
+    if not now[TARGET_SWITCH]:
+        changed.pop("dp_target_pct", None)
+    return urlencode({key: str(value).lower() if isinstance(value, bool) else value for key, value in changed.items()})
+
+
+# Saving --------------------------------------------------------------------------------------------
+
+
+def clean_name(name: str) -> str:
+    """A scenario name as saved, or LeverError saying what is wrong with it."""
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise LeverError("Give the scenario a name.")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise LeverError(f"Scenario names can be at most {MAX_NAME_LENGTH} characters.")
+    if cleaned.casefold() == BASELINE.casefold():
+        raise LeverError(f"'{BASELINE}' is always shown; choose another name.")
+    return cleaned
+
+
+def save(name: str, levers: Levers, base_period: str, settings=None) -> str:
+    """Save (or overwrite) a named scenario; returns the name as saved."""
+    cleaned = clean_name(name)
+    with connect(settings or queries.settings()) as con:
+        ensure_table(con, DDL)
+        con.execute(
+            "insert into saved_scenarios (name, levers, base_period, saved_at) values (?, ?, ?, ?) "
+            "on conflict (name) do update set levers = excluded.levers, base_period = excluded.base_period, "
+            "saved_at = excluded.saved_at",
+            (cleaned, json.dumps(levers.to_mapping()), base_period, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+    return cleaned
+
+
+def saved(defaults: Levers, settings=None) -> dict[str, SavedScenario]:
+    """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults."""
+    with connect(settings or queries.settings()) as con:
+        ensure_table(con, DDL)
+        rows = con.execute(
+            "select name, levers, base_period, saved_at from saved_scenarios order by saved_at"
+        ).fetchall()
+    scenarios = {}
+    for row in rows:
+        stored = json.loads(row["levers"])
+        known = {name: value for name, value in stored.items() if name in Levers.names()}
+        try:
+            levers = Levers.from_mapping(known, defaults)
+        except LeverError:
+            continue  # a lever now out of range: skip rather than break the page
+        scenarios[row["name"]] = SavedScenario(row["name"], levers, row["base_period"], row["saved_at"])
+    return scenarios
+
+
+def delete(name: str, settings=None) -> None:
+    with connect(settings or queries.settings()) as con:
+        ensure_table(con, DDL)
+        con.execute("delete from saved_scenarios where name = ?", (name,))
+
+
+# Downloads -----------------------------------------------------------------------------------------
+
+
+def long_table(results: Mapping[str, ScenarioResult], threshold: int) -> pl.DataFrame:
+    """Every scenario's figures, rounded as shown, with counts below ``threshold`` blanked."""
+    units = {name: unit for name, (_, unit) in MEASURES.items()}
+    labels = {name: label for name, (label, _) in MEASURES.items()}
+    frames = [result.table.with_columns(scenario=pl.lit(name)) for name, result in results.items()]
+    table = pl.concat(frames).with_columns(
+        unit=pl.col("measure").replace_strict(units), label=pl.col("measure").replace_strict(labels)
+    )
+    values = ["central", "lo_80", "hi_80", "lo_95", "hi_95"]
+    rounded = table.with_columns(
+        pl.when(pl.col("unit") == "pct").then(pl.col(c).round(1)).otherwise(pl.col(c).round(0)).alias(c) for c in values
+    )
+    small = (pl.col("unit") == "count") & (pl.col("central").abs() > 0) & (pl.col("central").abs() < threshold)
+    return neutralise_frame(
+        rounded.with_columns(pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in values).select(
+            "scenario", "locality_code", "locality_name", "year", "measure", "label", "unit", *values
+        )
+    )
+
+
+def to_csv(results: Mapping[str, ScenarioResult], threshold: int) -> bytes:
+    return long_table(results, threshold).write_csv().encode("utf-8")
+
+
+EXCEL_FORMATS = {"count": "#,##0", "hours": "#,##0", "pct": '0.0"%"', "gbp": '"£"#,##0'}
+
+
+def to_excel(results: Mapping[str, ScenarioResult], threshold: int, about: str) -> bytes:
+    """A workbook: the levers of each scenario, every figure (numbers with display formats), and notes."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    formats = {unit: book.add_format({"num_format": pattern}) for unit, pattern in EXCEL_FORMATS.items()}
+
+    levers = book.add_worksheet("Levers")
+    levers.write_row(0, 0, ["Lever", "Unit", *[neutralise(name) for name in results]], bold)
+    for row, name in enumerate(Levers.names(), start=1):
+        spec = Levers.spec(name)
+        levers.write_string(row, 0, spec["label"])
+        levers.write_string(row, 1, spec["unit"])
+        for column, result in enumerate(results.values(), start=2):
+            value = getattr(result.levers, name)
+            if value is None:
+                levers.write_string(row, column, "none (trend)")
+            elif isinstance(value, str):
+                levers.write_string(row, column, value)
+            else:
+                levers.write_number(row, column, value)
+    levers.set_column(0, 0, 34)
+    levers.set_column(1, 1, 14)
+    levers.set_column(2, 2 + len(results), 18)
+
+    table = long_table(results, threshold)
+    sheet = book.add_worksheet("Figures")
+    headers = [
+        "Scenario",
+        "Area code",
+        "Area",
+        "Year",
+        "Measure",
+        "Central",
+        "80% low",
+        "80% high",
+        "95% low",
+        "95% high",
+    ]
+    sheet.write_row(0, 0, headers, bold)
+    for row, record in enumerate(table.iter_rows(named=True), start=1):
+        for column, key in enumerate(("scenario", "locality_code", "locality_name", "year", "label")):
+            sheet.write_string(row, column, record[key])
+        for column, key in enumerate(("central", "lo_80", "hi_80", "lo_95", "hi_95"), start=5):
+            if record[key] is None:
+                sheet.write_string(row, column, f"<{threshold}")
+            else:
+                sheet.write_number(row, column, record[key], formats[record["unit"]])
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(2, 2, 24)
+    sheet.set_column(4, 4, 46)
+    sheet.set_column(5, 9, 13)
+
+    notes = book.add_worksheet("About")
+    notes.set_column(0, 0, 110)
+    for row, line in enumerate(about.splitlines()):
+        notes.write_string(row, 0, neutralise(line))
+    book.close()
+    return buffer.getvalue()
