@@ -7,8 +7,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ASC    := $(VENV)/bin/asc
 STAMP  := $(VENV)/.installed-stamp
+AXE    := tests/e2e/.axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install chromium demo build lint bench clean
+.PHONY: run test install chromium axe demo build lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -23,6 +24,13 @@ install: $(STAMP)
 chromium:
 	@scripts/ensure_chromium.sh
 
+# axe-core (accessibility rules) from the npm registry, injected into pages by the browser tests.
+$(AXE):
+	@command -v npm >/dev/null && npm install --silent --no-save --no-audit --no-fund \
+	  --prefix tests/e2e/.axe axe-core@4.14.1 || echo "npm not found: accessibility scans will be skipped"
+
+axe: $(AXE)
+
 demo: install
 	$(ASC) demo
 
@@ -33,7 +41,7 @@ build: demo
 run: build
 	$(ASC) serve
 
-test: install chromium
+test: install chromium axe
 	$(PY) -m pytest
 
 lint: install

@@ -20,19 +20,17 @@ except queries.WarehouseMissing as exc:
     st.error(f"The warehouse has not been built yet. {exc}")
     st.stop()
 
-pages = {
-    "Committee view": [
-        st.Page(PAGES / "overview.py", title="Overview", default=True),
-        st.Page(PAGES / "direct_payments.py", title="Direct payments"),
-        st.Page(PAGES / "workforce.py", title="Workforce"),
-        st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes"),
-    ],
-    "Contracts and planning": [
-        st.Page(PAGES / "provider_kpis.py", title="Provider KPIs"),
-        st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios"),
-        st.Page(PAGES / "data.py", title="Data"),
-    ],
-}
+# One flat list: Streamlit's grouped navigation puts section headings inside the list markup, which screen
+# readers (and axe-core's "list" rule) reject. Committee pages first, then contracts and planning.
+pages = [
+    st.Page(PAGES / "overview.py", title="Overview", default=True),
+    st.Page(PAGES / "direct_payments.py", title="Direct payments"),
+    st.Page(PAGES / "workforce.py", title="Workforce"),
+    st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes"),
+    st.Page(PAGES / "provider_kpis.py", title="Provider KPIs"),
+    st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios"),
+    st.Page(PAGES / "data.py", title="Data"),
+]
 navigation = st.navigation(pages)
 
 st.sidebar.markdown(f"**{meta.council_name}**")
