@@ -218,7 +218,7 @@ def build_forecasts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     history = con.sql("select series_id, measure, locality_code, period_start, value from mart_demand_history").pl()
     if history.is_empty():
         raise RuntimeError("mart_demand_history is empty: there is no demand history to forecast")
-    forecasts, metrics, _ = fit_forecasts(history, _previous_fits(settings))
+    forecasts, metrics, _ = fit_forecasts(history, _previous_fits(settings), workers=WORKERS)
     series = history.select("series_id", "measure", "locality_code").unique()
     labels = {day: quarter_of(day).label for day in forecasts["period_start"].unique().to_list()}
     forecasts = forecasts.join(series, on="series_id").with_columns(
