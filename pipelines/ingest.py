@@ -2,30 +2,51 @@
 
 Each file is hashed (SHA-256), archived under its hash and recorded in ``load_log``. Good rows go to
 ``raw_<source>``; every problem goes to ``rejects`` with its file, row, column, value and reason. One
-file is one transaction: if the process dies half-way, the store is exactly as it was before.
+file is one transaction: if the process dies half-way, the store is exactly as it was before. Content
+already loaded is skipped and said to be; a corrected file (different content) is a new load, and
+staging takes the latest load for each key, so the earlier rows stay as history.
+
+Person identifiers are replaced inside DuckDB by HMAC-SHA256 with a key kept outside the project
+(``paths.pseudonymisation_key``), so a raw identifier is never written to the store.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 import shutil
+import sys
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipelines.ascof import year_from_file_name
 from pipelines.config import Settings
-from pipelines.db import write_table
-from pipelines.readers import SUPPORTED_SUFFIXES, FileRejected, check_columns, detect_source, read_any
-from pipelines.schemas import SOURCES, Source
-from pipelines.validate import ROW, validate
+from pipelines.readers import (
+    SUPPORTED_SUFFIXES,
+    FileRejected,
+    InputFile,
+    check_columns,
+    detect_source,
+    fingerprint,
+    open_input,
+    peek_source,
+    quote_identifier,
+)
+from pipelines.schemas import ALL_SOURCES, LOAD_ORDER, Source, canonical_names
+from pipelines.validate import REJECT_COLUMNS, Context, Plan, bind, period_mapping
 
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA.txt"
+# DuckDB's working memory while loading. Ten million activity rows load within it (DuckDB spills to a
+# temporary folder beside the store beyond it); the whole process then peaks at about 1.2 GB.
+MEMORY_LIMIT = "1GB"
+# Test hook: seconds to sleep inside the load transaction, so a test can kill the process mid-load.
+PAUSE_ENV = "ASC_INGEST_PAUSE_IN_TRANSACTION"
+FIRST_REJECTS = 200  # rejects kept on the result for the CLI and the Data page (all go to the store)
 _SQL_TYPES = {
     "str": "VARCHAR",
     "int": "BIGINT",
@@ -33,7 +54,9 @@ _SQL_TYPES = {
     "date": "DATE",
     "bool": "BOOLEAN",
     "quarter": "VARCHAR",
+    "fy": "VARCHAR",
     "locality": "VARCHAR",
+    "area_code": "VARCHAR",
 }
 
 
@@ -46,11 +69,13 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     message: str = ""
-    rejects: pl.DataFrame = field(default_factory=pl.DataFrame)
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECT_COLUMNS))
+    load_id: int | None = None
+    sha256: str = ""
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ingest store's tables if they are not there yet."""
+    """Create the ingest store's tables if they are not there yet, adding columns new schemas bring."""
     con.sql("create sequence if not exists load_id_seq")
     con.sql("""
         create table if not exists load_log (
@@ -61,26 +86,24 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
         create table if not exists rejects (
             load_id bigint, source varchar, file_name varchar, row_number bigint,
             column_name varchar, value varchar, reason varchar)""")
-    for source in SOURCES.values():
-        cols = ", ".join(f"{c.name} {_SQL_TYPES[c.type]}" for c in source.columns)
-        con.sql(f"create table if not exists raw_{source.name} (load_id bigint, source_row bigint, {cols})")
+    for source in ALL_SOURCES.values():
+        table = f"raw_{source.name}"
+        cols = ", ".join(f"{quote_identifier(c.name)} {_SQL_TYPES[c.type]}" for c in source.columns)
+        con.sql(f"create table if not exists {table} (load_id bigint, source_row bigint, {cols})")
+        existing = {name for (name,) in con.sql(f"select column_name from (describe {table})").fetchall()}
+        for c in source.columns:
+            if c.name not in existing:  # a store made before the schema gained this column
+                con.sql(f"alter table {table} add column {quote_identifier(c.name)} {_SQL_TYPES[c.type]}")
 
 
-def pseudonymiser(settings: Settings):
-    """Keyed hash for person identifiers; the key is made on first use, outside the project."""
+def pseudonymisation_key(settings: Settings) -> bytes:
+    """The secret key for person identifiers; made on first use, outside the project and the warehouse."""
     key_path = settings.path("pseudonymisation_key")
     if not key_path.exists():
         key_path.parent.mkdir(parents=True, exist_ok=True)
         key_path.write_text(secrets.token_hex(32))
         key_path.chmod(0o600)
-    key = bytes.fromhex(key_path.read_text().strip())
-
-    def hash_id(value: str | None) -> str | None:
-        if value is None:
-            return None
-        return "ph_" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
-
-    return hash_id
+    return bytes.fromhex(key_path.read_text().strip())
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -94,115 +117,201 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _context(con, source: Source, opened: InputFile, settings: Settings, year: str | None) -> Context:
+    context = Context(settings.locality_codes, date.today())
+    if source.person_columns:
+        context.key = pseudonymisation_key(settings)
+    if source.name == "kpi_returns":
+        context.kpi_codes = [c for (c,) in con.sql("select distinct kpi_code from raw_kpi_catalogue").fetchall()]
+        context.percent_kpis = [
+            c
+            for (c,) in con.sql(
+                "select kpi_code from raw_kpi_catalogue where unit = 'percent' "
+                "qualify row_number() over (partition by kpi_code order by load_id desc, source_row desc) = 1"
+            ).fetchall()
+        ]
+    names = canonical_names(source)
+    present = {names[c] for c in opened.columns if c in names}
+    for column in source.supplied:
+        if column in present:
+            continue
+        value = year or year_from_file_name(opened.name)
+        if value is None:
+            raise FileRejected(
+                f"{opened.name}: cannot tell which year this file is for: it has no Year column and its name "
+                "does not say (like meas-from-asc-of-eng-2022-csv-v3.csv). Give the year, for example --year 2022/23"
+            )
+        context.supplied[column] = value
+    return context
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     settings: Settings,
     source_name: str | None = None,
     dry_run: bool = False,
+    sheet: str | None = None,
+    year: str | None = None,
 ) -> FileResult:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    """Validate one file and, unless ``dry_run``, load it in one transaction."""
+    fp = fingerprint(path)
     seen = con.sql(
-        "select load_id from load_log where sha256 = ? and status like 'loaded%'", params=[digest]
+        "select load_id from load_log where sha256 = ? and status like 'loaded%' order by load_id", params=[fp.sha256]
     ).fetchall()
     if seen and not dry_run:
-        return FileResult(
-            path.name,
-            None,
-            "duplicate",
-            message=f"identical content already loaded (load {seen[0][0]}); nothing changed",
-        )
+        message = f"identical content already loaded (load {seen[0][0]}); nothing changed"
+        return FileResult(path.name, None, "duplicate", message=message, load_id=seen[0][0], sha256=fp.sha256)
+    opened = None
     try:
-        read = read_any(path)
-        columns = read.frame.columns
-        source = SOURCES[source_name] if source_name else detect_source(columns, path.name)
-        check_columns(columns, source, path.name)
+        opened = open_input(con, path, fp.encoding, sheet)
+        source = ALL_SOURCES[source_name] if source_name else detect_source(opened.columns, path.name)
+        check_columns(opened.columns, source, path.name)
+        context = _context(con, source, opened, settings, year)
+        return _load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
     except FileRejected as exc:
-        result = FileResult(path.name, source_name, "rejected", message=str(exc))
-        if not dry_run:
-            _record(con, path, digest, result, settings)
+        result = FileResult(path.name, source_name, "rejected", message=str(exc), sha256=fp.sha256)
+        if dry_run:
+            result.status, result.message = "dry_run", f"would be rejected whole: {exc}"
+        else:
+            _record_rejected_file(con, path, fp.sha256, result, settings)
         return result
-    except Exception as exc:  # unreadable file: corrupt xlsx, binary data named .csv, ...
-        result = FileResult(path.name, source_name, "rejected", message=f"{path.name}: cannot be read ({exc})")
-        if not dry_run:
-            _record(con, path, digest, result, settings)
-        return result
-
-    checked = validate(read.frame, source, settings.locality_codes, first_row=read.first_row)
-    good = _pseudonymise(checked.good, source, settings)
-    status = "loaded" if checked.rejects.is_empty() else "loaded_with_rejects"
-    result = FileResult(
-        path.name,
-        source.name,
-        "dry_run" if dry_run else status,
-        checked.rows_read,
-        good.height,
-        checked.rejects.select("row_number").n_unique() if checked.rejects.height else 0,
-        rejects=checked.rejects,
-    )
-    if not dry_run:
-        _record(con, path, digest, result, settings, good=good, source=source)
-    return result
+    finally:
+        if opened is not None:
+            opened.close(con)
 
 
-def _pseudonymise(good: pl.DataFrame, source: Source, settings: Settings) -> pl.DataFrame:
-    if not source.person_columns or good.is_empty():
-        return good
-    hash_id = pseudonymiser(settings)
-    return good.with_columns(pl.col(c).map_elements(hash_id, return_dtype=pl.String) for c in source.person_columns)
-
-
-def _record(
-    con,
-    path: Path,
-    digest: str,
-    result: FileResult,
-    settings: Settings,
-    good: pl.DataFrame | None = None,
-    source: Source | None = None,
-) -> None:
-    """Write the file's outcome in one transaction: log, rows and rejects, or nothing at all."""
-    synthetic = (path.parent / SYNTHETIC_MARKER).exists()
+def _load(con, path, digest, opened: InputFile, source: Source, context, settings, dry_run, seen) -> FileResult:
+    plan = Plan(source, opened.fragment, opened.columns, context, opened.fast_fragment, opened.row_offset)
+    try:
+        checked = f"create temp table _checked as {plan.sql(period_mapping(con, plan, opened.params))}"
+    except duckdb.Error as exc:
+        raise FileRejected(f"{path.name}: cannot be read ({str(exc).splitlines()[0]})") from exc
+    params = {**opened.params, **plan.all_params()}
+    # The checked rows are private to this connection and made before the transaction, so their rowids
+    # count from 0 in file order (inside a transaction they would start at DuckDB's local row-id base).
+    try:
+        con.sql(checked, params=bind(checked, params))
+    except duckdb.InvalidInputException as exc:  # a malformed CSV line: too many fields, say
+        con.sql("drop table if exists _checked")
+        raise FileRejected(f"{path.name}: cannot be read ({str(exc).splitlines()[0]})") from exc
     con.begin()
     try:
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
+        pseudonyms = {}
+        if plan.pseudonymised():
+            for column in source.person_columns:
+                pseudonyms[column] = f"_pseudonyms_{column}"
+                sql = f"create temp table {pseudonyms[column]} as {plan.pseudonym_sql(column, '_checked')}"
+                con.sql(sql, params=bind(sql, params))
+        columns = ", ".join(quote_identifier(c) for c in source.column_names)
+        con.sql(
+            f"insert into raw_{source.name} (load_id, source_row, {columns}) "
+            f"select $load_id, * from ({plan.good_sql('_checked', pseudonyms)})",
+            params={"load_id": load_id},
+        )
+        for table in pseudonyms.values():
+            con.sql(f"drop table {table}")
+        reject_sql = (
+            "insert into rejects select $load_id, $source, $file, row_number, column_name, value, reason "
+            f"from ({plan.reject_sql('_checked')})"
+        )
+        meta = {"load_id": load_id, "source": source.name, "file": path.name}
+        con.sql(reject_sql, params=bind(reject_sql, {**plan.all_params(), **meta}))
+        rows_read, rows_bad = con.sql(
+            "select count(*), count(*) filter (_mask <> 0) from _checked where not _blank"
+        ).fetchall()[0]
+        rejects = con.sql(
+            "select row_number, column_name, value, reason from rejects where load_id = ? "
+            "order by row_number, column_name limit ?",
+            params=[load_id, FIRST_REJECTS],
+        ).pl()
+        notes = _notes(opened, source, context, seen)
+        status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
+        result = FileResult(
+            path.name, source.name, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
+        )
         con.sql(
             "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params=[
                 load_id,
-                result.source,
+                source.name,
                 path.name,
                 digest,
                 result.rows_read,
                 result.rows_loaded,
                 result.rows_rejected,
-                result.status,
-                result.message,
-                synthetic,
+                status,
+                notes,
+                (path.parent / SYNTHETIC_MARKER).exists(),
                 datetime.now(UTC),
             ],
         )
-        if good is not None and source is not None and good.height:
-            rows = good.rename({ROW: "source_row"}).with_columns(pl.lit(load_id).alias("load_id"))
-            write_table(con, f"raw_{source.name}", rows.select("load_id", "source_row", *source.column_names), "append")
-        if result.rejects.height:
-            reject_rows = result.rejects.select(
-                pl.lit(load_id).alias("load_id"),
-                pl.lit(result.source).alias("source"),
-                pl.lit(path.name).alias("file_name"),
-                "row_number",
-                "column_name",
-                "value",
-                "reason",
-            )
-            write_table(con, "rejects", reject_rows, "append")
-        elif result.status == "rejected":
-            con.sql(
-                "insert into rejects values (?, ?, ?, null, null, null, ?)",
-                params=[load_id, result.source, path.name, result.message],
-            )
+        if dry_run:
+            con.rollback()
+            result.status, result.load_id = "dry_run", None
+            return result
+        _pause_for_tests(path)
         _archive(path, digest, settings)
         con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.sql("drop table if exists _checked")
+    return result
+
+
+def _notes(opened: InputFile, source: Source, context: Context, seen) -> str:
+    notes = []
+    if opened.sheet:
+        notes.append(f"sheet '{opened.sheet}', header on row {opened.header_row}")
+    elif opened.header_row > 1:
+        notes.append(f"header on row {opened.header_row}")
+    if opened.encoding in ("windows-1252", "utf-16"):
+        notes.append(f"read as {opened.encoding.capitalize()} text")
+    if context.supplied:
+        notes.append(", ".join(f"{k} {v} (from the file name or --year)" for k, v in context.supplied.items()))
+    names = canonical_names(source)
+    ignored = [c for c in opened.columns if c not in names and not (source.year_columns and c.isdigit())]
+    if ignored:
+        notes.append(f"ignored column(s): {', '.join(ignored)}")
+    if seen:
+        notes.append(f"identical content already loaded (load {seen[0][0]})")
+    return "; ".join(notes)
+
+
+def _pause_for_tests(path: Path) -> None:
+    seconds = os.environ.get(PAUSE_ENV)
+    if seconds:
+        print(f"paused inside the load transaction of {path.name}", file=sys.stderr, flush=True)
+        time.sleep(float(seconds))
+
+
+def _record_rejected_file(con, path: Path, digest: str, result: FileResult, settings: Settings) -> None:
+    """A file refused whole is still logged and archived, with its reason, in one transaction."""
+    con.begin()
+    try:
+        load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
+        con.sql(
+            "insert into load_log values (?, ?, ?, ?, 0, 0, 0, 'rejected', ?, ?, ?)",
+            params=[
+                load_id,
+                result.source,
+                path.name,
+                digest,
+                result.message,
+                (path.parent / SYNTHETIC_MARKER).exists(),
+                datetime.now(UTC),
+            ],
+        )
+        con.sql(
+            "insert into rejects values (?, ?, ?, null, null, null, ?)",
+            params=[load_id, result.source, path.name, result.message],
+        )
+        _archive(path, digest, settings)
+        con.commit()
+        result.load_id = load_id
     except BaseException:
         con.rollback()
         raise
@@ -218,11 +327,37 @@ def _archive(path: Path, digest: str, settings: Settings) -> None:
         os.replace(tmp, target)
 
 
-def ingest_paths(
-    paths: list[Path], settings: Settings, source_name: str | None = None, dry_run: bool = False
-) -> list[FileResult]:
+def _connect(settings: Settings, dry_run: bool) -> duckdb.DuckDBPyConnection:
+    """The store, or for a dry run a private in-memory copy of what checks need (log and catalogue)."""
     store = settings.path("ingest_store")
-    store.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(store)) as con:
+    if dry_run:
+        con = duckdb.connect()
         ensure_store(con)
-        return [ingest_file(con, p, settings, source_name, dry_run) for p in expand_paths(paths)]
+        if store.exists():
+            con.sql("attach ? as store (read_only)", params=[str(store)])
+            con.sql("insert into load_log select * from store.load_log")
+            con.sql("insert into raw_kpi_catalogue by name select * from store.raw_kpi_catalogue")
+            con.sql("detach store")
+    else:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(store))
+        ensure_store(con)
+    con.sql(f"set memory_limit = '{MEMORY_LIMIT}'")
+    con.sql("set enable_progress_bar = false")
+    return con
+
+
+def ingest_paths(
+    paths: list[Path],
+    settings: Settings,
+    source_name: str | None = None,
+    dry_run: bool = False,
+    sheet: str | None = None,
+    year: str | None = None,
+) -> list[FileResult]:
+    """Ingest files and folders; catalogues first, so returns sent with them are checked against them."""
+    files = expand_paths(paths)
+    if source_name is None:
+        files.sort(key=lambda f: peek_source(f, sheet) not in LOAD_ORDER)
+    with _connect(settings, dry_run) as con:
+        return [ingest_file(con, p, settings, source_name, dry_run, sheet, year) for p in files]

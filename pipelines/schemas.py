@@ -2,7 +2,13 @@
 
 Each column has a type, whether it is required, the values it may take and a description that the
 dashboard shows on the downloadable templates. Column names in files are matched case- and
-space-insensitively (``Person ID`` matches ``person_id``).
+space-insensitively (``Person ID`` matches ``person_id``), and a column may list the other names it is
+published under (NHS Digital's ``ONS Code`` for ``ONS Area Code``).
+
+The two published sources keep their publishers' layouts: ``ascof_published`` is NHS Digital's annual
+ASCOF open-data file (the year comes from a ``Year`` column, the file name or ``--year``), and
+``population_projection`` is the ONS SNPP Z1 file, one column per projection year, which is read as one
+row per area, sex, age and year.
 """
 
 from __future__ import annotations
@@ -10,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Types a column can have. "quarter" is a financial quarter string stored canonically ("2024/25 Q1");
-# "locality" is a GSS code that must be one of the configured localities.
-COLUMN_TYPES = ("str", "int", "float", "date", "bool", "quarter", "locality")
+# "fy" a financial year stored as "2024/25"; "locality" is a GSS code that must be one of the configured
+# localities; "area_code" any ONS GSS code (E10000003).
+COLUMN_TYPES = ("str", "int", "float", "date", "bool", "quarter", "fy", "locality", "area_code")
 
 SERVICE_TYPES = (
     "home_care",
@@ -42,6 +49,12 @@ CONTRACT_TYPES = ("dpss", "home_care", "isf")
 KPI_UNITS = ("percent", "count", "days", "hours", "gbp")
 OUTCOME_RATINGS = ("achieved", "partly", "not_achieved")
 REFERRAL_STATUSES = ("waiting", "started", "closed")
+ASCOF_MEASURE_TYPES = ("Outcome", "Numerator", "Denominator", "Base", "Margin of Error")
+# How NHS Digital marks values it does not publish: [x] not available, [c] suppressed for confidentiality,
+# [z] not applicable, [u] unreliable; older files use * and -.
+SUPPRESSION_MARKERS = ("[x]", "[c]", "[z]", "[u]", "*", "-", ":", "..")
+SNPP_SEXES = ("persons", "males", "females")
+SNPP_AGE_GROUPS = tuple(str(age) for age in range(90)) + ("90 and over", "All ages")
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,12 @@ class Column:
     allowed: tuple[str, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    # Other (normalised) names the column is published under.
+    aliases: tuple[str, ...] = ()
+    # Values that mean "no value" in this column (suppression markers), read as blank.
+    null_markers: tuple[str, ...] = ()
+    # Dates and periods are refused when they lie in the future, unless they are plans (a target's start).
+    future_ok: bool = False
 
     def __post_init__(self) -> None:
         assert self.type in COLUMN_TYPES, self.type
@@ -67,10 +86,25 @@ class Source:
     key: tuple[str, ...] = field(default_factory=tuple)
     # Columns holding person identifiers, replaced by a keyed hash on ingest.
     person_columns: tuple[str, ...] = field(default_factory=tuple)
+    # Wide layouts (ONS SNPP): every column named like a year holds values; read as (name column, value column).
+    year_columns: tuple[str, str] | None = None
+    # Columns a file may lack because they are supplied another way (the ASCOF year from the file name).
+    supplied: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def file_columns(self) -> list[str]:
+        """Columns as they appear in a file (the year columns of a wide layout are not named here)."""
+        melted = self.year_columns or ()
+        return [c.name for c in self.columns if c.name not in melted]
+
+    @property
+    def file_required(self) -> list[str]:
+        """Required columns a file must have itself."""
+        return [c for c in self.file_columns if self.column(c).required and c not in self.supplied]
 
     @property
     def column_names(self) -> list[str]:
@@ -81,6 +115,7 @@ class Source:
 
 
 C = Column
+# Data the council and its providers send (the synthetic demo writes one file for each).
 SOURCES: dict[str, Source] = {
     s.name: s
     for s in [
@@ -173,6 +208,7 @@ SOURCES: dict[str, Source] = {
                     False,
                     "First quarter this row's target applies to (blank: from the start). To change a target, "
                     "keep the old row and add one with the new target and the quarter it starts.",
+                    future_ok=True,
                 ),
             ),
             key=("kpi_code", "effective_from"),
@@ -223,7 +259,117 @@ SOURCES: dict[str, Source] = {
     ]
 }
 
+# National publications, loaded beside the local data: comparators and projections.
+PUBLISHED_SOURCES: dict[str, Source] = {
+    s.name: s
+    for s in [
+        Source(
+            "ascof_published",
+            "one row per year x area x measure x breakdown x measure type, as NHS Digital publishes it",
+            (
+                C(
+                    "year",
+                    "fy",
+                    True,
+                    "Financial year, for example 2022/23. Annual files say it in their name "
+                    "(meas-from-asc-of-eng-1920-open-data-csv.csv is 2019/20); otherwise give it with --year.",
+                    aliases=("financial_year", "reporting_year"),
+                ),
+                C("geographical_code", "str", False, "NHS Digital's council (CASSR) code, for example 623."),
+                C("geographical_description", "str", True, "Area name as published, for example Cambridgeshire."),
+                C("geographical_level", "str", False, "Council, Region or England."),
+                C(
+                    "ons_area_code",
+                    "area_code",
+                    True,
+                    "ONS GSS code of the area, for example E10000003.",
+                    aliases=("ons_code",),
+                ),
+                C("council_type", "str", False, "Kind of council (a column in some years only)."),
+                C("ascof_measure_code", "str", False, "Measure code with any age or sex suffix, for example 1C2A65OV."),
+                C("disaggregation_level", "str", True, "Total, or the breakdown (only totals are reported)."),
+                C(
+                    "measure_type",
+                    "str",
+                    True,
+                    "Outcome, Numerator, Denominator, Base or Margin of Error.",
+                    ASCOF_MEASURE_TYPES,
+                ),
+                C(
+                    "measure_value",
+                    "float",
+                    False,
+                    "The published value; suppression markers such as [x] and [c] are read as blank.",
+                    minimum=0,
+                    aliases=("value",),
+                    null_markers=SUPPRESSION_MARKERS,
+                ),
+                C(
+                    "measure_group",
+                    "str",
+                    True,
+                    "Measure code as published that year, for example 1C2A (3D2A from 2023/24).",
+                    aliases=("ascof_measure_group",),
+                ),
+                C("measure_group_description", "str", False, "What the measure is, in the publisher's words."),
+            ),
+            key=(
+                "year",
+                "ons_area_code",
+                "measure_group",
+                "ascof_measure_code",
+                "disaggregation_level",
+                "measure_type",
+            ),
+            supplied=("year",),
+        ),
+        Source(
+            "population_projection",
+            "one row per area x component x sex x age x projection year (ONS SNPP Z1, one column per year)",
+            (
+                C("area_code", "area_code", True, "ONS GSS code of the area, for example E07000008."),
+                C("area_name", "str", True, "Area name, for example Cambridge."),
+                C("component", "str", True, "Population (the only component the dashboard uses)."),
+                C("sex", "str", True, "persons, males or females.", SNPP_SEXES),
+                C("age_group", "str", True, "Single year of age 0 to 89, 90 and over, or All ages.", SNPP_AGE_GROUPS),
+                C(
+                    "projection_year",
+                    "int",
+                    True,
+                    "Year of the projection: in the file, one column per year (2022, 2023, ... 2047).",
+                    minimum=1971,
+                    maximum=2100,
+                    future_ok=True,
+                ),
+                C("population", "float", True, "Projected population at mid-year.", minimum=0),
+            ),
+            key=("area_code", "component", "sex", "age_group", "projection_year"),
+            year_columns=("projection_year", "population"),
+        ),
+    ]
+}
+# Every source ``asc ingest`` accepts: the council's and providers' own data, then the publications.
+ALL_SOURCES: dict[str, Source] = {**SOURCES, **PUBLISHED_SOURCES}
+
+# KPI returns are checked against the catalogue, so a catalogue is loaded before the returns sent with it.
+LOAD_ORDER = ("kpi_catalogue",)
+
 
 def normalise_column_name(name: str) -> str:
     """Match column names case- and space-insensitively: ``' Person ID '`` -> ``person_id``."""
-    return "_".join(str(name).strip().lower().replace("-", " ").split())
+    return "_".join(str(name).lstrip("\ufeff").strip().lower().replace("-", " ").split())
+
+
+def is_year_column(name: str) -> bool:
+    """Columns of a wide ONS layout that hold one projection year each (``2031``)."""
+    return len(name) == 4 and name.isdigit()
+
+
+def canonical_names(source: Source) -> dict[str, str]:
+    """Every accepted (normalised) column name of ``source`` -> the schema's name."""
+    names = {}
+    for column in source.columns:
+        for alias in column.aliases:
+            names[alias] = column.name
+        names[column.name] = column.name
+    return names

@@ -1,26 +1,374 @@
-"""Validate every row of an inbox file against its source schema.
+"""Validate every row of an inbox file against its source schema, inside DuckDB.
 
-Input is a frame of strings exactly as read from the file; output is the typed frame of good rows
-and a frame of rejects, one row per problem found, with the spreadsheet row number a person would
-look for, the column, the value and a reason in plain words. A row with any problem is rejected
-whole, so a report never counts half a record.
+Input is a file opened by ``readers.open_input`` (text columns and the spreadsheet row number); output
+is the typed good rows and one reject per problem found, with the row number a person would look for,
+the column, the value and a reason in plain words. A row with any problem is rejected whole, so a
+report never counts half a record.
+
+The checks are generated from the schema as one SQL query, so they run vectorised and in parallel over
+files of millions of rows without holding them in Python. Each check sets one bit of a per-row problem
+mask; good rows have a mask of 0, and the rejects are the set bits, unnested.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
+import duckdb
 import polars as pl
 
-from pipelines.periods import PeriodError, canonical_quarter
-from pipelines.schemas import Column, Source
+from pipelines.ascof import canonical_year
+from pipelines.periods import PeriodError, parse_fy, parse_quarter
+from pipelines.readers import quote_identifier as qi
+from pipelines.schemas import Column, Source, canonical_names, is_year_column
 
 ROW = "_source_row"
 REJECT_COLUMNS = {"row_number": pl.Int64, "column_name": pl.String, "value": pl.String, "reason": pl.String}
+_TRUE = ["true", "t", "yes", "y", "1"]
+_FALSE = ["false", "f", "no", "n", "0"]
+_EARLIEST = date(1900, 1, 1)
+# Cross-column rules: (source, later column, earlier column).
+_ORDERED_DATES = [
+    ("activity", "end_date", "start_date"),
+    ("pa_register", "left_date", "registered_date"),
+    ("referrals", "start_date", "received_date"),
+]
 
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+
+@dataclass
+class Context:
+    """What rows are checked against beyond their own schema."""
+
+    localities: list[str]
+    today: date = field(default_factory=date.today)
+    kpi_codes: list[str] | None = None  # None: not checked (no catalogue to hand)
+    percent_kpis: list[str] = field(default_factory=list)
+    supplied: dict[str, str] = field(default_factory=dict)  # column -> value for every row (the ASCOF year)
+    key: bytes | None = None  # pseudonymisation key; None leaves person columns as they are
+
+
+@dataclass
+class Check:
+    column: str
+    condition: str  # SQL, true when the row breaks the rule
+    reason: str
+
+
+def _key(value: str) -> str:
+    """How allowed values are matched: case, spaces, hyphens and underscores do not matter."""
+    return "_".join(value.lower().replace("-", " ").replace("_", " ").split())
+
+
+_KEY_SQL = "regexp_replace(lower(trim({x})), '[\\s_-]+', '_', 'g')"
+
+
+class Plan:
+    """The validation query for one source over one opened file.
+
+    ``fragment`` gives the file's rows as text with ``_row``; ``fast_fragment`` (CSV) gives them without,
+    in file order, so the row number is the checked table's ``rowid`` plus ``row_offset``. That keeps the
+    query parallel: numbering rows as they stream would tie it to one thread.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        fragment: str,
+        columns: list[str],
+        context: Context,
+        fast_fragment: str | None = None,
+        row_offset: int | None = None,
+    ) -> None:
+        self.source, self.context = source, context
+        self.params: dict = {"today": context.today, "localities": list(context.localities)}
+        self.checks: list[Check] = []
+        names = canonical_names(source)
+        self.file_column: dict[str, str] = {}
+        for name in columns:  # an exact name wins over an alias
+            target = names.get(name)
+            if target and (target not in self.file_column or name == target):
+                self.file_column[target] = name
+        self.year_columns = [c for c in columns if is_year_column(c)] if source.year_columns else []
+        self.fragment = fragment
+        self.fast = fast_fragment is not None and row_offset is not None and not source.year_columns
+        self.source_sql = fast_fragment if self.fast else fragment
+        self.row_offset = row_offset
+        self.hmac_params = dict(zip(("ipad", "opad"), _pads(context.key), strict=True))
+
+    # Expressions --------------------------------------------------------------------------------
+
+    def _raw(self, c: Column) -> str:
+        if self.source.year_columns and c.name in self.source.year_columns:
+            x = f"src.{qi(c.name)}"
+        elif c.name in self.context.supplied and c.name not in self.file_column:
+            self.params[f"supplied_{c.name}"] = self.context.supplied[c.name]
+            x = f"$supplied_{c.name}"
+        elif c.name not in self.file_column:
+            return "null::varchar"
+        else:
+            x = f"src.{qi(self.file_column[c.name])}"
+        if c.null_markers:
+            self.params[f"markers_{c.name}"] = list(c.null_markers)
+            x = f"case when list_contains($markers_{c.name}, trim({x})) then null else {x} end"
+        return x
+
+    def _typed(self, c: Column, r: str, mapping: Callable[[str], dict]) -> tuple[str, str]:
+        """SQL for the typed value of raw ``r`` (null when it cannot be read) and the reason if so.
+
+        Each starts with the cheap exact reading and only trims and retries for the odd value that fails.
+        """
+        trimmed = f"nullif(trim({r}), '')"
+        if c.allowed:
+            self.params[f"allowed_{c.name}"] = list(c.allowed)
+            self.params[f"keys_{c.name}"] = [_key(v) for v in c.allowed]
+            found = f"list_extract($allowed_{c.name}, list_position($keys_{c.name}, {_KEY_SQL.format(x=r)}))"
+            return (
+                f"case when list_contains($allowed_{c.name}, {r}) then {r} else {found} end",
+                f"should be one of: {', '.join(c.allowed)}",
+            )
+        number = f"coalesce(try_cast({r} as double), try_cast(regexp_replace({r}, '[£,%\\s]', '', 'g') as double))"
+        match c.type:
+            case "int":
+                return (
+                    f"case when isfinite({number}) and {number} = trunc({number}) then cast({number} as bigint) end",
+                    "should be a whole number",
+                )
+            case "float":
+                return f"case when isfinite({number}) then {number} end", "should be a number"
+            case "date":
+                return (
+                    f"coalesce(try_cast({r} as date), cast(try_strptime({trimmed}, '%d/%m/%Y') as date))",
+                    "should be a date like 2024-04-30 or 30/04/2024",
+                )
+            case "bool":
+                lower = f"lower({trimmed})"
+                return (
+                    f"case when {lower} in {tuple(_TRUE)} then true when {lower} in {tuple(_FALSE)} then false end",
+                    "should be true or false",
+                )
+            case "quarter" | "fy":
+                values = mapping(c.name)
+                self.params[f"raw_{c.name}"] = list(values)
+                self.params[f"canon_{c.name}"] = [v[0] for v in values.values()]
+                self.params[f"start_{c.name}"] = [v[1] for v in values.values()]
+                reason = (
+                    "should be a financial quarter like 2024/25 Q1"
+                    if c.type == "quarter"
+                    else "should be a financial year like 2022/23"
+                )
+                return f"list_extract($canon_{c.name}, list_position($raw_{c.name}, {trimmed}))", reason
+            case "locality":
+                return (
+                    f"case when list_contains($localities, {r}) then {r} "
+                    f"when list_contains($localities, upper({trimmed})) then upper({trimmed}) end",
+                    f"should be one of the configured locality codes ({', '.join(self.context.localities)})",
+                )
+            case "area_code":
+                return (
+                    f"case when regexp_full_match(upper({trimmed}), '[EWSNK][0-9]{{8}}') then upper({trimmed}) end",
+                    "should be an ONS area code like E10000003",
+                )
+        # Text: stored without surrounding spaces; only values that have them pay for trimming.
+        return f"case when {r} like ' %' or {r} like '% ' then {trimmed} else nullif({r}, '') end", ""
+
+    # The query ----------------------------------------------------------------------------------
+
+    def sql(self, mapping: Callable[[str], dict]) -> str:
+        """Checked rows: ``_blank``, ``_mask``, typed columns, ``_raw`` (bad rows' values); ``_row`` unless fast."""
+        cols = self.source.columns
+        parts = []
+        for c in cols:
+            r = self._raw(c)
+            typed, reason = self._typed(c, r, mapping)
+            parts.append(f"{r} as {qi('r_' + c.name)}, {typed} as {qi(c.name)}")
+            self._column_checks(c, qi("r_" + c.name), qi(c.name), reason)
+        self._row_checks()
+        if len(self.checks) > 62:
+            raise ValueError(f"{self.source.name}: too many checks for one problem mask")
+        mask = " + ".join(
+            f"(case when {check.condition} then {1 << i} else 0 end)" for i, check in enumerate(self.checks)
+        )
+        raw_values = ", ".join(qi("r_" + c.name) for c in cols)
+        src = self.source_sql
+        if self.source.year_columns:
+            name, value = self.source.year_columns
+            years = ", ".join(qi(y) for y in self.year_columns)
+            src = f"unpivot include nulls ({src}) on {years} into name {qi(name)} value {qi(value)}"
+            blank = "false"
+        else:
+            present = [qi("r_" + c) for c in self.file_column]
+            blank = f"coalesce({', '.join(present)}) is null" if present else "false"
+        row = "" if self.fast else "_row, "
+        return f"""
+            with src as ({src}),
+            typed as (select {row}{", ".join(parts)} from src),
+            checked as (select *, {blank} as _blank, {mask or "0"} as _mask from typed)
+            select {row}_blank, _mask, {", ".join(qi(c.name) for c in cols)},
+                case when _mask <> 0 then [{raw_values}] end as _raw
+            from checked"""
+
+    def _column_checks(self, c: Column, r: str, t: str, type_reason: str) -> None:
+        add = self.checks.append
+        if c.required:
+            # Spaces alone count as blank; trimming is only paid for where the value failed to read.
+            add(Check(c.name, f"{r} is null or ({t} is null and trim({r}) = '')", f"{c.name} is required but blank"))
+        if type_reason:
+            add(Check(c.name, f"{t} is null and {r} is not null and trim({r}) <> ''", f"{c.name} {type_reason}"))
+        if c.minimum is not None:
+            add(Check(c.name, f"{t} < {c.minimum!r}", f"{c.name} must not be below {c.minimum:g}"))
+        if c.maximum is not None:
+            add(Check(c.name, f"{t} > {c.maximum!r}", f"{c.name} must not be above {c.maximum:g}"))
+        if c.type == "date":
+            add(Check(c.name, f"{t} < date '{_EARLIEST}'", f"{c.name} is before 1900: check the year"))
+            if not c.future_ok:
+                add(Check(c.name, f"{t} > $today", f"{c.name} is in the future"))
+        if c.type in ("quarter", "fy") and not c.future_ok:
+            start = f"list_extract($start_{c.name}, list_position($raw_{c.name}, nullif(trim({r}), '')))"
+            what = "quarter" if c.type == "quarter" else "year"
+            add(Check(c.name, f"{start} > $today", f"{c.name} is a {what} that has not started yet"))
+
+    def _row_checks(self) -> None:
+        add, name, names = self.checks.append, self.source.name, self.source.column_names
+        for source, later, earlier in _ORDERED_DATES:
+            if name == source:
+                add(Check(later, f"{qi(later)} < {qi(earlier)}", f"{later} is before {earlier}"))
+        if name == "kpi_returns":
+            if self.context.kpi_codes is not None:
+                self.params["kpi_codes"] = list(self.context.kpi_codes)
+                add(
+                    Check(
+                        "kpi_code",
+                        "not list_contains($kpi_codes, kpi_code)",
+                        "kpi_code is not in the KPI catalogue: correct the code, or load a catalogue that has it first",
+                    )
+                )
+            self.params["percent_kpis"] = list(self.context.percent_kpis)
+            add(
+                Check(
+                    "value",
+                    "list_contains($percent_kpis, kpi_code) and value > 100",
+                    "value is a percentage (0 to 100) and must not be above 100",
+                )
+            )
+            add(Check("numerator", "numerator > denominator", "numerator must not be larger than denominator"))
+        if name == "kpi_catalogue" and "target" in names:
+            add(
+                Check(
+                    "target",
+                    "unit = 'percent' and target > 100",
+                    "target is a percentage (0 to 100) and must not be above 100",
+                )
+            )
+
+    # Reading the checked rows -------------------------------------------------------------------
+
+    def hmac_sql(self, x: str) -> str:
+        """HMAC-SHA256 of ``x`` with the pseudonymisation key, shortened to 20 hex digits, as SQL."""
+        return f"'ph_' || left(sha256($opad || unhex(sha256($ipad || encode({x})))), 20)"
+
+    def pseudonymised(self) -> bool:
+        return self.context.key is not None and bool(self.source.person_columns)
+
+    def pseudonym_sql(self, column: str, table: str) -> str:
+        """Each distinct identifier of the good rows once, with its pseudonym: hashing is the costly part."""
+        c = qi(column)
+        return (
+            f"select raw_id, {self.hmac_sql('raw_id')} as pseudonym from "
+            f"(select distinct {c} as raw_id from {table} where _mask = 0 and not _blank and {c} is not null)"
+        )
+
+    def good_sql(self, table: str, pseudonyms: dict[str, str] | None = None) -> str:
+        """The good rows: ``source_row`` then the schema's columns, person columns replaced by pseudonyms."""
+        pseudonyms = pseudonyms or {}
+        select, joins = [], []
+        for i, c in enumerate(self.source.column_names):
+            if c in pseudonyms:
+                joins.append(f"left join {pseudonyms[c]} as p{i} on p{i}.raw_id = c.{qi(c)}")
+                select.append(f"p{i}.pseudonym as {qi(c)}")
+            else:
+                select.append(f"c.{qi(c)}")
+        return (
+            f"select {self.row_sql('c')} as source_row, {', '.join(select)} from {table} as c {' '.join(joins)} "
+            "where c._mask = 0 and not c._blank"
+        )
+
+    def reject_sql(self, table: str) -> str:
+        """Rejects from the checked rows in ``table``: row_number, column_name, value, reason."""
+        cols = self.source.column_names
+        self.params["check_columns"] = [c.column for c in self.checks]
+        self.params["check_index"] = [cols.index(c.column) + 1 for c in self.checks]
+        self.params["check_reasons"] = [c.reason for c in self.checks]
+        column = "list_extract($check_columns, p.i)"
+        if self.source.year_columns:
+            # A bad value in a wide layout is reported under its year column, as the user sees it.
+            year_index = cols.index(self.source.year_columns[0]) + 1
+            value_name = self.source.year_columns[1]
+            column = f"case when {column} = '{value_name}' then list_extract(c._raw, {year_index}) else {column} end"
+        value = "list_extract(c._raw, list_extract($check_index, p.i))"
+        if self.pseudonymised():
+            # A person identifier is never stored as sent, not even in a reject.
+            self.params["person_checks"] = [
+                i + 1 for i, c in enumerate(self.checks) if c.column in self.source.person_columns
+            ]
+            value = f"case when list_contains($person_checks, p.i) then {self.hmac_sql(value)} else {value} end"
+        return f"""
+            select {self.row_sql("c")} as row_number, {column} as column_name, {value} as value,
+                list_extract($check_reasons, p.i) as reason
+            from {table} as c, range(1, {len(self.checks) + 1}) as p(i)
+            where c._mask <> 0 and not c._blank and (c._mask >> (p.i - 1)) & 1 = 1"""
+
+    def row_sql(self, alias: str) -> str:
+        """The spreadsheet row number of a checked row."""
+        return f"({alias}.rowid + {self.row_offset:d})" if self.fast else f"{alias}._row"
+
+    def all_params(self) -> dict:
+        return {**self.params, **self.hmac_params}
+
+
+def bind(sql: str, params: dict) -> dict:
+    """The parameters ``sql`` uses (DuckDB refuses parameters a query does not name)."""
+    used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+def _pads(key: bytes | None) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer padded keys, so the keyed hash runs as SQL (RFC 2104)."""
+    block = (key or b"").ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def period_mapping(con: duckdb.DuckDBPyConnection, plan: Plan, params: dict) -> Callable[[str], dict]:
+    """For each quarter or year column, its distinct values -> (canonical spelling, first day)."""
+    cache: dict[str, dict] = {}
+
+    def mapping(column: str) -> dict:
+        if column not in cache:
+            c = plan.source.column(column)
+            if column in plan.context.supplied and column not in plan.file_column:
+                values = [plan.context.supplied[column]]
+            elif column in plan.file_column:
+                sql = f"select distinct trim({qi(plan.file_column[column])}) from ({plan.fragment})"
+                values = [v for (v,) in con.sql(sql, params=bind(sql, params)).fetchall() if v]
+            else:
+                values = []
+            cache[column] = {v: parsed for v in values if (parsed := _parse_period(c.type, v))}
+        return cache[column]
+
+    return mapping
+
+
+def _parse_period(kind: str, text: str) -> tuple[str, date] | None:
+    try:
+        if kind == "quarter":
+            quarter = parse_quarter(text)
+            return quarter.label, quarter.start
+        start = parse_fy(canonical_year(text))
+        return canonical_year(text), date(start, 4, 1)
+    except PeriodError:
+        return None
 
 
 @dataclass
@@ -30,124 +378,29 @@ class Validated:
     rows_read: int
 
 
-def _date(raw: pl.Expr) -> pl.Expr:
-    # ISO first; then the UK day-first form spreadsheets produce. Never month-first.
-    return pl.coalesce(
-        raw.str.to_date("%Y-%m-%d", strict=False),
-        raw.str.to_date("%d/%m/%Y", strict=False),
-    )
-
-
-def _number(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    # Spreadsheets write money as "£1,234.50"; accept that, reject anything else that is not a number.
-    cleaned = raw.str.replace_all(r"[£,\s]", "")
-    return cleaned.cast(dtype, strict=False)
-
-
-def _typed(column: Column, raw: pl.Expr, localities: list[str]) -> tuple[pl.Expr, str]:
-    """Expression giving the typed value (null where it cannot be read) and the reason if so."""
-    match column.type:
-        case "int":
-            return _number(raw, pl.Int64), "should be a whole number"
-        case "float":
-            return _number(raw, pl.Float64), "should be a number"
-        case "date":
-            return _date(raw), "should be a date like 2024-04-30 or 30/04/2024"
-        case "bool":
-            lower = raw.str.to_lowercase()
-            expr = pl.when(lower.is_in(list(_TRUE))).then(True).when(lower.is_in(list(_FALSE))).then(False)
-            return expr, "should be true or false"
-        case "quarter":
-            expr = raw.map_elements(_quarter_or_none, return_dtype=pl.String)
-            return expr, "should be a financial quarter like 2024/25 Q1"
-        case "locality":
-            expr = pl.when(raw.str.to_uppercase().is_in(localities)).then(raw.str.to_uppercase())
-            return expr, f"should be one of the configured locality codes ({', '.join(localities)})"
-        case _:
-            return raw, ""
-
-
-def _quarter_or_none(text: str) -> str | None:
-    try:
-        return canonical_quarter(text)
-    except PeriodError:
-        return None
-
-
-def _allowed(column: Column, typed: pl.Expr) -> pl.Expr:
-    # Accept any capitalisation but store the canonical spelling.
-    mapping = {value.lower(): value for value in column.allowed or ()}
-    return typed.str.to_lowercase().replace_strict(mapping, default=None)
-
-
 def validate(
-    frame: pl.DataFrame, source: Source, localities: list[str], first_row: int = 2, today: date | None = None
+    frame: pl.DataFrame,
+    source: Source,
+    localities: list[str],
+    first_row: int = 2,
+    today: date | None = None,
+    context: Context | None = None,
 ) -> Validated:
-    """Check ``frame`` (string columns named as the schema) and split it into good rows and rejects.
+    """Check a frame of strings (columns named as in the file) and split it into good rows and rejects.
 
-    ``first_row`` is the spreadsheet row number of the first data row (2 under a one-line header).
+    ``first_row`` is the spreadsheet row number of the first data row (2 under a one-line header). The
+    same query as ``asc ingest`` runs, in a private in-memory database.
     """
-    today = today or date.today()
-    frame = frame.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
-    blank_to_null = [
-        pl.col(c.name).str.strip_chars().replace("", None).alias(c.name)
-        for c in source.columns
-        if c.name in frame.columns
-    ]
-    frame = frame.with_columns(blank_to_null)
-    for c in source.columns:
-        if c.name not in frame.columns:  # optional column absent from the file
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c.name))
-
-    typed_exprs, problems = [], []
-    for c in source.columns:
-        raw = pl.col(c.name)
-        typed, type_reason = _typed(c, raw, localities)
-        if c.allowed:
-            typed = _allowed(c, typed)
-            type_reason = f"should be one of: {', '.join(c.allowed)}"
-        typed_exprs.append(typed.alias(c.name))
-        if c.required:
-            problems.append((c.name, raw.is_null(), f"{c.name} is required but blank"))
-        if type_reason:
-            problems.append((c.name, raw.is_not_null() & typed.is_null(), f"{c.name} {type_reason}"))
-        if c.minimum is not None:
-            problems.append((c.name, typed < c.minimum, f"{c.name} must not be below {c.minimum:g}"))
-        if c.maximum is not None:
-            problems.append((c.name, typed > c.maximum, f"{c.name} must not be above {c.maximum:g}"))
-        if c.type == "date":
-            problems.append((c.name, typed > pl.lit(today), f"{c.name} is in the future"))
-
-    names = source.column_names
-    if "start_date" in names and "end_date" in names:
-        start, end = typed_exprs[names.index("start_date")], typed_exprs[names.index("end_date")]
-        problems.append(("end_date", end < start, "end_date is before start_date"))
-    if "registered_date" in names and "left_date" in names:
-        start, end = typed_exprs[names.index("registered_date")], typed_exprs[names.index("left_date")]
-        problems.append(("left_date", end < start, "left_date is before registered_date"))
-
-    flags = frame.select(
-        pl.col(ROW),
-        *[cond.fill_null(False).alias(f"_p{i}") for i, (_, cond, _) in enumerate(problems)],
-    )
-    reject_parts = []
-    for i, (column, _, reason) in enumerate(problems):
-        bad = flags.filter(pl.col(f"_p{i}")).select(ROW)
-        if bad.height:
-            reject_parts.append(
-                bad.join(frame.select(ROW, pl.col(column).alias("value")), on=ROW).select(
-                    pl.col(ROW).alias("row_number"),
-                    pl.lit(column).alias("column_name"),
-                    pl.col("value"),
-                    pl.lit(reason).alias("reason"),
-                )
-            )
-    rejects = (
-        pl.concat(reject_parts).sort("row_number", "column_name")
-        if reject_parts
-        else pl.DataFrame(schema=REJECT_COLUMNS)
-    )
-    good = frame.select(pl.col(ROW), *typed_exprs).join(
-        rejects.select(pl.col("row_number").alias(ROW)).unique(), on=ROW, how="anti"
-    )
-    return Validated(good=good, rejects=rejects, rows_read=frame.height)
+    context = context or Context(localities, today or date.today())
+    with duckdb.connect() as con:
+        indexed = frame.with_row_index("_row", offset=first_row).with_columns(pl.col("_row").cast(pl.Int64))
+        con.register("_frame", indexed)
+        plan = Plan(source, "select * from _frame", [c for c in frame.columns if c != "_row"], context)
+        checked = f"create temp table _checked as {plan.sql(period_mapping(con, plan, {}))}"
+        con.sql(checked, params=bind(checked, plan.all_params()))
+        good_sql = f"select * rename (source_row as {ROW}) from ({plan.good_sql('_checked')}) order by {ROW}"
+        good = con.sql(good_sql).pl()
+        reject_sql = f"select * from ({plan.reject_sql('_checked')}) order by row_number, column_name"
+        rejects = con.sql(reject_sql, params=bind(reject_sql, plan.all_params())).pl()
+        rows_read = con.sql("select count(*) from _checked where not _blank").fetchall()[0][0]
+    return Validated(good, rejects.cast(REJECT_COLUMNS), rows_read)

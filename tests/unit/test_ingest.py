@@ -136,4 +136,4 @@ def test_dry_run_validates_without_loading(settings, tmp_path):
     path = write(tmp_path, "activity.csv", [HEADER, GOOD])
     [result] = ingest_paths([path], settings, dry_run=True)
     assert (result.status, result.rows_loaded) == ("dry_run", 1)
-    assert store_rows(settings, "select count(*) from load_log") == [(0,)]
+    assert not settings.path("ingest_store").exists()
