@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import warnings
 from html import escape
 
 import plotly.io as pio
@@ -59,7 +60,9 @@ def _start_kaleido() -> None:
 
 def figure_png(fig, width: int = 760, height: int = 380) -> bytes:
     """A Plotly figure as PNG bytes at twice the size, for print."""
-    with _KALEIDO_LOCK:
+    with _KALEIDO_LOCK, warnings.catch_warnings():
+        # Plotly passes kaleido options the shared server ignores; harmless, so not worth a warning per chart.
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
         _start_kaleido()
         return pio.to_image(fig, format="png", width=width, height=height, scale=2)
 
@@ -152,7 +155,7 @@ assurance ✓ consistently meets the target, ✗ consistently misses it, ? hits 
 {_notes_table(review.last_time, review.kpi_names, "No actions were agreed at an earlier review.")}
 <h2>Review notes, {escape(review.period)}</h2>
 {_notes_table(review.notes, review.kpi_names, "No notes were written for this quarter.")}
-<h2 style="break-before: page">SPC charts: every quarter to {escape(review.period)}</h2>
+<h2>SPC charts: every quarter to {escape(review.period)}</h2>
 {_charts(review) if charts else ""}
 </body></html>"""
 

@@ -81,18 +81,21 @@ def target_text(target: float | None, unit: str, higher_is_better: bool | None) 
 
 
 def change_text(change: float | None, unit: str, higher_is_better: bool | None) -> str:
-    """'+1.2 points, better': the size of a change and whether it is good news."""
+    """'+1.2 points, better': the size of a change and whether it is good news ('±0.0 points' if none shown)."""
     if _missing(change):
         return "–"
+    decimals = 0 if unit in ("count", "hours", "gbp") else 1
+    shown = round(change, decimals)
+    change = 0.0 if shown == 0 else change  # no "−0.0 points, better" for a change too small to show
     if unit == "percent":
-        amount = signed(change, 1, " points" if round(abs(change), 1) != 1 else " point")
+        amount = signed(change, 1, " point" if abs(shown) == 1 else " points")
     elif unit == "gbp":
         amount = signed(change, 0).replace("+", "+£").replace("−", "−£").replace("±", "±£")
     elif unit in ("count", "hours"):
         amount = signed(change, 0, " hours" if unit == "hours" else "")
     else:
         amount = signed(change, 1, f" {unit}")
-    if round(change, 6) == 0 or higher_is_better is None:
+    if change == 0 or higher_is_better is None:
         return amount
     return f"{amount}, {'better' if (change > 0) == higher_is_better else 'worse'}"
 

@@ -35,7 +35,18 @@ from models.scorecard import kpi_history, scorecard, summary
 
 settings = queries.settings()
 threshold = settings.suppression_threshold
-quarter = period()
+
+
+def _reviewed_quarter() -> str:
+    # The sidebar filter holds the quarter; when the page runs without it (a deep link opened before the app's
+    # router has run once), the link's own ?period= still decides which quarter is reviewed.
+    if "period" in st.session_state:
+        return period()
+    wanted, periods = st.query_params.get("period"), queries.periods()
+    return wanted if wanted in periods else periods[-1]
+
+
+quarter = _reviewed_quarter()
 st.title("Provider KPIs: quarterly review")
 
 contracts = queries.contracts()
@@ -61,13 +72,11 @@ if status_rows.is_empty():
 status = status_rows.row(0, named=True)
 if not status["return_received"]:
     st.error(
-        f"⚠️ Missing return: {labels[contract]} has not submitted its {quarter} return (due "
+        f"Missing return: {labels[contract]} has not submitted its {quarter} return (due "
         f"{status['due_date']:%-d %B %Y}). Its KPIs are shown as missing, not as zero."
     )
 elif status["timeliness"] == "late":
-    st.warning(
-        f"⏰ Late return: received {status['days_late']} days after the due date, {status['due_date']:%-d %B %Y}."
-    )
+    st.warning(f"Late return: received {status['days_late']} days after the due date, {status['due_date']:%-d %B %Y}.")
 else:
     timeliness = status["timeliness"]
     st.caption(f"Return for {quarter}: {TIMELINESS_WORDS[timeliness]}.")
@@ -86,15 +95,17 @@ if last_period:
     st.info(f"**Actions agreed last time ({last_period})**\n\n{lines}")
 
 card = scorecard(series, quarter)
+if card.is_empty():
+    st.info(f"No KPI in the catalogue applies to {info['contract_type'].replace('_', ' ')} contracts in {quarter}.")
+    st.stop()
 counts = summary(card)
+st.subheader(f"Scorecard, {quarter}")
 cols = st.columns(4)
 on_target = f"{counts['green']} of {counts['with_target']}" if counts["with_value"] else "No return"
-cols[0].metric(f"KPIs on target, {quarter}", on_target)
-cols[1].metric("Amber: near target", counts["amber"])
-cols[2].metric("Red: off target", counts["red"])
+cols[0].metric("KPIs on target", on_target, help="Green KPIs out of those with a target.")
+cols[1].metric("Amber", counts["amber"], help="Short of target by no more than the agreed tolerance.")
+cols[2].metric("Red", counts["red"], help="Further from target than the tolerance.")
 cols[3].metric("SPC concerns", counts["concern"], help="Special-cause variation in the bad direction.")
-
-st.subheader(f"Scorecard, {quarter}")
 view = scorecard_view(card, threshold)
 codes = view["kpi_code"].to_list()
 
@@ -116,7 +127,7 @@ st.dataframe(
     on_select=_open_selected_row,
     selection_mode="single-row",
     column_config={
-        "KPI": st.column_config.TextColumn(width="medium", pinned=True),
+        "KPI": st.column_config.TextColumn(width=280, pinned=True),
         "Last 8 quarters": st.column_config.LineChartColumn(width="small", color=OKABE_ITO[0]),
         "Checks": st.column_config.TextColumn(width="medium"),
         "Provider's comment": st.column_config.TextColumn(width="large"),

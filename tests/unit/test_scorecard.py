@@ -10,7 +10,7 @@ rebuilds, as a contract manager's data would arrive.
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import polars as pl
@@ -286,3 +286,135 @@ def test_return_status_judges_timeliness_only_for_quarterly_files(marts):
         ("2023/24 Q4", True, "received", None, False, 4, 4),
         ("2024/25 Q1", True, "late", 10, True, 4, 3),
     ]
+
+
+# Part 3: real files through ingest and build, then a corrected return and a rebuild.
+
+CATALOGUE_CSV = """kpi_code,name,contract_type,unit,higher_is_better,target,amber_tolerance,calculation,effective_from
+hc_missed,Visits missed,home_care,percent,false,1.0,0.5,proportion,
+hc_hours,Care hours delivered against commissioned,home_care,percent,true,95,3,ratio,
+hc_hours,Care hours delivered against commissioned,home_care,percent,true,97,3,ratio,2024/25 Q1
+"""
+HISTORY = ["2023/24 Q1", "2023/24 Q2", "2023/24 Q3", "2023/24 Q4", "2024/25 Q1"]
+# (missed visits, visits planned, hours delivered, hours commissioned) per quarter; HC-02 misses 2023/24 Q3.
+RETURNS = {
+    "HC-01": [
+        (20, 2000, 9600, 10000),
+        (18, 2000, 9700, 10000),
+        (22, 2000, 9650, 10000),
+        (19, 2000, 9800, 10000),
+        (30, 2000, 9750, 10000),
+    ],
+    "HC-02": [(40, 2500, 9000, 10000), (42, 2500, 9100, 10000), None, (45, 2500, 9300, 10000), (50, 2500, 9400, 10000)],
+}
+
+
+def returns_csv(rows: dict[str, list], periods: list[str]) -> str:
+    lines = ["contract_id,provider,period,kpi_code,numerator,denominator,value,comment"]
+    for contract, figures in rows.items():
+        for period, row in zip(periods, figures, strict=True):
+            if row is None:
+                continue
+            missed, visits, delivered, commissioned = row
+            lines.append(
+                f"{contract},{contract} Care Ltd,{period},hc_missed,{missed},{visits},{100 * missed / visits:.1f},"
+            )
+            lines.append(
+                f"{contract},{contract} Care Ltd,{period},hc_hours,{delivered},{commissioned},"
+                f"{100 * delivered / commissioned:.1f},"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def make_kpi_env(folder, monkeypatch):
+    """A council with two home-care contracts: catalogue and returns loaded from files, warehouse built."""
+    from pipelines import build
+    from pipelines.config import load_settings
+    from pipelines.ingest import ingest_paths
+    from tests.conftest import write_test_config
+
+    # Forecasts have nothing to forecast here and take seconds; every SQL model and check still runs.
+    monkeypatch.setattr(build, "PYTHON_STEPS", ())
+    settings = load_settings(write_test_config(folder))
+    inbox = folder / "inbox" / "first"
+    inbox.mkdir(parents=True)
+    (inbox / "kpi_catalogue.csv").write_text(CATALOGUE_CSV)
+    (inbox / "kpi_returns.csv").write_text(returns_csv(RETURNS, HISTORY))
+    assert {r.status for r in ingest_paths([inbox], settings)} == {"loaded"}
+    build.build_warehouse(settings)
+    return settings
+
+
+def warehouse_series(settings, contract: str) -> pl.DataFrame:
+    with duckdb.connect(str(settings.path("warehouse")), read_only=True) as con:
+        return con.sql("select * from mart_kpi_series where contract_id = ?", params=[contract]).pl()
+
+
+def test_scorecard_from_ingested_files_then_a_corrected_return(tmp_path, monkeypatch):
+    from pipelines import build
+    from pipelines.ingest import ingest_paths
+
+    settings = make_kpi_env(tmp_path, monkeypatch)
+    card = {
+        r["kpi_code"]: r for r in scorecard(warehouse_series(settings, "HC-01"), "2024/25 Q1").iter_rows(named=True)
+    }
+    # 30 of 2,000 visits missed = 1.5% against a 1.0% maximum with 0.5 points of tolerance: amber.
+    assert card["hc_missed"]["value"] == pytest.approx(1.5)
+    assert card["hc_missed"]["rag"] == "amber"
+    assert card["hc_missed"]["change_on_quarter"] == pytest.approx(1.5 - 0.95)
+    assert card["hc_missed"]["change_on_year"] == pytest.approx(1.5 - 1.0)
+    # 97.5% of hours against the 97% target in force from 2024/25 Q1 (it was 95% before): green.
+    assert (card["hc_hours"]["value"], card["hc_hours"]["target"], card["hc_hours"]["rag"]) == (
+        pytest.approx(97.5),
+        97.0,
+        "green",
+    )
+    hc02 = scorecard(warehouse_series(settings, "HC-02"), "2023/24 Q3").row(0, named=True)
+    assert (hc02["value"], hc02["value_status"], hc02["rag"]) == (None, "missing return", None)
+
+    # The provider corrects its 2024/25 Q1 missed visits: 12, not 30. Sent on its own, it is judged late.
+    corrected = tmp_path / "inbox" / "correction"
+    corrected.mkdir()
+    (corrected / "hc01_2024-25_q1_v2.csv").write_text(
+        "contract_id,provider,period,kpi_code,numerator,denominator,value,comment\n"
+        "HC-01,HC-01 Care Ltd,2024/25 Q1,hc_missed,12,2000,0.6,Corrected: 18 visits were rescheduled\n"
+    )
+    assert [r.status for r in ingest_paths([corrected], settings)] == ["loaded"]
+    build.build_warehouse(settings)
+    row = scorecard(warehouse_series(settings, "HC-01"), "2024/25 Q1").row(0, named=True)
+    assert row["kpi_code"] == "hc_missed"
+    assert (row["value"], row["rag"], row["submissions"]) == (pytest.approx(0.6), "green", 2)
+    assert row["previous_submission_value"] == pytest.approx(1.5)
+    assert row["comment"] == "Corrected: 18 visits were rescheduled"
+    with duckdb.connect(str(settings.path("warehouse")), read_only=True) as con:
+        kept = con.sql(
+            "select numerator from raw_kpi_returns where contract_id = 'HC-01' and kpi_code = 'hc_missed' "
+            "and period = '2024/25 Q1' order by load_id"
+        ).fetchall()
+        status = con.sql(
+            "select timeliness, resubmitted from mart_kpi_return_status "
+            "where contract_id = 'HC-01' and period = '2024/25 Q1'"
+        ).fetchall()
+    assert kept == [(30.0,), (12.0,)]  # the first submission stays as history
+    # The return was first received with the history file, so its timeliness stays unjudged.
+    assert status == [("received", True)]
+
+    # HC-02 sends its 2024/25 Q2 return on its own, long after the 30 October 2024 due date; HC-01 sends none.
+    next_quarter = tmp_path / "inbox" / "next"
+    next_quarter.mkdir()
+    (next_quarter / "hc02_2024-25_q2.csv").write_text(returns_csv({"HC-02": [(55, 2500, 9500, 10000)]}, ["2024/25 Q2"]))
+    ingest_paths([next_quarter], settings)
+    build.build_warehouse(settings)
+    with duckdb.connect(str(settings.path("warehouse")), read_only=True) as con:
+        got = dict(
+            con.sql(
+                "select contract_id, [timeliness, days_late::varchar] from mart_kpi_return_status "
+                "where period = '2024/25 Q2'"
+            ).fetchall()
+        )
+    days_late = (datetime.now(UTC).date() - date(2024, 10, 30)).days
+    assert got["HC-02"][0] == "late" and abs(int(got["HC-02"][1]) - days_late) <= 1
+    assert got["HC-01"] == ["missing", None]
+    missing = scorecard(warehouse_series(settings, "HC-01"), "2024/25 Q2")
+    assert missing["value"].to_list() == [None, None]  # shown as missing, never as zero
+    assert set(missing["value_status"]) == {"missing return"}
