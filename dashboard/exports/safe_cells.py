@@ -8,7 +8,10 @@ convention spreadsheets themselves use for "this is text", so it is shown and ne
 
 from __future__ import annotations
 
+import polars as pl
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
 def neutralise(value: object) -> object:
@@ -16,3 +19,12 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Apply :func:`neutralise` to every text column (for CSV and Excel downloads of whole tables)."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_PATTERN)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.String
+    )

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_html, review_pdf
 from dashboard.exports.review_table import KpiReview, change_text, kpi_value, scorecard_view, target_text
-from dashboard.exports.safe_cells import neutralise
+from dashboard.exports.safe_cells import neutralise, neutralise_frame
 from models.scorecard import scorecard
 from pipelines.periods import Quarter, quarters_between
 
@@ -130,6 +130,11 @@ def test_text_a_spreadsheet_would_run_gets_an_apostrophe(text):
 @pytest.mark.parametrize("value", ["Visits missed", "3 visits", "", 3.5, -2, None])
 def test_other_values_pass_unchanged(value):
     assert neutralise(value) == value
+
+
+def test_neutralise_frame_touches_only_dangerous_text():
+    frame = pl.DataFrame({"a": ["=1", "ok", None], "n": [-1, 2, 3]})
+    assert neutralise_frame(frame).to_dict(as_series=False) == {"a": ["'=1", "ok", None], "n": [-1, 2, 3]}
 
 
 def test_values_targets_and_changes_read_as_people_write_them():
