@@ -61,31 +61,49 @@ def cmd_ingest(args, settings) -> int:
         console.print("[red]No .csv, .xlsx or .parquet files found in[/red] " + ", ".join(args.paths))
         return EXIT_USAGE
     with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
-        results = ingest_paths(paths, settings, args.source, args.dry_run)
-    table = Table("file", "source", "status", "read", "loaded", "rejected rows", "message")
-    for r in results:
-        table.add_row(
-            r.file,
-            r.source or "-",
-            r.status,
-            f"{r.rows_read:,}",
-            f"{r.rows_loaded:,}",
-            f"{r.rows_rejected:,}",
-            r.message,
-        )
-    Console().print(table)
-    for r in results:
-        if r.rejects.height:
-            console.print(f"First rejects in {r.file}:")
-            for row in r.rejects.head(5).iter_rows(named=True):
-                console.print(
-                    f"  row {row['row_number']}, column {row['column_name']}, value {row['value']!r}: {row['reason']}"
-                )
+        results = ingest_paths(paths, settings, args.source, args.dry_run, args.sheet, args.year)
+    print_ingest_summary(results, dry_run=args.dry_run)
     if any(r.status == "rejected" for r in results):
         return EXIT_FILE_REJECTED
     if any(r.rows_rejected for r in results):
         return EXIT_ROWS_REJECTED
     return EXIT_OK
+
+
+STATUS_WORDS = {
+    "loaded": "loaded",
+    "loaded_with_rejects": "loaded, some rows rejected",
+    "duplicate": "skipped: already loaded",
+    "rejected": "file rejected",
+    "dry_run": "checked (dry run)",
+}
+
+
+def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None:
+    """One line per file (loaded, rejected, skipped as a duplicate), then each file's first rejects."""
+    table = Table("file", "source", "result", "rows read", "loaded", "rejected", "notes", title="Ingest summary")
+    for r in results:
+        loaded = f"{r.rows_loaded:,}" + (" (would load)" if dry_run and r.status == "dry_run" else "")
+        table.add_row(
+            r.file,
+            r.source or "-",
+            STATUS_WORDS.get(r.status, r.status),
+            f"{r.rows_read:,}",
+            loaded,
+            f"{r.rows_rejected:,}",
+            r.message,
+        )
+    Console(width=max(Console().width, 160)).print(table)
+    for r in results:
+        if r.status == "rejected":
+            console.print(f"[red]{r.file} was rejected whole:[/red] {r.message}", soft_wrap=True)
+        elif r.rejects.height:
+            console.print(f"First rejects in {r.file} ({r.rows_rejected:,} row(s) rejected in all):")
+            for row in r.rejects.head(first).iter_rows(named=True):
+                console.print(
+                    f"  row {row['row_number']}, column {row['column_name']}, value {row['value']!r}: {row['reason']}",
+                    soft_wrap=True,
+                )
 
 
 def cmd_build(args, settings) -> int:
@@ -127,6 +145,46 @@ def cmd_serve(args, settings) -> int:
     return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
 
 
+def cmd_report(args, settings) -> int:
+    if args.config:
+        os.environ["ASC_CONFIG"] = str(Path(args.config).resolve())  # the queries read the same settings
+    if not settings.path("warehouse").exists():
+        console.print("[red]No warehouse yet.[/red] Run `asc build` first (or `make run`).")
+        return EXIT_USAGE
+    import logging
+
+    from streamlit.logger import get_logger
+
+    # The dashboard's queries run uncached outside Streamlit, which Streamlit reports as a warning: not news here.
+    get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    from pipelines.report import FORMATS, PackError, build_pack, output_paths, render_pack, warm_up
+
+    formats = FORMATS[args.format]
+    try:
+        with progress("Writing the committee pack") as step:
+            warm_up()  # the chart renderer starts while the warehouse is read
+            step("reading the warehouse")
+            pack = build_pack(args.period, args.locality)
+            step(f"{pack.area}, {pack.period}: drawing {len(pack.charts)} charts and laying out the pages")
+            files = render_pack(pack, formats)
+    except PackError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return EXIT_USAGE
+    for fmt, path in output_paths(pack, Path(args.out) if args.out else None, formats).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".part")  # a reader never sees half a file
+        partial.write_bytes(files[fmt])
+        partial.replace(path)
+        console.print(f"  {fmt.upper():<4} {path}")
+    return EXIT_OK
+
+
+def _source_names() -> list[str]:
+    from pipelines.schemas import ALL_SOURCES
+
+    return list(ALL_SOURCES)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="asc",
@@ -150,10 +208,16 @@ def parser() -> argparse.ArgumentParser:
         "ingest",
         help="validate and load inbox files",
         description="Validate every row of each file and load the good rows; "
-        "rejected rows are kept with their reasons.",
+        "rejected rows are kept with their reasons. Sources: " + ", ".join(_source_names()) + ".",
+        epilog="Exit codes: 0 everything loaded (or skipped as already loaded), 3 some rows rejected, "
+        "4 a file rejected whole, 2 usage error.",
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to load")
-    ingest.add_argument("--source", help="source name when it cannot be told from the columns")
+    ingest.add_argument("--source", help="source name when it cannot be told from the columns (see the list below)")
+    ingest.add_argument("--sheet", help="XLSX: the sheet to read, by name or number (default: the first with a header)")
+    ingest.add_argument(
+        "--year", help="published ASCOF files: the financial year, e.g. 2022/23, when the file name does not say"
+    )
     ingest.add_argument("--dry-run", action="store_true", help="validate and report, load nothing")
     ingest.set_defaults(run=cmd_ingest)
 
@@ -171,16 +235,36 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     serve.add_argument("--address", default="0.0.0.0", help="address to listen on (default all)")
     serve.set_defaults(run=cmd_serve)
+
+    report = sub.add_parser(
+        "report",
+        help="write the committee pack (PDF and/or HTML)",
+        description="Write the committee performance pack for one quarter and area: headline measures with "
+        "targets and RAG ratings, a page per theme with charts, and an annex of definitions and data sources.",
+    )
+    report.add_argument("--period", help='quarter, for example "2024/25 Q4" (default: the latest loaded)')
+    report.add_argument("--locality", help="district name or GSS code (default: the whole county)")
+    report.add_argument("--format", choices=["pdf", "html", "both"], default="pdf", help="what to write (default pdf)")
+    report.add_argument(
+        "--out", help="folder, or a file name whose suffix is set per format (default: the current folder)"
+    )
+    report.set_defaults(run=cmd_report)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "ingest" and args.source:
-        from pipelines.schemas import SOURCES
+    if args.command == "ingest" and args.source and args.source not in _source_names():
+        console.print(f"[red]Unknown source '{args.source}'.[/red] Known: {', '.join(_source_names())}")
+        return EXIT_USAGE
+    if args.command == "ingest" and args.year:
+        from pipelines.ascof import canonical_year
+        from pipelines.periods import PeriodError
 
-        if args.source not in SOURCES:
-            console.print(f"[red]Unknown source '{args.source}'.[/red] Known: {', '.join(SOURCES)}")
+        try:
+            args.year = canonical_year(args.year)
+        except PeriodError as exc:
+            console.print(f"[red]--year:[/red] {exc}")
             return EXIT_USAGE
     try:
         settings = load_settings(args.config)

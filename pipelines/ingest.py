@@ -157,11 +157,13 @@ def ingest_file(
     """Validate one file and, unless ``dry_run``, load it in one transaction."""
     fp = fingerprint(path)
     seen = con.sql(
-        "select load_id from load_log where sha256 = ? and status like 'loaded%' order by load_id", params=[fp.sha256]
+        "select load_id, source, file_name from load_log where sha256 = ? and status like 'loaded%' order by load_id",
+        params=[fp.sha256],
     ).fetchall()
     if seen and not dry_run:
-        message = f"identical content already loaded (load {seen[0][0]}); nothing changed"
-        return FileResult(path.name, None, "duplicate", message=message, load_id=seen[0][0], sha256=fp.sha256)
+        load_id, source, first_name = seen[0]
+        message = f"identical content already loaded (load {load_id}, {first_name}); nothing changed"
+        return FileResult(path.name, source, "duplicate", message=message, load_id=load_id, sha256=fp.sha256)
     opened = None
     try:
         opened = open_input(con, path, fp.encoding, sheet)
@@ -171,9 +173,7 @@ def ingest_file(
         return _load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
     except FileRejected as exc:
         result = FileResult(path.name, source_name, "rejected", message=str(exc), sha256=fp.sha256)
-        if dry_run:
-            result.status, result.message = "dry_run", f"would be rejected whole: {exc}"
-        else:
+        if not dry_run:  # a dry run says the file would be rejected, and records nothing
             _record_rejected_file(con, path, fp.sha256, result, settings)
         return result
     finally:

@@ -193,17 +193,21 @@ class Plan:
         )
         raw_values = ", ".join(qi("r_" + c.name) for c in cols)
         src = self.source_sql
+        wide = ""
         if self.source.year_columns:
             name, value = self.source.year_columns
             years = ", ".join(qi(y) for y in self.year_columns)
-            src = f"unpivot include nulls ({src}) on {years} into name {qi(name)} value {qi(value)}"
+            wide = f"wide as ({src}),"
+            # INCLUDE NULLS: a blank cell is a row to reject, not a row to lose.
+            src = f"select * from wide unpivot include nulls ({qi(value)} for {qi(name)} in ({years}))"
             blank = "false"
         else:
             present = [qi("r_" + c) for c in self.file_column]
             blank = f"coalesce({', '.join(present)}) is null" if present else "false"
         row = "" if self.fast else "_row, "
         return f"""
-            with src as ({src}),
+            with {wide}
+            src as ({src}),
             typed as (select {row}{", ".join(parts)} from src),
             checked as (select *, {blank} as _blank, {mask or "0"} as _mask from typed)
             select {row}_blank, _mask, {", ".join(qi(c.name) for c in cols)},

@@ -1,24 +1,155 @@
-"""Data: what was loaded, when, and which rows were rejected and why."""
+"""Data: load a file, see what was wrong with it, the load history, rejected rows and blank templates."""
 
+import polars as pl
 import streamlit as st
 
 from dashboard import queries
+from dashboard.exports.safe_cells import neutralise_frame
+from pipelines.ascof import canonical_year
+from pipelines.periods import PeriodError
+from pipelines.schemas import ALL_SOURCES
+from pipelines.templates import column_guide, guide_csv, template_csv, template_xlsx
+from pipelines.upload import UploadRefused, ingest_upload
+
+settings = queries.settings()
+STATUS = {
+    "loaded": ("success", "Loaded"),
+    "loaded_with_rejects": ("warning", "Loaded, with some rows rejected"),
+    "duplicate": ("info", "Skipped: this exact file was loaded before, so nothing changed"),
+    "rejected": ("error", "Rejected whole"),
+    "dry_run": ("info", "Checked only (nothing loaded)"),
+}
 
 st.title("Data")
+st.markdown(
+    "Load the council's extracts and providers' returns, see which rows were refused and why, and download "
+    "blank templates. Every file is checked row by row: good rows load, and each problem is listed below "
+    "with its row number as you would find it in Excel."
+)
+
+# Load a file ------------------------------------------------------------------------------------
+st.subheader("Load a file")
+with st.form("upload", clear_on_submit=False):
+    uploaded = st.file_uploader(
+        f"CSV, Excel (.xlsx) or Parquet file, up to {settings.max_upload_mb} MB",
+        type=["csv", "xlsx", "parquet"],
+        max_upload_size=settings.max_upload_mb,
+    )
+    left, middle, right = st.columns(3)
+    source_label = left.selectbox(
+        "What the file holds", ["Work it out from the columns", *ALL_SOURCES], help="Only needed when unclear."
+    )
+    sheet = middle.text_input("Excel sheet (optional)", help="Name or number; default: the first with a header.")
+    year = right.text_input("Year, for a published ASCOF file (optional)", placeholder="2022/23")
+    dry_run = st.checkbox("Check only: do not load anything")
+    submitted = st.form_submit_button("Check and load", type="primary")
+
+if submitted:
+    if uploaded is None:
+        st.warning("Choose a file first.")
+    else:
+        try:
+            year_value = canonical_year(year) if year.strip() else None
+            with st.spinner(f"Checking {uploaded.name} and rebuilding the warehouse..."):
+                source = None if source_label.startswith("Work it out") else source_label
+                st.session_state["upload_outcome"] = ingest_upload(
+                    uploaded.name, uploaded.getvalue(), settings, source, sheet.strip(), year_value, dry_run
+                )
+            if st.session_state["upload_outcome"].rebuilt:
+                # DuckDB hands a new connection to the old, replaced file while one to it is still open:
+                # drop the cached connection so the pages below read the new warehouse.
+                queries.core._connect.clear()
+        except (UploadRefused, PeriodError) as exc:
+            st.session_state.pop("upload_outcome", None)
+            st.error(f"Not loaded: {exc}")
+
+outcome = st.session_state.get("upload_outcome")
+if outcome is not None:
+    for result in outcome.results:
+        kind, words = STATUS.get(result.status, ("info", result.status))
+        source = f" as {result.source}" if result.source else ""
+        getattr(st, kind)(f"**{result.file}**{source}: {words}. {result.message}".strip())
+        if result.status not in ("rejected", "duplicate"):
+            cols = st.columns(3)
+            cols[0].metric("Rows read", f"{result.rows_read:,}")
+            cols[1].metric(
+                "Rows loaded" if result.status != "dry_run" else "Rows that would load", f"{result.rows_loaded:,}"
+            )
+            cols[2].metric("Rows rejected", f"{result.rows_rejected:,}")
+        if result.rejects.height:
+            st.caption(f"First problems in {result.file} (all of them are in the rejected rows below):")
+            st.dataframe(result.rejects.head(50), hide_index=True, width="stretch")
+    if outcome.rebuilt:
+        st.success("The warehouse has been rebuilt: every page now includes this file.")
+    elif outcome.build_error:
+        st.error(
+            "The file loaded, but the warehouse could not be rebuilt, so pages show the previous data.\n\n"
+            + outcome.build_error
+        )
+
+# Load history -----------------------------------------------------------------------------------
 meta = queries.meta()
 log = queries.load_log()
-rejects = queries.rejects()
-
+st.subheader("Load history")
 cols = st.columns(3)
-cols[0].metric("Files loaded", f"{log.filter(log['status'].str.starts_with('loaded')).height:,}")
+cols[0].metric("Files loaded", f"{log.filter(pl.col('status').str.starts_with('loaded')).height:,}")
 cols[1].metric("Rows loaded", f"{int(log['rows_loaded'].sum() or 0):,}")
 cols[2].metric("Rows rejected", f"{int(log['rows_rejected'].sum() or 0):,}")
 st.caption(f"Warehouse built {meta.built_at:%d %B %Y at %H:%M} UTC; data to {meta.latest_period}.")
+st.dataframe(
+    log.with_columns(pl.col("status").replace_strict({k: v[1] for k, v in STATUS.items()}, default=pl.col("status"))),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm"),
+        "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
+        "rows_loaded": st.column_config.NumberColumn("rows loaded", format="localized"),
+        "rows_rejected": st.column_config.NumberColumn("rows rejected", format="localized"),
+        "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data"),
+    },
+)
 
-st.subheader("Load history")
-st.dataframe(log, hide_index=True, width="stretch")
+# Rejected rows ----------------------------------------------------------------------------------
 st.subheader("Rejected rows")
-if rejects.is_empty():
+available = queries.reject_files()
+if available.is_empty():
     st.success("No rows have been rejected.")
 else:
-    st.dataframe(rejects, hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    files = left.multiselect("File", available["file_name"].unique().sort().to_list(), placeholder="All files")
+    sources = right.multiselect(
+        "Source", available["source"].drop_nulls().unique().sort().to_list(), placeholder="All sources"
+    )
+    problems, rows = queries.reject_counts(files, sources)
+    shown = queries.rejects(files, sources)
+    st.caption(
+        f"{rows:,} row(s) rejected, {problems:,} problem(s) in all"
+        + (f"; the first {shown.height:,} are shown, the download has them all." if problems > shown.height else ".")
+        + " A blank row number means the whole file was refused."
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button(
+        "Download rejected rows (CSV)",
+        neutralise_frame(queries.rejects(files, sources, limit=queries.REJECTS_DOWNLOAD)).write_csv(),
+        file_name="rejected_rows.csv",
+        mime="text/csv",
+        help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
+    )
+
+# Templates --------------------------------------------------------------------------------------
+st.subheader("Blank templates")
+chosen = st.selectbox("Source", list(ALL_SOURCES), key="template_source")
+source = ALL_SOURCES[chosen]
+st.caption(f"{chosen}: {source.grain}. Column names are matched ignoring case and spaces.")
+st.dataframe(column_guide(source, settings.locality_codes), hide_index=True, width="stretch")
+cols = st.columns(3)
+cols[0].download_button("CSV template", template_csv(chosen), f"{chosen}_template.csv", "text/csv")
+cols[1].download_button(
+    "Excel template with column guide",
+    template_xlsx(chosen, settings.locality_codes),
+    f"{chosen}_template.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+cols[2].download_button(
+    "Column guide (CSV)", guide_csv(chosen, settings.locality_codes), f"{chosen}_columns.csv", "text/csv"
+)
