@@ -38,7 +38,7 @@ from pipelines.readers import (
     quote_identifier,
 )
 from pipelines.schemas import ALL_SOURCES, LOAD_ORDER, Source, canonical_names
-from pipelines.validate import REJECT_COLUMNS, Context, Plan, bind, period_mapping
+from pipelines.validate import REJECT_COLUMNS, Context, Plan, bind, keeps_file_order, period_mapping
 
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA.txt"
 # DuckDB's working memory while loading. Ten million activity rows load within it (DuckDB spills to a
@@ -188,6 +188,10 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
     except duckdb.Error as exc:
         raise FileRejected(f"{path.name}: cannot be read ({str(exc).splitlines()[0]})") from exc
     params = {**opened.params, **plan.all_params()}
+    if plan.fast and not keeps_file_order(con, checked, bind(checked, params)):
+        plan.number_rows_while_reading()
+        checked = f"create temp table _checked as {plan.sql(period_mapping(con, plan, opened.params))}"
+        params = {**opened.params, **plan.all_params()}
     # The checked rows are private to this connection and made before the transaction, so their rowids
     # count from 0 in file order (inside a transaction they would start at DuckDB's local row-id base).
     try:
@@ -338,12 +342,19 @@ def _connect(settings: Settings, dry_run: bool) -> duckdb.DuckDBPyConnection:
             con.sql("insert into load_log select * from store.load_log")
             con.sql("insert into raw_kpi_catalogue by name select * from store.raw_kpi_catalogue")
             con.sql("detach store")
+            # Load ids in the copy continue the store's, so they cannot clash with the copied log.
+            next_id = con.sql("select coalesce(max(load_id), 0) + 1 from load_log").fetchall()[0][0]
+            con.sql("drop sequence load_id_seq")
+            con.sql(f"create sequence load_id_seq start with {int(next_id)}")
     else:
         store.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(store))
         ensure_store(con)
     con.sql(f"set memory_limit = '{MEMORY_LIMIT}'")
     con.sql("set enable_progress_bar = false")
+    # DuckDB turns a long IN list into a join, which does not keep rows in file order; lists of allowed
+    # values stay plain comparisons instead (see validate.keeps_file_order).
+    con.sql("set disabled_optimizers = 'in_clause'")
     return con
 
 

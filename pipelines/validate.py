@@ -12,6 +12,7 @@ mask; good rows have a mask of 0, and the rejects are the set bits, unnested.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,6 +180,7 @@ class Plan:
     def sql(self, mapping: Callable[[str], dict]) -> str:
         """Checked rows: ``_blank``, ``_mask``, typed columns, ``_raw`` (bad rows' values); ``_row`` unless fast."""
         cols = self.source.columns
+        self.checks = []
         parts = []
         for c in cols:
             r = self._raw(c)
@@ -324,12 +326,27 @@ class Plan:
             from {table} as c, range(1, {len(self.checks) + 1}) as p(i)
             where c._mask <> 0 and not c._blank and (c._mask >> (p.i - 1)) & 1 = 1"""
 
+    def number_rows_while_reading(self) -> None:
+        """Give up the parallel read: take each row's number from the reader, in one thread."""
+        self.fast, self.source_sql = False, self.fragment
+
     def row_sql(self, alias: str) -> str:
         """The spreadsheet row number of a checked row."""
         return f"({alias}.rowid + {self.row_offset:d})" if self.fast else f"{alias}._row"
 
     def all_params(self) -> dict:
         return {**self.params, **self.hmac_params}
+
+
+def keeps_file_order(con: duckdb.DuckDBPyConnection, create_sql: str, params: dict) -> bool:
+    """Whether DuckDB will write the rows of ``create_sql`` (a CREATE TABLE AS) in the order it reads them.
+
+    The parallel read numbers rows by their position in the checked table, so this must hold. DuckDB
+    says so by planning an order-preserving batch insert; anything that reorders rows (a join, which it
+    makes of a long IN list unless told not to) plans an ordinary one instead.
+    """
+    plan = json.loads(con.sql(f"explain (format json) {create_sql}", params=params).fetchall()[0][1])
+    return all(node.get("name") == "BATCH_CREATE_TABLE_AS" for node in plan)
 
 
 def bind(sql: str, params: dict) -> dict:

@@ -1,7 +1,13 @@
-"""Ingest: bad input gets a clear reason with file, row, column and value; nothing is lost or doubled."""
+"""Ingest: bad input gets a clear reason with file, row, column and value; nothing is lost or doubled.
+
+Helpers here (``settings``, ``write``, ``store_rows``, ``build``) are shared by the other
+``test_ingest_*`` modules.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import duckdb
@@ -11,6 +17,7 @@ from pipelines.config import load_settings
 from pipelines.ingest import ingest_paths
 from tests.conftest import write_test_config
 
+DATA = Path(__file__).parent.parent / "data"
 HEADER = (
     "person_id,age,sex,primary_support_reason,locality_code,service_type,delivery_route,"
     "start_date,end_date,weekly_hours,weekly_cost_gbp,provider_id"
@@ -30,9 +37,30 @@ def write(folder: Path, name: str, lines: list[str], encoding: str = "utf-8") ->
     return path
 
 
-def store_rows(settings, sql: str) -> list[tuple]:
+def store_rows(settings, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(settings.path("ingest_store")), read_only=True) as con:
-        return con.sql(sql).fetchall()
+        return con.sql(sql, params=params).fetchall()
+
+
+def warehouse_rows(settings, sql: str, params: list | None = None) -> list[tuple]:
+    # attach, not connect: a fresh instance, never one cached for an earlier build of the same path
+    with duckdb.connect() as con:
+        con.sql("attach ? as wh (read_only)", params=[str(settings.path("warehouse"))])
+        con.sql("use wh")
+        return con.sql(sql, params=params).fetchall()
+
+
+def build(settings, monkeypatch) -> None:
+    """Build the warehouse without the forecasts step (seconds of model fitting, nothing to test here)."""
+    from pipelines import build as build_module
+
+    monkeypatch.setattr(build_module, "PYTHON_STEPS", ())
+    build_module.build_warehouse(settings)
+
+
+def pseudonym(settings, raw: str) -> str:
+    key = bytes.fromhex(settings.path("pseudonymisation_key").read_text().strip())
+    return "ph_" + hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def test_good_rows_load_and_bad_rows_are_kept_with_reasons(settings, tmp_path):
@@ -89,21 +117,36 @@ def test_good_rows_load_and_bad_rows_are_kept_with_reasons(settings, tmp_path):
     ]
     loaded = store_rows(settings, "select age, service_type, weekly_cost_gbp, start_date::varchar from raw_activity")
     assert loaded == [(70, "home_care", 220.5, "2024-04-01")]
+    # The result carries the first rejects for the CLI and the Data page.
+    assert result.rejects["row_number"].to_list() == [3, 4, 5, 6, 7, 8, 9, 10]
 
 
-def test_person_ids_are_pseudonymised_with_a_key_outside_the_store(settings, tmp_path):
+def test_person_ids_are_pseudonymised_with_a_keyed_hash_made_outside_the_store(settings, tmp_path):
     ingest_paths([write(tmp_path, "a.csv", [HEADER, GOOD])], settings)
     [(person,)] = store_rows(settings, "select person_id from raw_activity")
-    assert person.startswith("ph_") and "P1" not in person
-    assert settings.path("pseudonymisation_key").exists()
+    # HMAC-SHA256 computed inside DuckDB equals Python's hmac with the same key.
+    assert person == pseudonym(settings, "P1")
+    key_file = settings.path("pseudonymisation_key")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert not key_file.is_relative_to(settings.path("ingest_store").parent / "archive")
+
+
+def test_the_same_person_gets_the_same_pseudonym_in_every_file_and_source(settings, tmp_path):
+    ingest_paths([write(tmp_path, "a.csv", [HEADER, GOOD])], settings)
+    second = GOOD.replace("2024-04-01", "2024-05-01").replace("home_care", "day_care")
+    ingest_paths([write(tmp_path, "b.csv", [HEADER, second])], settings)
+    assert store_rows(settings, "select count(distinct person_id), count(*) from raw_activity") == [(1, 2)]
 
 
 def test_identical_file_twice_changes_nothing_and_says_so(settings, tmp_path):
     path = write(tmp_path, "activity.csv", [HEADER, GOOD])
-    ingest_paths([path], settings)
-    [again] = ingest_paths([path], settings)
-    assert again.status == "duplicate" and "already loaded" in again.message
-    assert store_rows(settings, "select count(*) from raw_activity") == [(1,)]
+    [first] = ingest_paths([path], settings)
+    before = store_rows(settings, "select count(*), max(load_id) from raw_activity")
+    renamed = write(tmp_path, "activity_copy.csv", [HEADER, GOOD])
+    [again] = ingest_paths([renamed], settings)
+    assert again.status == "duplicate"
+    assert again.message == f"identical content already loaded (load {first.load_id}, activity.csv); nothing changed"
+    assert store_rows(settings, "select count(*), max(load_id) from raw_activity") == before
     assert store_rows(settings, "select count(*) from load_log") == [(1,)]
 
 
@@ -118,10 +161,17 @@ def test_missing_required_columns_reject_the_whole_file_naming_them(settings, tm
     )
     [result] = ingest_paths([path], settings, source_name="activity")
     assert result.status == "rejected"
-    assert "missing required column(s) for 'activity': primary_support_reason" in result.message
-    assert "unexpected column(s): colour" in result.message
+    assert result.message == (
+        "activity.csv: missing required column(s) for 'activity': primary_support_reason; unexpected column(s): colour"
+    )
     assert store_rows(settings, "select count(*) from raw_activity") == [(0,)]
-    assert store_rows(settings, "select status, rows_loaded from load_log") == [("rejected", 0)]
+    assert store_rows(settings, "select status, rows_loaded, message from load_log") == [
+        ("rejected", 0, result.message)
+    ]
+    assert store_rows(settings, "select row_number, reason from rejects") == [(None, result.message)]
+    # The refused file is archived by its hash like any other.
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (settings.path("archive") / f"{digest}.csv").read_bytes() == path.read_bytes()
 
 
 def test_windows_1252_csv_with_pound_sign_and_spaced_headers(settings, tmp_path):
@@ -129,11 +179,23 @@ def test_windows_1252_csv_with_pound_sign_and_spaced_headers(settings, tmp_path)
     path = write(tmp_path, "export.csv", [header, GOOD], encoding="cp1252")
     [result] = ingest_paths([path], settings)
     assert (result.status, result.rows_loaded) == ("loaded", 1)
+    assert "read as Windows-1252 text" in result.message
     assert store_rows(settings, "select weekly_cost_gbp from raw_activity") == [(220.5,)]
 
 
 def test_dry_run_validates_without_loading(settings, tmp_path):
-    path = write(tmp_path, "activity.csv", [HEADER, GOOD])
+    path = write(tmp_path, "activity.csv", [HEADER, GOOD, GOOD.replace(",70,", ",700,")])
     [result] = ingest_paths([path], settings, dry_run=True)
-    assert (result.status, result.rows_loaded) == ("dry_run", 1)
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_rejected) == ("dry_run", 2, 1, 1)
+    assert result.rejects.row(0) == (3, "age", "700", "age must not be above 120")
     assert not settings.path("ingest_store").exists()
+    assert not settings.path("archive").exists()
+
+
+def test_dry_run_against_an_existing_store_changes_nothing(settings, tmp_path):
+    ingest_paths([write(tmp_path, "activity.csv", [HEADER, GOOD])], settings)
+    store = settings.path("ingest_store")
+    before = store.read_bytes()
+    [result] = ingest_paths([write(tmp_path, "more.csv", [HEADER, GOOD.replace("P1", "P2")])], settings, dry_run=True)
+    assert (result.status, result.rows_loaded) == ("dry_run", 1)
+    assert store.read_bytes() == before
