@@ -20,15 +20,17 @@ from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.exports.review_table import (
     RAG_FILLS,
+    STATUS_WORDS,
     TIMELINESS_SHORT,
     TIMELINESS_WORDS,
     KpiReview,
     kpi_value,
     scorecard_view,
+    target_text,
 )
 from dashboard.filters import period
 from dashboard.formatting import pct
-from dashboard.kpi_charts import direction_words, kpi_funnel_figure, kpi_spc_figure
+from dashboard.kpi_charts import kpi_funnel_figure, kpi_spc_figure
 from dashboard.signals import assurance_label, variation_label
 from models.funnel import estimate_overdispersion, funnel_table
 from models.scorecard import kpi_history, scorecard, summary
@@ -149,10 +151,10 @@ now = history.current
 
 st.subheader(now["kpi_name"])
 variation = variation_label(history.table["variation"][-1], history.table["side"][-1])
+shown_value = STATUS_WORDS.get(now["value_status"]) or kpi_value(now["value"], now["unit"], threshold)
+target_words = target_text(now["target"], now["unit"], now["higher_is_better"])
 st.markdown(
-    f"**{kpi_value(now['value'], now['unit'], threshold)}** in {quarter} · target "
-    f"{kpi_value(now['target'], now['unit']) if now['target'] is not None else 'none'} "
-    f"({direction_words(now['higher_is_better'])}) · {variation} · {assurance_label(history.spc.assurance)}"
+    f"**{shown_value}** in {quarter} · target {target_words} · {variation} · {assurance_label(history.spc.assurance)}"
 )
 chart_table = history.table.select(
     pl.col("period").alias("Quarter"),
@@ -220,8 +222,11 @@ if now["calculation"] != "proportion":
         ),
         hide_index=True,
     )
-elif usable.height < 2:
-    st.caption(f"Fewer than two {info['contract_type'].replace('_', ' ')} providers reported this KPI in {quarter}.")
+elif usable.filter(pl.col("numerator") >= threshold).height < 2:
+    st.caption(
+        f"Fewer than two {info['contract_type'].replace('_', ' ')} providers reported this KPI in {quarter} with "
+        f"at least {threshold} in the numerator, so there is nothing to compare."
+    )
 else:
     small = usable.filter(pl.col("numerator") < threshold)
     shown = usable.filter(pl.col("numerator") >= threshold)
