@@ -101,6 +101,8 @@ def forecast_fan(history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_t
             )
         )
     _year_ticks(fig, history["period"].to_list() + chosen["period"].to_list())
+    # Zoomed to the series, not from zero: the forecast's range is what this chart is for.
+    fig.update_yaxes(rangemode="normal")
     return fig
 
 
@@ -133,6 +135,13 @@ def scenario_fan(
             )
         )
     return _style(fig, title, label, prefix, suffix)
+
+
+def _every_other_year(fig: go.Figure) -> None:
+    """Label every other financial year so eleven labels never collide on a narrow screen."""
+    years = list(dict.fromkeys(x for trace in fig.data for x in (trace.x or ())))
+    if len(years) > 6:
+        fig.update_xaxes(tickvals=years[::2], ticktext=years[::2], tickangle=0)
 
 
 def workforce_chart(result: ScenarioResult, locality_code: str, title: str) -> go.Figure:
@@ -173,6 +182,7 @@ def _style(fig: go.Figure, title: str, y_title: str, prefix: str, suffix: str) -
         hovermode="x unified",
         font={"family": "Source Sans Pro, Arial, sans-serif"},
     )
+    _every_other_year(fig)
     return fig
 
 
@@ -186,6 +196,7 @@ def projection_chart(projection: pl.DataFrame, title: str) -> go.Figure:
     total = (
         by_band.group_by("projection_year")
         .agg(pl.col("expected_people").sum())
+        .sort("projection_year")
         .with_columns(age_band=pl.lit("All adults"))
     )
     frame = pl.concat([total.select(by_band.columns), by_band]).with_columns(
@@ -258,7 +269,8 @@ def headline_value(measure: str, value: float) -> str:
     """A scenario figure as shown on the page; the PA gap reads '120 short' or '80 spare'."""
     if measure == "pa_gap":
         return f"{by_unit(abs(value), 'count')} {'short' if value > 0 else 'spare'}"
-    return by_unit(value, _unit(measure))
+    unit = _unit(measure)
+    return by_unit(value, "count" if unit == "hours" else unit)
 
 
 def _unit(measure: str) -> str:
@@ -273,7 +285,12 @@ def comparison_table(table: pl.DataFrame, names: list[str], threshold: int = 5) 
         row = {"Measure": record["label"]}
         for name in names:
             value = record[name]
-            row[name] = f"<{threshold}" if unit == "count" and 0 < abs(value) < threshold else by_unit(value, unit)
+            if unit == "count" and 0 < abs(value) < threshold:
+                row[name] = f"<{threshold}"
+            elif record["measure"] == "pa_gap":
+                row[name] = headline_value("pa_gap", value)
+            else:  # hours without the word: the measure's name says it, and the columns stay narrow
+                row[name] = by_unit(value, "count" if unit == "hours" else unit)
         for name in names[1:]:
             row[f"{name} vs {names[0]}"] = change_by_unit(record[f"{name} vs {names[0]}"], unit)
         rows.append(row)

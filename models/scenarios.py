@@ -16,8 +16,9 @@ How a scenario is built, per district (the county is the sum of its districts):
    district errors are not independent); an independent supply shock, from the PA forecast and the same
    drift, moves PAs expected.
 3. **Direct payments.** Without a target, DP uptake follows the ratio of the DP and people forecasts,
-   then holds. With a target, every district moves in a straight line from today's uptake to the target
-   at the end of the target year, then holds; the county therefore reaches it too.
+   then holds, and DP recipients carry the DP forecast's own range. With a target, every district moves
+   in a straight line from today's uptake to the target at the end of the target year, then holds (the
+   county therefore reaches it too); the target is an assumption, so uptake then has no range.
 4. **Hours and cost.** Hours a week per person stay at today's level, separately for DP recipients and
    everyone else; cost a year is 52 x hours x hourly rate, in today's prices. New ISFs and CME capacity
    change who holds the budget and who delivers it, not the hours.
@@ -104,9 +105,7 @@ class Levers:
         19.28, "Home care hourly rate", "£ an hour for hours not taken as a DP.", 5.0, 80.0, 0.01, "£"
     )
     dp_rate_gbp: float = lever(16.0, "DP hourly rate", "£ an hour for hours taken as a DP.", 5.0, 80.0, 0.01, "£")
-    isf_new_per_year: int = lever(
-        75, "New ISFs a year", "Individual Service Funds set up each year.", 0, 1000, 5, "a year"
-    )
+    isf_new_per_year: int = lever(75, "New ISFs a year", "Individual Service Funds set up each year.", 0, 1000, 5)
     cme_hours_per_week: float = lever(
         2500.0, "CME capacity", "Hours a week care micro-enterprises provide.", 0.0, 50_000.0, 50.0, "hours a week"
     )
@@ -389,8 +388,10 @@ def run_scenario(base: BaseState, levers: Levers | None = None, years: int = 10)
 
     # 2. DP uptake: the forecast ratio then held, or a straight line to the target.
     share_now = np.divide(base.dp_recipients, people_now, out=np.zeros_like(people_now), where=people_now > 0)
+    spread_dp = spread_people  # with a target, uptake is an assumption: DP recipients move with people
     if levers.dp_target_pct is None:
-        forecast_dp, _, last_dp = _forecast_at(base, "dp_recipients", ends)
+        forecast_dp, spread_dp, last_dp = _forecast_at(base, "dp_recipients", ends)
+        spread_dp = _widen(spread_dp, last_dp, k, levers.uncertainty_drift_pct)
         ratio = np.divide(
             forecast_dp, forecast_people, out=np.full_like(forecast_dp, np.nan), where=forecast_people > 0
         )
@@ -406,7 +407,8 @@ def run_scenario(base: BaseState, levers: Levers | None = None, years: int = 10)
     # 3. Simulated paths: row 0 of the shocks is the central path (no shock).
     demand_shock, supply_shock = _SHOCKS[:, 0], _SHOCKS[:, 1]
     people = people_central[None] * np.exp(spread_people[None] * demand_shock[:, None, None])
-    dp = people * share[None]
+    # Without a target, DP recipients carry their own forecast's range (on the same shock as people).
+    dp = np.minimum(people_central[None] * share[None] * np.exp(spread_dp[None] * demand_shock[:, None, None]), people)
     non_dp = people - dp
     dp_hours = dp * base.dp_hours_per_person[None, :, None]
     other_hours = non_dp * base.other_hours_per_person[None, :, None]

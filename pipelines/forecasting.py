@@ -27,9 +27,6 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import ctypes  # noqa: E402
 import hashlib  # noqa: E402
 import inspect  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -39,16 +36,12 @@ import polars as pl  # noqa: E402
 from models import forecast as forecast_models  # noqa: E402
 from models import forecast_backtest  # noqa: E402
 from models.population_projection import LAST_YEAR, poppi_projection  # noqa: E402
-from pipelines.config import PROJECT_ROOT, Settings  # noqa: E402
+from pipelines.config import Settings  # noqa: E402
 from pipelines.db import write_table  # noqa: E402
 from pipelines.periods import parse_quarter, quarter_of  # noqa: E402
 
 HORIZON = 8  # quarters: two years, as far as 20 quarters of history support
 OPTIONS = {"backtest_horizon": 4, "min_train": 8, "step": 1}
-# Two processes halve the wall time on the two-core machines this runs on; each needs enough series
-# to repay its start-up (about a second importing statsmodels).
-WORKERS = min(2, os.cpu_count() or 1)
-MIN_SERIES_PER_WORKER = 6
 PREVALENCE_FILE = "poppi_pansi_style_prevalence_assumptions_wsx2022.csv"
 # Any change to the models or these settings changes every series' key, so nothing stale is reused.
 MODEL_VERSION = hashlib.sha256(
@@ -124,56 +117,7 @@ def _previous_fits(settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame] | No
     return forecasts, metrics
 
 
-def _fit_serially(histories: list[pl.DataFrame]) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    with single_threaded_blas():
-        return [_fit_one(history) for history in histories]
-
-
-def _fit_in_workers(histories: list[pl.DataFrame], workers: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    """Fit the series in ``workers`` fresh Python processes (``python -m pipelines.forecasting``).
-
-    Fresh processes rather than multiprocessing: forking the build, which holds DuckDB's threads, is
-    unsafe, and spawn/forkserver re-run the caller's main script. A worker that fails is redone here.
-    """
-    chunks = [histories[i::workers] for i in range(workers)]
-    with tempfile.TemporaryDirectory(prefix="asc-forecast-") as folder:
-        jobs = []
-        for number, chunk in enumerate(chunks):
-            source, target = Path(folder, f"in-{number}.arrow"), Path(folder, f"out-{number}")
-            pl.concat(chunk).write_ipc(source)
-            command = [sys.executable, "-m", "pipelines.forecasting", str(source), str(target)]
-            jobs.append((subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL), target))
-        results = []
-        for (process, target), chunk in zip(jobs, chunks, strict=True):
-            if process.wait() == 0:
-                forecasts = pl.read_ipc(f"{target}-forecasts.arrow")
-                metrics = pl.read_ipc(f"{target}-metrics.arrow")
-                by_series = [h["series_id"][0] for h in chunk]
-                results.append(
-                    [
-                        (forecasts.filter(pl.col("series_id") == s), metrics.filter(pl.col("series_id") == s))
-                        for s in by_series
-                    ]
-                )
-            else:
-                results.append(_fit_serially(chunk))
-    fitted: list = [None] * len(histories)
-    for offset, part in enumerate(results):
-        fitted[offset::workers] = part
-    return fitted
-
-
-def _worker(source: str, target: str) -> None:
-    """Entry point of a worker process: fit every series in ``source`` and write two Arrow files."""
-    history = pl.read_ipc(source)
-    fits = _fit_serially([group for _, group in history.group_by("series_id", maintain_order=True)])
-    pl.concat([f for f, _ in fits]).write_ipc(f"{target}-forecasts.arrow")
-    pl.concat([m for _, m in fits]).write_ipc(f"{target}-metrics.arrow")
-
-
-def fit_forecasts(
-    history: pl.DataFrame, previous=None, workers: int = WORKERS
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def fit_forecasts(history: pl.DataFrame, previous=None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Forecast every series in ``history``, reusing ``previous`` fits where a series' key matches.
 
     Parameters
@@ -182,8 +126,6 @@ def fit_forecasts(
         ``series_id, period_start, value`` (other columns are ignored).
     previous : (polars.DataFrame, polars.DataFrame), optional
         Forecasts and metrics (with ``input_key``) of an earlier build.
-    workers : int
-        Processes to fit in; 1 fits in this process.
 
     Returns
     -------
@@ -203,14 +145,13 @@ def fit_forecasts(
                 results[series_id] = old_forecasts.filter(pl.col("series_id") == series_id), old.drop("input_key")
     to_fit = [(series_id, group.select("series_id", "period_start", "value")) for series_id, _, group in keyed]
     to_fit = [(series_id, group) for series_id, group in to_fit if series_id not in results]
-    histories = [group for _, group in to_fit]
-    use = min(workers, len(histories) // MIN_SERIES_PER_WORKER)
-    fits = _fit_in_workers(histories, use) if use > 1 else _fit_serially(histories)
-    results.update(zip([series_id for series_id, _ in to_fit], fits, strict=True))
+    with single_threaded_blas():
+        for series_id, group in to_fit:
+            results[series_id] = _fit_one(group)
     parts = [(results[s][0], results[s][1].with_columns(input_key=pl.lit(key))) for s, key, _ in keyed]
     forecasts = pl.concat([f for f, _ in parts], how="vertical_relaxed") if parts else pl.DataFrame()
     metrics = pl.concat([m for _, m in parts], how="vertical_relaxed") if parts else pl.DataFrame()
-    return forecasts, metrics, len(histories)
+    return forecasts, metrics, len(to_fit)
 
 
 def build_forecasts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -218,7 +159,7 @@ def build_forecasts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     history = con.sql("select series_id, measure, locality_code, period_start, value from mart_demand_history").pl()
     if history.is_empty():
         raise RuntimeError("mart_demand_history is empty: there is no demand history to forecast")
-    forecasts, metrics, _ = fit_forecasts(history, _previous_fits(settings), workers=WORKERS)
+    forecasts, metrics, _ = fit_forecasts(history, _previous_fits(settings))
     series = history.select("series_id", "measure", "locality_code").unique()
     labels = {day: quarter_of(day).label for day in forecasts["period_start"].unique().to_list()}
     forecasts = forecasts.join(series, on="series_id").with_columns(
@@ -245,7 +186,3 @@ def build_projection(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     districts = set(settings.locality_codes)
     write_table(con, "fct_demand_projection", projection.filter(pl.col("area_code").is_in(districts)))
     write_table(con, "fct_service_use_rates", rates.filter(pl.col("area_code").is_in(districts)))
-
-
-if __name__ == "__main__":
-    _worker(sys.argv[1], sys.argv[2])

@@ -27,7 +27,21 @@ FORECASTS = {
     "referrals_received": "Referrals received in the quarter",
     "active_pas": "Active Personal Assistants on the register",
 }
-HEADLINES = ("people_supported", "weekly_hours", "dp_share_pct", "pa_gap", "cost_gbp")
+FORECAST_AXES = {
+    "people_supported": "People",
+    "weekly_hours": "Hours a week",
+    "dp_recipients": "People",
+    "referrals_received": "Referrals a quarter",
+    "active_pas": "Personal Assistants",
+}
+# Short labels: five figures side by side must fit; the full definitions are in each metric's help.
+HEADLINES = {
+    "people_supported": "People supported",
+    "weekly_hours": "Hours a week",
+    "dp_share_pct": "DP uptake",
+    "pa_gap": "PA workforce gap",
+    "cost_gbp": "Cost a year",
+}
 
 st.title("Demand and scenarios")
 missing = queries.missing_demand_tables()
@@ -71,7 +85,9 @@ with forecast_tab:
         f"95% range {count(ahead['lo_95'])} to {count(ahead['hi_95'])}."
     )
     st.markdown(demand_charts.accuracy_sentence(metrics, label[0].lower() + label[1:]))
-    fig = demand_charts.forecast_fan(history, forecast, f"{label}, {area}: recorded and forecast", "Per quarter")
+    fig = demand_charts.forecast_fan(
+        history, forecast, f"{label}, {area}: recorded and forecast", FORECAST_AXES[measure]
+    )
     chart_with_table(
         fig,
         chosen.select("period", "model", "mean", "lo_80", "hi_80", "lo_95", "hi_95").with_columns(
@@ -168,6 +184,11 @@ def _save(levers: Levers) -> None:
         st.session_state["scenario_message"] = ("error", str(error))
 
 
+def _shown(step: float) -> str:
+    """Number format for a lever: as many decimals as its step has."""
+    return "%d" if step >= 1 else "%.1f" if step >= 0.1 else "%.2f"
+
+
 def _slider(container, name: str, **options):
     spec = Levers.spec(name)
     return container.slider(
@@ -176,6 +197,7 @@ def _slider(container, name: str, **options):
         max_value=options.get("max_value", spec["max"]),
         value=widget_defaults[name],
         step=spec["step"],
+        format=_shown(spec["step"]),
         key=name,
         help=spec["help"],
         bind="query-params",
@@ -191,6 +213,7 @@ def _number(container, name: str):
         max_value=spec["max"],
         value=widget_defaults[name],
         step=spec["step"],
+        format=None if isinstance(spec["step"], int) else _shown(spec["step"]),
         key=name,
         help=spec["help"],
         bind="query-params",
@@ -249,19 +272,20 @@ with scenario_tab:
     result, baseline = scenario_store.run(levers), scenario_store.run(defaults)
     shown_year = st.select_slider("Show figures for", years[1:], value=years[5], key="scenario_year")
 
+    st.markdown(f"**{area}, {shown_year}**: people and hours at the year's end; cost for the year, in today's prices.")
     cols = st.columns(len(HEADLINES))
-    for column, measure_name in zip(cols, HEADLINES, strict=True):
+    for column, (measure_name, short) in zip(cols, HEADLINES.items(), strict=True):
         label, unit = MEASURES[measure_name]
-        unit = "percent" if unit == "pct" else unit
+        unit = {"pct": "percent", "hours": "count"}.get(unit, unit)
         value = result.value(code, shown_year, measure_name)
         low, high = (result.value(code, shown_year, measure_name, column) for column in ("lo_80", "hi_80"))
         change = value - baseline.value(code, shown_year, measure_name)
         column.metric(
-            f"{label}, {shown_year}",
+            short,
             demand_charts.headline_value(measure_name, value),
             delta=metric_delta(f"{change_by_unit(change, unit)} on baseline") if levers != defaults else None,
             delta_color="off",
-            help=f"80% range {demand_charts.headline_value(measure_name, low)} to "
+            help=f"{label}. 80% range {demand_charts.headline_value(measure_name, low)} to "
             f"{demand_charts.headline_value(measure_name, high)}.",
         )
     st.markdown(demand_charts.scenario_sentence(result, baseline, code, shown_year, area))
@@ -344,8 +368,9 @@ with compare_tab:
     )
     table = compare(compared, code, compare_year)
     st.markdown(f"**{area}, {compare_year}**: central values, and each scenario's difference from the baseline.")
-    st.dataframe(demand_charts.comparison_table(table, list(compared), threshold), hide_index=True, key="compare_table")
-    st.dataframe(demand_charts.lever_table(compared), hide_index=True, key="compare_levers")
+    st.table(demand_charts.comparison_table(table, list(compared), threshold))
+    st.markdown("**The levers behind each scenario**")
+    st.table(demand_charts.lever_table(compared))
     if picked:
         cols = st.columns(3)
         cols[0].download_button(

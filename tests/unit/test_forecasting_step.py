@@ -1,13 +1,12 @@
 """The forecasting build step and its SQL marts, on a tiny hand-made warehouse in memory.
 
 Fitting every candidate model is slow, so most tests swap the full backtest for the baseline alone;
-the tests of worker processes and of reuse use the real models on two short series.
+one test runs the real models on two short series.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import sys
 from datetime import date
 
 import duckdb
@@ -80,7 +79,6 @@ def baseline_only(monkeypatch):
         return real(history, horizon, models=(), **options)
 
     monkeypatch.setattr(forecasting.forecast_backtest, "forecast_all", fast)
-    monkeypatch.setattr(forecasting, "WORKERS", 1)
 
 
 def settings_in(folder) -> Settings:
@@ -169,7 +167,6 @@ def test_a_fit_that_fails_does_not_stop_the_build(con, tmp_path, monkeypatch):
         return real(history, horizon, models=(), **options)
 
     monkeypatch.setattr(forecasting.forecast_backtest, "forecast_all", broken)
-    monkeypatch.setattr(forecasting, "WORKERS", 1)
     forecasting.build_forecasts(con, settings_in(tmp_path))
     notes = con.sql("select distinct note from fct_forecasts where role = 'chosen'").fetchall()
     assert notes == [("forecasting failed (RuntimeError), so the seasonal-naive forecast is shown",)]
@@ -188,9 +185,9 @@ def two_series(n: int = 12) -> pl.DataFrame:
 
 def test_unchanged_series_are_reused_and_changed_ones_refitted(baseline_only):
     history = two_series()
-    forecasts, metrics, fitted = forecasting.fit_forecasts(history, None, workers=1)
+    forecasts, metrics, fitted = forecasting.fit_forecasts(history, None)
     assert fitted == 2
-    again, again_metrics, refitted = forecasting.fit_forecasts(history, (forecasts, metrics), workers=1)
+    again, again_metrics, refitted = forecasting.fit_forecasts(history, (forecasts, metrics))
     assert refitted == 0
     assert again.equals(forecasts) and again_metrics.equals(metrics)
     changed = history.with_columns(
@@ -198,7 +195,7 @@ def test_unchanged_series_are_reused_and_changed_ones_refitted(baseline_only):
         .then(99.0)
         .otherwise(pl.col("value"))
     )
-    _, _, refitted = forecasting.fit_forecasts(changed, (forecasts, metrics), workers=1)
+    _, _, refitted = forecasting.fit_forecasts(changed, (forecasts, metrics))
     assert refitted == 1
 
 
@@ -211,22 +208,13 @@ def test_series_key_depends_on_values_and_model_version(monkeypatch):
     assert forecasting.series_key(frame) != key
 
 
-@pytest.mark.slow
-def test_worker_processes_give_the_same_forecasts_as_this_one(monkeypatch):
-    monkeypatch.setattr(forecasting, "MIN_SERIES_PER_WORKER", 1)
-    history = two_series()
-    serial, serial_metrics, _ = forecasting.fit_forecasts(history, None, workers=1)
-    parallel, parallel_metrics, fitted = forecasting.fit_forecasts(history, None, workers=2)
+def test_real_models_choose_a_candidate_and_keep_the_baseline_beside_it():
+    forecasts, metrics, fitted = forecasting.fit_forecasts(two_series())
     assert fitted == 2
-    assert parallel.equals(serial) and parallel_metrics.equals(serial_metrics)
-    assert set(serial.filter(pl.col("role") == "chosen")["model"]) <= {"seasonal_naive", "ets", "sarimax"}
-
-
-def test_a_worker_that_cannot_run_is_redone_in_this_process(monkeypatch, baseline_only):
-    monkeypatch.setattr(forecasting, "MIN_SERIES_PER_WORKER", 1)
-    monkeypatch.setattr(sys, "executable", "/bin/false")
-    forecasts, _, fitted = forecasting.fit_forecasts(two_series(), None, workers=2)
-    assert fitted == 2 and forecasts["series_id"].unique().sort().to_list() == ["flat", "up"]
+    chosen = forecasts.filter(pl.col("role") == "chosen")
+    assert set(chosen["model"]) <= {"seasonal_naive", "naive", "ets", "sarimax"}
+    assert set(forecasts.filter(pl.col("role") == "baseline")["model"]) == {"seasonal_naive"}
+    assert sorted(metrics["model"].unique()) == ["ets", "sarimax", "seasonal_naive"]
 
 
 def test_blas_runs_single_threaded_inside_the_block_and_is_restored():
