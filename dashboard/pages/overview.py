@@ -86,3 +86,29 @@ for a in assessments:
             + (f"{assurance_label(a.spc.assurance)}" if a.spec.target is not None else "")
         )
         st.caption(measure_sentence(a, area, cfg.suppression_threshold))
+
+# --- Committee pack: generated only on request (10-15 s), then offered as a download ----------------------
+st.subheader("Committee pack")
+st.caption(
+    f"Every headline measure and theme for {area}, {quarter}, as a PDF with page numbers and an annex of "
+    "definitions and data sources, ready to go with the committee papers. It takes 10 to 15 seconds to prepare."
+)
+pack_key = (code, quarter, str(queries.meta().built_at))
+if st.button("Prepare the committee pack (PDF)", key="prepare-pack"):
+    from pipelines.report import PackError, build_pack, render_pack  # imported on demand: it is heavy
+
+    with st.spinner(f"Preparing the committee pack for {area}, {quarter}…"):
+        try:
+            pack = build_pack(quarter, code)
+            st.session_state["committee-pack"] = (pack_key, f"{pack.file_stem()}.pdf", render_pack(pack)["pdf"])
+        except PackError as exc:
+            st.error(f"The pack could not be made: {exc}")
+ready = st.session_state.get("committee-pack")
+if ready and ready[0] == pack_key:
+    st.download_button(
+        "Download the committee pack (PDF)",
+        ready[2],
+        file_name=ready[1],
+        mime="application/pdf",
+        key="download-pack",
+    )

@@ -1,0 +1,118 @@
+"""Draw the pack: charts to PNG (kaleido), the document to HTML (Jinja2) and PDF (WeasyPrint).
+
+One HTML document serves both outputs. The images are embedded as base64 PNG and the CSS inline, so
+the HTML version opens offline and the PDF needs nothing from the network. Charts go through the
+provider KPI export's ``figure_png``, which owns the one kaleido server a process may have.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from pipelines.report.content import Chart, Pack, long_date
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CHART_WIDTH = 860  # pixels; drawn at twice that for print, shown at the text column's width (178 mm)
+FORMATS = {"pdf": ("pdf",), "html": ("html",), "both": ("pdf", "html")}
+
+
+def _css_string(text: str) -> Markup:
+    """Text for a CSS string inside <style>: quotes and backslashes escaped, no way to close the element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ")
+    return Markup(escaped)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["css_string"] = _css_string
+    return env
+
+
+def draw_charts(pack: Pack, on_chart: Callable[[int, int], None] | None = None) -> None:
+    """Turn every chart into a PNG (once; a pack drawn twice reuses its images)."""
+    from dashboard.exports.kpi_review_pdf import figure_png  # imported when needed: it brings WeasyPrint
+
+    charts = pack.charts
+    for number, chart in enumerate(charts, start=1):
+        if chart.image is None:
+            chart.image = figure_png(chart.figure, width=CHART_WIDTH, height=chart.height)
+        if on_chart:
+            on_chart(number, len(charts))
+
+
+def warm_up() -> threading.Thread:
+    """Start the chart renderer in the background while the pack's data are read.
+
+    The first chart of a process costs seconds (Chromium starts, plotly.js loads); later ones a
+    fraction of a second. ``figure_png`` serialises its calls, so the real charts simply wait for this one.
+    """
+
+    def first_chart() -> None:
+        import plotly.graph_objects as go
+
+        from dashboard.exports.kpi_review_pdf import figure_png
+
+        figure_png(go.Figure(), width=50, height=50)
+
+    thread = threading.Thread(target=first_chart, name="kaleido-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _image(chart: Chart) -> str:
+    if chart.image is None:
+        raise ValueError("draw_charts(pack) must run before the pack is rendered")
+    return base64.b64encode(chart.image).decode("ascii")
+
+
+def render_html(pack: Pack) -> str:
+    """The whole pack as one self-contained HTML document."""
+    template = _environment().get_template("pack.html.j2")
+    return template.render(
+        pack=pack,
+        css=(TEMPLATES / "pack.css").read_text(encoding="utf-8"),
+        footer=f"{pack.council} · {pack.committee} · {pack.area} · {pack.period}",
+        prepared=long_date(pack.generated_at),
+        image=_image,
+        chart_width=CHART_WIDTH,
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    """The HTML document laid out on A4 pages, with page numbers, as PDF bytes."""
+    import weasyprint  # imported here: it takes a few seconds, and only the PDF needs it
+
+    return weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+def render_pack(pack: Pack, formats: tuple[str, ...] = ("pdf",)) -> dict[str, bytes]:
+    """Draw the charts and render the pack in each format asked for: {"pdf": bytes, "html": bytes}."""
+    draw_charts(pack)
+    html = render_html(pack)
+    out: dict[str, bytes] = {}
+    if "pdf" in formats:
+        out["pdf"] = render_pdf(html)
+    if "html" in formats:
+        out["html"] = html.encode("utf-8")
+    return out
+
+
+def output_paths(pack: Pack, out: Path | None, formats: tuple[str, ...]) -> dict[str, Path]:
+    """Where each format goes: ``out`` may be a folder, or a file name whose suffix is swapped per format."""
+    if out is None:
+        out = Path.cwd()
+    if out.suffix.lower() in (".pdf", ".html", ".htm"):
+        return {fmt: out.with_suffix(f".{fmt}") for fmt in formats}
+    return {fmt: out / f"{pack.file_stem()}.{fmt}" for fmt in formats}
