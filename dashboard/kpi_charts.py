@@ -95,7 +95,11 @@ def kpi_spc_figure(history: KpiHistory, threshold: int, height: int = 420) -> go
             font={"size": 11},
         )
     # Label each year's first quarter (and the reviewed one) flat, rather than every quarter at an angle.
-    ticks = [p for i, p in enumerate(periods) if p.endswith("Q1") or i == len(periods) - 1]
+    ticks = [p for p in periods if p.endswith("Q1")]
+    if periods and periods[-1] not in ticks:
+        if ticks and periods.index(ticks[-1]) > len(periods) - 5:
+            ticks.pop()  # too close to the reviewed quarter's label: the two would overlap
+        ticks.append(periods[-1])
     fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=ticks, tickangle=0)
     fig.update_layout(height=height, legend={"y": -0.12}, margin={"b": 20})
     return fig

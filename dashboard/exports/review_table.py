@@ -134,7 +134,8 @@ def scorecard_view(card: pl.DataFrame, threshold: int) -> pl.DataFrame:
                 "Value": STATUS_WORDS.get(status) or kpi_value(r["value"], unit, threshold),
                 "Target": target_text(r["target"], unit, hib),
                 "RAG": rag_words(r["rag"]) if status == "reported" else "No value to rate",
-                "Last 8 quarters": hide_small_counts(r["sparkline"], unit, threshold),
+                # Streamlit's sparkline cannot draw a gap, so quarters without a (shown) value are left out.
+                "Last 8 quarters": [v for v in hide_small_counts(r["sparkline"], unit, threshold) if v is not None],
                 "On last quarter": "suppressed" if hide_changes else change_text(r["change_on_quarter"], unit, hib),
                 "On same quarter last year": "suppressed" if hide_year else change_text(r["change_on_year"], unit, hib),
                 "Variation (SPC)": str(variation_label(r["variation"], r["side"])),

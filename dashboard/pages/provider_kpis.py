@@ -130,7 +130,9 @@ st.dataframe(
     selection_mode="single-row",
     column_config={
         "KPI": st.column_config.TextColumn(width=280, pinned=True),
-        "Last 8 quarters": st.column_config.LineChartColumn(width="small", color=OKABE_ITO[0]),
+        "Last 8 quarters": st.column_config.LineChartColumn(
+            width="small", color=OKABE_ITO[0], help="Quarters without a value (or below the threshold) are left out."
+        ),
         "Checks": st.column_config.TextColumn(width="medium"),
         "Provider's comment": st.column_config.TextColumn(width="large"),
     },

@@ -20,7 +20,8 @@ from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_html, review_pdf
 from dashboard.exports.review_table import KpiReview, change_text, kpi_value, scorecard_view, target_text
 from dashboard.exports.safe_cells import neutralise, neutralise_frame
-from models.scorecard import scorecard
+from dashboard.kpi_charts import kpi_spc_figure, sparkline_svg
+from models.scorecard import kpi_history, scorecard
 from pipelines.periods import Quarter, quarters_between
 
 PERIODS = [q.label for q in quarters_between(Quarter(2023, 1), Quarter(2024, 4))]
@@ -166,7 +167,7 @@ def test_scorecard_view_on_screen(review):
     isfs = view["isf_new"]
     # 4 new ISFs is below the threshold of 5: shown as <5 and so are the changes that would reveal it.
     assert (isfs["Value"], isfs["RAG"], isfs["On last quarter"]) == ("<5", "● Green: on target", "suppressed")
-    assert isfs["Last 8 quarters"] == [6.0, 7.0, 5.0, 8.0, 6.0, 7.0, 9.0, None]
+    assert isfs["Last 8 quarters"] == [6.0, 7.0, 5.0, 8.0, 6.0, 7.0, 9.0]  # the hidden 4 is left out of the line
     assert (view["hc_hours"]["Value"], view["hc_hours"]["RAG"]) == ("Not in the return", "No value to rate")
 
 
@@ -251,3 +252,24 @@ def test_pdf_has_scorecard_notes_and_a_chart_per_kpi(review, tmp_path):
     assert image.size[0] == 842 and abs(image.size[1] - 595) <= 1  # A4 landscape at 72 dpi
     # Not blank: the page has dark text pixels.
     assert min(image.convert("L").getdata()) < 60
+
+
+def test_sparkline_svg_leaves_a_gap_where_a_quarter_is_missing():
+    svg = sparkline_svg([1.0, 2.0, None, 3.0, 4.0])
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 1  # two runs, a dot on the latest value
+    assert sparkline_svg([None, 1.0]) == ""  # one point is not a line
+
+
+def test_spc_figure_marks_quarters_without_a_return_and_labels_quarters_flat(review):
+    series = review.series.with_columns(
+        pl.when(pl.col("period") == "2024/25 Q2")
+        .then(pl.lit("missing return"))
+        .otherwise(pl.col("value_status"))
+        .alias("value_status"),
+        pl.when(pl.col("period") == "2024/25 Q2").then(None).otherwise(pl.col("value")).alias("value"),
+    )
+    fig = kpi_spc_figure(kpi_history(series, "hc_missed", "2024/25 Q4"), threshold=5)
+    assert [a.text for a in fig.layout.annotations if a.text == "No return"] == ["No return"]
+    assert list(fig.layout.xaxis.tickvals) == ["2023/24 Q1", "2024/25 Q4"]  # 2024/25 Q1 would crowd Q4
+    target = next(t for t in fig.data if t.name == "Target in force (lower is better)")
+    assert list(target.y) == [1.0] * 8 and target.line.shape == "hv"
