@@ -320,8 +320,10 @@ class Plan:
                 i + 1 for i, c in enumerate(self.checks) if c.column in self.source.person_columns
             ]
             value = f"case when list_contains($person_checks, p.i) then {self.hmac_sql(value)} else {value} end"
+        # A wide layout repeats a row's text columns once per year: report each problem once.
+        distinct = "distinct" if self.source.year_columns else ""
         return f"""
-            select {self.row_sql("c")} as row_number, {column} as column_name, {value} as value,
+            select {distinct} {self.row_sql("c")} as row_number, {column} as column_name, {value} as value,
                 list_extract($check_reasons, p.i) as reason
             from {table} as c, range(1, {len(self.checks) + 1}) as p(i)
             where c._mask <> 0 and not c._blank and (c._mask >> (p.i - 1)) & 1 = 1"""

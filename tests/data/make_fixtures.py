@@ -83,7 +83,7 @@ def main() -> None:
     )
     # A compiled file with a Year column, as an .xlsx with a title row above the header.
     compiled = [["ASCOF measures, compiled"], [], ["Year", *ASCOF_HEADER]]
-    compiled += [["2020-21", *row] for row in ascof_rows({"1C2A": (21.1, 24.0)})]
+    compiled += [["2020-21", *row] for row in ascof_rows({"1C2A": (20.5, 24.0)})]
     write_xlsx(HERE / "ascof_compiled_2020-21.xlsx", {"Notes": [["About this file"]], "Data": compiled})
 
     # ONS SNPP Z1: one column per projection year; persons, males and females; districts and a county.

@@ -1,6 +1,7 @@
 -- Grain: one row per ASCOF year x area x stable measure. Published codes are mapped to stable
 -- measure names by year, so the DP series runs unbroken through the 2023-24 renumbering
 -- (1C2A -> 3D2A) and the code 3A means satisfaction before 2023-24 but control afterwards.
+-- Years come from the shipped extract and from annual files loaded with `asc ingest` (see staging).
 with published as (
     select * from stg_ascof_published
 ),
@@ -9,9 +10,19 @@ measures as (
     select * from ref_ascof_measure
 ),
 
-latest_area_name as (
-    -- the region is labelled "Eastern" in some years and "East of England" in others
-    select area_code, arg_max(area_name, year) as area_name from published group by area_code
+configured_names as (
+    -- NHS Digital calls the region "Eastern" in some years and "East of England" in others: the
+    -- council's settings name it once.
+    select region_code as area_code, region_name as area_name from ref_council
+),
+
+area_names as (
+    select
+        p.area_code,
+        coalesce(any_value(c.area_name), arg_max(p.area_name, p.year)) as area_name
+    from published as p
+    left join configured_names as c on c.area_code = p.area_code
+    group by p.area_code
 ),
 
 final as (
@@ -23,7 +34,7 @@ final as (
         p.published_code,
         p.value
     from published as p
-    inner join latest_area_name as n on n.area_code = p.area_code
+    inner join area_names as n on n.area_code = p.area_code
     left join measures as m
         on m.published_code = p.published_code
         and p.year >= m.first_year
