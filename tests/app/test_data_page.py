@@ -1,0 +1,114 @@
+"""The Data page (AppTest): load history, rejected rows and their filters, uploads, templates.
+
+The page runs against a small warehouse of its own, because an upload rebuilds the warehouse.
+"""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.ingest import ingest_paths
+from tests.conftest import write_test_config
+from tests.unit.test_ingest import GOOD, HEADER, build, warehouse_rows, write
+
+PAGE = str(PROJECT_ROOT / "dashboard" / "pages" / "data.py")
+
+
+@pytest.fixture()
+def data_env(tmp_path, monkeypatch):
+    config = write_test_config(tmp_path)
+    monkeypatch.setenv("ASC_CONFIG", str(config))
+    settings = load_settings(config)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write(inbox, "activity.csv", [HEADER, GOOD, GOOD.replace("P1", "P2"), GOOD.replace(",70,", ",700,")])
+    write(
+        inbox, "pa_register.csv", ["pa_id,locality_code,registered_date,on_payroll", "PA1,E07000008,2024-01-01,maybe"]
+    )
+    ingest_paths([inbox], settings)
+    build(settings, monkeypatch)
+    st.cache_resource.clear()  # settings and connections cached for another test's warehouse
+    st.cache_data.clear()
+    yield settings
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def run_page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_history_and_rejects_are_the_warehouse_s_own(data_env):
+    at = run_page()
+    ((files, rows, rejected),) = warehouse_rows(
+        data_env,
+        "select count(*) filter (status like 'loaded%'), sum(rows_loaded), sum(rows_rejected) from load_log",
+    )
+    assert (files, rows, rejected) == (2, 2, 2)
+    assert (metric(at, "Files loaded"), metric(at, "Rows loaded"), metric(at, "Rows rejected")) == ("2", "2", "2")
+    history = at.dataframe[0].value
+    assert sorted(history["file_name"].tolist()) == ["activity.csv", "pa_register.csv"]
+    assert set(history["status"]) == {"Loaded, with some rows rejected"}
+    rejects = at.dataframe[1].value
+    assert rejects[["file_name", "row_number", "column_name", "value"]].values.tolist() == [
+        ["pa_register.csv", 2, "on_payroll", "maybe"],
+        ["activity.csv", 4, "age", "700"],
+    ]
+    assert "2 row(s) rejected, 2 problem(s) in all." in [c.value for c in at.caption][1]
+    assert at.get("download_button")[0].proto.label == "Download rejected rows (CSV)"
+
+
+def test_rejects_filter_by_file_and_source(data_env):
+    at = run_page()
+    at.multiselect[0].select("activity.csv").run()
+    assert at.dataframe[1].value["file_name"].tolist() == ["activity.csv"]
+    at.multiselect[0].unselect("activity.csv").run()
+    at.multiselect[1].select("pa_register").run()
+    assert at.dataframe[1].value["reason"].tolist() == ["on_payroll should be true or false"]
+
+
+def test_an_upload_is_checked_loaded_and_shown_at_once(data_env):
+    at = run_page()
+    lines = [HEADER, GOOD.replace("P1", "P9"), GOOD.replace("P1", "P10").replace("2024-04-01", "2099-01-01")]
+    at.file_uploader[0].set_value(("new extract.csv", ("\n".join(lines) + "\n").encode(), "text/csv"))
+    at.form_submit_button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [w.value for w in at.warning] == ["**new extract.csv** as activity: Loaded, with some rows rejected."]
+    assert "The warehouse has been rebuilt: every page now includes this file." in [s.value for s in at.success]
+    assert (metric(at, "Rows read"), metric(at, "Rows loaded"), metric(at, "Rows rejected")) == ("2", "1", "1")
+    first = at.dataframe[0].value  # this upload's first problems
+    assert first.values.tolist() == [[3, "start_date", "2099-01-01", "start_date is in the future"]]
+    # The history and totals below come from the rebuilt warehouse.
+    assert metric(at, "Files loaded") == "3"
+    assert at.dataframe[1].value["file_name"].tolist()[0] == "new extract.csv"
+    assert warehouse_rows(data_env, "select count(*) from raw_activity") == [(3,)]
+
+
+def test_a_refused_upload_says_why_and_changes_nothing(data_env):
+    at = run_page()
+    at.file_uploader[0].set_value(("report.csv", b"PK\x03\x04 a zip really", "text/csv"))
+    at.form_submit_button[0].click().run()
+    assert [e.value for e in at.error] == ["Not loaded: report.csv is not a text (CSV) file"]
+    assert metric(at, "Files loaded") == "2"
+
+
+def test_templates_with_column_guides_for_every_source(data_env):
+    at = run_page()
+    template = at.selectbox(key="template_source")
+    assert template.options[-2:] == ["ascof_published", "population_projection"]
+    guide = at.dataframe[-1].value
+    assert guide["column"].tolist()[:2] == ["person_id", "age"]
+    template.set_value("kpi_returns").run()
+    guide = at.dataframe[-1].value
+    assert guide.loc[guide["column"] == "period", "type"].item().startswith("financial quarter, as 2024/25 Q1")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[-3:] == ["CSV template", "Excel template with column guide", "Column guide (CSV)"]
