@@ -44,6 +44,7 @@ td.rag { white-space: nowrap; }
 col.kpi { width: 21%; } col.target { width: 12%; }
 .dot { display: inline-block; width: 2.6mm; height: 2.6mm; border-radius: 50%; margin-right: 1mm;
        border: 0.4pt solid #333; }
+.charts { orphans: 1; widows: 1; }
 .charts img { width: 49%; margin-bottom: 2mm; }
 .small { font-size: 7.5pt; color: #444; }
 """
