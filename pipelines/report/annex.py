@@ -97,7 +97,7 @@ def _sources(synthetic: bool) -> Table:
         if row is None:
             rows.append([what, "Not loaded", "–", "–"])
         elif row["synthetic"]:
-            rows.append([what, "Synthetic: made up, not real people", f"{row['rows']:,} rows", "None needed: made up"])
+            rows.append([what, "Synthetic: made up, not real people", f"{row['rows']:,} rows", "None (made up)"])
         else:
             rows.append([what, "Council and provider data", f"{row['rows']:,} rows", "Not published"])
     for name, publisher in PUBLIC_SOURCES:

@@ -47,6 +47,8 @@ def draw_charts(pack: Pack, on_chart: Callable[[int, int], None] | None = None) 
     charts = pack.charts
     for number, chart in enumerate(charts, start=1):
         if chart.image is None:
+            # On paper a target's label often sits on a data line: give labels a white ground to stay legible.
+            chart.figure.update_annotations(bgcolor="rgba(255,255,255,0.85)")
             chart.image = figure_png(chart.figure, width=CHART_WIDTH, height=chart.height)
         if on_chart:
             on_chart(number, len(charts))
