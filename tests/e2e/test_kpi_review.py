@@ -91,6 +91,8 @@ def test_contract_manager_reviews_a_quarter_and_exports_it(page, app_url, wareho
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
     for expected in (f"KPI review {QUARTER}", KPI, f"{value:.1f}%", "Recovery plan with weekly figures", "Sam Lee"):
         assert expected in text, expected
+    for stale in SCREENSHOTS.glob("kpi_review_pdf_page*.png"):
+        stale.unlink()
     document = pdfium.PdfDocument(data)
     for number in range(len(document)):
         document[number].render(scale=1.6).to_pil().save(SCREENSHOTS / f"kpi_review_pdf_page{number + 1}.png")
