@@ -25,6 +25,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,10 +104,61 @@ def time_page_lever_change(runs: int = 5) -> list[float]:
     return times[1:]
 
 
+def synthetic_coverage(seeds: int = 100, train: int = 16, ahead: int = 4) -> dict[str, float]:
+    """Share of held-out quarters inside the chosen forecast's 80% and 95% intervals, over many seeds.
+
+    Each series is a trend plus a fixed quarterly pattern plus noise (the structure of the demo series);
+    ``train`` quarters are fitted and the next ``ahead`` are scored.
+    """
+    import numpy as np
+    import polars as pl
+
+    from models.forecast_backtest import add_quarters, forecast_all
+
+    rng = np.random.default_rng(2024)
+    rows, truth = [], {}
+    start = date(2020, 4, 1)
+    for seed in range(seeds):
+        level, slope, noise = rng.uniform(100, 1000), rng.normal(0, 5), rng.uniform(0.02, 0.08)
+        season = rng.normal(0, 0.05 * level, 4)
+        t = np.arange(train + ahead)
+        values = level + slope * t + season[t % 4] + rng.normal(0, noise * level, t.size)
+        rows += [(f"s{seed}", add_quarters(start, k), float(v)) for k, v in enumerate(values[:train])]
+        truth[f"s{seed}"] = values[train:]
+    history = pl.DataFrame(rows, schema=["series_id", "period_start", "value"], orient="row")
+    forecasts, metrics = forecast_all(history, ahead)
+    inside_80 = inside_95 = total = 0
+    for (series_id,), part in forecasts.group_by("series_id"):
+        actual = truth[series_id]
+        part = part.sort("period_start")
+        inside_80 += int(((actual >= part["lo_80"].to_numpy()) & (actual <= part["hi_80"].to_numpy())).sum())
+        inside_95 += int(((actual >= part["lo_95"].to_numpy()) & (actual <= part["hi_95"].to_numpy())).sum())
+        total += actual.size
+    chosen = metrics.filter(pl.col("chosen"))["model"].value_counts().sort("model")
+    return {
+        "coverage_80": inside_80 / total,
+        "coverage_95": inside_95 / total,
+        "points": total,
+        "chosen": dict(chosen.iter_rows()),
+    }
+
+
+def warehouse_accuracy(con) -> list[tuple]:
+    """Per measure: series, models chosen, median MASE of the chosen model and of the baseline, coverage."""
+    return con.sql("""
+        with chosen as (select * from fct_forecast_metrics where chosen),
+        naive as (select series_id, mase as naive_mase from fct_forecast_metrics where model = 'seasonal_naive')
+        select measure, count(*) as series, string_agg(distinct model, ', ' order by model) as models,
+            median(mase) as mase, median(naive_mase) as naive_mase,
+            avg(coverage_80) as coverage_80, avg(coverage_95) as coverage_95, max(origins) as origins
+        from chosen join naive using (series_id) group by measure order by measure""").fetchall()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse-config", help="use this settings file's warehouse instead of a fresh demo")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--validate", action="store_true", help="also print the accuracy figures the model card quotes")
     args = parser.parse_args()
     print(
         f"Machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the start (timings are wall clock)"
@@ -128,6 +180,13 @@ def main() -> None:
 
         settings = load_settings()
         with duckdb.connect(str(settings.path("warehouse")), read_only=True) as con:
+            if args.validate:
+                print("\nBacktest of the chosen forecasts on this warehouse (per measure, 6 areas):")
+                for measure, _series, models, mase, naive, c80, c95, origins in warehouse_accuracy(con):
+                    print(
+                        f"  {measure:<20} models {models:<32} median MASE {mase:.2f} (baseline {naive:.2f}), "
+                        f"within 80% {100 * c80:.0f}%, within 95% {100 * c95:.0f}% over {origins} origins"
+                    )
             history = con.sql("select series_id, period_start, value from mart_demand_history").pl()
             base = con.sql("select * from mart_demand_base").pl()
             forecasts = con.sql("select * from fct_forecasts where role = 'chosen'").pl()
@@ -147,6 +206,14 @@ def main() -> None:
         times = time_scenarios(state)
         print(f"\nScenario recompute after a lever change (target < 100 ms median), {len(times)} runs:")
         print(f"  median {statistics.median(times):.1f} ms, slowest {max(times):.1f} ms")
+
+        if args.validate:
+            figures = synthetic_coverage()
+            print(
+                f"\nSynthetic series with known structure ({figures['points']} held-out quarters): "
+                f"{100 * figures['coverage_80']:.1f}% inside the 80% interval, {100 * figures['coverage_95']:.1f}% "
+                f"inside the 95% interval; chosen models {figures['chosen']}"
+            )
 
         from benchmarks.pages import page_render_times
 

@@ -104,6 +104,7 @@ def levers_from_widgets(state: Mapping[str, Any], defaults: Levers) -> Levers:
     values = {name: state[name] for name in Levers.names() if name in state}
     if not state.get(TARGET_SWITCH):
         values["dp_target_pct"] = None
+        values.pop("dp_target_year", None)
     return Levers.from_mapping(values, defaults)
 
 

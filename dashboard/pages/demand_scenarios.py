@@ -19,7 +19,9 @@ area = locality_name(code)
 districts = cfg.locality_codes
 areas = districts if code == cfg.council.code else [code]
 threshold = cfg.suppression_threshold
-MODEL_CARD = Path(__file__).resolve().parents[2] / "docs" / "model_cards" / "scenarios.md"
+MODEL_CARDS = [
+    Path(__file__).resolve().parents[2] / "docs" / "model_cards" / f"{name}.md" for name in ("forecast", "scenarios")
+]
 FORECASTS = {
     "people_supported": "People in long-term community support",
     "weekly_hours": "Planned hours of care a week",
@@ -186,22 +188,21 @@ def _save(levers: Levers) -> None:
 
 def _shown(step: float) -> str:
     """Number format for a lever: as many decimals as its step has."""
-    return "%d" if step >= 1 else "%.1f" if step >= 0.1 else "%.2f"
+    return "%.0f" if step >= 1 else "%.1f" if step >= 0.1 else "%.2f"
 
 
-def _slider(container, name: str, **options):
+def _slider(container, name: str):
     spec = Levers.spec(name)
     return container.slider(
         spec["label"] + (f" ({spec['unit']})" if spec["unit"] else ""),
-        min_value=options.get("min_value", spec["min"]),
-        max_value=options.get("max_value", spec["max"]),
+        min_value=spec["min"],
+        max_value=spec["max"],
         value=widget_defaults[name],
         step=spec["step"],
         format=_shown(spec["step"]),
         key=name,
         help=spec["help"],
         bind="query-params",
-        disabled=options.get("disabled", False),
     )
 
 
@@ -245,15 +246,18 @@ with scenario_tab:
         target_on = demand_col.checkbox(
             "Set a DP uptake target", value=widget_defaults["dp_target_on"], key="dp_target_on", bind="query-params"
         )
-        _slider(demand_col, "dp_target_pct", disabled=not target_on)
-        demand_col.select_slider(
-            "Reach the target by the end of",
-            years[1:],
-            value=widget_defaults["dp_target_year"],
-            key="dp_target_year",
-            bind="query-params",
-            disabled=not target_on,
-        )
+        # Shown only when switched on: greyed-out (disabled) labels fail WCAG contrast.
+        if target_on:
+            _slider(demand_col, "dp_target_pct")
+            demand_col.select_slider(
+                "Reach the target by the end of",
+                years[1:],
+                value=widget_defaults["dp_target_year"],
+                key="dp_target_year",
+                bind="query-params",
+            )
+        else:
+            demand_col.caption("Without a target, uptake follows its forecast trend.")
         workforce_col.markdown("**Personal Assistants**")
         for name in ("pa_employer_share_pct", "pas_per_employer", "pa_recruitment_growth_pct", "pa_attrition_pct"):
             _slider(workforce_col, name)
@@ -393,4 +397,5 @@ with compare_tab:
             cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name,), key="delete")
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
-    st.markdown(MODEL_CARD.read_text() if MODEL_CARD.exists() else "See docs/model_cards/.")
+    for card in MODEL_CARDS:
+        st.markdown(card.read_text() if card.exists() else f"See docs/model_cards/{card.name}.")
