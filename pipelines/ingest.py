@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from pipelines.ascof import year_from_file_name
 from pipelines.config import Settings
@@ -38,7 +38,10 @@ from pipelines.readers import (
     quote_identifier,
 )
 from pipelines.schemas import ALL_SOURCES, LOAD_ORDER, Source, canonical_names
-from pipelines.validate import REJECT_COLUMNS, Context, Plan, bind, keeps_file_order, period_mapping
+from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order, period_mapping, reject_schema
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA.txt"
 # DuckDB's working memory while loading. Ten million activity rows load within it (DuckDB spills to a
@@ -69,9 +72,16 @@ class FileResult:
     rows_loaded: int = 0
     rows_rejected: int = 0
     message: str = ""
-    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECT_COLUMNS))
+    reject_rows: list[tuple] = field(default_factory=list)  # the first rejects: (row, column, value, reason)
     load_id: int | None = None
     sha256: str = ""
+
+    @property
+    def rejects(self) -> pl.DataFrame:
+        """The first rejects as a frame (Polars is imported only when someone looks)."""
+        import polars as pl
+
+        return pl.DataFrame(self.reject_rows, schema=reject_schema(), orient="row")
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -226,10 +236,9 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
             "select count(*), count(*) filter (_mask <> 0) from _checked where not _blank"
         ).fetchall()[0]
         rejects = con.sql(
-            "select row_number, column_name, value, reason from rejects where load_id = ? "
-            "order by row_number, column_name limit ?",
+            f"select {', '.join(REJECT_NAMES)} from rejects where load_id = ? order by row_number, column_name limit ?",
             params=[load_id, FIRST_REJECTS],
-        ).pl()
+        ).fetchall()
         notes = _notes(opened, source, context, seen)
         status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
         result = FileResult(

@@ -24,11 +24,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from pipelines.schemas import ALL_SOURCES, Source, canonical_names, is_year_column, normalise_column_name
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
 HEADER_SEARCH_ROWS = 30  # title rows a header may sit under
@@ -239,6 +242,7 @@ def _sheet_top_rows(path: Path, sheet: str | None) -> tuple[str, list[list], lis
 
 def _open_xlsx(con, path: Path, sheet: str | None) -> InputFile:
     import fastexcel
+    import polars as pl
 
     sheet_name, top_rows, top_numbers = _sheet_top_rows(path, sheet)
     if not top_rows:

@@ -17,17 +17,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
 from pipelines.ascof import canonical_year
 from pipelines.periods import PeriodError, parse_fy, parse_quarter
 from pipelines.readers import quote_identifier as qi
 from pipelines.schemas import Column, Source, canonical_names, is_year_column
 
+if TYPE_CHECKING:
+    import polars as pl
+
 ROW = "_source_row"
-REJECT_COLUMNS = {"row_number": pl.Int64, "column_name": pl.String, "value": pl.String, "reason": pl.String}
+REJECT_NAMES = ("row_number", "column_name", "value", "reason")
 _TRUE = ["true", "t", "yes", "y", "1"]
 _FALSE = ["false", "f", "no", "n", "0"]
 _EARLIEST = date(1900, 1, 1)
@@ -190,9 +193,13 @@ class Plan:
         self._row_checks()
         if len(self.checks) > 62:
             raise ValueError(f"{self.source.name}: too many checks for one problem mask")
-        mask = " + ".join(
+        # Nearly every row passes: one chain of conditions (each evaluated only while the row is still
+        # good) finds the few that do not, and only those get the per-check bits.
+        all_good = " and ".join(f"({check.condition}) is not true" for check in self.checks)
+        bits = " + ".join(
             f"(case when {check.condition} then {1 << i} else 0 end)" for i, check in enumerate(self.checks)
         )
+        mask = f"case when {all_good} then 0 else {bits} end" if self.checks else "0"
         raw_values = ", ".join(qi("r_" + c.name) for c in cols)
         src = self.source_sql
         wide = ""
@@ -211,7 +218,7 @@ class Plan:
             with {wide}
             src as ({src}),
             typed as (select {row}{", ".join(parts)} from src),
-            checked as (select *, {blank} as _blank, {mask or "0"} as _mask from typed)
+            checked as (select *, {blank} as _blank, {mask} as _mask from typed)
             select {row}_blank, _mask, {", ".join(qi(c.name) for c in cols)},
                 case when _mask <> 0 then [{raw_values}] end as _raw
             from checked"""
@@ -414,6 +421,8 @@ def validate(
     ``first_row`` is the spreadsheet row number of the first data row (2 under a one-line header). The
     same query as ``asc ingest`` runs, in a private in-memory database.
     """
+    import polars as pl
+
     context = context or Context(localities, today or date.today())
     with duckdb.connect() as con:
         indexed = frame.with_row_index("_row", offset=first_row).with_columns(pl.col("_row").cast(pl.Int64))
@@ -426,4 +435,10 @@ def validate(
         reject_sql = f"select * from ({plan.reject_sql('_checked')}) order by row_number, column_name"
         rejects = con.sql(reject_sql, params=bind(reject_sql, plan.all_params())).pl()
         rows_read = con.sql("select count(*) from _checked where not _blank").fetchall()[0][0]
-    return Validated(good, rejects.cast(REJECT_COLUMNS), rows_read)
+    return Validated(good, rejects.cast(reject_schema()), rows_read)
+
+
+def reject_schema() -> dict:
+    import polars as pl
+
+    return {"row_number": pl.Int64, "column_name": pl.String, "value": pl.String, "reason": pl.String}

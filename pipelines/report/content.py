@@ -20,6 +20,7 @@ from pipelines.config import Settings
 from pipelines.periods import parse_quarter
 
 UK_TIME = ZoneInfo("Europe/London")
+ENGLAND = "E92000001"  # GSS code of England, the national comparator
 SUPPRESSED_NOTE = "Counts from 1 to {below} are shown as <{threshold}, and rates resting on them as ‘–’."
 
 

@@ -17,7 +17,7 @@ from dashboard.narrative import measure_sentence
 from dashboard.signals import assurance_label, variation_label
 from pipelines.config import Settings
 from pipelines.periods import PeriodError, canonical_quarter
-from pipelines.report import annex, outlook, themes
+from pipelines.report import annex, outlook, satisfaction, themes
 from pipelines.report.content import Heading, Note, Pack, Paragraph, RagCell, Scope, Section, Table, period_months
 
 
@@ -136,7 +136,7 @@ def build_pack(period: str | None = None, locality: str | None = None) -> Pack:
         headline_section(scope),
         themes.direct_payments(scope),
         themes.workforce(scope),
-        themes.satisfaction_outcomes(scope),
+        satisfaction.satisfaction_outcomes(scope),
         outlook.provider_kpis(scope),
         outlook.demand_outlook(scope),
         annex.definitions_and_sources(scope, meta.contains_synthetic_data),

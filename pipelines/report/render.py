@@ -42,6 +42,7 @@ def _environment() -> jinja2.Environment:
 
 def draw_charts(pack: Pack, on_chart: Callable[[int, int], None] | None = None) -> None:
     """Turn every chart into a PNG (once; a pack drawn twice reuses its images)."""
+    _wait_for_warm_up()  # no chart may be drawn while the warm-up one is (it does not take figure_png's lock)
     from dashboard.exports.kpi_review_pdf import figure_png  # imported when needed: it brings WeasyPrint
 
     charts = pack.charts
@@ -54,23 +55,37 @@ def draw_charts(pack: Pack, on_chart: Callable[[int, int], None] | None = None) 
             on_chart(number, len(charts))
 
 
-def warm_up() -> threading.Thread:
-    """Start the chart renderer in the background while the pack's data are read.
+_warm_up_threads: list[threading.Thread] = []
 
-    The first chart of a process costs seconds (Chromium starts, plotly.js loads); later ones a
-    fraction of a second. ``figure_png`` serialises its calls, so the real charts simply wait for this one.
+
+def warm_up() -> None:
+    """Start Chromium for the charts in the background while the pack's data are read (for ``asc report``).
+
+    The first chart of a process costs seconds: Chromium starts and loads plotly.js, mostly in its own
+    process, so it overlaps well with reading the warehouse. ``draw_charts`` waits for it before drawing.
     """
+    # Plotly looks pandas up in sys.modules while it serialises a figure: a pandas half-imported by the
+    # other thread breaks it. Import it whole first (statsmodels needs it anyway), and import nothing else
+    # in the background.
+    import pandas  # noqa: F401
 
-    def first_chart() -> None:
+    def start_chromium() -> None:
+        import kaleido
         import plotly.graph_objects as go
+        import plotly.io as pio
 
-        from dashboard.exports.kpi_review_pdf import figure_png
+        # The server is a singleton: when figure_png starts it again later, that is a silent no-op.
+        kaleido.start_sync_server(silence_warnings=True)
+        pio.to_image(go.Figure(), format="png", width=50, height=50)
 
-        figure_png(go.Figure(), width=50, height=50)
-
-    thread = threading.Thread(target=first_chart, name="kaleido-warm-up", daemon=True)
+    thread = threading.Thread(target=start_chromium, name="pack-start-chromium", daemon=True)
     thread.start()
-    return thread
+    _warm_up_threads.append(thread)
+
+
+def _wait_for_warm_up() -> None:
+    while _warm_up_threads:
+        _warm_up_threads.pop().join()
 
 
 def _image(chart: Chart) -> str:
