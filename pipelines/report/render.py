@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def warm_up() -> None:
 
         # The server is a singleton: when figure_png starts it again later, that is a silent no-op.
         kaleido.start_sync_server(silence_warnings=True)
-        pio.to_image(go.Figure(), format="png", width=50, height=50)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # as figure_png does
+            pio.to_image(go.Figure(), format="png", width=50, height=50)
 
     thread = threading.Thread(target=start_chromium, name="pack-start-chromium", daemon=True)
     thread.start()
