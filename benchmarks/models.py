@@ -94,7 +94,7 @@ def time_page_lever_change(runs: int = 5) -> list[float]:
 
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("pages/demand_scenarios.py").run()
+    at.switch_page("views/demand_scenarios.py").run()
     times = []
     for i in range(runs + 1):
         at.slider(key="population_adjustment_pct").set_value(round(0.1 * (i + 1), 1))

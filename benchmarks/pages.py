@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PAGES = ["overview.py"] + sorted(p.name for p in (ROOT / "dashboard" / "pages").glob("*.py") if p.name != "overview.py")
+PAGES = ["overview.py"] + sorted(p.name for p in (ROOT / "dashboard" / "views").glob("*.py") if p.name != "overview.py")
 
 
 def page_render_times(runs: int = 5, pages: list[str] = PAGES) -> dict[str, float]:
@@ -31,7 +31,7 @@ def page_render_times(runs: int = 5, pages: list[str] = PAGES) -> dict[str, floa
             at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
             if page != "overview.py":
                 at.run()  # land on the Overview first, as a user does; time only the switch
-                at.switch_page(f"pages/{page}")
+                at.switch_page(f"views/{page}")
             started = time.perf_counter()
             at.run()
             times.append(time.perf_counter() - started)

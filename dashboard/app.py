@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import queries
 from dashboard.filters import draw_filters
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would run those files without this router
 
 st.set_page_config(page_title="Adult social care commissioning", layout="wide")
 

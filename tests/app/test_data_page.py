@@ -14,7 +14,7 @@ from pipelines.ingest import ingest_paths
 from tests.conftest import write_test_config
 from tests.unit.test_ingest import GOOD, HEADER, build, warehouse_rows, write
 
-PAGE = str(PROJECT_ROOT / "dashboard" / "pages" / "data.py")
+PAGE = str(PROJECT_ROOT / "dashboard" / "views" / "data.py")
 
 
 @pytest.fixture()

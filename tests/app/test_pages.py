@@ -12,7 +12,7 @@ from pipelines.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 COUNTY, FENLAND = "E10000003", "E07000010"
-PAGES = sorted(p.name for p in (PROJECT_ROOT / "dashboard" / "pages").glob("*.py"))
+PAGES = sorted(p.name for p in (PROJECT_ROOT / "dashboard" / "views").glob("*.py"))
 
 
 def run_page(page: str | None = None, **query) -> AppTest:
@@ -21,7 +21,7 @@ def run_page(page: str | None = None, **query) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"pages/{page}").run()
+        at.switch_page(f"views/{page}").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

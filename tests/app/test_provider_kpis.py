@@ -17,7 +17,7 @@ from dashboard import review_notes
 from pipelines.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
-PAGE = "pages/provider_kpis.py"
+PAGE = "views/provider_kpis.py"
 
 
 def open_review(contract: str, period: str, kpi: str | None = None) -> AppTest:

@@ -243,7 +243,7 @@ def test_overview_download_button_makes_the_pack(demo_env, pack_files):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.get("download_button") or all(
         d.proto.label != "Download the committee pack (PDF)" for d in at.get("download_button")
     )
