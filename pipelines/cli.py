@@ -157,15 +157,19 @@ def cmd_report(args, settings) -> int:
 
     # The dashboard's queries run uncached outside Streamlit, which Streamlit reports as a warning: not news here.
     get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-    from pipelines.report import FORMATS, PackError, build_pack, output_paths, render_pack, warm_up
+    from pipelines.report import FORMATS, BackgroundCharts, PackError, build_pack, output_paths, render_pack, warm_up
 
     formats = FORMATS[args.format]
     try:
         with progress("Writing the committee pack") as step:
-            warm_up()  # the chart renderer starts while the warehouse is read
-            step("reading the warehouse")
-            pack = build_pack(args.period, args.locality)
-            step(f"{pack.area}, {pack.period}: drawing {len(pack.charts)} charts and laying out the pages")
+            warm_up()  # Chromium starts while the warehouse is read; each theme's charts are drawn as it is written
+            charts = BackgroundCharts()
+            step("reading the warehouse and drawing charts")
+            try:
+                pack = build_pack(args.period, args.locality, on_section=charts.submit)
+            finally:
+                charts.wait()
+            step(f"{pack.area}, {pack.period}: laying out the pages")
             files = render_pack(pack, formats)
     except PackError as exc:
         console.print(f"[red]{exc}[/red]")

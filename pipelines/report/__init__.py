@@ -8,6 +8,6 @@
 """
 
 from pipelines.report.pack import PackError, build_pack
-from pipelines.report.render import FORMATS, output_paths, render_pack, warm_up
+from pipelines.report.render import FORMATS, BackgroundCharts, output_paths, render_pack, warm_up
 
-__all__ = ["FORMATS", "PackError", "build_pack", "output_paths", "render_pack", "warm_up"]
+__all__ = ["FORMATS", "BackgroundCharts", "PackError", "build_pack", "output_paths", "render_pack", "warm_up"]

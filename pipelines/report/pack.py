@@ -6,7 +6,9 @@ Overview uses (``assess_headlines``, ``measure_sentence``), so the pack and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import polars as pl
 
@@ -108,7 +110,9 @@ def headline_section(scope: Scope) -> Section:
     return section
 
 
-def build_pack(period: str | None = None, locality: str | None = None) -> Pack:
+def build_pack(
+    period: str | None = None, locality: str | None = None, on_section: Callable[[Section], None] | None = None
+) -> Pack:
     """Read the warehouse and write every section of the pack (charts not yet drawn).
 
     Parameters
@@ -117,6 +121,8 @@ def build_pack(period: str | None = None, locality: str | None = None) -> Pack:
         Quarter such as ``"2024/25 Q4"`` (other spellings such as ``"Q4 2024-25"`` accepted); default the latest.
     locality : str, optional
         GSS code or name of a district; default the whole county.
+    on_section : callable, optional
+        Called with each section as soon as it is written, so its charts can be drawn while the next is read.
 
     Raises
     ------
@@ -132,15 +138,20 @@ def build_pack(period: str | None = None, locality: str | None = None) -> Pack:
         raise PackError(str(exc)) from exc
     quarter_end = queries.dp_uptake(code).filter(pl.col("period") == period)["quarter_end"][0]
     scope = Scope(settings, period, quarter_end, code, settings.locality_name(code), meta.latest_period)
-    sections = [
-        headline_section(scope),
-        themes.direct_payments(scope),
-        themes.workforce(scope),
-        satisfaction.satisfaction_outcomes(scope),
-        outlook.provider_kpis(scope),
-        outlook.demand_outlook(scope),
-        annex.definitions_and_sources(scope, meta.contains_synthetic_data),
+    writers = [
+        headline_section,
+        themes.direct_payments,
+        themes.workforce,
+        satisfaction.satisfaction_outcomes,
+        outlook.provider_kpis,
+        outlook.demand_outlook,  # last of the themes: it imports statsmodels, seconds the charts can use
+        partial(annex.definitions_and_sources, synthetic=meta.contains_synthetic_data),
     ]
+    sections = []
+    for write in writers:
+        sections.append(write(scope))
+        if on_section:
+            on_section(sections[-1])
     return Pack(
         council=settings.council.name,
         committee=settings.council.committee,

@@ -11,12 +11,13 @@ import base64
 import threading
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from pipelines.report.content import Chart, Pack, long_date
+from pipelines.report.content import Chart, Pack, Section, long_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_WIDTH = 860  # pixels; drawn at twice that for print, shown at the text column's width (178 mm)
@@ -41,19 +42,51 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def draw_charts(pack: Pack, on_chart: Callable[[int, int], None] | None = None) -> None:
-    """Turn every chart into a PNG (once; a pack drawn twice reuses its images)."""
-    _wait_for_warm_up()  # no chart may be drawn while the warm-up one is (it does not take figure_png's lock)
+def _draw(chart: Chart) -> None:
     from dashboard.exports.kpi_review_pdf import figure_png  # imported when needed: it brings WeasyPrint
 
+    _wait_for_warm_up()  # no chart may be drawn while the warm-up one is (it does not take figure_png's lock)
+    # On paper a target's label often sits on a data line: give labels a white ground to stay legible.
+    chart.figure.update_annotations(bgcolor="rgba(255,255,255,0.85)")
+    chart.image = figure_png(chart.figure, width=CHART_WIDTH, height=chart.height)
+
+
+def draw_charts(pack: Pack, on_chart: Callable[[int, int], None] | None = None) -> None:
+    """Turn every chart into a PNG (once; a pack drawn twice reuses its images)."""
     charts = pack.charts
     for number, chart in enumerate(charts, start=1):
         if chart.image is None:
-            # On paper a target's label often sits on a data line: give labels a white ground to stay legible.
-            chart.figure.update_annotations(bgcolor="rgba(255,255,255,0.85)")
-            chart.image = figure_png(chart.figure, width=CHART_WIDTH, height=chart.height)
+            _draw(chart)
         if on_chart:
             on_chart(number, len(charts))
+
+
+class BackgroundCharts:
+    """Draw each section's charts in a background thread as soon as the section is written.
+
+    Pass ``submit`` as ``build_pack(on_section=...)`` and call ``wait()`` before rendering. Chromium draws
+    in its own process, so the charts cost little while the main thread reads data or imports modules.
+    """
+
+    def __init__(self) -> None:
+        # Imported here, in the caller's thread: the drawing thread must import nothing, or plotly may meet a
+        # module (pandas) that the main thread has half imported.
+        import pandas  # noqa: F401
+
+        import dashboard.exports.kpi_review_pdf  # noqa: F401
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-charts")
+        self._futures: list[Future] = []
+
+    def submit(self, section: Section) -> None:
+        self._futures.extend(self._pool.submit(_draw, chart) for chart in section.charts)
+
+    def wait(self) -> None:
+        try:
+            for future in self._futures:
+                future.result()  # raises a chart's error here, in the caller's thread
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 _warm_up_threads: list[threading.Thread] = []
@@ -87,8 +120,8 @@ def warm_up() -> None:
 
 
 def _wait_for_warm_up() -> None:
-    while _warm_up_threads:
-        _warm_up_threads.pop().join()
+    for thread in list(_warm_up_threads):
+        thread.join()  # at once if it has finished; safe from any thread
 
 
 def _image(chart: Chart) -> str:
