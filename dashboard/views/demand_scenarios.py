@@ -244,7 +244,7 @@ with scenario_tab:
         _slider(demand_col, "service_use_change_pct")
         demand_col.markdown("**Direct payments**")
         target_on = demand_col.checkbox(
-            "Set a DP uptake target", value=widget_defaults["dp_target_on"], key="dp_target_on", bind="query-params"
+            "Set a target", value=widget_defaults["dp_target_on"], key="dp_target_on", bind="query-params"
         )
         # Shown only when switched on: greyed-out (disabled) labels fail WCAG contrast.
         if target_on:
@@ -276,8 +276,13 @@ with scenario_tab:
     result, baseline = scenario_store.run(levers), scenario_store.run(defaults)
     shown_year = st.select_slider("Show figures for", years[1:], value=years[5], key="scenario_year")
 
-    st.markdown(f"**{area}, {shown_year}**: people and hours at the year's end; cost for the year, in today's prices.")
-    cols = st.columns(len(HEADLINES))
+    changed = levers != defaults
+    st.markdown(
+        f"**{area}, {shown_year}**: people and hours at the year's end; cost for the year, in today's prices"
+        + ("; under each figure, its change on the baseline." if changed else ".")
+    )
+    # Three figures to a row: five side by side do not fit on a laptop screen with the sidebar open.
+    cols = [*st.columns(3), *st.columns(3)[:2]]
     for column, (measure_name, short) in zip(cols, HEADLINES.items(), strict=True):
         label, unit = MEASURES[measure_name]
         unit = {"pct": "percent", "hours": "count"}.get(unit, unit)
@@ -287,7 +292,7 @@ with scenario_tab:
         column.metric(
             short,
             demand_charts.headline_value(measure_name, value),
-            delta=metric_delta(f"{change_by_unit(change, unit)} on baseline") if levers != defaults else None,
+            delta=metric_delta(change_by_unit(change, unit)) if changed else None,
             delta_color="off",
             help=f"{label}. 80% range {demand_charts.headline_value(measure_name, low)} to "
             f"{demand_charts.headline_value(measure_name, high)}.",

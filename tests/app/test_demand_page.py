@@ -25,7 +25,7 @@ from models.scenarios import Z_80, base_state, run_scenario
 from pipelines.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
-PAGE = "pages/demand_scenarios.py"
+PAGE = "views/demand_scenarios.py"
 COUNTY, FENLAND = "E10000003", "E07000010"
 YEAR, YEAR_START = "2029/30", 2029  # the year the page shows by default: five years on
 
@@ -193,7 +193,8 @@ def test_moving_a_lever_changes_the_figures_by_the_expected_amount(frames):
     assert not at.exception
     people = metric(at, "People supported")
     assert people.value == count(baseline * 1.01**5)
-    assert people.delta == f"+{count(baseline * 1.01**5 - baseline)} on baseline"
+    assert people.delta == f"+{count(baseline * 1.01**5 - baseline)}"
+    assert "under each figure, its change on the baseline" in markdown(at)
     assert "population_adjustment_pct=1.0" in at.code[0].value
 
 
