@@ -6,8 +6,9 @@ file is one transaction: if the process dies half-way, the store is exactly as i
 already loaded is skipped and said to be; a corrected file (different content) is a new load, and
 staging takes the latest load for each key, so the earlier rows stay as history.
 
-Person identifiers are replaced inside DuckDB by HMAC-SHA256 with a key kept outside the project
-(``paths.pseudonymisation_key``), so a raw identifier is never written to the store.
+Person identifiers are replaced as they are read, inside DuckDB, by a keyed SHA-256 hash (see
+``validate.Plan.pseudonym_sql``) with a key kept outside the project (``paths.pseudonymisation_key``),
+so a raw identifier is never written to the store, nor even to a temporary table.
 """
 
 from __future__ import annotations
@@ -212,20 +213,12 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
     con.begin()
     try:
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
-        pseudonyms = {}
-        if plan.pseudonymised():
-            for column in source.person_columns:
-                pseudonyms[column] = f"_pseudonyms_{column}"
-                sql = f"create temp table {pseudonyms[column]} as {plan.pseudonym_sql(column, '_checked')}"
-                con.sql(sql, params=bind(sql, params))
         columns = ", ".join(quote_identifier(c) for c in source.column_names)
         con.sql(
             f"insert into raw_{source.name} (load_id, source_row, {columns}) "
-            f"select $load_id, * from ({plan.good_sql('_checked', pseudonyms)})",
+            f"select $load_id, * from ({plan.good_sql('_checked')})",
             params={"load_id": load_id},
         )
-        for table in pseudonyms.values():
-            con.sql(f"drop table {table}")
         reject_sql = (
             "insert into rejects select $load_id, $source, $file, row_number, column_name, value, reason "
             f"from ({plan.reject_sql('_checked')})"
