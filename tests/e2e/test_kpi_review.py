@@ -8,6 +8,7 @@ here) and the PDF (read, and every page rendered to PNG in tests/e2e/screenshots
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pypdfium2 as pdfium
@@ -52,8 +53,11 @@ def test_contract_manager_reviews_a_quarter_and_exports_it(page, app_url, wareho
     choose(
         page, page.locator('[data-testid="stSelectbox"]', has_text="Contract"), f"{CONTRACT} – {provider} (home care)"
     )
+    # The scorecard heading is already there for the previous contract: wait for the URL to change instead.
+    expect(page).to_have_url(re.compile(f"contract={CONTRACT}"), timeout=20_000)
     expect(page.get_by_role("heading", name=f"Scorecard, {QUARTER}")).to_be_visible()
-    assert f"contract={CONTRACT}" in page.url and "period=2024%2F25+Q3" in page.url
+    wait_until_idle(page)
+    assert "period=2024%2F25+Q3" in page.url
 
     choose(page, page.locator('[data-testid="stSelectbox"]', has_text="KPI to examine"), KPI)
     title = page.locator('[data-testid="stPlotlyChart"] .gtitle', has_text=f"{KPI}: every quarter to {QUARTER}")
