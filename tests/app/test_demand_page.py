@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import scenario_store
+from dashboard import demand_charts, scenario_store
 from dashboard.formatting import count, gbp, pct
 from models.population_projection import demand_index
 from models.scenarios import Z_80, base_state, run_scenario
@@ -297,3 +297,59 @@ def test_downloads_hold_every_figure_rounded_and_safe(frames, demo_env):
     assert match[0][5] == round(people)
     isf = [r for r in figures if r[0] == "'=HYPERLINK(1)" and r[1] == "E07000008" and r[4].startswith("People with an")]
     assert len(isf) == 11 and {r[5] for r in isf} == {f"<{threshold}"}
+
+
+def test_load_and_delete_a_saved_scenario():
+    at = open_page()
+    at.slider(key="service_use_change_pct").set_value(-1.5).run()
+    at.text_input(key="scenario_name").input("Prevention (AppTest)").run()
+    at.button(key="save_scenario").click().run()
+    at.button(key="reset_levers").click().run()
+    assert at.slider(key="service_use_change_pct").value == 0.0
+    at.selectbox(key="manage_scenario").set_value("Prevention (AppTest)").run()
+    at.button(key="load").click().run()
+    assert at.slider(key="service_use_change_pct").value == -1.5
+    assert "service_use_change_pct=-1.5" in at.code[0].value
+    at.button(key="delete").click().run()
+    assert "Prevention (AppTest)" not in at.multiselect(key="compare").options
+
+
+# Words -------------------------------------------------------------------------------------------
+
+
+def metrics_frame(chosen: str, origins: int = 12) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "model": ["ets", "sarimax", "seasonal_naive"],
+            "mase": [0.5, 0.8, 1.0],
+            "coverage_80": [0.75, 0.7, 0.8],
+            "coverage_95": [0.95, 0.9, 1.0],
+            "origins": [origins] * 3,
+            "chosen": [m == chosen for m in ("ets", "sarimax", "seasonal_naive")],
+        }
+    )
+
+
+def test_accuracy_in_plain_words():
+    text = demand_charts.accuracy_sentence(metrics_frame("ets"), "referrals")
+    assert text == (
+        "Tested on the last 12 quarters (forecasting up to a year ahead from each), the forecast of referrals was "
+        "within its 80% range 75% of the time and within its 95% range 95%. On average its error was 50% smaller "
+        "than a same-quarter-last-year guess."
+    )
+    naive = demand_charts.accuracy_sentence(metrics_frame("seasonal_naive"), "referrals")
+    assert naive.endswith("No model beat a same-quarter-last-year guess, so that guess is the forecast.")
+    short = demand_charts.accuracy_sentence(metrics_frame("seasonal_naive", origins=0), "referrals")
+    assert short.startswith("There is too little history to test the forecast of referrals")
+
+
+def test_the_pa_gap_reads_short_or_spare_and_small_counts_are_hidden():
+    assert demand_charts.headline_value("pa_gap", 120.4) == "120 short"
+    assert demand_charts.headline_value("pa_gap", -80.0) == "80 spare"
+    assert demand_charts.headline_value("cost_gbp", 21_500_000) == "£21.5m"
+    table = pl.DataFrame(
+        {"measure": ["isf_people", "pa_gap"], "label": ["ISFs", "Gap"], "A": [3.0, -40.0], "B": [9.0, 10.0]}
+    ).with_columns((pl.col("B") - pl.col("A")).alias("B vs A"))
+    shown = demand_charts.comparison_table(table, ["A", "B"], threshold=5)
+    assert shown.row(0) == ("ISFs", "<5", "9", "+6")
+    assert shown.row(1) == ("Gap", "40 spare", "10 short", "+50")
