@@ -208,12 +208,10 @@ class Plan:
         self._row_checks()
         if len(self.checks) > 62:
             raise ValueError(f"{self.source.name}: too many checks for one problem mask")
-        # One bit per check. (Testing "all good" first and building bits only for failing rows measured
-        # slower: DuckDB then evaluates the conditions twice.)
-        mask = (
-            " + ".join(f"(case when {check.condition} then {1 << i} else 0 end)" for i, check in enumerate(self.checks))
-            or "0"
-        )
+        # One bit per check. (Measured and dropped: testing "all good" first, which evaluates the conditions
+        # twice, and one CASE per column, which is no faster.)
+        mask = " + ".join(f"(case when {c.condition} then {1 << i} else 0 end)" for i, c in enumerate(self.checks))
+        mask = mask or "0"
         mask = f"cast({mask} as {'integer' if len(self.checks) < 31 else 'bigint'})"
         # A person identifier is never kept as sent, not even in a reject: it is shown pseudonymised.
         raw_values = ", ".join(
