@@ -130,8 +130,9 @@ with projection_tab:
     need = dict(in_need.iter_rows())
     cols = st.columns(3)
     cols[0].metric(f"Expected people needing support, {first_year}", count(totals[first_year]))
-    cols[1].metric("Expected in 2031", count(totals[2031]), delta=pct(100 * (totals[2031] / totals[first_year] - 1)))
-    cols[2].metric("Expected in 2040", count(totals[2040]), delta=pct(100 * (totals[2040] / totals[first_year] - 1)))
+    for column, year in zip(cols[1:], (2031, 2040), strict=True):
+        growth = 100 * (totals[year] / totals[first_year] - 1) if totals[first_year] else None
+        column.metric(f"Expected in {year}", count(totals[year]), delta=None if growth is None else pct(growth))
     st.markdown(
         f"If the council supports the same share of people in need as it does today, {area} would have about "
         f"**{count(totals[2031])}** people in long-term community support in 2031 and **{count(totals[2040])}** in "
