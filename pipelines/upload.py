@@ -4,7 +4,8 @@ An upload is refused before it is read if it is larger than ``max_upload_mb``, e
 name says (an ``.xlsx`` must be a zip archive, a ``.parquet`` must carry Parquet's magic bytes, a
 ``.csv`` must be text). It is written under its own name (so an ASCOF file's year can still be read from
 it) into a private temporary folder, ingested, archived by its hash like any other file, and deleted.
-When anything was loaded the warehouse is rebuilt, so the dashboard shows the new data straight away.
+When the store changed (rows loaded, or rows or the whole file refused) the warehouse is rebuilt, so the
+dashboard shows the new data, the load history and the rejects straight away.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ def ingest_upload(
         path = Path(folder) / file_name
         path.write_bytes(data)
         outcome.results = ingest_paths([path], settings, source_name, dry_run, sheet or None, year or None)
-        loaded = any(r.status in ("loaded", "loaded_with_rejects") and r.rows_loaded for r in outcome.results)
-        if loaded and rebuild and not dry_run:
+        # Rows loaded, rows or a whole file refused: all change what the pages (history, rejects) show.
+        recorded = any(r.status in ("loaded", "loaded_with_rejects", "rejected") for r in outcome.results)
+        if recorded and rebuild and not dry_run:
             from pipelines.build import BuildError, build_warehouse
 
             try:

@@ -12,6 +12,16 @@ from pipelines.templates import column_guide, guide_csv, template_csv, template_
 from pipelines.upload import UploadRefused, ingest_upload
 
 settings = queries.settings()
+TEXT, NUMBER = st.column_config.TextColumn, st.column_config.NumberColumn
+REJECT_COLUMNS = {
+    "load_id": NUMBER("load", width="small"),
+    "file_name": TEXT("file", width="medium"),
+    "source": TEXT("source", width="small"),
+    "row_number": NUMBER("row", width="small", help="As Excel numbers it; blank when the whole file was refused."),
+    "column_name": TEXT("column", width="small"),
+    "value": TEXT("value", width="small"),
+    "reason": TEXT("reason", width="large"),
+}
 STATUS = {
     "loaded": ("success", "Loaded"),
     "loaded_with_rejects": ("warning", "Loaded, with some rows rejected"),
@@ -68,7 +78,8 @@ if outcome is not None:
     for result in outcome.results:
         kind, words = STATUS.get(result.status, ("info", result.status))
         source = f" as {result.source}" if result.source else ""
-        getattr(st, kind)(f"**{result.file}**{source}: {words}. {result.message}".strip())
+        notes = f" {result.message[:1].upper()}{result.message[1:]}." if result.message else ""
+        getattr(st, kind)(f"**{result.file}**{source}: {words}.{notes}")
         if result.status not in ("rejected", "duplicate"):
             cols = st.columns(3)
             cols[0].metric("Rows read", f"{result.rows_read:,}")
@@ -78,9 +89,11 @@ if outcome is not None:
             cols[2].metric("Rows rejected", f"{result.rows_rejected:,}")
         if result.rejects.height:
             st.caption(f"First problems in {result.file} (all of them are in the rejected rows below):")
-            st.dataframe(result.rejects.head(50), hide_index=True, width="stretch")
-    if outcome.rebuilt:
+            st.dataframe(result.rejects.head(50), hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
+    if outcome.rebuilt and any(r.rows_loaded for r in outcome.results):
         st.success("The warehouse has been rebuilt: every page now includes this file.")
+    elif outcome.rebuilt:
+        st.info("Nothing was loaded; the load history and rejected rows below include this file.")
     elif outcome.build_error:
         st.error(
             "The file loaded, but the warehouse could not be rebuilt, so pages show the previous data.\n\n"
@@ -100,12 +113,29 @@ st.dataframe(
     log.with_columns(pl.col("status").replace_strict({k: v[1] for k, v in STATUS.items()}, default=pl.col("status"))),
     hide_index=True,
     width="stretch",
+    column_order=[
+        "loaded_at",
+        "file_name",
+        "source",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_rejected",
+        "message",
+        "is_synthetic",
+        "load_id",
+    ],
     column_config={
-        "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm"),
-        "rows_read": st.column_config.NumberColumn("rows read", format="localized"),
-        "rows_loaded": st.column_config.NumberColumn("rows loaded", format="localized"),
-        "rows_rejected": st.column_config.NumberColumn("rows rejected", format="localized"),
-        "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data"),
+        "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm", width="small"),
+        "file_name": TEXT("file", width="medium"),
+        "source": TEXT("source", width="small"),
+        "status": TEXT("result", width="medium"),
+        "rows_read": NUMBER("rows read", format="localized", width="small"),
+        "rows_loaded": NUMBER("rows loaded", format="localized", width="small"),
+        "rows_rejected": NUMBER("rows rejected", format="localized", width="small"),
+        "message": TEXT("notes", width="large"),
+        "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data", width="small"),
+        "load_id": NUMBER("load", width="small"),
     },
 )
 
@@ -127,7 +157,7 @@ else:
         + (f"; the first {shown.height:,} are shown, the download has them all." if problems > shown.height else ".")
         + " A blank row number means the whole file was refused."
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
     st.download_button(
         "Download rejected rows (CSV)",
         neutralise_frame(queries.rejects(files, sources, limit=queries.REJECTS_DOWNLOAD)).write_csv(),
@@ -141,7 +171,19 @@ st.subheader("Blank templates")
 chosen = st.selectbox("Source", list(ALL_SOURCES), key="template_source")
 source = ALL_SOURCES[chosen]
 st.caption(f"{chosen}: {source.grain}. Column names are matched ignoring case and spaces.")
-st.dataframe(column_guide(source, settings.locality_codes), hide_index=True, width="stretch")
+st.dataframe(
+    column_guide(source, settings.locality_codes),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "column": TEXT(width="medium"),
+        "required": TEXT(width="small"),
+        "type": TEXT(width="medium"),
+        "allowed values": TEXT(width="large"),
+        "description": TEXT(width="large"),
+        "also accepted as": TEXT(width="small"),
+    },
+)
 cols = st.columns(3)
 cols[0].download_button("CSV template", template_csv(chosen), f"{chosen}_template.csv", "text/csv")
 cols[1].download_button(

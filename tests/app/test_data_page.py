@@ -101,6 +101,22 @@ def test_a_refused_upload_says_why_and_changes_nothing(data_env):
     assert metric(at, "Files loaded") == "2"
 
 
+def test_an_upload_with_every_row_refused_still_shows_in_history_and_rejects(data_env):
+    at = run_page()
+    lines = ["pa_id,locality_code,registered_date,on_payroll", "PA9,E07000099,2024-02-30,yes"]
+    at.file_uploader[0].set_value(("register.csv", ("\n".join(lines) + "\n").encode(), "text/csv"))
+    at.form_submit_button[0].click().run()
+    assert "Nothing was loaded; the load history and rejected rows below include this file." in [
+        i.value for i in at.info
+    ]
+    assert at.dataframe[1].value["file_name"].tolist()[0] == "register.csv"
+    rejects = at.dataframe[2].value
+    assert rejects.loc[rejects["file_name"] == "register.csv", ["column_name", "value"]].values.tolist() == [
+        ["locality_code", "E07000099"],
+        ["registered_date", "2024-02-30"],
+    ]
+
+
 def test_templates_with_column_guides_for_every_source(data_env):
     at = run_page()
     template = at.selectbox(key="template_source")

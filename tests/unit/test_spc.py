@@ -215,9 +215,7 @@ def test_assurance(target, higher_is_better, expected):
     assert result.assurance == expected
 
 
-@pytest.mark.parametrize(
-    ("target", "expected"), [(5.0, "hit_and_miss"), (15.0, "hit_and_miss"), (4.99, "pass")]
-)
+@pytest.mark.parametrize(("target", "expected"), [(5.0, "hit_and_miss"), (15.0, "hit_and_miss"), (4.99, "pass")])
 def test_assurance_target_on_a_limit_is_hit_and_miss(target, expected):
     assert assess_assurance(5.0, 15.0, target, higher_is_better=True) == expected
 
