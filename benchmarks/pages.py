@@ -42,10 +42,9 @@ def page_render_times(runs: int = 5, pages: list[str] = PAGES) -> dict[str, floa
 
 
 def build_demo(folder: Path) -> None:
-    from pipelines.demo import write_demo_inbox
-
     from pipelines.build import build_warehouse
     from pipelines.config import load_settings
+    from pipelines.demo import write_demo_inbox
     from pipelines.ingest import ingest_paths
     from tests.conftest import write_test_config
 

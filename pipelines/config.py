@@ -111,6 +111,9 @@ class Settings:
     suppression_threshold: int = setting(
         5, "Counts below this are suppressed (shown as '<5' or blank) in every view and export."
     )
+    kpi_return_due_days: int = setting(
+        30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
+    )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")

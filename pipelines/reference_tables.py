@@ -75,8 +75,15 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -
     write_table(con, "dim_locality", dim_locality)
     con.sql(
         "create or replace table ref_council as select ? as council_code, ? as council_name, "
-        "? as short_name, ? as region_code, ? as region_name",
-        params=[council.code, council.name, council.short_name, council.region_code, council.region_name],
+        "? as short_name, ? as region_code, ? as region_name, ? as kpi_return_due_days",
+        params=[
+            council.code,
+            council.name,
+            council.short_name,
+            council.region_code,
+            council.region_name,
+            settings.kpi_return_due_days,
+        ],
     )
     targets = settings.targets
     con.sql(

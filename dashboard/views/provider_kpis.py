@@ -305,8 +305,8 @@ st.dataframe(
     },
 )
 st.caption(
-    "Returns are due 30 days after the quarter ends. 'Received' means the return was loaded together with "
-    "earlier quarters, so when the provider sent it is not known."
+    f"Returns are due {settings.kpi_return_due_days} days after the quarter ends. 'Received' means the return "
+    "was loaded together with earlier quarters, so when the provider sent it is not known."
 )
 problems = queries.late_or_missing_returns()
 if problems.height:

@@ -1,5 +1,4 @@
 """The quarterly KPI scorecard, and the KPI marts that feed it, against expectations worked out here.
-
 Part 1 builds tiny series by hand and checks models.scorecard: RAG, changes, SPC signals (limits are
 recomputed in this file from the Making Data Count formulas), a lower-is-better KPI, a missing return,
 targets changing over time. Part 2 runs the KPI SQL models on hand-made raw rows in an in-memory DuckDB.
@@ -9,6 +8,7 @@ rebuilds, as a contract manager's data would arrive.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from datetime import UTC, date, datetime
 
@@ -286,6 +286,15 @@ def test_return_status_judges_timeliness_only_for_quarterly_files(marts):
         ("2023/24 Q4", True, "received", None, False, 4, 4),
         ("2024/25 Q1", True, "late", 10, True, 4, 3),
     ]
+
+
+def test_the_due_date_follows_the_setting(marts):
+    write_reference_tables(marts, dataclasses.replace(Settings(), kpi_return_due_days=45))
+    run_models(marts)
+    got = marts.sql(
+        "select due_date, timeliness, days_late from mart_kpi_return_status where period = '2024/25 Q1'"
+    ).fetchall()
+    assert got == [(date(2024, 8, 14), "on time", None)]  # 30 June + 45 days; received 9 August
 
 
 # Part 3: real files through ingest and build, then a corrected return and a rebuild.

@@ -1,6 +1,6 @@
 -- Grain: one row per contract x quarter from the contract's first return to the latest reporting
 -- quarter. A quarter with no rows is a missing return: flagged, never shown as zero. Returns are due
--- 30 days after the quarter ends. A file holding one quarter is a quarterly return, so the time it was
+-- `kpi_return_due_days` (30 by default) after the quarter ends. A file holding one quarter is a quarterly return, so the time it was
 -- loaded says when it arrived; a file holding several quarters is a back-load of history, whose arrival
 -- says nothing about timeliness ("received", not judged).
 with returns as (
@@ -16,7 +16,7 @@ catalogue as (
 ),
 
 rules as (
-    select 30 as due_days
+    select kpi_return_due_days as due_days from ref_council
 ),
 
 contracts as (
