@@ -149,9 +149,7 @@ def _flag_streaks(signs: np.ndarray, min_length: int) -> np.ndarray:
     return flags
 
 
-def _rule_sides(
-    y: np.ndarray, limits: XmrLimits, run_length: int, trend_length: int
-) -> dict[str, np.ndarray]:
+def _rule_sides(y: np.ndarray, limits: XmrLimits, run_length: int, trend_length: int) -> dict[str, np.ndarray]:
     """Side (+1 high, -1 low, 0 none) each rule assigns to each observed point."""
     beyond = np.where(y > limits.upper, 1, np.where(y < limits.lower, -1, 0))
 
@@ -179,9 +177,7 @@ def _rule_sides(
     return {"beyond_limits": beyond, "two_of_three": two_of_three, "run": run, "trend": trend}
 
 
-def assess_assurance(
-    lower: float, upper: float, target: float | None, higher_is_better: bool | None
-) -> str | None:
+def assess_assurance(lower: float, upper: float, target: float | None, higher_is_better: bool | None) -> str | None:
     """Say whether the process will consistently meet a target.
 
     Parameters
@@ -257,9 +253,7 @@ def spc_chart(
                 rules_hit[position].append(rule)
 
     assessed = ~np.isnan(y_all) & np.isfinite(limits.centre)
-    variation = [
-        _variation(s, higher_is_better) if ok else None for s, ok in zip(side, assessed, strict=True)
-    ]
+    variation = [_variation(s, higher_is_better) if ok else None for s, ok in zip(side, assessed, strict=True)]
     baseline_end = observed_at[limits.baseline_points - 1] if limits.baseline_points else -1
     table = pl.DataFrame(
         {

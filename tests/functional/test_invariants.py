@@ -10,10 +10,12 @@ def test_marts_have_no_negative_counts_and_shares_in_range(warehouse):
         select count(*) from mart_dp_uptake
         where dp_recipients < 0 or community_clients < dp_recipients or uptake_pct not between 0 and 100
     """).fetchall() == [(0,)]
-    assert warehouse.sql("select count(*) from mart_pa_workforce where pas_on_payroll > active_pas "
-                         "or active_pas < 0").fetchall() == [(0,)]
-    assert warehouse.sql("select count(*) from mart_outcomes where achieved + partly_achieved + not_achieved "
-                         "<> outcomes_reviewed").fetchall() == [(0,)]
+    assert warehouse.sql(
+        "select count(*) from mart_pa_workforce where pas_on_payroll > active_pas or active_pas < 0"
+    ).fetchall() == [(0,)]
+    assert warehouse.sql(
+        "select count(*) from mart_outcomes where achieved + partly_achieved + not_achieved <> outcomes_reviewed"
+    ).fetchall() == [(0,)]
 
 
 def test_every_mart_covers_twenty_quarters_for_every_area(warehouse):
