@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@# uv installs in seconds; fall back to pip if it cannot be fetched.
 	@($(VENV)/bin/pip install --quiet --disable-pip-version-check uv 2>/dev/null && \
-	  $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]') || \
+	  $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]') || \
 	  $(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 

@@ -11,8 +11,9 @@ Runs inside ``asc build`` after the SQL marts (``PYTHON_STEPS`` in :mod:`pipelin
     expected people needing support per district, age band and year to 2040, and the rates behind it.
 
 Fits never stop the build: a series whose fit raises anything gets the seasonal-naive forecast and a
-note saying why. Fitting all 30 series takes 8-10 s of one core, so results are reused from the
-warehouse being replaced for every series whose history (and the model code) has not changed.
+note saying why. Fitting all 30 series takes 8-10 s of one core, so the series are shared out over
+worker processes, one per core (``max_workers``), and results are reused from the warehouse being
+replaced for every series whose history (and the model code) has not changed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import ctypes  # noqa: E402
 import hashlib  # noqa: E402
 import inspect  # noqa: E402
+import multiprocessing  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -43,6 +46,8 @@ from pipelines.periods import parse_quarter, quarter_of  # noqa: E402
 HORIZON = 8  # quarters: two years, as far as 20 quarters of history support
 OPTIONS = {"backtest_horizon": 4, "min_train": 8, "step": 1}
 PREVALENCE_FILE = "poppi_pansi_style_prevalence_assumptions_wsx2022.csv"
+# Below this many series to fit, starting worker processes (each imports statsmodels) costs more than it saves.
+MIN_SERIES_FOR_WORKERS = 6
 # Any change to the models or these settings changes every series' key, so nothing stale is reused.
 MODEL_VERSION = hashlib.sha256(
     (inspect.getsource(forecast_models) + inspect.getsource(forecast_backtest) + repr((HORIZON, OPTIONS))).encode()
@@ -117,7 +122,24 @@ def _previous_fits(settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame] | No
     return forecasts, metrics
 
 
-def fit_forecasts(history: pl.DataFrame, previous=None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def _fit_many(groups: list[pl.DataFrame], max_workers: int | None) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """``_fit_one`` over every series, in worker processes when there are enough series and cores."""
+    workers = min(max_workers or os.cpu_count() or 1, len(groups))
+    if workers < 2 or len(groups) < MIN_SERIES_FOR_WORKERS:
+        with single_threaded_blas():
+            return [_fit_one(group) for group in groups]
+    # "spawn", not "fork": the parent holds DuckDB and Polars thread pools, which a forked child
+    # inherits in an unknown state. Each worker pays one import of statsmodels (about a second), and
+    # inherits the one-thread BLAS variables set at the top of this module, before its numpy loads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # One series at a time, so a worker that finishes early takes the next one.
+        return list(pool.map(_fit_one, groups, chunksize=1))
+
+
+def fit_forecasts(
+    history: pl.DataFrame, previous=None, max_workers: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Forecast every series in ``history``, reusing ``previous`` fits where a series' key matches.
 
     Parameters
@@ -126,6 +148,8 @@ def fit_forecasts(history: pl.DataFrame, previous=None) -> tuple[pl.DataFrame, p
         ``series_id, period_start, value`` (other columns are ignored).
     previous : (polars.DataFrame, polars.DataFrame), optional
         Forecasts and metrics (with ``input_key``) of an earlier build.
+    max_workers : int, optional
+        Worker processes to fit in; one per core by default, 1 to fit in this process.
 
     Returns
     -------
@@ -145,9 +169,8 @@ def fit_forecasts(history: pl.DataFrame, previous=None) -> tuple[pl.DataFrame, p
                 results[series_id] = old_forecasts.filter(pl.col("series_id") == series_id), old.drop("input_key")
     to_fit = [(series_id, group.select("series_id", "period_start", "value")) for series_id, _, group in keyed]
     to_fit = [(series_id, group) for series_id, group in to_fit if series_id not in results]
-    with single_threaded_blas():
-        for series_id, group in to_fit:
-            results[series_id] = _fit_one(group)
+    fitted = _fit_many([group for _, group in to_fit], max_workers)
+    results |= {series_id: result for (series_id, _), result in zip(to_fit, fitted, strict=True)}
     parts = [(results[s][0], results[s][1].with_columns(input_key=pl.lit(key))) for s, key, _ in keyed]
     forecasts = pl.concat([f for f, _ in parts], how="vertical_relaxed") if parts else pl.DataFrame()
     metrics = pl.concat([m for _, m in parts], how="vertical_relaxed") if parts else pl.DataFrame()

@@ -79,6 +79,8 @@ def baseline_only(monkeypatch):
         return real(history, horizon, models=(), **options)
 
     monkeypatch.setattr(forecasting.forecast_backtest, "forecast_all", fast)
+    # Worker processes import the real module and would not see the patch: fit in this process.
+    monkeypatch.setattr(forecasting, "MIN_SERIES_FOR_WORKERS", 10**6)
 
 
 def settings_in(folder) -> Settings:
@@ -167,6 +169,7 @@ def test_a_fit_that_fails_does_not_stop_the_build(con, tmp_path, monkeypatch):
         return real(history, horizon, models=(), **options)
 
     monkeypatch.setattr(forecasting.forecast_backtest, "forecast_all", broken)
+    monkeypatch.setattr(forecasting, "MIN_SERIES_FOR_WORKERS", 10**6)  # so the patch applies
     forecasting.build_forecasts(con, settings_in(tmp_path))
     notes = con.sql("select distinct note from fct_forecasts where role = 'chosen'").fetchall()
     assert notes == [("forecasting failed (RuntimeError), so the seasonal-naive forecast is shown",)]
@@ -181,6 +184,21 @@ def two_series(n: int = 12) -> pl.DataFrame:
             for k, v in enumerate(values)
         ]
     return pl.DataFrame(rows)
+
+
+def test_worker_processes_give_the_same_forecasts_as_one_process():
+    history = pl.concat(
+        [
+            two_series().with_columns(series_id=pl.col("series_id") + f"_{copy}", value=pl.col("value") + copy)
+            for copy in range(3)
+        ]
+    )
+    assert history["series_id"].n_unique() == forecasting.MIN_SERIES_FOR_WORKERS
+    serial, serial_metrics, fitted = forecasting.fit_forecasts(history, None, max_workers=1)
+    parallel, parallel_metrics, _ = forecasting.fit_forecasts(history, None, max_workers=2)
+    assert fitted == 6
+    assert parallel.equals(serial) and parallel_metrics.equals(serial_metrics)
+    assert set(serial_metrics["model"]) == {"seasonal_naive", "ets", "sarimax"}  # real fits, not the baseline alone
 
 
 def test_unchanged_series_are_reused_and_changed_ones_refitted(baseline_only):
