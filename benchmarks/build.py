@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.pages import page_render_times  # noqa: E402
+from benchmarks.pages import page_render_times, session_start_times  # noqa: E402
 from tests.conftest import write_test_config  # noqa: E402
 
 RUNS = 5
@@ -55,6 +55,7 @@ def main() -> None:
         os.environ.update(env)
         for page, ms in page_render_times(RUNS).items():
             print(f"  {page:<28}{ms:>8.0f} ms")
+        print(f"  {'(new session, first run)':<28}{session_start_times(RUNS):>8.0f} ms")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,15 @@ blindness; lines also differ by dash and marker so colour is never the only sign
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
+
+# plotly_white's layout without its styles for every other kind of trace (colour scales for fifty chart
+# types): plotly deep-copies the template into each new figure, and the full one cost 7 ms on creation
+# plus 22 ms when set again, most of a page's render time. Registered as the default for every figure
+# the product draws (dashboard, exports and committee pack all import this module).
+pio.templates["asc_white"] = go.layout.Template(layout=pio.templates["plotly_white"].layout)
+pio.templates.default = "asc_white"
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
@@ -15,27 +23,69 @@ MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross"]
 TARGET_COLOUR = "#444444"
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, y_suffix: str = "") -> go.Figure:
-    fig.update_layout(
+def _layout(
+    fig: go.Figure,
+    title: str,
+    y_title: str,
+    y_suffix: str = "",
+    *,
+    lines: tuple[tuple[dict, dict], ...] = (),
+    xaxis: dict | None = None,
+    yaxis: dict | None = None,
+) -> go.Figure:
+    """Give ``fig`` the product's layout, with ``lines`` (from ``_reference_line``) and axis settings.
+
+    The layout is assigned whole rather than through ``update_layout`` and ``add_hline``: on a figure
+    that already has traces those re-validate it at each call, and cost 15-25 ms a call against 1 ms.
+    """
+    fig.layout = go.Layout(
+        template=pio.templates["asc_white"],
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        template="plotly_white",
         height=380,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
-        yaxis={"title": y_title, "ticksuffix": y_suffix, "rangemode": "tozero"},
-        xaxis={"title": None, "type": "category", "automargin": True},
+        yaxis={"title": y_title, "ticksuffix": y_suffix, "rangemode": "tozero", **(yaxis or {})},
+        xaxis={"title": None, "type": "category", "automargin": True, **(xaxis or {})},
         hovermode="x unified",
         font={"family": "Source Sans Pro, Arial, sans-serif"},
+        shapes=[shape for shape, _ in lines],
+        annotations=[note for _, note in lines if note],
     )
     return fig
 
 
-def _quarter_ticks(fig: go.Figure, labels: list[str]) -> None:
+def _reference_line(y: float, label: str, colour: str = TARGET_COLOUR, dash: str = "dash", width: float = 2):
+    """A horizontal line across the plot with its label above its left end (what ``add_hline`` draws)."""
+    shape = {
+        "type": "line",
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": colour, "dash": dash, "width": width},
+    }
+    note = {
+        "text": label,
+        "xref": "x domain",
+        "x": 0,
+        "xanchor": "left",
+        "yref": "y",
+        "y": y,
+        "yanchor": "bottom",
+        "showarrow": False,
+    }
+    return shape, (note if label else None)
+
+
+def _quarter_ticks(labels: list[str]) -> dict:
     """Label only each financial year's first quarter: twenty "2024/25 Q1" labels do not fit side by side."""
     labels = list(dict.fromkeys(labels))
     if len(labels) > 8 and all(str(label)[-3:-1] == " Q" for label in labels):
         ticks = [label for label in labels if str(label).endswith("Q1")] or labels[::4]
-        fig.update_xaxes(tickvals=ticks, ticktext=ticks, tickangle=0)
+        return {"tickvals": ticks, "ticktext": ticks, "tickangle": 0}
+    return {}
 
 
 def trend_lines(
@@ -71,15 +121,8 @@ def trend_lines(
                 hovertemplate=f"%{{y:,.1f}}{y_suffix}",
             )
         )
-    if target is not None:
-        fig.add_hline(
-            y=target,
-            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=target_label,
-            annotation_position="top left",
-        )
-    _quarter_ticks(fig, frame[x].to_list())
-    return _layout(fig, title, y_title, y_suffix)
+    lines = (_reference_line(target, target_label),) if target is not None else ()
+    return _layout(fig, title, y_title, y_suffix, lines=lines, xaxis=_quarter_ticks(frame[x].to_list()))
 
 
 def bars(
@@ -105,17 +148,11 @@ def bars(
             hovertemplate=f"%{{y:{text_format}}}{y_suffix}<extra></extra>",
         )
     )
-    if target is not None:
-        fig.add_hline(
-            y=target,
-            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=target_label,
-            annotation_position="top left",
-        )
-    _quarter_ticks(fig, frame[x].to_list())
-    fig = _layout(fig, title, y_title, y_suffix)
-    fig.update_yaxes(range=[0, max([v for v in values if v is not None] + [target or 0]) * 1.2 or 1])
-    return fig
+    lines = (_reference_line(target, target_label),) if target is not None else ()
+    top = max([v for v in values if v is not None] + [target or 0]) * 1.2 or 1
+    return _layout(
+        fig, title, y_title, y_suffix, lines=lines, xaxis=_quarter_ticks(frame[x].to_list()), yaxis={"range": [0, top]}
+    )
 
 
 SIGNAL_STYLE = {
@@ -196,17 +233,10 @@ def spc_chart(
                     hovertemplate=f"{label}: %{{y:,.1f}}{y_suffix}<extra></extra>",
                 )
             )
-    if target is not None:
-        fig.add_hline(
-            y=target,
-            line={"color": "#D55E00", "dash": "dash", "width": 2},
-            annotation_text=target_label or "Target",
-            annotation_position="top left",
-        )
-    _quarter_ticks(fig, periods)
-    fig = _layout(fig, title, y_title, y_suffix)
-    fig.update_yaxes(rangemode="normal")
-    return fig
+    lines = (_reference_line(target, target_label or "Target", colour="#D55E00"),) if target is not None else ()
+    return _layout(
+        fig, title, y_title, y_suffix, lines=lines, xaxis=_quarter_ticks(periods), yaxis={"rangemode": "normal"}
+    )
 
 
 def interval_chart(
@@ -260,17 +290,16 @@ def interval_chart(
                 marker={"size": 16, "symbol": "circle-open", "color": "#D55E00", "line": {"width": 3}},
             )
         )
-    if target is not None:
-        fig.add_hline(
-            y=target,
-            line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
-            annotation_text=target_label,
-            annotation_position="top left",
-        )
-    _quarter_ticks(fig, frame[x].to_list())
-    fig = _layout(fig, title, y_title, y_suffix)
-    fig.update_yaxes(range=[0, 100] if y_suffix == "%" else None)
-    return fig
+    lines = (_reference_line(target, target_label),) if target is not None else ()
+    return _layout(
+        fig,
+        title,
+        y_title,
+        y_suffix,
+        lines=lines,
+        xaxis=_quarter_ticks(frame[x].to_list()),
+        yaxis={"range": [0, 100] if y_suffix == "%" else None},
+    )
 
 
 def funnel_chart(
@@ -304,12 +333,6 @@ def funnel_chart(
                 showlegend=False,
             )
         )
-    fig.add_hline(
-        y=p0 * 100,
-        line={"color": TARGET_COLOUR, "width": 1.5},
-        annotation_text=f"Average {p0 * 100:.1f}%",
-        annotation_position="top left",
-    )
     outside = table["position"].str.contains("99.8|95").to_list()
     fig.add_trace(
         go.Scatter(
@@ -328,7 +351,13 @@ def funnel_chart(
             hovertemplate="%{text}: %{y:.1f}% of %{x:,}<br>%{customdata}<extra></extra>",
         )
     )
-    fig = _layout(fig, title, y_title, "%")
-    fig.update_xaxes(type="linear", title=x_title)
-    fig.update_yaxes(rangemode="normal")
-    return fig
+    average = _reference_line(p0 * 100, f"Average {p0 * 100:.1f}%", dash="solid", width=1.5)
+    return _layout(
+        fig,
+        title,
+        y_title,
+        "%",
+        lines=(average,),
+        xaxis={"type": "linear", "title": x_title},
+        yaxis={"rangemode": "normal"},
+    )

@@ -11,8 +11,8 @@ Runs inside ``asc build`` after the SQL marts (``PYTHON_STEPS`` in :mod:`pipelin
     expected people needing support per district, age band and year to 2040, and the rates behind it.
 
 Fits never stop the build: a series whose fit raises anything gets the seasonal-naive forecast and a
-note saying why. Fitting all 30 series takes 8-10 s of one core, so the series are shared out over
-worker processes, one per core (``max_workers``), and results are reused from the warehouse being
+note saying why. Fitting all 30 series takes 10-14 s of one core, so the series are shared between
+this process and worker processes, one per core (``max_workers``), and results are reused from the warehouse being
 replaced for every series whose history (and the model code) has not changed.
 """
 
@@ -28,8 +28,10 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import ctypes  # noqa: E402
 import hashlib  # noqa: E402
 import inspect  # noqa: E402
-import multiprocessing  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+import pickle  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -122,19 +124,47 @@ def _previous_fits(settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame] | No
     return forecasts, metrics
 
 
+def fit_unclaimed(folder: Path) -> None:
+    """Fit each series in ``folder`` that no other process has claimed, writing ``fit_<n>.pickle``.
+
+    The build's process and its workers all run this over the same list: a series is claimed by
+    creating ``claim_<n>`` (which fails if it exists), so each is fitted once and a process that
+    finishes early takes the next free one.
+    """
+    groups = pickle.loads((folder / "series.pickle").read_bytes())
+    with single_threaded_blas():
+        for number, group in enumerate(groups):
+            try:
+                os.close(os.open(folder / f"claim_{number}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                continue
+            partial = folder / f"fit_{number}.partial"
+            partial.write_bytes(pickle.dumps(_fit_one(group)))
+            partial.rename(folder / f"fit_{number}.pickle")  # a fit appears whole or not at all
+
+
 def _fit_many(groups: list[pl.DataFrame], max_workers: int | None) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    """``_fit_one`` over every series, in worker processes when there are enough series and cores."""
+    """Fit every series, sharing them between this process and worker processes, one per core.
+
+    Workers are plain ``python -m pipelines.forecast_worker`` subprocesses, not multiprocessing: its
+    children re-import the parent's main module, which inside the dashboard (an upload rebuilds the
+    warehouse) is the Streamlit page itself, and ``fork`` would copy DuckDB's and Polars' thread pools
+    in an unknown state. A series whose worker died is fitted here afterwards, so the build goes on.
+    """
     workers = min(max_workers or os.cpu_count() or 1, len(groups))
     if workers < 2 or len(groups) < MIN_SERIES_FOR_WORKERS:
         with single_threaded_blas():
             return [_fit_one(group) for group in groups]
-    # "spawn", not "fork": the parent holds DuckDB and Polars thread pools, which a forked child
-    # inherits in an unknown state. Each worker pays one import of statsmodels (about a second), and
-    # inherits the one-thread BLAS variables set at the top of this module, before its numpy loads.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        # One series at a time, so a worker that finishes early takes the next one.
-        return list(pool.map(_fit_one, groups, chunksize=1))
+    with tempfile.TemporaryDirectory(prefix="asc-forecasts-") as name:
+        folder = Path(name)
+        (folder / "series.pickle").write_bytes(pickle.dumps(groups))
+        command = [sys.executable, "-m", "pipelines.forecast_worker", name]
+        started = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(workers - 1)]
+        fit_unclaimed(folder)  # this process has statsmodels imported already, so it starts first
+        for process in started:
+            process.wait()
+        fits = [folder / f"fit_{number}.pickle" for number in range(len(groups))]
+        return [pickle.loads(fit.read_bytes()) if fit.exists() else _fit_one(groups[n]) for n, fit in enumerate(fits)]
 
 
 def fit_forecasts(

@@ -201,6 +201,16 @@ def test_worker_processes_give_the_same_forecasts_as_one_process():
     assert set(serial_metrics["model"]) == {"seasonal_naive", "ets", "sarimax"}  # real fits, not the baseline alone
 
 
+def test_a_worker_that_fails_does_not_stop_the_fits(baseline_only, monkeypatch):
+    history = pl.concat([two_series().with_columns(series_id=pl.col("series_id") + f"_{copy}") for copy in range(3)])
+    expected, expected_metrics, _ = forecasting.fit_forecasts(history, None, max_workers=1)
+    monkeypatch.setattr(forecasting, "MIN_SERIES_FOR_WORKERS", 1)
+    monkeypatch.setattr(forecasting.sys, "executable", "/bin/false")  # the worker exits at once with 1
+    forecasts, metrics, fitted = forecasting.fit_forecasts(history, None, max_workers=2)
+    assert fitted == 6
+    assert forecasts.equals(expected) and metrics.equals(expected_metrics)
+
+
 def test_unchanged_series_are_reused_and_changed_ones_refitted(baseline_only):
     history = two_series()
     forecasts, metrics, fitted = forecasting.fit_forecasts(history, None)
