@@ -69,6 +69,7 @@ if submitted:
                 # DuckDB hands a new connection to the old, replaced file while one to it is still open:
                 # drop the cached connection so the pages below read the new warehouse.
                 queries.core._connect.clear()
+                st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
         except (UploadRefused, PeriodError) as exc:
             st.session_state.pop("upload_outcome", None)
             st.error(f"Not loaded: {exc}")
@@ -126,13 +127,13 @@ st.dataframe(
         "load_id",
     ],
     column_config={
-        "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm", width="small"),
+        "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm", width="medium"),
         "file_name": TEXT("file", width="medium"),
         "source": TEXT("source", width="small"),
         "status": TEXT("result", width="medium"),
-        "rows_read": NUMBER("rows read", format="localized", width="small"),
-        "rows_loaded": NUMBER("rows loaded", format="localized", width="small"),
-        "rows_rejected": NUMBER("rows rejected", format="localized", width="small"),
+        "rows_read": NUMBER("rows read", format="localized"),
+        "rows_loaded": NUMBER("rows loaded", format="localized"),
+        "rows_rejected": NUMBER("rows rejected", format="localized"),
         "message": TEXT("notes", width="large"),
         "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data", width="small"),
         "load_id": NUMBER("load", width="small"),
