@@ -29,6 +29,15 @@ STATUS = {
     "rejected": ("error", "Rejected whole"),
     "dry_run": ("info", "Checked only (nothing loaded)"),
 }
+EVERY_ROW_REJECTED = ("error", "Nothing loaded: every row was rejected")
+
+
+def status_of(status: str, rows_loaded: int) -> tuple[str, str]:
+    """Alert kind and words for a load; a file whose every row was refused is not 'loaded'."""
+    if status == "loaded_with_rejects" and not rows_loaded:
+        return EVERY_ROW_REJECTED
+    return STATUS.get(status, ("info", status))
+
 
 st.title("Data")
 st.markdown(
@@ -77,7 +86,7 @@ if submitted:
 outcome = st.session_state.get("upload_outcome")
 if outcome is not None:
     for result in outcome.results:
-        kind, words = STATUS.get(result.status, ("info", result.status))
+        kind, words = status_of(result.status, result.rows_loaded)
         source = f" as {result.source}" if result.source else ""
         notes = f" {result.message[:1].upper()}{result.message[1:]}." if result.message else ""
         getattr(st, kind)(f"**{result.file}**{source}: {words}.{notes}")
@@ -106,12 +115,18 @@ meta = queries.meta()
 log = queries.load_log()
 st.subheader("Load history")
 cols = st.columns(3)
-cols[0].metric("Files loaded", f"{log.filter(pl.col('status').str.starts_with('loaded')).height:,}")
+loaded = pl.col("status").str.starts_with("loaded") & (pl.col("rows_loaded") > 0)
+cols[0].metric("Files loaded", f"{log.filter(loaded).height:,}")
 cols[1].metric("Rows loaded", f"{int(log['rows_loaded'].sum() or 0):,}")
 cols[2].metric("Rows rejected", f"{int(log['rows_rejected'].sum() or 0):,}")
 st.caption(f"Warehouse built {meta.built_at:%d %B %Y at %H:%M} UTC; data to {meta.latest_period}.")
 st.dataframe(
-    log.with_columns(pl.col("status").replace_strict({k: v[1] for k, v in STATUS.items()}, default=pl.col("status"))),
+    log.with_columns(
+        pl.when((pl.col("status") == "loaded_with_rejects") & (pl.col("rows_loaded") == 0))
+        .then(pl.lit(EVERY_ROW_REJECTED[1]))
+        .otherwise(pl.col("status").replace_strict({k: v[1] for k, v in STATUS.items()}, default=pl.col("status")))
+        .alias("status")
+    ),
     hide_index=True,
     width="stretch",
     column_order=[
