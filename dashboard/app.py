@@ -12,6 +12,13 @@ from dashboard.filters import draw_filters
 PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would run those files without this router
 
 st.set_page_config(page_title="Adult social care commissioning", layout="wide")
+# Streamlit cuts a metric's label and value to one line ("DP uptake, ...", "4.7 ..." in an 800 px window):
+# let them wrap instead.
+st.html(
+    "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] *, [data-testid='stMetricValue'], "
+    "[data-testid='stMetricValue'] * "
+    "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}</style>"
+)
 
 try:
     meta = queries.meta()

@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+# statsmodels is imported inside the fitting functions: it takes about 2 s to import, which the
+# dashboard and the committee pack (they read stored forecasts and only need LABELS) should not pay.
 
 SEASON_LENGTH = 4  # quarterly data
 
@@ -160,6 +160,8 @@ def _ets(y: np.ndarray, steps: int) -> ForecastResult:
         spec["initialization_method"] = "heuristic"
     else:
         spec |= {"initialization_method": "known", **_simple_initial_states(y, seasonal)}
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     # A pandas Series, not an array: statsmodels 0.15's ETS get_prediction fails on bare arrays.
     fit = ETSModel(pd.Series(y), **spec).fit(disp=False, maxiter=ETS_MAXITER)
     if not (fit.mle_retvals or {}).get("converged", True):
@@ -189,6 +191,8 @@ def _sarimax(y: np.ndarray, steps: int) -> ForecastResult:
     """SARIMA(1,1,0)(0,1,1)4 with three seasons or more, otherwise ARIMA(1,1,0)."""
     seasonal = len(y) >= 3 * SEASON_LENGTH
     seasonal_order = (0, 1, 1, SEASON_LENGTH) if seasonal else (0, 0, 0, 0)
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
     # Bare arrays carry no dates, so statsmodels raises no ValueWarning about a missing frequency.
     model = SARIMAX(y, order=(1, 1, 0), seasonal_order=seasonal_order, concentrate_scale=True)
     # cov_type="none" skips the numerical Hessian (forecast intervals do not use it); the looser
@@ -228,6 +232,8 @@ def _guarded_fit(name: str, y: np.ndarray, steps: int) -> ForecastResult:
             raise
         except Exception as error:  # statsmodels raises many types (LinAlgError, ValueError, ...)
             raise ModelFailure(f"failed ({type(error).__name__})") from error
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
     if any(issubclass(warning.category, ConvergenceWarning) for warning in caught):
         raise ModelFailure("did not converge")
     return result

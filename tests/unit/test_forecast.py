@@ -169,7 +169,7 @@ def test_sarimax_that_does_not_converge_falls_back_to_ets(monkeypatch):
 
 
 def test_ets_that_raises_falls_back_to_seasonal_naive(monkeypatch):
-    monkeypatch.setattr(forecast_module, "ETSModel", BrokenETS)
+    monkeypatch.setattr("statsmodels.tsa.exponential_smoothing.ets.ETSModel", BrokenETS)  # imported at fit time
     y, _ = simulate(seed=1, n=20)
     result = ets(y, 4)
     assert result.model == "seasonal_naive"
@@ -179,7 +179,7 @@ def test_ets_that_raises_falls_back_to_seasonal_naive(monkeypatch):
 
 def test_whole_fallback_chain_is_described(monkeypatch):
     monkeypatch.setattr(forecast_module, "SARIMAX_MAXITER", 1)
-    monkeypatch.setattr(forecast_module, "ETSModel", BrokenETS)
+    monkeypatch.setattr("statsmodels.tsa.exponential_smoothing.ets.ETSModel", BrokenETS)  # imported at fit time
     y, _ = simulate(seed=1, n=20)
     result = sarimax(y, 4)
     assert result.model == "seasonal_naive"
