@@ -50,6 +50,8 @@ OPTIONS = {"backtest_horizon": 4, "min_train": 8, "step": 1}
 PREVALENCE_FILE = "poppi_pansi_style_prevalence_assumptions_wsx2022.csv"
 # Below this many series to fit, starting worker processes (each imports statsmodels) costs more than it saves.
 MIN_SERIES_FOR_WORKERS = 6
+# A worker still fitting this long after the build process finished its own share is stuck: stop it.
+WORKER_TIMEOUT_SECONDS = 300
 # Any change to the models or these settings changes every series' key, so nothing stale is reused.
 MODEL_VERSION = hashlib.sha256(
     (inspect.getsource(forecast_models) + inspect.getsource(forecast_backtest) + repr((HORIZON, OPTIONS))).encode()
@@ -149,7 +151,8 @@ def _fit_many(groups: list[pl.DataFrame], max_workers: int | None) -> list[tuple
     Workers are plain ``python -m pipelines.forecast_worker`` subprocesses, not multiprocessing: its
     children re-import the parent's main module, which inside the dashboard (an upload rebuilds the
     warehouse) is the Streamlit page itself, and ``fork`` would copy DuckDB's and Polars' thread pools
-    in an unknown state. A series whose worker died is fitted here afterwards, so the build goes on.
+    in an unknown state. A series whose worker died, or was stopped after ``WORKER_TIMEOUT_SECONDS``, is
+    fitted here afterwards, so the build goes on.
     """
     workers = min(max_workers or os.cpu_count() or 1, len(groups))
     if workers < 2 or len(groups) < MIN_SERIES_FOR_WORKERS:
@@ -162,7 +165,11 @@ def _fit_many(groups: list[pl.DataFrame], max_workers: int | None) -> list[tuple
         started = [subprocess.Popen(command, stdout=subprocess.DEVNULL) for _ in range(workers - 1)]
         fit_unclaimed(folder)  # this process has statsmodels imported already, so it starts first
         for process in started:
-            process.wait()
+            try:
+                process.wait(timeout=WORKER_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()  # its unfinished series are fitted here below
+                process.wait()
         fits = [folder / f"fit_{number}.pickle" for number in range(len(groups))]
         return [pickle.loads(fit.read_bytes()) if fit.exists() else _fit_one(groups[n]) for n, fit in enumerate(fits)]
 

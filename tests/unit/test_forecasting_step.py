@@ -7,6 +7,7 @@ one test runs the real models on two short series.
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import date
 
 import duckdb
@@ -209,6 +210,22 @@ def test_a_worker_that_fails_does_not_stop_the_fits(baseline_only, monkeypatch):
     forecasts, metrics, fitted = forecasting.fit_forecasts(history, None, max_workers=2)
     assert fitted == 6
     assert forecasts.equals(expected) and metrics.equals(expected_metrics)
+
+
+def test_a_stuck_worker_is_stopped_and_its_series_fitted_here(baseline_only, monkeypatch, tmp_path):
+    history = pl.concat([two_series().with_columns(series_id=pl.col("series_id") + f"_{copy}") for copy in range(3)])
+    expected, _, _ = forecasting.fit_forecasts(history, None, max_workers=1)
+    stuck = tmp_path / "stuck_worker"
+    # Called as: stuck_worker -m pipelines.forecast_worker FOLDER. It claims the last series and never answers.
+    stuck.write_text('#!/bin/sh\ntouch "$3/claim_5"\nexec sleep 60\n')
+    stuck.chmod(0o755)
+    monkeypatch.setattr(forecasting, "MIN_SERIES_FOR_WORKERS", 1)
+    monkeypatch.setattr(forecasting, "WORKER_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(forecasting.sys, "executable", str(stuck))
+    started = time.perf_counter()
+    forecasts, _, fitted = forecasting.fit_forecasts(history, None, max_workers=2)
+    assert time.perf_counter() - started < 30  # not the worker's 60 s
+    assert fitted == 6 and forecasts.equals(expected)
 
 
 def test_unchanged_series_are_reused_and_changed_ones_refitted(baseline_only):
