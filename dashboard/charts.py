@@ -29,7 +29,7 @@ def _layout(
     y_title: str,
     y_suffix: str = "",
     *,
-    lines: tuple[tuple[dict, dict], ...] = (),
+    lines: tuple[tuple[dict, dict | None], ...] = (),
     xaxis: dict | None = None,
     yaxis: dict | None = None,
 ) -> go.Figure:
@@ -54,7 +54,9 @@ def _layout(
     return fig
 
 
-def _reference_line(y: float, label: str, colour: str = TARGET_COLOUR, dash: str = "dash", width: float = 2):
+def _reference_line(
+    y: float, label: str, colour: str = TARGET_COLOUR, dash: str = "dash", width: float = 2
+) -> tuple[dict, dict | None]:
     """A horizontal line across the plot with its label above its left end (what ``add_hline`` draws)."""
     shape = {
         "type": "line",

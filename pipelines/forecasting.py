@@ -12,8 +12,8 @@ Runs inside ``asc build`` after the SQL marts (``PYTHON_STEPS`` in :mod:`pipelin
 
 Fits never stop the build: a series whose fit raises anything gets the seasonal-naive forecast and a
 note saying why. Fitting all 30 series takes 10-14 s of one core, so the series are shared between
-this process and worker processes, one per core (``max_workers``), and results are reused from the warehouse being
-replaced for every series whose history (and the model code) has not changed.
+this process and worker processes, one per core (``max_workers``), and results are reused from the
+warehouse being replaced for every series whose history (and the model code) has not changed.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def fit_forecasts(
     previous : (polars.DataFrame, polars.DataFrame), optional
         Forecasts and metrics (with ``input_key``) of an earlier build.
     max_workers : int, optional
-        Worker processes to fit in; one per core by default, 1 to fit in this process.
+        Processes to fit in, this one included; one per core by default, 1 to fit in this process only.
 
     Returns
     -------
