@@ -47,7 +47,7 @@ st.markdown(
 )
 
 # Load a file ------------------------------------------------------------------------------------
-st.subheader("Load a file")
+st.header("Load a file")
 with st.form("upload", clear_on_submit=False):
     uploaded = st.file_uploader(
         f"CSV, Excel (.xlsx) or Parquet file, up to {settings.max_upload_mb} MB",
@@ -113,7 +113,7 @@ if outcome is not None:
 # Load history -----------------------------------------------------------------------------------
 meta = queries.meta()
 log = queries.load_log()
-st.subheader("Load history")
+st.header("Load history")
 cols = st.columns(3)
 loaded = pl.col("status").str.starts_with("loaded") & (pl.col("rows_loaded") > 0)
 cols[0].metric("Files loaded", f"{log.filter(loaded).height:,}")
@@ -156,7 +156,7 @@ st.dataframe(
 )
 
 # Rejected rows ----------------------------------------------------------------------------------
-st.subheader("Rejected rows")
+st.header("Rejected rows")
 available = queries.reject_files()
 if available.is_empty():
     st.success("No rows have been rejected.")
@@ -183,7 +183,7 @@ else:
     )
 
 # Templates --------------------------------------------------------------------------------------
-st.subheader("Blank templates")
+st.header("Blank templates")
 chosen = st.selectbox("Source", list(ALL_SOURCES), key="template_source")
 source = ALL_SOURCES[chosen]
 st.caption(f"{chosen}: {source.grain}. Column names are matched ignoring case and spaces.")

@@ -101,7 +101,7 @@ chart_with_table(
     ),
 )
 
-st.subheader("Are the differences between districts real?")
+st.header("Are the differences between districts real?")
 districts = latest.filter(pl.col("locality_code") != cfg.council.code)
 table = funnel_table(
     districts["locality_name"].to_list(), districts["dp_recipients"].to_list(), districts["community_clients"].to_list()
@@ -132,7 +132,7 @@ chart_with_table(
     ["dp_recipients", "community_clients"],
 )
 
-st.subheader("Published ASCOF comparators")
+st.header("Published ASCOF comparators")
 ascof = queries.ascof("dp_users").filter(
     pl.col("area_code").is_in([cfg.council.code, cfg.council.region_code, "E92000001"])
 )
@@ -163,7 +163,7 @@ chart_with_table(
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Direct Payment Support Service use")
+    st.header("Direct Payment Support Service use")
     dpss = queries.dpss_use().filter(pl.col("quarter_end") <= now["quarter_end"])
     fig = charts.trend_lines(
         dpss.with_columns(pl.lit("Supported by the DPSS").alias("series")),
@@ -182,7 +182,7 @@ with left:
         ["dpss_active_cases"],
     )
 with right:
-    st.subheader("Individual Service Funds set up")
+    st.header("Individual Service Funds set up")
     isf = queries.isf_starts(code).filter(pl.col("quarter_end") <= now["quarter_end"])
     year = isf.filter(pl.col("period") == quarter).row(0, named=True)
     plan_to_date = cfg.targets.isf_new_per_year * year["quarter_number"] / 4

@@ -29,7 +29,7 @@ comparators = {
     .iter_rows(named=True)
 }
 
-st.subheader("Direct payment uptake")
+st.header("Direct payment uptake")
 st.markdown(dp_uptake_sentence(area, quarter, uptake["uptake_pct"], uptake["target_pct"], cfg.targets.dp_uptake_by))
 st.markdown(comparator_sentence(latest_year, comparators))
 cols = st.columns(4)
@@ -50,7 +50,7 @@ people = st.columns(4)
 people[0].metric("People taking a direct payment", f"{uptake['dp_recipients']:,}")
 people[1].metric("People in long-term community support", f"{uptake['community_clients']:,}")
 
-st.subheader("Headline measures")
+st.header("Headline measures")
 st.caption(
     "RAG compares the latest quarter with the local target. The SPC signal says whether the latest value is "
     "unusual against the past five years (NHS 'Making Data Count'); assurance says whether the target can be "
@@ -88,7 +88,7 @@ for a in assessments:
         st.caption(measure_sentence(a, area, cfg.suppression_threshold))
 
 # --- Committee pack: generated only on request (10-15 s), then offered as a download ----------------------
-st.subheader("Committee pack")
+st.header("Committee pack")
 st.caption(
     f"Every headline measure and theme for {area}, {quarter}, as a PDF with page numbers and an annex of "
     "definitions and data sources, ready to go with the committee papers. It takes 10 to 15 seconds to prepare."

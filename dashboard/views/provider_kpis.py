@@ -101,7 +101,7 @@ if card.is_empty():
     st.info(f"No KPI in the catalogue applies to {info['contract_type'].replace('_', ' ')} contracts in {quarter}.")
     st.stop()
 counts = summary(card)
-st.subheader(f"Scorecard, {quarter}")
+st.header(f"Scorecard, {quarter}")
 cols = st.columns(4)
 on_target = f"{counts['green']} of {counts['with_target']}" if counts["with_value"] else "No return"
 cols[0].metric("KPIs on target", on_target, help="Green KPIs out of those with a target.")
@@ -151,7 +151,7 @@ st.query_params["kpi"] = kpi
 history = kpi_history(series, kpi, quarter)
 now = history.current
 
-st.subheader(now["kpi_name"])
+st.header(now["kpi_name"])
 variation = variation_label(history.table["variation"][-1], history.table["side"][-1])
 shown_value = STATUS_WORDS.get(now["value_status"]) or kpi_value(now["value"], now["unit"], threshold)
 target_words = target_text(now["target"], now["unit"], now["higher_is_better"])
@@ -204,7 +204,7 @@ if notes.is_empty():
 else:
     st.dataframe(review_notes.for_display(notes, names), hide_index=True, width="stretch", key="notes_table")
 
-st.subheader("Compared with other providers")
+st.header("Compared with other providers")
 peers = queries.kpi_across_providers(info["contract_type"], quarter, kpi)
 usable = peers.filter(
     pl.col("numerator").is_not_null() & (pl.col("denominator") > 0) & (pl.col("numerator") <= pl.col("denominator"))
@@ -286,7 +286,7 @@ else:
             hide_index=True,
         )
 
-st.subheader("Returns")
+st.header("Returns")
 history_rows = queries.return_status(contract).filter(pl.col("sort_key") <= status["sort_key"])
 st.dataframe(
     history_rows.sort("sort_key", descending=True).select(
@@ -322,7 +322,7 @@ if problems.height:
         hide_index=True,
     )
 
-st.subheader("Export this review")
+st.header("Export this review")
 shown_series = series.filter(pl.col("sort_key") <= status["sort_key"])
 synthetic = queries.meta().contains_synthetic_data
 

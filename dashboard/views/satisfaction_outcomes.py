@@ -25,7 +25,7 @@ dpss = flag_changes(add_wilson(dpss, "top_box", "responses"), "top_box", "respon
 )
 quarter_end = queries.dp_uptake_at(quarter)["quarter_end"][0]
 shown = dpss.filter(pl.col("quarter_end") <= quarter_end)
-st.subheader("Direct Payment Support Service customer survey")
+st.header("Direct Payment Support Service customer survey")
 if shown.is_empty() or shown["period"][-1] != quarter:
     st.info(f"No DPSS survey responses for {area} in {quarter}.")
 else:
@@ -125,7 +125,7 @@ with st.expander(f"By district, {quarter}"):
     st.dataframe(suppress_small_counts(table, ["responses", "top_box"]), hide_index=True, width="stretch")
 
 # --- Adult Social Care Survey ---------------------------------------------------------------------------
-st.subheader("Adult Social Care Survey: overall satisfaction")
+st.header("Adult Social Care Survey: overall satisfaction")
 ascs = add_wilson(queries.satisfaction("ascs", "q1_overall_satisfaction", code), "top_box", "responses").filter(
     pl.col("quarter_end") <= quarter_end
 )
@@ -162,7 +162,7 @@ chart_with_table(
 )
 
 # --- Outcome reviews -----------------------------------------------------------------------------------
-st.subheader("Outcomes reviewed")
+st.header("Outcomes reviewed")
 outcomes = queries.outcomes(code).filter(pl.col("quarter_end") <= quarter_end)
 now = outcomes.row(-1, named=True)
 hours_change = (now["hours_after"] - now["hours_before"]) if now["hours_before"] else None

@@ -86,7 +86,7 @@ chart_with_table(
     ),
 )
 
-st.subheader("The rural gap")
+st.header("The rural gap")
 districts = (
     pas.filter((pl.col("period") == quarter) & (pl.col("locality_code") != cfg.council.code))
     .join(queries.localities().select("locality_code", "is_rural"), on="locality_code")
@@ -116,7 +116,7 @@ chart_with_table(
     ["active_pas", "dp_recipients"],
 )
 
-st.subheader("Care micro-enterprises")
+st.header("Care micro-enterprises")
 cme = queries.cme_capacity(code).filter(pl.col("quarter_end") <= now["quarter_end"])
 latest_cme = cme.row(-1, named=True)
 st.markdown(

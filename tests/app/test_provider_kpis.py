@@ -238,4 +238,4 @@ def test_a_note_without_author_is_refused_on_the_page():
 def test_every_contract_type_renders(contract):
     at = open_review(contract, "2024/25 Q4")
     assert scorecard_rows(at)
-    assert {s.value for s in at.subheader} >= {"Scorecard, 2024/25 Q4", "Returns", "Export this review"}
+    assert {s.value for s in at.header} >= {"Scorecard, 2024/25 Q4", "Returns", "Export this review"}

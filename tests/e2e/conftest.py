@@ -108,7 +108,7 @@ def page(browser):
     context.close()
 
 
-def wait_until_idle(page, timeout: int = 30_000) -> None:
+def wait_until_idle(page, timeout: int = 60_000) -> None:
     """Streamlit renders in the browser; wait for the script to finish and stale elements to go."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=timeout)

@@ -8,6 +8,7 @@ project (inside Streamlit's own widgets) goes in KNOWN_STREAMLIT_ISSUES with its
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -44,17 +45,20 @@ def scan(page, axe_source: str) -> list[dict]:
 @pytest.mark.parametrize("name", PAGES)
 def test_no_serious_or_critical_violations(page, app_url, axe_source, name):
     page.goto(f"{app_url}/{name}")
-    page.wait_for_selector('[data-testid="stMetric"], [data-testid="stDataFrame"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMetric"], [data-testid="stDataFrame"]', timeout=60_000)
     wait_until_idle(page)
     violations = scan(page, axe_source)
     described = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}" for v in violations]
     assert described == []
+    # Headings go down one level at a time (h1 title, h2 sections), so a screen reader's outline has no gaps.
+    levels = page.evaluate("() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in pairwise(levels)), levels
 
 
 def test_charts_have_text_alternatives(page, app_url):
     """Every chart states its finding in a title and offers the same data as a table."""
     page.goto(f"{app_url}/direct_payments")
-    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=30_000)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     wait_until_idle(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     tables = page.get_by_text("Show as table")
@@ -65,7 +69,7 @@ def test_charts_have_text_alternatives(page, app_url):
 
 def test_filters_work_from_the_keyboard(page, app_url):
     page.goto(app_url)
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     wait_until_idle(page)
     locality = page.get_by_role("combobox").first
     locality.focus()

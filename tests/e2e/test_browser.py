@@ -12,14 +12,14 @@ COMMITTEE_PAGES = ["", "direct_payments", "workforce", "satisfaction_outcomes"]
 
 def open_page(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     wait_until_idle(page)
     # A chart still loading shows a skeleton in place of its stPlotlyChart element: wait for both to go.
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stSkeleton"]') &&
                  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
                  .every(c => c.querySelector('.main-svg'))""",
-        timeout=30_000,
+        timeout=60_000,
     )
 
 

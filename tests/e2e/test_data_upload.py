@@ -18,7 +18,7 @@ def test_an_upload_shows_its_rejected_rows_with_row_numbers(page, app_url, tmp_p
     upload = tmp_path / "pa_register_bad.csv"
     upload.write_text(BAD_REGISTER)
     page.goto(f"{app_url}/data")
-    expect(page.get_by_role("heading", name="Load a file")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Load a file")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
 
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))

@@ -29,10 +29,10 @@ def choose(page, selectbox, option: str) -> None:
 
 def open_provider_kpis(page, app_url: str) -> None:
     page.goto(app_url)  # land on the Overview, as a user does, then follow the sidebar link
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     wait_until_idle(page)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Provider KPIs").click()
-    expect(page.get_by_role("heading", name="Provider KPIs: quarterly review")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Provider KPIs: quarterly review")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
 
 

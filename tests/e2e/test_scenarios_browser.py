@@ -22,7 +22,7 @@ def save_scenario(page, name: str) -> None:
     field.press("Enter")
     wait_until_idle(page)
     page.get_by_role("button", name="Save scenario").click()
-    expect(page.get_by_text(f"Saved “{name}”")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Saved “{name}”")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
 
 
@@ -40,10 +40,10 @@ def test_move_a_lever_save_two_scenarios_and_compare_them(page, app_url):
     # Start where a user starts and follow the navigation: a fresh server sent straight to a page's
     # address before the entry page has run serves the bare page from dashboard/pages (see the report).
     page.goto(app_url)
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     wait_until_idle(page)
     page.get_by_role("link", name="Demand and scenarios").click()
-    expect(page.get_by_role("heading", name="Demand and scenarios")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Demand and scenarios")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
     expect(page.get_by_text("Synthetic demo data.")).to_be_visible()
     open_tab(page, "Scenario")
@@ -64,7 +64,7 @@ def test_move_a_lever_save_two_scenarios_and_compare_them(page, app_url):
     expect(link).to_be_visible()
     shared = page.context.new_page()
     shared.goto(link.inner_text().strip())
-    shared.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
+    shared.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     wait_until_idle(shared)
     shared.get_by_role("tab", name="Scenario", exact=True).click()
     wait_until_idle(shared)
