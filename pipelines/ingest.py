@@ -221,14 +221,14 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
         columns = ", ".join(quote_identifier(c) for c in source.column_names)
         # The raw table's physical order does not matter (each row keeps its source_row), and letting
-        # DuckDB insert in parallel saves a quarter of this step: 10M rows, 2.4x -> 2.0x a bare read.
+        # DuckDB insert in parallel makes this step about a quarter faster (3M rows: 3.7 s -> 2.7 s).
         con.sql("set preserve_insertion_order = false")
         con.sql(
             f"insert into raw_{source.name} (load_id, source_row, {columns}) "
             f"select $load_id, * from ({plan.good_sql('_checked')})",
             params={"load_id": load_id},
         )
-        con.sql("set preserve_insertion_order = true")
+        con.sql("set preserve_insertion_order = true")  # the next file's checks rely on file order
         reject_sql = (
             "insert into rejects select $load_id, $source, $file, row_number, column_name, value, reason "
             f"from ({plan.reject_sql('_checked')})"
@@ -272,6 +272,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         con.commit()
     except BaseException:
         con.rollback()
+        con.sql("set preserve_insertion_order = true")  # in case the insert above failed
         raise
     finally:
         copier.shutdown(wait=True)
