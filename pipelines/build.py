@@ -18,9 +18,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings
-from pipelines.ingest import ensure_store
+from pipelines.ingest import ensure_store, loaded_rows_sql
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
+from pipelines.schemas import ALL_SOURCES
 
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
@@ -116,9 +117,12 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
             ensure_store(new_store)
     con.sql("attach ? as store (read_only)", params=[str(store)])
     tables = [t for (t,) in con.sql("select table_name from duckdb_tables() where database_name = 'store'").fetchall()]
-    for table in tables:
-        if table.startswith("raw_") or table in STORE_TABLES:
+    for table in STORE_TABLES:
+        if table in tables:
             con.sql(f"create table {table} as select * from store.{table}")
+    for source in ALL_SOURCES.values():
+        if f"raw_{source.name}" in tables:  # with the good rows of the source's large loads
+            con.sql(f"create table raw_{source.name} as {loaded_rows_sql(con, source, 'store')}")
     con.sql("detach store")
 
 

@@ -346,6 +346,10 @@ class Plan:
         """Give up the parallel read: take each row's number from the reader, in one thread."""
         self.fast, self.source_sql = False, self.fragment
 
+    def count_rows_from(self, first_rowid: int) -> None:
+        """Rows were read into a table whose row ids start at ``first_rowid``, not 0 (see ingest)."""
+        self.row_offset -= first_rowid
+
     def row_sql(self, alias: str) -> str:
         """The spreadsheet row number of a checked row."""
         return f"({alias}.rowid + {self.row_offset:d})" if self.fast else f"{alias}._row"

@@ -9,6 +9,7 @@ import sys
 
 import duckdb
 
+from pipelines import ingest
 from pipelines.config import PROJECT_ROOT
 from pipelines.ingest import PAUSE_ENV, ingest_paths
 from tests.unit import test_ingest as base
@@ -88,8 +89,8 @@ def test_a_load_killed_inside_its_transaction_leaves_the_store_exactly_as_before
     second = write(tmp_path, "second.csv", lines)
     script = (
         "import sys; from pathlib import Path; from pipelines.config import load_settings; "
-        "from pipelines.ingest import ingest_paths; "
-        "ingest_paths([Path(sys.argv[2])], load_settings(sys.argv[1]))"
+        f"from pipelines import ingest; ingest.LARGE_FILE_BYTES = {ingest.LARGE_FILE_BYTES}; "
+        "ingest.ingest_paths([Path(sys.argv[2])], load_settings(sys.argv[1]))"
     )
     env = {**os.environ, PAUSE_ENV: "60"}
     proc = subprocess.Popen(
