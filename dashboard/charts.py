@@ -6,6 +6,8 @@ blindness; lines also differ by dash and marker so colour is never the only sign
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
@@ -21,6 +23,18 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross"]
 TARGET_COLOUR = "#444444"
+# Characters on one line of a chart title: about 450 px at 16 px, what a chart gets in an 800 px window.
+TITLE_LINE_CHARS = 56
+
+
+def chart_title(text: str) -> tuple[dict, int]:
+    """A chart's title, broken into lines of at most ``TITLE_LINE_CHARS``, and the top margin it needs.
+
+    Plotly never wraps a title: on a narrow window a long one was cut off ("...direct payments (ASCOF)").
+    """
+    lines = textwrap.wrap(text, TITLE_LINE_CHARS, break_long_words=False) or [""]
+    title = {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": 16}}
+    return title, 60 + 20 * (len(lines) - 1)
 
 
 def _layout(
@@ -38,11 +52,12 @@ def _layout(
     The layout is assigned whole rather than through ``update_layout`` and ``add_hline``: on a figure
     that already has traces those re-validate it at each call, and cost 15-25 ms a call against 1 ms.
     """
+    title_layout, top = chart_title(title)
     fig.layout = go.Layout(
         template=pio.templates["asc_white"],
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=380,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        title=title_layout,
+        height=380 + top - 60,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         yaxis={"title": y_title, "ticksuffix": y_suffix, "rangemode": "tozero", **(yaxis or {})},
         xaxis={"title": None, "type": "category", "automargin": True, **(xaxis or {})},

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from dashboard.charts import DASHES, MARKERS, OKABE_ITO, trend_lines
+from dashboard.charts import DASHES, MARKERS, OKABE_ITO, chart_title, trend_lines
 from dashboard.formatting import by_unit, change_by_unit, pct
 from models.forecast import LABELS
 from models.scenarios import MEASURES, Levers, ScenarioResult
@@ -166,11 +166,12 @@ def _style(fig: go.Figure, title: str, y_title: str, prefix: str, suffix: str) -
     years = list(dict.fromkeys(x for trace in fig.data for x in (trace.x or ())))
     # Every other financial year is labelled, so eleven labels never collide on a narrow screen.
     ticks = {"tickvals": years[::2], "ticktext": years[::2], "tickangle": 0} if len(years) > 6 else {}
+    title_layout, top = chart_title(title)
     fig.layout = go.Layout(
         template=pio.templates["asc_white"],
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=380,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        title=title_layout,
+        height=380 + top - 60,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         yaxis={"title": y_title, "tickprefix": prefix, "ticksuffix": suffix, "rangemode": "tozero"},
         xaxis={"title": None, "type": "category", **ticks},

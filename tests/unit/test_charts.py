@@ -78,3 +78,13 @@ def test_funnel_plot_has_a_linear_size_axis_and_the_average_line():
     areas = fig.data[-1]
     assert list(areas.y) == [16.0, 23.9]
     assert list(areas.marker.symbol) == ["diamond", "circle"]  # outside the limits: a different shape, not only colour
+
+
+def test_a_long_title_is_broken_into_lines_and_the_chart_grows_to_keep_its_plot():
+    title = "Proportion of people who use services receiving direct payments (ASCOF)"
+    fig = charts.trend_lines(uptake_frame(), "period", "uptake", "area", title, "Uptake")
+    lines = fig.layout.title.text.split("<br>")
+    assert lines == ["Proportion of people who use services receiving direct", "payments (ASCOF)"]
+    assert (fig.layout.margin.t, fig.layout.height) == (80, 400)
+    short = charts.trend_lines(uptake_frame(), "period", "uptake", "area", "DP uptake", "Uptake")
+    assert (short.layout.title.text, short.layout.margin.t, short.layout.height) == ("DP uptake", 60, 380)
