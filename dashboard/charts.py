@@ -92,6 +92,7 @@ def _reference_line(
         "y": y,
         "yanchor": "bottom",
         "showarrow": False,
+        "font": {"color": colour},  # as dark as its line (the template's grey was faint over data lines)
     }
     return shape, (note if label else None)
 
