@@ -58,14 +58,16 @@ def measure(config: Path, out: Path) -> None:
     )
 
     os.environ["ASC_CONFIG"] = str(config)
-    from pipelines.report import BackgroundCharts, build_pack, render_pack, warm_up
+    from dashboard.pack import BackgroundCharts, build_pack, render_pack, warm_up
+    from dashboard.queries import Warehouse
+    from pipelines.config import load_settings
 
     in_process = []
     for _ in range(RUNS):
         started = time.perf_counter()
         warm_up()
         charts = BackgroundCharts()
-        pack = build_pack(on_section=charts.submit)
+        pack = build_pack(Warehouse(load_settings()), on_section=charts.submit)
         charts.wait()
         files = render_pack(pack, ("pdf", "html"))
         in_process.append(time.perf_counter() - started)

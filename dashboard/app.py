@@ -6,8 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import queries
-from dashboard.filters import draw_filters
+from dashboard.queries import WarehouseMissing
+from dashboard.shell import warehouse
+from dashboard.shell.filters import draw_filters
+
+wh = warehouse()
 
 PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would run those files without this router
 
@@ -21,8 +24,8 @@ st.html(
 )
 
 try:
-    meta = queries.meta()
-except queries.WarehouseMissing as exc:
+    meta = wh.meta()
+except WarehouseMissing as exc:
     st.title("Adult social care commissioning")
     st.error(f"The warehouse has not been built yet. {exc}")
     st.stop()

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from dashboard.app_state import connect, ensure_table
+from models.periods import parse_quarter
 from pipelines.config import Settings
-from pipelines.periods import parse_quarter
 
 MAX_NOTE_CHARS = 5000
 MAX_AUTHOR_CHARS = 120

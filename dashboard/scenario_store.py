@@ -19,14 +19,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import polars as pl
-import streamlit as st
 import xlsxwriter
 
-from dashboard import queries
 from dashboard.app_state import connect, ensure_table
 from dashboard.exports.safe_cells import neutralise, neutralise_frame
+from dashboard.queries import Warehouse
 from models.population_projection import demand_index
 from models.scenarios import MEASURES, BaseState, LeverError, Levers, ScenarioResult, base_state, run_scenario
+from pipelines.config import Settings
 
 BASELINE = "Baseline"
 MAX_COMPARED = 3
@@ -57,32 +57,36 @@ class SavedScenario:
 # Running -------------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _base(built_at: datetime) -> BaseState:
-    cfg = queries.settings()
-    return base_state(
-        queries.demand_base(),
-        queries.chosen_forecasts(),
-        demand_index(queries.demand_projection()),
-        county_code=cfg.council.code,
-        county_name=cfg.locality_name(cfg.council.code),
-        isf_new_per_year=cfg.targets.isf_new_per_year,
-    )
+_BASES: dict[tuple[str, datetime], BaseState] = {}
+_RESULTS: dict[tuple[str, datetime, str], ScenarioResult] = {}
+RESULTS_KEPT = 64  # scenarios kept per process; each is a few hundred rows
 
 
-def current_base() -> BaseState:
-    """Today's position, forecasts and demand index for the warehouse now being read."""
-    return _base(queries.meta().built_at)
+def current_base(wh: Warehouse) -> BaseState:
+    """Today's position, forecasts and demand index for the warehouse now being read (computed once per build)."""
+    key = (str(wh.path), wh.meta().built_at)
+    if key not in _BASES:
+        cfg = wh.settings
+        _BASES.clear()  # an older build's base is never asked for again
+        _BASES[key] = base_state(
+            wh.demand_base(),
+            wh.chosen_forecasts(),
+            demand_index(wh.demand_projection()),
+            county_code=cfg.council.code,
+            county_name=cfg.locality_name(cfg.council.code),
+            isf_new_per_year=cfg.targets.isf_new_per_year,
+        )
+    return _BASES[key]
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _run(built_at: datetime, levers_json: str) -> ScenarioResult:
-    return run_scenario(_base(built_at), Levers.from_mapping(json.loads(levers_json)))
-
-
-def run(levers: Levers) -> ScenarioResult:
+def run(wh: Warehouse, levers: Levers) -> ScenarioResult:
     """The scenario's figures, computed once per warehouse build and set of levers."""
-    return _run(queries.meta().built_at, json.dumps(levers.to_mapping(), sort_keys=True))
+    key = (str(wh.path), wh.meta().built_at, json.dumps(levers.to_mapping(), sort_keys=True))
+    if key not in _RESULTS:
+        if len(_RESULTS) >= RESULTS_KEPT:
+            _RESULTS.pop(next(iter(_RESULTS)))  # the oldest first
+        _RESULTS[key] = run_scenario(current_base(wh), levers)
+    return _RESULTS[key]
 
 
 # Widgets and links ---------------------------------------------------------------------------------
@@ -132,10 +136,10 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def save(name: str, levers: Levers, base_period: str, settings=None) -> str:
+def save(name: str, levers: Levers, base_period: str, settings: Settings) -> str:
     """Save (or overwrite) a named scenario; returns the name as saved."""
     cleaned = clean_name(name)
-    with connect(settings or queries.settings()) as con:
+    with connect(settings) as con:
         ensure_table(con, DDL)
         con.execute(
             "insert into saved_scenarios (name, levers, base_period, saved_at) values (?, ?, ?, ?) "
@@ -146,9 +150,9 @@ def save(name: str, levers: Levers, base_period: str, settings=None) -> str:
     return cleaned
 
 
-def saved(defaults: Levers, settings=None) -> dict[str, SavedScenario]:
+def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
     """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults."""
-    with connect(settings or queries.settings()) as con:
+    with connect(settings) as con:
         ensure_table(con, DDL)
         rows = con.execute(
             "select name, levers, base_period, saved_at from saved_scenarios order by saved_at"
@@ -165,8 +169,8 @@ def saved(defaults: Levers, settings=None) -> dict[str, SavedScenario]:
     return scenarios
 
 
-def delete(name: str, settings=None) -> None:
-    with connect(settings or queries.settings()) as con:
+def delete(name: str, settings: Settings) -> None:
+    with connect(settings) as con:
         ensure_table(con, DDL)
         con.execute("delete from saved_scenarios where name = ?", (name,))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from models.measures import rag_rating as rag  # noqa: F401  (re-exported for pages)
@@ -57,3 +58,9 @@ def assurance_label(assurance: str | None) -> Label:
 
 def rag_label(rating: str | None) -> str:
     return RAG_LABELS.get(rating, "No target") if rating else "No target"
+
+
+def rag_words(rating: str | None, symbol: bool = True) -> str:
+    """'● Green: on target' (or without the dot): the RAG label without Streamlit's colour markup."""
+    label = re.sub(r"^:\w+\[(.)\]", r"\1", rag_label(rating))
+    return label if symbol or not rating else label.split(" ", 1)[1]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from models.periods import parse_quarter
 from models.spc import SpcResult, spc_chart
-from pipelines.periods import parse_quarter
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.periods import parse_fy
+from models.periods import parse_fy
 
 VARIANTS = ("projection", "no_growth")
 

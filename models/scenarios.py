@@ -36,8 +36,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from models.periods import Quarter, fy_label, parse_fy, parse_quarter
 from models.scenario_levers import LeverError, Levers  # noqa: F401  (LeverError re-exported with the engine)
-from pipelines.periods import Quarter, fy_label, parse_fy, parse_quarter
 
 DRAWS = 1000  # stratified draws: quantiles move by well under 1% between seeds at this size
 QUANTILES = (0.025, 0.1, 0.9, 0.975)

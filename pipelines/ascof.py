@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.periods import PeriodError, fy_label, parse_fy
+from models.periods import PeriodError, fy_label, parse_fy
 
 # A financial year written out in full: 2023-24, 2023_24, 2023/24, 2023-2024.
 _FULL = re.compile(r"(?<!\d)(20\d{2})[-_/ ](\d{2}|20\d{2})(?!\d)")

@@ -146,18 +146,12 @@ def cmd_serve(args, settings) -> int:
 
 
 def cmd_report(args, settings) -> int:
-    if args.config:
-        os.environ["ASC_CONFIG"] = str(Path(args.config).resolve())  # the queries read the same settings
     if not settings.path("warehouse").exists():
         console.print("[red]No warehouse yet.[/red] Run `asc build` first (or `make run`).")
         return EXIT_USAGE
-    import logging
-
-    from streamlit.logger import get_logger
-
-    # The dashboard's queries run uncached outside Streamlit, which Streamlit reports as a warning: not news here.
-    get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-    from pipelines.report import FORMATS, BackgroundCharts, PackError, build_pack, output_paths, render_pack, warm_up
+    # The CLI is the composition root: the one place below the dashboard that may reach up into it.
+    from dashboard.pack import FORMATS, BackgroundCharts, PackError, build_pack, output_paths, render_pack, warm_up
+    from dashboard.queries import Warehouse
 
     formats = FORMATS[args.format]
     try:
@@ -166,7 +160,7 @@ def cmd_report(args, settings) -> int:
             charts = BackgroundCharts()
             step("reading the warehouse and drawing charts")
             try:
-                pack = build_pack(args.period, args.locality, on_section=charts.submit)
+                pack = build_pack(Warehouse(settings), args.period, args.locality, on_section=charts.submit)
             finally:
                 charts.wait()
             step(f"{pack.area}, {pack.period}: laying out the pages")
@@ -262,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]Unknown source '{args.source}'.[/red] Known: {', '.join(_source_names())}")
         return EXIT_USAGE
     if args.command == "ingest" and args.year:
+        from models.periods import PeriodError
         from pipelines.ascof import canonical_year
-        from pipelines.periods import PeriodError
 
         try:
             args.year = canonical_year(args.year)

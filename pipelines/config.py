@@ -57,9 +57,11 @@ class Targets:
     pa_growth_amber_points: float = setting(5.0, "Points below the PA growth target still rated amber.")
     isf_new_per_year: int = setting(75, "Planned new Individual Service Funds set up per year.")
     satisfaction_pct: float = setting(
-        65.0, "Local target for the share of survey respondents answering the top box(es) (%)."
+        65.0,
+        "Local target for overall satisfaction of people who use services: Adult Social Care Survey respondents "
+        "extremely or very satisfied (ASCOF 1D) (%). Provider surveys are rated against their contract's KPI target.",
     )
-    satisfaction_amber_points: float = setting(5.0, "Points below the satisfaction target still rated amber.")
+    satisfaction_amber_points: float = setting(5.0, "Points below the ASCS satisfaction target still rated amber.")
     outcomes_achieved_pct: float = setting(70.0, "Local target for the share of reviewed outcomes fully achieved (%).")
     outcomes_amber_points: float = setting(5.0, "Points below the outcomes target still rated amber.")
 

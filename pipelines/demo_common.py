@@ -12,8 +12,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from models.periods import Quarter, parse_fy, quarters_between
 from pipelines.config import Settings
-from pipelines.periods import Quarter, parse_fy, quarters_between
 
 NO_DATE = -1
 EPOCH = date(1970, 1, 1)

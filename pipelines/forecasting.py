@@ -40,10 +40,10 @@ import polars as pl  # noqa: E402
 
 from models import forecast as forecast_models  # noqa: E402
 from models import forecast_backtest  # noqa: E402
+from models.periods import parse_quarter, quarter_of  # noqa: E402
 from models.population_projection import LAST_YEAR, poppi_projection  # noqa: E402
 from pipelines.config import Settings  # noqa: E402
 from pipelines.db import write_table  # noqa: E402
-from pipelines.periods import parse_quarter, quarter_of  # noqa: E402
 
 HORIZON = 8  # quarters: two years, as far as 20 quarters of history support
 OPTIONS = {"backtest_horizon": 4, "min_train": 8, "step": 1}

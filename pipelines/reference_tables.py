@@ -11,9 +11,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from models.periods import Quarter, parse_fy, parse_quarter, quarter_of, quarters_between
 from pipelines.config import Settings
 from pipelines.db import write_table
-from pipelines.periods import Quarter, parse_fy, parse_quarter, quarter_of, quarters_between
+from pipelines.registry import headline_frame
 from pipelines.schemas import COMMUNITY_SERVICE_TYPES, SERVICE_TYPES
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
@@ -106,111 +107,10 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -
         }
     )
     write_table(con, "ref_service_type", ref_service_type)
-    write_table(con, "ref_measure", headline_measures(settings))
+    write_table(con, "ref_measure", headline_frame(settings))
     for name in ("survey_question", "ascof_measure"):
         path = REFERENCE_DIR / f"{name}s.csv"
         con.sql(
             f"create or replace table ref_{name} as select * from read_csv(?, all_varchar = true)", params=[str(path)]
         )
     return quarters
-
-
-def headline_measures(settings: Settings) -> pl.DataFrame:
-    """The committee's headline measures: name, unit, direction, target and amber tolerance.
-
-    ``higher_is_better`` is null for measures with no good direction (spend is neither good nor bad).
-    """
-    t = settings.targets
-    rows = [
-        (
-            "dp_uptake_pct",
-            "Direct payment uptake",
-            "percent",
-            True,
-            t.dp_uptake_pct,
-            t.dp_uptake_amber_points,
-            t.dp_uptake_by,
-            "People aged 18+ in long-term community support taking a direct payment (or part).",
-        ),
-        (
-            "active_pas",
-            "Active Personal Assistants",
-            "count",
-            True,
-            None,
-            None,
-            None,
-            "Personal Assistants on the register at the end of the quarter.",
-        ),
-        (
-            "pa_growth_pct",
-            "Growth in Personal Assistants",
-            "percent",
-            True,
-            t.pa_growth_pct_per_year,
-            t.pa_growth_amber_points,
-            None,
-            "Change in active PAs on the same quarter a year before.",
-        ),
-        (
-            "dpss_very_good_pct",
-            "DPSS users rating the service very good",
-            "percent",
-            True,
-            t.satisfaction_pct,
-            t.satisfaction_amber_points,
-            None,
-            "Direct Payment Support Service customer survey, top box.",
-        ),
-        (
-            "outcomes_achieved_pct",
-            "Reviewed outcomes achieved",
-            "percent",
-            True,
-            t.outcomes_achieved_pct,
-            t.outcomes_amber_points,
-            None,
-            "Share of outcomes reviewed in the quarter that were fully achieved.",
-        ),
-        (
-            "people_waiting",
-            "People waiting for care",
-            "count",
-            False,
-            None,
-            None,
-            None,
-            "People waiting for a service to start at the end of the quarter (unmet need).",
-        ),
-        (
-            "hours_waiting",
-            "Hours of care a week waiting",
-            "hours",
-            False,
-            None,
-            None,
-            None,
-            "Weekly hours of care asked for by people still waiting (unmet need).",
-        ),
-        (
-            "dp_annual_spend_gbp",
-            "Direct payment spend (annualised)",
-            "gbp",
-            None,
-            None,
-            None,
-            None,
-            "Weekly planned cost of active direct payments at quarter end, times 52.",
-        ),
-    ]
-    columns = [
-        "measure_key",
-        "measure_name",
-        "unit",
-        "higher_is_better",
-        "target",
-        "amber_tolerance",
-        "target_by",
-        "description",
-    ]
-    return pl.DataFrame(rows, schema=columns, orient="row").with_row_index("display_order")

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from models.periods import PeriodError, parse_fy, parse_quarter
 from pipelines.ascof import canonical_year
-from pipelines.periods import PeriodError, parse_fy, parse_quarter
 from pipelines.readers import quote_identifier as qi
 from pipelines.schemas import Column, Source, canonical_names, is_year_column
 

@@ -13,6 +13,7 @@ import math
 import polars as pl
 import xlsxwriter
 
+from dashboard.charts.kpi import direction_words
 from dashboard.exports.review_table import (
     CALCULATION_WORDS,
     RAG_FILLS,
@@ -22,7 +23,6 @@ from dashboard.exports.review_table import (
     rag_words,
 )
 from dashboard.exports.safe_cells import neutralise
-from dashboard.kpi_charts import direction_words
 from dashboard.review_notes import local_time
 from dashboard.signals import assurance_label, variation_label
 

@@ -9,21 +9,17 @@ plain symbol, RAG a word beside a coloured dot.
 from __future__ import annotations
 
 import base64
-import threading
-import warnings
 from html import escape
 
-import plotly.io as pio
 import weasyprint
 
+from dashboard.charts.images import figure_png
+from dashboard.charts.kpi import hide_small_counts, kpi_spc_figure, sparkline_svg
 from dashboard.exports.review_table import STATUS_WORDS, KpiReview, change_text, checks_text, kpi_value, target_text
-from dashboard.kpi_charts import hide_small_counts, kpi_spc_figure, sparkline_svg
 from dashboard.review_notes import local_time
 from dashboard.signals import assurance_label, variation_label
 from models.scorecard import kpi_history
 
-_KALEIDO_LOCK = threading.Lock()
-_kaleido_started = False
 RAG_DOTS = {"green": ("#1a9850", "Green"), "amber": ("#E69F00", "Amber"), "red": ("#D55E00", "Red")}
 VARIATION_SYMBOLS = {"improvement": "▲", "concern": "◆", "neutral": "■", "common_cause": "∼"}
 ASSURANCE_SYMBOLS = {"pass": "✓", "fail": "✗", "hit_and_miss": "?"}
@@ -48,24 +44,6 @@ col.kpi { width: 21%; } col.target { width: 12%; }
 .charts img { width: 49%; margin-bottom: 2mm; }
 .small { font-size: 7.5pt; color: #444; }
 """
-
-
-def _start_kaleido() -> None:
-    global _kaleido_started
-    if not _kaleido_started:
-        import kaleido
-
-        kaleido.start_sync_server(silence_warnings=True)
-        _kaleido_started = True
-
-
-def figure_png(fig, width: int = 760, height: int = 380) -> bytes:
-    """A Plotly figure as PNG bytes at twice the size, for print."""
-    with _KALEIDO_LOCK, warnings.catch_warnings():
-        # Plotly passes kaleido options the shared server ignores; harmless, so not worth a warning per chart.
-        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-        _start_kaleido()
-        return pio.to_image(fig, format="png", width=width, height=height, scale=2)
 
 
 def _rag_cell(rating: str | None, status: str) -> str:

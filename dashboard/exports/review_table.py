@@ -9,15 +9,14 @@ threshold shown as ``<5``.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import polars as pl
 
+from dashboard.charts.kpi import direction_words, hide_small_counts
 from dashboard.formatting import count, gbp, pct, signed, suppressed
-from dashboard.kpi_charts import direction_words, hide_small_counts
-from dashboard.signals import assurance_label, rag_label, variation_label
+from dashboard.signals import assurance_label, rag_words, variation_label  # noqa: F401  (rag_words re-exported)
 from models.scorecard import summary
 
 STATUS_WORDS = {"missing return": "No return", "not reported": "Not in the return"}
@@ -43,12 +42,6 @@ CALCULATION_WORDS = {
 
 
 RAG_FILLS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE"}
-
-
-def rag_words(rating: str | None, symbol: bool = True) -> str:
-    """'● Green: on target' (or without the dot): the RAG label without Streamlit's colour markup."""
-    label = re.sub(r"^:\w+\[(.)\]", r"\1", rag_label(rating))
-    return label if symbol or not rating else label.split(" ", 1)[1]
 
 
 def _missing(value) -> bool:

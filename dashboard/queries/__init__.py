@@ -1,11 +1,8 @@
-"""Named, parameterised queries over the warehouse: the only place the dashboard touches SQL.
+"""Named, parameterised queries over the warehouse: ``Warehouse(settings).dp_uptake(...)`` and so on.
 
-Pages call ``queries.<name>(...)`` and get Polars frames back. One module per user group keeps each
-page set's queries together; ``core`` owns the read-only connection and the per-build cache.
+One module per user group keeps each page set's queries together; ``core`` owns the connection.
 """
 
-from dashboard.queries.committee import *  # noqa: F403
-from dashboard.queries.core import Meta, WarehouseMissing, localities, meta, periods, settings  # noqa: F401
-from dashboard.queries.data import *  # noqa: F403
-from dashboard.queries.demand import *  # noqa: F403
-from dashboard.queries.kpis import *  # noqa: F403
+from dashboard.queries.core import Meta, Warehouse, WarehouseMissing  # noqa: F401
+from dashboard.queries.data import REJECTS_DOWNLOAD, REJECTS_SHOWN  # noqa: F401
+from dashboard.queries.demand import DEMAND_TABLES  # noqa: F401

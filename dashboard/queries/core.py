@@ -1,68 +1,35 @@
-"""The warehouse connection shared by every query module.
+"""The warehouse and its named queries: the only place the dashboard touches SQL.
 
-The connection is read-only. `asc build` replaces the warehouse file atomically, so each query checks
-the file's identity (inode and modification time) and opens the new file after a rebuild; results are
-cached per build, so a page render costs a dictionary look-up once the data has been read.
+``Warehouse(settings)`` owns a read-only connection to the warehouse file the settings name (or the path
+given). ``asc build`` replaces that file atomically, so each query checks the file's identity (inode and
+modification time) and opens the new file after a rebuild; results are kept per build, so reading the
+same figures twice costs a dictionary look-up. No Streamlit here: the dashboard's shell keeps one
+``Warehouse`` per process, and the CLI's report makes its own.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
-import streamlit as st
 
-from pipelines.config import Settings, load_settings
+from dashboard.queries.committee import CommitteeQueries
+from dashboard.queries.data import DataQueries
+from dashboard.queries.demand import DemandQueries
+from dashboard.queries.kpis import KpiQueries
+from pipelines.config import Settings
+
+RESULTS_KEPT = 512  # query results kept per build (small frames: a few MB in all)
 
 
 class WarehouseMissing(RuntimeError):
     """No warehouse has been built yet."""
-
-
-@st.cache_resource(show_spinner=False)
-def settings() -> Settings:
-    return load_settings()
-
-
-def _stamp() -> tuple[str, int, int]:
-    path = settings().path("warehouse")
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError as exc:
-        raise WarehouseMissing(
-            f"No warehouse at {path}. Run `make run` (or `asc demo`, `asc ingest data/inbox`, `asc build`)."
-        ) from exc
-    return str(path), stat.st_ino, stat.st_mtime_ns
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _connect(path: str, inode: int, mtime_ns: int) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path, read_only=True)
-
-
-def _run(sql: str, params: tuple, stamp: tuple) -> pl.DataFrame:
-    # A cursor per call: Streamlit runs sessions in threads and a DuckDB connection is not shared safely.
-    cursor = _connect(*stamp).cursor()
-    try:
-        return cursor.sql(sql, params=list(params)).pl()
-    finally:
-        cursor.close()
-
-
-_cached = st.cache_data(show_spinner=False, max_entries=256)(_run)
-
-
-def q(sql: str, *params) -> pl.DataFrame:
-    """Run a read-only query with bound parameters; cached until the warehouse is rebuilt.
-
-    Outside a running dashboard (the committee pack, a notebook) the same queries run uncached.
-    """
-    if st.runtime.exists():
-        return _cached(sql, tuple(params), _stamp())
-    return _run(sql, tuple(params), _stamp())
 
 
 @dataclass(frozen=True)
@@ -73,19 +40,76 @@ class Meta:
     latest_period: str
 
 
-def meta() -> Meta:
-    row = q("select built_at, council_name, contains_synthetic_data, latest_period from warehouse_meta").row(0)
-    return Meta(*row)
+class Warehouse(CommitteeQueries, DataQueries, DemandQueries, KpiQueries):
+    """Read-only access to one warehouse file, with named queries returning Polars frames."""
 
+    def __init__(self, settings: Settings, path: Path | str | None = None) -> None:
+        self.settings = settings
+        self.path = Path(path) if path is not None else settings.path("warehouse")
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._results: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
 
-def periods() -> list[str]:
-    """Reporting quarters, oldest first."""
-    return q("select period from ref_quarter order by sort_key")["period"].to_list()
+    def _current(self) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int]]:
+        """The connection to the file as it is now (reopened after a rebuild swapped it)."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError as exc:
+            raise WarehouseMissing(
+                f"No warehouse at {self.path}. Run `make run` (or `asc demo`, `asc ingest data/inbox`, `asc build`)."
+            ) from exc
+        stamp = (stat.st_ino, stat.st_mtime_ns)
+        with self._lock:
+            if stamp != self._stamp or self._connection is None:
+                # DuckDB hands a new connection the database already open at that path, i.e. the replaced
+                # file, while any connection to it is open: close the old one (and its cursors) first.
+                if self._connection is not None:
+                    self._connection.close()
+                self._connection = duckdb.connect(str(self.path), read_only=True)
+                self._stamp = stamp
+                self._results.clear()
+            return self._connection, stamp
 
+    def q(self, sql: str, *params) -> pl.DataFrame:
+        """Run a read-only query with bound parameters; the result is kept until the warehouse is rebuilt."""
+        try:
+            return self._query(sql, params)
+        except duckdb.ConnectionException:
+            # A rebuild was swapped in while this query ran, and its connection was closed: ask the new file.
+            return self._query(sql, params)
 
-def localities() -> pl.DataFrame:
-    """Localities with the county first."""
-    return q(
-        "select locality_code, locality_name, is_rural, is_county from dim_locality "
-        "order by is_county desc, locality_name"
-    )
+    def _query(self, sql: str, params: tuple) -> pl.DataFrame:
+        connection, stamp = self._current()
+        key = (stamp, sql, params)
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        # A cursor per call: sessions run in threads and a DuckDB connection is not shared safely.
+        cursor = connection.cursor()
+        try:
+            frame = cursor.sql(sql, params=list(params)).pl()
+        finally:
+            cursor.close()
+        with self._lock:
+            if self._stamp == stamp:
+                self._results[key] = frame
+                while len(self._results) > RESULTS_KEPT:
+                    self._results.popitem(last=False)
+        return frame
+
+    def meta(self) -> Meta:
+        row = self.q("select built_at, council_name, contains_synthetic_data, latest_period from warehouse_meta").row(0)
+        return Meta(*row)
+
+    def periods(self) -> list[str]:
+        """Reporting quarters, oldest first."""
+        return self.q("select period from ref_quarter order by sort_key")["period"].to_list()
+
+    def localities(self) -> pl.DataFrame:
+        """Localities with the county first."""
+        return self.q(
+            "select locality_code, locality_name, is_rural, is_county from dim_locality "
+            "order by is_county desc, locality_name"
+        )

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.queries.core import q
-
 REJECTS_SHOWN = 5_000  # rows drawn on the page; the download has them all (up to REJECTS_DOWNLOAD)
 REJECTS_DOWNLOAD = 1_000_000
-
-
-def load_log() -> pl.DataFrame:
-    return q(
-        "select load_id, loaded_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, "
-        "message, is_synthetic from load_log order by load_id desc"
-    )
 
 
 def _reject_filter(files: list[str] | None, sources: list[str] | None) -> tuple[str, list]:
@@ -26,29 +17,36 @@ def _reject_filter(files: list[str] | None, sources: list[str] | None) -> tuple[
     )
 
 
-def rejects(
-    files: list[str] | None = None, sources: list[str] | None = None, limit: int = REJECTS_SHOWN
-) -> pl.DataFrame:
-    """Rejected rows, newest load first, with the file, row, column, value and reason."""
-    where, params = _reject_filter(files, sources)
-    return q(
-        "select load_id, file_name, source, row_number, column_name, value, reason from rejects "
-        f"{where} order by load_id desc, row_number nulls first, column_name limit ?",
-        *params,
-        limit,
-    )
+class DataQueries:
+    """Named queries, mixed into :class:`dashboard.queries.core.Warehouse` (which provides ``q``)."""
 
+    def load_log(self) -> pl.DataFrame:
+        return self.q(
+            "select load_id, loaded_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, "
+            "message, is_synthetic from load_log order by load_id desc"
+        )
 
-def reject_counts(files: list[str] | None = None, sources: list[str] | None = None) -> tuple[int, int]:
-    """Problems found and distinct rows rejected, for the filtered selection."""
-    where, params = _reject_filter(files, sources)
-    frame = q(
-        f"select count(*) as problems, count(distinct (load_id, row_number)) as rows_rejected from rejects {where}",
-        *params,
-    )
-    return int(frame["problems"][0]), int(frame["rows_rejected"][0])
+    def rejects(
+        self, files: list[str] | None = None, sources: list[str] | None = None, limit: int = REJECTS_SHOWN
+    ) -> pl.DataFrame:
+        """Rejected rows, newest load first, with the file, row, column, value and reason."""
+        where, params = _reject_filter(files, sources)
+        return self.q(
+            "select load_id, file_name, source, row_number, column_name, value, reason from rejects "
+            f"{where} order by load_id desc, row_number nulls first, column_name limit ?",
+            *params,
+            limit,
+        )
 
+    def reject_counts(self, files: list[str] | None = None, sources: list[str] | None = None) -> tuple[int, int]:
+        """Problems found and distinct rows rejected, for the filtered selection."""
+        where, params = _reject_filter(files, sources)
+        frame = self.q(
+            f"select count(*) as problems, count(distinct (load_id, row_number)) as rows_rejected from rejects {where}",
+            *params,
+        )
+        return int(frame["problems"][0]), int(frame["rows_rejected"][0])
 
-def reject_files() -> pl.DataFrame:
-    """Files and sources that have rejects, for the filters."""
-    return q("select distinct file_name, source from rejects order by file_name")
+    def reject_files(self) -> pl.DataFrame:
+        """Files and sources that have rejects, for the filters."""
+        return self.q("select distinct file_name, source from rejects order by file_name")

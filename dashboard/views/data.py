@@ -3,15 +3,18 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import queries
 from dashboard.exports.safe_cells import neutralise_frame
+from dashboard.queries import REJECTS_DOWNLOAD
+from dashboard.shell import warehouse
+from models.periods import PeriodError
 from pipelines.ascof import canonical_year
-from pipelines.periods import PeriodError
 from pipelines.schemas import ALL_SOURCES
 from pipelines.templates import column_guide, guide_csv, template_csv, template_xlsx
 from pipelines.upload import UploadRefused, ingest_upload
 
-settings = queries.settings()
+wh = warehouse()
+
+settings = wh.settings
 TEXT, NUMBER = st.column_config.TextColumn, st.column_config.NumberColumn
 REJECT_COLUMNS = {
     "load_id": NUMBER("load", width="small"),
@@ -75,9 +78,6 @@ if submitted:
                     uploaded.name, uploaded.getvalue(), settings, source, sheet.strip(), year_value, dry_run
                 )
             if st.session_state["upload_outcome"].rebuilt:
-                # DuckDB hands a new connection to the old, replaced file while one to it is still open:
-                # drop the cached connection so the pages below read the new warehouse.
-                queries.core._connect.clear()
                 st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
         except (UploadRefused, PeriodError) as exc:
             st.session_state.pop("upload_outcome", None)
@@ -111,8 +111,8 @@ if outcome is not None:
         )
 
 # Load history -----------------------------------------------------------------------------------
-meta = queries.meta()
-log = queries.load_log()
+meta = wh.meta()
+log = wh.load_log()
 st.header("Load history")
 cols = st.columns(3)
 loaded = pl.col("status").str.starts_with("loaded") & (pl.col("rows_loaded") > 0)
@@ -157,7 +157,7 @@ st.dataframe(
 
 # Rejected rows ----------------------------------------------------------------------------------
 st.header("Rejected rows")
-available = queries.reject_files()
+available = wh.reject_files()
 if available.is_empty():
     st.success("No rows have been rejected.")
 else:
@@ -166,8 +166,8 @@ else:
     sources = right.multiselect(
         "Source", available["source"].drop_nulls().unique().sort().to_list(), placeholder="All sources"
     )
-    problems, rows = queries.reject_counts(files, sources)
-    shown = queries.rejects(files, sources)
+    problems, rows = wh.reject_counts(files, sources)
+    shown = wh.rejects(files, sources)
     st.caption(
         f"{rows:,} row(s) rejected, {problems:,} problem(s) in all"
         + (f"; the first {shown.height:,} are shown, the download has them all." if problems > shown.height else ".")
@@ -176,7 +176,7 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
     st.download_button(
         "Download rejected rows (CSV)",
-        neutralise_frame(queries.rejects(files, sources, limit=queries.REJECTS_DOWNLOAD)).write_csv(),
+        neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
         file_name="rejected_rows.csv",
         mime="text/csv",
         help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",

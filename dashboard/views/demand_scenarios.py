@@ -7,13 +7,17 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import demand_charts, queries, scenario_store
-from dashboard.components import chart_with_table
-from dashboard.filters import locality, locality_name, period
+from dashboard import scenario_store
+from dashboard.charts import demand as demand_charts
 from dashboard.formatting import change_by_unit, count, metric_delta, pct
+from dashboard.shell import warehouse
+from dashboard.shell.components import chart_with_table
+from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers, compare
 
-cfg = queries.settings()
+wh = warehouse()
+
+cfg = wh.settings
 code, quarter = locality(), period()
 area = locality_name(code)
 districts = cfg.locality_codes
@@ -46,14 +50,14 @@ HEADLINES = {
 }
 
 st.title("Demand and scenarios")
-missing = queries.missing_demand_tables()
+missing = wh.missing_demand_tables()
 if missing:
     st.error(f"This warehouse was built before forecasting was added ({', '.join(missing)} missing): run `asc build`.")
     st.stop()
 
-demand = queries.service_demand(code)
+demand = wh.service_demand(code)
 now = demand.filter(pl.col("period") == quarter).row(0, named=True)
-population = queries.population("65+").filter(pl.col("area_code").is_in(areas))
+population = wh.population("65+").filter(pl.col("area_code").is_in(areas))
 pop = dict(population.group_by("projection_year").agg(pl.col("population").sum()).iter_rows())
 cols = st.columns(3)
 cols[0].metric(f"People in long-term community support, {quarter}", count(now["people_supported"]))
@@ -72,9 +76,9 @@ forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
 with forecast_tab:
     measure = st.selectbox("Forecast of", list(FORECASTS), format_func=FORECASTS.get, key="forecast_measure")
     label = FORECASTS[measure]
-    history = queries.demand_history(measure, code)
-    forecast = queries.forecasts(measure, code)
-    metrics = queries.forecast_metrics(measure, code)
+    history = wh.demand_history(measure, code)
+    forecast = wh.forecasts(measure, code)
+    metrics = wh.forecast_metrics(measure, code)
     chosen = forecast.filter(pl.col("role") == "chosen")
     ahead = chosen.row(min(3, chosen.height - 1), named=True)
     st.metric(
@@ -119,7 +123,7 @@ with forecast_tab:
 
 # Population-driven demand --------------------------------------------------------------------------
 with projection_tab:
-    projection = queries.demand_projection().filter(pl.col("area_code").is_in(areas))
+    projection = wh.demand_projection().filter(pl.col("area_code").is_in(areas))
     totals = dict(projection.group_by("projection_year").agg(pl.col("expected_people").sum()).iter_rows())
     first_year = min(totals)
     in_need = (
@@ -149,7 +153,7 @@ with projection_tab:
         "For 65+ bands, need is the population weighted by the POPPI prevalence of needing help with self-care.",
         ["expected_people"],
     )
-    rates = queries.service_use_rates().filter(pl.col("area_code").is_in(areas))
+    rates = wh.service_use_rates().filter(pl.col("area_code").is_in(areas))
     with st.expander("Service-use rates behind the projection"):
         st.dataframe(
             rates.select(
@@ -168,7 +172,7 @@ with projection_tab:
         )
 
 # Scenario ----------------------------------------------------------------------------------------
-base = scenario_store.current_base()
+base = scenario_store.current_base(wh)
 defaults = base.defaults
 target_pct = cfg.targets.dp_uptake_pct
 widget_defaults = scenario_store.widget_values(defaults, target_pct)
@@ -181,7 +185,7 @@ def _load(levers: Levers) -> None:
 
 def _save(levers: Levers) -> None:
     try:
-        name = scenario_store.save(st.session_state.get("scenario_name", ""), levers, base.base_period)
+        name = scenario_store.save(st.session_state.get("scenario_name", ""), levers, base.base_period, cfg)
         st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.")
     except LeverError as error:
         st.session_state["scenario_message"] = ("error", str(error))
@@ -274,7 +278,7 @@ with scenario_tab:
     except LeverError as error:
         st.error(f"These levers cannot be used: {error}")
         st.stop()
-    result, baseline = scenario_store.run(levers), scenario_store.run(defaults)
+    result, baseline = scenario_store.run(wh, levers), scenario_store.run(wh, defaults)
     shown_year = st.select_slider("Show figures for", years[1:], value=years[5], key="scenario_year")
 
     changed = levers != defaults
@@ -355,7 +359,7 @@ with scenario_tab:
 
 # Compare -----------------------------------------------------------------------------------------
 with compare_tab:
-    saved = scenario_store.saved(defaults)
+    saved = scenario_store.saved(defaults, cfg)
     if not saved:
         st.info("No saved scenarios yet: set the levers on the Scenario tab and save one to compare it here.")
     picked = st.multiselect(
@@ -364,7 +368,9 @@ with compare_tab:
         max_selections=scenario_store.MAX_COMPARED,
         key="compare",
     )
-    compared = {scenario_store.BASELINE: baseline} | {name: scenario_store.run(saved[name].levers) for name in picked}
+    compared = {scenario_store.BASELINE: baseline} | {
+        name: scenario_store.run(wh, saved[name].levers) for name in picked
+    }
     compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year")
     chart_measure = st.selectbox(
         "Chart",
@@ -400,7 +406,7 @@ with compare_tab:
             chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
             cols = st.columns(2)
             cols[0].button("Load into the levers", on_click=_load, args=(saved[chosen_name].levers,), key="load")
-            cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name,), key="delete")
+            cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name, cfg), key="delete")
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
     for card in MODEL_CARDS:

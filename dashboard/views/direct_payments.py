@@ -3,15 +3,18 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, queries
-from dashboard.components import SpcSeries, chart_with_table
-from dashboard.filters import locality, locality_name, period
+from dashboard import charts
 from dashboard.formatting import count, pct, points
+from dashboard.shell import warehouse
+from dashboard.shell.components import SpcSeries, chart_with_table
+from dashboard.shell.filters import locality, locality_name, period
 from models.funnel import funnel_curve, funnel_table
 from models.measures import net_new_needed
-from pipelines.periods import parse_quarter
+from models.periods import parse_quarter
 
-cfg = queries.settings()
+wh = warehouse()
+
+cfg = wh.settings
 code, quarter = locality(), period()
 area = locality_name(code)
 target_by = cfg.targets.dp_uptake_by
@@ -19,7 +22,7 @@ target_by = cfg.targets.dp_uptake_by
 st.title("Direct payments")
 st.caption(f"{area}, {quarter}. Target: {pct(cfg.targets.dp_uptake_pct)} by {target_by} (higher is better).")
 
-history = queries.dp_uptake()
+history = wh.dp_uptake()
 latest = history.filter(pl.col("period") == quarter)
 here = history.filter(pl.col("locality_code") == code)
 now = here.filter(pl.col("period") == quarter).row(0, named=True)
@@ -133,9 +136,7 @@ chart_with_table(
 )
 
 st.header("Published ASCOF comparators")
-ascof = queries.ascof("dp_users").filter(
-    pl.col("area_code").is_in([cfg.council.code, cfg.council.region_code, "E92000001"])
-)
+ascof = wh.ascof("dp_users").filter(pl.col("area_code").is_in([cfg.council.code, cfg.council.region_code, "E92000001"]))
 fig = charts.trend_lines(
     ascof,
     "year",
@@ -164,7 +165,7 @@ chart_with_table(
 left, right = st.columns(2)
 with left:
     st.header("Direct Payment Support Service use")
-    dpss = queries.dpss_use().filter(pl.col("quarter_end") <= now["quarter_end"])
+    dpss = wh.dpss_use().filter(pl.col("quarter_end") <= now["quarter_end"])
     fig = charts.trend_lines(
         dpss.with_columns(pl.lit("Supported by the DPSS").alias("series")),
         "period",
@@ -183,7 +184,7 @@ with left:
     )
 with right:
     st.header("Individual Service Funds set up")
-    isf = queries.isf_starts(code).filter(pl.col("quarter_end") <= now["quarter_end"])
+    isf = wh.isf_starts(code).filter(pl.col("quarter_end") <= now["quarter_end"])
     year = isf.filter(pl.col("period") == quarter).row(0, named=True)
     plan_to_date = cfg.targets.isf_new_per_year * year["quarter_number"] / 4
     st.markdown(

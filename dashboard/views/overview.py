@@ -1,91 +1,47 @@
-"""Overview: every headline measure a committee member reads first, with its target and signals."""
+"""Overview: every headline measure a committee member reads first, with its target and signals. Layout only."""
 
-import polars as pl
 import streamlit as st
 
-from dashboard import queries
-from dashboard.filters import locality, locality_name, period
-from dashboard.formatting import by_unit, change_by_unit, metric_delta, pct, suppressed
-from dashboard.headlines import assess_headlines
-from dashboard.narrative import comparator_sentence, dp_uptake_sentence, measure_sentence
-from dashboard.signals import assurance_label, rag_label, variation_label
+from dashboard.formatting import metric_delta
+from dashboard.present.direct_payments import uptake_summary
+from dashboard.present.headlines import RAG_EXPLAINED, headlines
+from dashboard.shell import warehouse
+from dashboard.shell.components import plain, show_metrics
+from dashboard.shell.filters import locality, locality_name, period
+from dashboard.signals import rag_label
 
-cfg = queries.settings()
+wh = warehouse()
 code, quarter = locality(), period()
 area = locality_name(code)
 
 st.title("Overview")
-st.caption(f"{area}, {quarter}. Targets are local: ASCOF sets no national targets.")
+st.caption(f"{area}, {quarter}. Local targets are the council's (ASCOF sets no national targets).")
 
-uptake = queries.dp_uptake(code).filter(pl.col("period") == quarter).row(0, named=True)
-dp_ascof = queries.ascof("dp_users")
-latest_year = dp_ascof["year"].max()
-comparators = {
-    row["area_name"]: row["value"]
-    for row in dp_ascof.filter(
-        (pl.col("year") == latest_year) & pl.col("area_code").is_in(["E92000001", cfg.council.region_code])
-    )
-    .sort("area_code", descending=True)
-    .iter_rows(named=True)
-}
-
+uptake = uptake_summary(wh, code, quarter, area)
 st.header("Direct payment uptake")
-st.markdown(dp_uptake_sentence(area, quarter, uptake["uptake_pct"], uptake["target_pct"], cfg.targets.dp_uptake_by))
-st.markdown(comparator_sentence(latest_year, comparators))
-cols = st.columns(4)
-gap = uptake["uptake_pct"] - uptake["target_pct"]
-cols[0].metric(
-    f"DP uptake, {quarter}",
-    pct(uptake["uptake_pct"]),
-    help="People aged 18+ in long-term community support taking a direct payment (or part), at quarter end.",
-)
-cols[1].metric(
-    f"Target by {cfg.targets.dp_uptake_by} (higher is better)",
-    pct(uptake["target_pct"]),
-    help=f"{abs(gap):.1f} points {'below' if gap < 0 else 'above'} the target in {quarter}.",
-)
-for col, (name, value) in zip(cols[2:], comparators.items(), strict=False):
-    col.metric(f"{name}, ASCOF {latest_year}", pct(value), help="Published ASCOF 1C(2a) value (real data).")
-people = st.columns(4)
-people[0].metric("People taking a direct payment", f"{uptake['dp_recipients']:,}")
-people[1].metric("People in long-term community support", f"{uptake['community_clients']:,}")
+st.markdown(plain(uptake.sentence))
+st.markdown(plain(uptake.comparators))
+show_metrics(uptake.metrics)
+show_metrics(uptake.people_metrics)
 
 st.header("Headline measures")
-st.caption(
-    "RAG compares the latest quarter with the local target. The SPC signal says whether the latest value is "
-    "unusual against the past five years (NHS 'Making Data Count'); assurance says whether the target can be "
-    "met reliably as things are."
-)
-assessments = assess_headlines(queries.headline_measures(code), quarter)
+st.caption(RAG_EXPLAINED)
 # Tiles of a fixed width in a wrapping row: four across on a wide screen, two on a narrow one.
 tiles = st.container(horizontal=True, wrap=True, gap="small")
-for a in assessments:
+for h in headlines(wh, code, quarter, area):
     with tiles.container(border=True, width=300):
-        st.markdown(f"**{a.spec.name}**")
+        st.markdown(f"**{plain(h.name)}**")
         st.metric(
-            a.spec.name,
-            # Counts of people small enough to identify someone are suppressed, as everywhere.
-            suppressed(a.value, cfg.suppression_threshold) if a.spec.unit == "count" else by_unit(a.value, a.spec.unit),
+            h.name,
+            h.value,
             label_visibility="collapsed",
-            delta=metric_delta(f"{change_by_unit(a.change_on_year, a.spec.unit)} on a year before")
-            if a.change_on_year is not None
-            else None,
-            delta_color="off"
-            if a.spec.higher_is_better is None
-            else ("normal" if a.spec.higher_is_better else "inverse"),
+            delta=metric_delta(f"{h.change} on a year before") if h.change and h.change[0] in "+−±" else h.change,
+            delta_color=h.delta_color,
         )
-        if a.spec.target is not None:
-            direction = "higher is better" if a.spec.higher_is_better else "lower is better"
-            st.markdown(f"Target {by_unit(a.spec.target, a.spec.unit)} ({direction})  \n{rag_label(a.rag)}")
-        elif a.spec.higher_is_better is not None:
-            st.markdown(f"No target ({'higher' if a.spec.higher_is_better else 'lower'} is better)")
-        else:
-            st.markdown("No target (context measure)")
-        st.markdown(
-            f"{variation_label(a.spc.variation, a.spc.side)}  \n"
-            + (f"{assurance_label(a.spc.assurance)}" if a.spec.target is not None else "")
-        )
-        st.caption(measure_sentence(a, area, cfg.suppression_threshold))
+        rag = f"  \n{rag_label(h.rag)}" if h.rag else ""
+        st.markdown(f"Target {plain(h.target)}{rag}")
+        st.markdown(f"{h.variation}  \n{h.assurance if h.assurance != '–' else ''}")
+        st.caption(plain(h.sentence))
 
 # --- Committee pack: generated only on request (10-15 s), then offered as a download ----------------------
 st.header("Committee pack")
@@ -93,13 +49,13 @@ st.caption(
     f"Every headline measure and theme for {area}, {quarter}, as a PDF with page numbers and an annex of "
     "definitions and data sources, ready to go with the committee papers. It takes 10 to 15 seconds to prepare."
 )
-pack_key = (code, quarter, str(queries.meta().built_at))
+pack_key = (code, quarter, str(wh.meta().built_at))
 if st.button("Prepare the committee pack (PDF)", key="prepare-pack"):
-    from pipelines.report import PackError, build_pack, render_pack  # imported on demand: it is heavy
+    from dashboard.pack import PackError, build_pack, render_pack  # imported on demand: it is heavy
 
     with st.spinner(f"Preparing the committee pack for {area}, {quarter}…"):
         try:
-            pack = build_pack(quarter, code)
+            pack = build_pack(wh, quarter, code)
             st.session_state["committee-pack"] = (pack_key, f"{pack.file_stem()}.pdf", render_pack(pack)["pdf"])
         except PackError as exc:
             st.error(f"The pack could not be made: {exc}")

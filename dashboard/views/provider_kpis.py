@@ -13,9 +13,9 @@ import math
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, review_notes
+from dashboard import review_notes
 from dashboard.charts import OKABE_ITO
-from dashboard.components import chart_with_table
+from dashboard.charts.kpi import kpi_funnel_figure, kpi_spc_figure
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.exports.review_table import (
@@ -28,14 +28,17 @@ from dashboard.exports.review_table import (
     scorecard_view,
     target_text,
 )
-from dashboard.filters import period
 from dashboard.formatting import pct
-from dashboard.kpi_charts import kpi_funnel_figure, kpi_spc_figure
+from dashboard.shell import warehouse
+from dashboard.shell.components import chart_with_table
+from dashboard.shell.filters import period
 from dashboard.signals import assurance_label, variation_label
 from models.funnel import estimate_overdispersion, funnel_table
 from models.scorecard import kpi_history, scorecard, summary
 
-settings = queries.settings()
+wh = warehouse()
+
+settings = wh.settings
 threshold = settings.suppression_threshold
 
 
@@ -44,14 +47,14 @@ def _reviewed_quarter() -> str:
     # router has run once), the link's own ?period= still decides which quarter is reviewed.
     if "period" in st.session_state:
         return period()
-    wanted, periods = st.query_params.get("period"), queries.periods()
+    wanted, periods = st.query_params.get("period"), wh.periods()
     return wanted if wanted in periods else periods[-1]
 
 
 quarter = _reviewed_quarter()
 st.title("Provider KPIs: quarterly review")
 
-contracts = queries.contracts()
+contracts = wh.contracts()
 if contracts.is_empty():
     st.info("No provider KPI returns have been loaded yet. Load a `kpi_returns` file on the Data page.")
     st.stop()
@@ -66,9 +69,9 @@ contract = st.selectbox("Contract", list(labels), format_func=labels.get, key="c
 st.query_params["contract"] = contract
 info = contracts.filter(pl.col("contract_id") == contract).row(0, named=True)
 
-status_rows = queries.return_status(contract).filter(pl.col("period") == quarter)
+status_rows = wh.return_status(contract).filter(pl.col("period") == quarter)
 if status_rows.is_empty():
-    first = queries.return_status(contract)["period"][0]
+    first = wh.return_status(contract)["period"][0]
     st.info(f"No return is expected from {contract} for {quarter}: its first return was for {first}.")
     st.stop()
 status = status_rows.row(0, named=True)
@@ -86,7 +89,7 @@ if status["return_received"] and status["kpis_reported"] < status["kpis_expected
     st.warning(f"The return reports {status['kpis_reported']} of the {status['kpis_expected']} KPIs in the catalogue.")
 
 last_period, last_actions = review_notes.actions_agreed_last_time(settings, contract, quarter)
-series = queries.kpi_series(contract)
+series = wh.kpi_series(contract)
 names = dict(zip(series["kpi_code"].to_list(), series["kpi_name"].to_list(), strict=False))
 if last_period:
     lines = "\n".join(
@@ -205,7 +208,7 @@ else:
     st.dataframe(review_notes.for_display(notes, names), hide_index=True, width="stretch", key="notes_table")
 
 st.header("Compared with other providers")
-peers = queries.kpi_across_providers(info["contract_type"], quarter, kpi)
+peers = wh.kpi_across_providers(info["contract_type"], quarter, kpi)
 usable = peers.filter(
     pl.col("numerator").is_not_null() & (pl.col("denominator") > 0) & (pl.col("numerator") <= pl.col("denominator"))
 )
@@ -287,7 +290,7 @@ else:
         )
 
 st.header("Returns")
-history_rows = queries.return_status(contract).filter(pl.col("sort_key") <= status["sort_key"])
+history_rows = wh.return_status(contract).filter(pl.col("sort_key") <= status["sort_key"])
 st.dataframe(
     history_rows.sort("sort_key", descending=True).select(
         pl.col("period").alias("Quarter"),
@@ -308,7 +311,7 @@ st.caption(
     f"Returns are due {settings.kpi_return_due_days} days after the quarter ends. 'Received' means the return "
     "was loaded together with earlier quarters, so when the provider sent it is not known."
 )
-problems = queries.late_or_missing_returns()
+problems = wh.late_or_missing_returns()
 if problems.height:
     st.markdown("**Missing and late returns, all contracts**")
     st.dataframe(
@@ -324,7 +327,7 @@ if problems.height:
 
 st.header("Export this review")
 shown_series = series.filter(pl.col("sort_key") <= status["sort_key"])
-synthetic = queries.meta().contains_synthetic_data
+synthetic = wh.meta().contains_synthetic_data
 
 
 def _review() -> KpiReview:

@@ -3,13 +3,16 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, queries
-from dashboard.components import SpcSeries, chart_with_table, suppress_small_counts
-from dashboard.filters import locality, locality_name, period
+from dashboard import charts
 from dashboard.formatting import count, pct
+from dashboard.shell import warehouse
+from dashboard.shell.components import SpcSeries, chart_with_table, suppress_small_counts
+from dashboard.shell.filters import locality, locality_name, period
 from models.survey import add_wilson, flag_changes
 
-cfg = queries.settings()
+wh = warehouse()
+
+cfg = wh.settings
 code, quarter = locality(), period()
 area = locality_name(code)
 threshold = cfg.suppression_threshold
@@ -19,11 +22,11 @@ st.title("Satisfaction and outcomes")
 st.caption(f"{area}, {quarter}. Higher is better for every measure on this page.")
 
 # --- DPSS customer survey -------------------------------------------------------------------------------
-dpss = queries.satisfaction("dpss_customer", "overall_rating", code)
+dpss = wh.satisfaction("dpss_customer", "overall_rating", code)
 dpss = flag_changes(add_wilson(dpss, "top_box", "responses"), "top_box", "responses").with_columns(
     (pl.col("ci_lower") * 100).alias("ci_lower_pct"), (pl.col("ci_upper") * 100).alias("ci_upper_pct")
 )
-quarter_end = queries.dp_uptake_at(quarter)["quarter_end"][0]
+quarter_end = wh.dp_uptake_at(quarter)["quarter_end"][0]
 shown = dpss.filter(pl.col("quarter_end") <= quarter_end)
 st.header("Direct Payment Support Service customer survey")
 if shown.is_empty() or shown["period"][-1] != quarter:
@@ -107,7 +110,7 @@ else:
     )
 
 by_locality = add_wilson(
-    queries.satisfaction_by_locality("dpss_customer", "overall_rating").filter(
+    wh.satisfaction_by_locality("dpss_customer", "overall_rating").filter(
         (pl.col("period") == quarter) & (pl.col("locality_code") != cfg.council.code)
     ),
     "top_box",
@@ -126,10 +129,10 @@ with st.expander(f"By district, {quarter}"):
 
 # --- Adult Social Care Survey ---------------------------------------------------------------------------
 st.header("Adult Social Care Survey: overall satisfaction")
-ascs = add_wilson(queries.satisfaction("ascs", "q1_overall_satisfaction", code), "top_box", "responses").filter(
+ascs = add_wilson(wh.satisfaction("ascs", "q1_overall_satisfaction", code), "top_box", "responses").filter(
     pl.col("quarter_end") <= quarter_end
 )
-published = queries.ascof("satisfaction_users").filter(
+published = wh.ascof("satisfaction_users").filter(
     pl.col("area_code").is_in([cfg.council.code, cfg.council.region_code, "E92000001"])
 )
 if not ascs.is_empty():
@@ -163,7 +166,7 @@ chart_with_table(
 
 # --- Outcome reviews -----------------------------------------------------------------------------------
 st.header("Outcomes reviewed")
-outcomes = queries.outcomes(code).filter(pl.col("quarter_end") <= quarter_end)
+outcomes = wh.outcomes(code).filter(pl.col("quarter_end") <= quarter_end)
 now = outcomes.row(-1, named=True)
 hours_change = (now["hours_after"] - now["hours_before"]) if now["hours_before"] else None
 cols = st.columns(3)
@@ -217,7 +220,7 @@ chart_with_table(
     ),
 )
 
-domains = queries.outcomes_all_localities(quarter).filter(pl.col("outcome_domain") != "all")
+domains = wh.outcomes_all_localities(quarter).filter(pl.col("outcome_domain") != "all")
 grid = domains.pivot(on="locality_name", index="outcome_domain", values="achieved_pct", aggregate_function="first")
 with st.expander(f"Share achieved by outcome domain and district, {quarter}"):
     st.caption("Percentages of outcomes fully achieved; each cell rests on the reviews in that domain and district.")

@@ -3,12 +3,15 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, queries
-from dashboard.components import SpcSeries, chart_with_table
-from dashboard.filters import locality, locality_name, period
+from dashboard import charts
 from dashboard.formatting import count, pct
+from dashboard.shell import warehouse
+from dashboard.shell.components import SpcSeries, chart_with_table
+from dashboard.shell.filters import locality, locality_name, period
 
-cfg = queries.settings()
+wh = warehouse()
+
+cfg = wh.settings
 code, quarter = locality(), period()
 area = locality_name(code)
 growth_target = cfg.targets.pa_growth_pct_per_year
@@ -18,7 +21,7 @@ st.caption(
     f"{area}, {quarter}. Target: active Personal Assistants growing {pct(growth_target)} a year (higher is better)."
 )
 
-pas = queries.pa_workforce()
+pas = wh.pa_workforce()
 here = pas.filter(pl.col("locality_code") == code)
 now = here.filter(pl.col("period") == quarter).row(0, named=True)
 upto = here.filter(pl.col("quarter_end") <= now["quarter_end"])
@@ -89,7 +92,7 @@ chart_with_table(
 st.header("The rural gap")
 districts = (
     pas.filter((pl.col("period") == quarter) & (pl.col("locality_code") != cfg.council.code))
-    .join(queries.localities().select("locality_code", "is_rural"), on="locality_code")
+    .join(wh.localities().select("locality_code", "is_rural"), on="locality_code")
     .with_columns(
         (pl.col("locality_name") + pl.when(pl.col("is_rural")).then(pl.lit(" (rural)")).otherwise(pl.lit(""))).alias(
             "district"
@@ -117,7 +120,7 @@ chart_with_table(
 )
 
 st.header("Care micro-enterprises")
-cme = queries.cme_capacity(code).filter(pl.col("quarter_end") <= now["quarter_end"])
+cme = wh.cme_capacity(code).filter(pl.col("quarter_end") <= now["quarter_end"])
 latest_cme = cme.row(-1, named=True)
 st.markdown(
     f"**{count(latest_cme['active_cmes'])}** care micro-enterprises were supporting people in {area} at "

@@ -18,7 +18,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import demand_charts, scenario_store
+from dashboard import scenario_store
+from dashboard.charts import demand as demand_charts
 from dashboard.formatting import count, gbp, pct
 from models.population_projection import demand_index
 from models.scenarios import Z_80, base_state, run_scenario

@@ -16,6 +16,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
+from dashboard.queries import Warehouse
 from pipelines.config import PROJECT_ROOT
 
 PERIOD = "2024/25 Q4"
@@ -28,12 +29,12 @@ def pack_files(demo_env, tmp_path_factory):
     """The county pack for the demo's last quarter, as PDF and HTML, with the time it took."""
     import time
 
-    from pipelines.report import BackgroundCharts, build_pack, render_pack, warm_up
+    from dashboard.pack import BackgroundCharts, build_pack, render_pack, warm_up
 
     started = time.perf_counter()
     warm_up()  # as `asc report` does: Chromium starts at once, and each theme's charts are drawn as it is written
     charts = BackgroundCharts()
-    pack = build_pack(PERIOD, on_section=charts.submit)
+    pack = build_pack(Warehouse(demo_env), PERIOD, on_section=charts.submit)
     charts.wait()
     files = render_pack(pack, ("pdf", "html"))
     seconds = time.perf_counter() - started
@@ -187,19 +188,19 @@ def test_html_version_opens_offline_with_inline_images(pack_files):
 
 
 def test_small_counts_are_suppressed_in_the_headline_table(demo_env, monkeypatch):
-    from dashboard import queries
-    from pipelines.report import pack as pack_module
-    from pipelines.report.content import Scope
+    from dashboard.pack import pack as pack_module
+    from dashboard.pack.content import Scope
 
-    frame = queries.headline_measures(COUNTY)
+    wh = Warehouse(demo_env)
+    frame = wh.headline_measures(COUNTY)
     import polars as pl
 
     small = frame.with_columns(
         pl.when(pl.col("measure_key") == "people_waiting").then(pl.lit(3.0)).otherwise(pl.col("value")).alias("value")
     )
-    monkeypatch.setattr(pack_module.queries, "headline_measures", lambda code: small)
+    monkeypatch.setattr(wh, "headline_measures", lambda code: small)
     end = frame.filter(pl.col("period") == PERIOD)["quarter_end"][0]
-    scope = Scope(demo_env, PERIOD, end, COUNTY, "Cambridgeshire (all)", PERIOD)
+    scope = Scope(wh, PERIOD, end, COUNTY, "Cambridgeshire (all)", PERIOD)
     section = pack_module.headline_section(scope)
     table = next(b for b in section.blocks if b.kind == "table")
     waiting = next(row for row in table.rows if row[0] == "People waiting for care")
@@ -209,9 +210,9 @@ def test_small_counts_are_suppressed_in_the_headline_table(demo_env, monkeypatch
 
 
 def test_a_district_pack_reads_its_own_figures(demo_env, warehouse):
-    from pipelines.report import build_pack
+    from dashboard.pack import build_pack
 
-    pack = build_pack("Q3 2024-25", "fenland")
+    pack = build_pack(Warehouse(demo_env), "Q3 2024-25", "fenland")
     assert (pack.period, pack.locality_code, pack.area) == ("2024/25 Q3", "E07000010", "Fenland")
     uptake = warehouse.sql(
         "select uptake_pct from mart_dp_uptake where locality_code = 'E07000010' and period = '2024/25 Q3'"
@@ -221,12 +222,12 @@ def test_a_district_pack_reads_its_own_figures(demo_env, warehouse):
 
 
 def test_unknown_period_or_area_is_refused(demo_env):
-    from pipelines.report import PackError, build_pack
+    from dashboard.pack import PackError, build_pack
 
     with pytest.raises(PackError, match="2020/21 Q1 to 2024/25 Q4"):
-        build_pack("2031/32 Q1")
+        build_pack(Warehouse(demo_env), "2031/32 Q1")
     with pytest.raises(PackError, match="Unknown locality 'Atlantis'"):
-        build_pack(PERIOD, "Atlantis")
+        build_pack(Warehouse(demo_env), PERIOD, "Atlantis")
 
 
 def test_cli_writes_both_formats(demo_env, tmp_path, pack_files):

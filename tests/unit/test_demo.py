@@ -14,9 +14,9 @@ from datetime import date
 import polars as pl
 import pytest
 
+from models.periods import Quarter, parse_quarter, quarters_between
 from pipelines.config import Settings
 from pipelines.demo import MARKER_FILE, build_demo_frames, write_demo_inbox, write_inbox_files
-from pipelines.periods import Quarter, parse_quarter, quarters_between
 from pipelines.readers import read_any
 from pipelines.schemas import COMMUNITY_SERVICE_TYPES, SOURCES
 from pipelines.validate import validate

@@ -1,7 +1,9 @@
 import math
 
 from dashboard.formatting import count, gbp, pct, points, signed, suppressed
-from dashboard.narrative import comparator_sentence, dp_uptake_sentence
+from dashboard.present.direct_payments import comparator_sentence
+from dashboard.present.direct_payments import uptake_sentence as dp_uptake_sentence
+from dashboard.present.disclosure import Disclosure
 
 
 def test_number_formats():
@@ -37,11 +39,13 @@ def _assessment(spec, values):
 
 
 def test_measure_sentence_with_a_target_and_trajectory():
-    from dashboard.narrative import measure_sentence
+    from dashboard.present.headlines import measure_sentence
     from models.measures import MeasureSpec
 
     spec = MeasureSpec("dp", "Direct payment uptake", "percent", True, 25.0, 2.0)
-    text = measure_sentence(_assessment(spec, [18.0, 18.5, 18.8, 19.0, 19.2, 19.4, 19.6, 19.8]), "Cambridgeshire")
+    text = measure_sentence(
+        _assessment(spec, [18.0, 18.5, 18.8, 19.0, 19.2, 19.4, 19.6, 19.8]), "Cambridgeshire", Disclosure(5)
+    )
     assert text == (
         "Direct payment uptake in Cambridgeshire is 19.8% in 2024/25 Q4, 5.2 points below the 25.0% target "
         "(higher is better); at the last four quarters' rate the target would be reached in 2031/32 Q2."
@@ -49,22 +53,22 @@ def test_measure_sentence_with_a_target_and_trajectory():
 
 
 def test_measure_sentence_without_a_target_uses_the_change_on_a_year():
-    from dashboard.narrative import measure_sentence
+    from dashboard.present.headlines import measure_sentence
     from models.measures import MeasureSpec
 
     spec = MeasureSpec("wait", "People waiting for care", "count", False)
-    text = measure_sentence(_assessment(spec, [173, 170, 165, 160, 161]), "Fenland")
+    text = measure_sentence(_assessment(spec, [173, 170, 165, 160, 161]), "Fenland", Disclosure(5))
     assert (
         text == "People waiting for care in Fenland: 161 in 2024/25 Q4, 12 fewer than a year before (lower is better)."
     )
 
 
 def test_measure_sentence_hides_small_counts():
-    from dashboard.narrative import measure_sentence
+    from dashboard.present.headlines import measure_sentence
     from models.measures import MeasureSpec
 
     spec = MeasureSpec("wait", "People waiting for care", "count", False)
-    text = measure_sentence(_assessment(spec, [9, 8, 7, 6, 3]), "Fenland", suppress_below=5)
+    text = measure_sentence(_assessment(spec, [9, 8, 7, 6, 3]), "Fenland", Disclosure(5))
     assert (
         text
         == "People waiting for care in Fenland: fewer than 5 in 2024/25 Q4 (small numbers are not shown in detail)."

@@ -16,13 +16,13 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
+from dashboard.charts.kpi import kpi_spc_figure, sparkline_svg
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_html, review_pdf
 from dashboard.exports.review_table import KpiReview, change_text, kpi_value, scorecard_view, target_text
 from dashboard.exports.safe_cells import neutralise, neutralise_frame
-from dashboard.kpi_charts import kpi_spc_figure, sparkline_svg
+from models.periods import Quarter, quarters_between
 from models.scorecard import kpi_history, scorecard
-from pipelines.periods import Quarter, quarters_between
 
 PERIODS = [q.label for q in quarters_between(Quarter(2023, 1), Quarter(2024, 4))]
 KEYS = [q.start_year * 4 + q.number for q in quarters_between(Quarter(2023, 1), Quarter(2024, 4))]

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.periods import PeriodError, Quarter, canonical_quarter, parse_fy, quarter_of
+from models.periods import PeriodError, Quarter, canonical_quarter, parse_fy, quarter_of
 
 
 @pytest.mark.parametrize("text", ["2024/25 Q1", "2024-25 Q1", "Q1 2024/25", "q1 2024-2025", " 2024/25  q1 "])

@@ -10,9 +10,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
-from pipelines.cli import parser
-from pipelines.report.annex import ascof_codes
-from pipelines.report.content import (
+from dashboard.pack.annex import ascof_codes
+from dashboard.pack.content import (
     Chart,
     Heading,
     Note,
@@ -26,7 +25,8 @@ from pipelines.report.content import (
     period_months,
     rate_cell,
 )
-from pipelines.report.render import _css_string, output_paths, render_html
+from dashboard.pack.render import _css_string, output_paths, render_html
+from pipelines.cli import parser
 
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"not really a png, but bytes to embed" * 40
 

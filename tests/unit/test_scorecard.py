@@ -16,11 +16,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from models.periods import Quarter, quarters_between
 from models.scorecard import kpi_history, scorecard, summary
 from pipelines.build import run_checks, run_models
 from pipelines.config import Settings
 from pipelines.ingest import ensure_store
-from pipelines.periods import Quarter, quarters_between
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
 

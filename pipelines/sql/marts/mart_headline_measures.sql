@@ -1,6 +1,7 @@
 -- Grain: one row per headline measure x quarter x locality (districts and the county), long format,
--- with the measure's direction and target from ref_measure. The Overview and the committee pack read
--- this one table so they can never disagree.
+-- with the measure's direction, target and amber tolerance from the registry (ref_measure). A measure
+-- that is a contract KPI (kpi_code) is rated against the catalogue's target in force that quarter, so
+-- it never carries two targets. Every surface reads this one table.
 with values_long as (
     select 'dp_uptake_pct' as measure_key, period, locality_code, uptake_pct as value from mart_dp_uptake
     union all
@@ -33,10 +34,19 @@ final as (
         g.measure_name,
         g.unit,
         g.higher_is_better,
-        g.target,
-        g.amber_tolerance,
+        case when g.kpi_code is null then g.target else k.target end as target,
+        case when g.kpi_code is null then g.amber_tolerance else k.amber_tolerance end as amber_tolerance,
         g.target_by,
+        case
+            when g.kpi_code is null then 'local target'
+            when k.target is null then 'contract KPI ' || g.kpi_code || ' (no target in force)'
+            else 'contract KPI ' || g.kpi_code
+        end as target_source,
+        g.kpi_code,
         g.description,
+        g.source,
+        g.frequency,
+        g.personal,
         g.period,
         g.quarter_end,
         g.locality_code,
@@ -45,6 +55,8 @@ final as (
     from grid as g
     left join values_long as v
         on v.measure_key = g.measure_key and v.period = g.period and v.locality_code = g.locality_code
+    left join mart_kpi_catalogue as k
+        on k.kpi_code = g.kpi_code and k.period = g.period
 )
 
 select * from final

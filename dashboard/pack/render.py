@@ -1,15 +1,13 @@
 """Draw the pack: charts to PNG (kaleido), the document to HTML (Jinja2) and PDF (WeasyPrint).
 
 One HTML document serves both outputs. The images are embedded as base64 PNG and the CSS inline, so
-the HTML version opens offline and the PDF needs nothing from the network. Charts go through the
-provider KPI export's ``figure_png``, which owns the one kaleido server a process may have.
+the HTML version opens offline and the PDF needs nothing from the network. Charts go through
+``dashboard.charts.images``, which owns the one kaleido server a process may have.
 """
 
 from __future__ import annotations
 
 import base64
-import threading
-import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +15,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from pipelines.report.content import Chart, Pack, Section, long_date
+from dashboard.charts.images import figure_png, warm_up  # noqa: F401  (warm_up re-exported)
+from dashboard.pack.content import Chart, Pack, Section, long_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_WIDTH = 860  # pixels; drawn at twice that for print, shown at the text column's width (178 mm)
@@ -43,9 +42,6 @@ def _environment() -> jinja2.Environment:
 
 
 def _draw(chart: Chart) -> None:
-    from dashboard.exports.kpi_review_pdf import figure_png  # imported when needed: it brings WeasyPrint
-
-    _wait_for_warm_up()  # no chart may be drawn while the warm-up one is (it does not take figure_png's lock)
     # On paper a target's label often sits on a data line: give labels a white ground to stay legible.
     chart.figure.update_annotations(bgcolor="rgba(255,255,255,0.85)")
     chart.image = figure_png(chart.figure, width=CHART_WIDTH, height=chart.height)
@@ -73,8 +69,6 @@ class BackgroundCharts:
         # module (pandas) that the main thread has half imported.
         import pandas  # noqa: F401
 
-        import dashboard.exports.kpi_review_pdf  # noqa: F401
-
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-charts")
         self._futures: list[Future] = []
 
@@ -87,41 +81,6 @@ class BackgroundCharts:
                 future.result()  # raises a chart's error here, in the caller's thread
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-_warm_up_threads: list[threading.Thread] = []
-
-
-def warm_up() -> None:
-    """Start Chromium for the charts in the background while the pack's data are read (for ``asc report``).
-
-    The first chart of a process costs seconds: Chromium starts and loads plotly.js, mostly in its own
-    process, so it overlaps well with reading the warehouse. ``draw_charts`` waits for it before drawing.
-    """
-    # Plotly looks pandas up in sys.modules while it serialises a figure: a pandas half-imported by the
-    # other thread breaks it. Import it whole first (statsmodels needs it anyway), and import nothing else
-    # in the background.
-    import pandas  # noqa: F401
-
-    def start_chromium() -> None:
-        import kaleido
-        import plotly.graph_objects as go
-        import plotly.io as pio
-
-        # The server is a singleton: when figure_png starts it again later, that is a silent no-op.
-        kaleido.start_sync_server(silence_warnings=True)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # as figure_png does
-            pio.to_image(go.Figure(), format="png", width=50, height=50)
-
-    thread = threading.Thread(target=start_chromium, name="pack-start-chromium", daemon=True)
-    thread.start()
-    _warm_up_threads.append(thread)
-
-
-def _wait_for_warm_up() -> None:
-    for thread in list(_warm_up_threads):
-        thread.join()  # at once if it has finished; safe from any thread
 
 
 def _image(chart: Chart) -> str:

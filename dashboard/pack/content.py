@@ -7,17 +7,28 @@ formatted here, once, so the PDF and the HTML version say exactly the same thing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import plotly.graph_objects as go
-
-from dashboard.exports.review_table import rag_words
 from dashboard.formatting import pct, suppressed
+from dashboard.present.blocks import (  # noqa: F401  (the pack's blocks are the presenters' blocks)
+    Block,
+    Chart,
+    Heading,
+    Metric,
+    Note,
+    Paragraph,
+    RagCell,
+    Section,
+    Table,
+)
+from models.periods import parse_quarter
 from pipelines.config import Settings
-from pipelines.periods import parse_quarter
+
+if TYPE_CHECKING:
+    from dashboard.queries import Warehouse
 
 UK_TIME = ZoneInfo("Europe/London")
 ENGLAND = "E92000001"  # GSS code of England, the national comparator
@@ -25,76 +36,19 @@ SUPPRESSED_NOTE = "Counts from 1 to {below} are shown as <{threshold}, and rates
 
 
 @dataclass(frozen=True)
-class Paragraph:
-    text: str
-    emphasis: bool = False  # a key finding, set in bold
-    kind: ClassVar[str] = "paragraph"
-
-
-@dataclass(frozen=True)
-class Heading:
-    text: str
-    new_page: bool = False  # start a new page: keeps a long theme's second part together
-    kind: ClassVar[str] = "heading"
-
-
-@dataclass(frozen=True)
-class Note:
-    """Small print under a chart or table: how to read it, where it comes from."""
-
-    text: str
-    kind: ClassVar[str] = "note"
-
-
-@dataclass
-class Chart:
-    """A Plotly figure drawn as a static image; ``alt`` states what it shows for people who cannot see it."""
-
-    figure: go.Figure
-    alt: str
-    height: int = 330  # pixels at the chart's 860-pixel width, i.e. about 70 mm on the page
-    image: bytes | None = None  # PNG, filled in by the renderer
-    kind: ClassVar[str] = "chart"
-
-
-@dataclass(frozen=True)
-class RagCell:
-    """A RAG rating in a table: a coloured dot and the word, so colour is never the only signal."""
-
-    rating: str | None
-
-    @property
-    def text(self) -> str:
-        return rag_words(self.rating, symbol=False) if self.rating else "No target"
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    columns: list[str]
-    rows: list[list[str | RagCell]]
-    numeric: list[bool] = field(default_factory=list)  # right-aligned columns
-    bold_rows: list[int] = field(default_factory=list)  # the selected area, the total
-    widths: list[str] = field(default_factory=list)  # CSS widths per column, optional
-    kind: ClassVar[str] = "table"
-
-    def is_numeric(self, index: int) -> bool:
-        return index < len(self.numeric) and self.numeric[index]
-
-
-@dataclass(frozen=True)
 class Scope:
-    """What one pack is about: the quarter, the area and the settings it is judged by."""
+    """What one pack is about: the warehouse it reads, the quarter and the area."""
 
-    settings: Settings
+    wh: Warehouse
     period: str
     quarter_end: date
     code: str
     area: str
     latest_period: str
+
+    @property
+    def settings(self) -> Settings:
+        return self.wh.settings
 
     @property
     def is_county(self) -> bool:
@@ -107,25 +61,6 @@ class Scope:
     @property
     def line(self) -> str:
         return f"{self.area}, {self.period} ({period_months(self.period)})"
-
-
-Block = Paragraph | Heading | Note | Chart | Table
-
-
-@dataclass
-class Section:
-    key: str  # anchor for the contents list
-    title: str
-    scope: str  # the area and quarter the page is about, under the title
-    blocks: list[Block] = field(default_factory=list)
-
-    def add(self, *blocks: Block) -> Section:
-        self.blocks.extend(blocks)
-        return self
-
-    @property
-    def charts(self) -> list[Chart]:
-        return [b for b in self.blocks if isinstance(b, Chart)]
 
 
 @dataclass

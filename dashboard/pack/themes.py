@@ -2,22 +2,20 @@
 
 Each function reads through ``dashboard.queries``, draws with the dashboard's chart builders and
 writes the same judgements as the dashboard's pages, in sentences a councillor can read aloud.
-Satisfaction and outcomes are in :mod:`pipelines.report.satisfaction`; the provider KPI summary and the
-demand outlook in :mod:`pipelines.report.outlook`.
+Satisfaction and outcomes are in :mod:`dashboard.pack.satisfaction`; the provider KPI summary and the
+demand outlook in :mod:`dashboard.pack.outlook`.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from dashboard import charts, queries
+from dashboard import charts
+from dashboard.charts.kpi import hide_small_counts
 from dashboard.formatting import count, gbp, pct, points
-from dashboard.kpi_charts import hide_small_counts
-from dashboard.narrative import comparator_sentence, dp_uptake_sentence
-from models.funnel import funnel_table
-from models.measures import net_new_needed
-from pipelines.periods import parse_quarter
-from pipelines.report.content import (
+from dashboard.present.direct_payments import comparator_sentence
+from dashboard.present.direct_payments import uptake_sentence as dp_uptake_sentence
+from dashboard.pack.content import (
     ENGLAND,
     Chart,
     Heading,
@@ -30,6 +28,9 @@ from pipelines.report.content import (
     rate_cell,
     suppression_note,
 )
+from models.funnel import funnel_table
+from models.measures import net_new_needed
+from models.periods import parse_quarter
 
 FUNNEL_WORDS = {
     "above 99.8%": "Well above average",
@@ -43,7 +44,7 @@ FUNNEL_WORDS = {
 
 def _comparators(measure: str, scope: Scope) -> tuple[str | None, dict[str, float]]:
     """Latest published ASCOF values for England and the region (real data)."""
-    published = queries.ascof(measure)
+    published = scope.wh.ascof(measure)
     if published.is_empty():
         return None, {}
     year = published["year"].max()
@@ -79,7 +80,7 @@ def _trajectory_sentence(scope: Scope, now: dict, recent_rate: float | None) -> 
 
 def direct_payments(scope: Scope) -> Section:
     cfg, threshold = scope.settings, scope.threshold
-    history = queries.dp_uptake().filter(pl.col("quarter_end") <= scope.quarter_end)
+    history = scope.wh.dp_uptake().filter(pl.col("quarter_end") <= scope.quarter_end)
     here = history.filter(pl.col("locality_code") == scope.code)
     now = here.row(-1, named=True)
     recent = here.tail(5)["dp_recipients"].to_list()
@@ -168,7 +169,7 @@ def direct_payments(scope: Scope) -> Section:
         ),
         suppression_note(threshold),
     )
-    isf = queries.isf_starts(scope.code).filter(pl.col("period") == scope.period)
+    isf = scope.wh.isf_starts(scope.code).filter(pl.col("period") == scope.period)
     if not isf.is_empty():
         year_row = isf.row(0, named=True)
         plan = cfg.targets.isf_new_per_year * year_row["quarter_number"] / 4
@@ -187,7 +188,7 @@ def direct_payments(scope: Scope) -> Section:
 def workforce(scope: Scope) -> Section:
     cfg, threshold = scope.settings, scope.threshold
     growth_target = cfg.targets.pa_growth_pct_per_year
-    pas = queries.pa_workforce().filter(pl.col("quarter_end") <= scope.quarter_end)
+    pas = scope.wh.pa_workforce().filter(pl.col("quarter_end") <= scope.quarter_end)
     here = pas.filter(pl.col("locality_code") == scope.code)
     now = here.row(-1, named=True)
     section = Section("workforce", "Workforce: Personal Assistants and micro-enterprises", scope.line)
@@ -247,7 +248,7 @@ def workforce(scope: Scope) -> Section:
         ),
     )
     latest = pas.filter(pl.col("period") == scope.period).join(
-        queries.localities().select("locality_code", "is_rural"), on="locality_code", how="left"
+        scope.wh.localities().select("locality_code", "is_rural"), on="locality_code", how="left"
     )
     ordered = pl.concat(
         [
@@ -288,7 +289,7 @@ def workforce(scope: Scope) -> Section:
         Note("Fewer PAs per 100 people on a direct payment means it is harder to find one to employ."),
         suppression_note(threshold),
     )
-    cme = queries.cme_capacity(scope.code).filter(pl.col("period") == scope.period)
+    cme = scope.wh.cme_capacity(scope.code).filter(pl.col("period") == scope.period)
     if not cme.is_empty():
         c = cme.row(0, named=True)
         section.add(

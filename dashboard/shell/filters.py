@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard.shell import warehouse
 
 
 def _from_url(name: str, options: list[str], default: str) -> str:
@@ -14,11 +14,11 @@ def _from_url(name: str, options: list[str], default: str) -> str:
 
 def draw_filters() -> None:
     """Draw the sidebar filters; their values live in session state and the URL."""
-    locs = queries.localities()
+    locs = warehouse().localities()
     codes = locs["locality_code"].to_list()
     names = dict(zip(codes, locs["locality_name"].to_list(), strict=True))
-    periods = queries.periods()
-    county = queries.settings().council.code
+    periods = warehouse().periods()
+    county = warehouse().settings.council.code
 
     if "locality" not in st.session_state:
         st.session_state["locality"] = _from_url("locality", codes, county)
@@ -36,12 +36,12 @@ def draw_filters() -> None:
 
 
 def locality() -> str:
-    return st.session_state.get("locality") or queries.settings().council.code
+    return st.session_state.get("locality") or warehouse().settings.council.code
 
 
 def period() -> str:
-    return st.session_state.get("period") or queries.periods()[-1]
+    return st.session_state.get("period") or warehouse().periods()[-1]
 
 
 def locality_name(code: str | None = None) -> str:
-    return queries.settings().locality_name(code or locality())
+    return warehouse().settings.locality_name(code or locality())

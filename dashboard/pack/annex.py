@@ -3,15 +3,14 @@ figure comes from, its licence, and which data are synthetic."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
-from dashboard import queries
 from dashboard.formatting import by_unit
-from pipelines.report.content import Heading, Note, Paragraph, Scope, Section, Table
+from dashboard.pack.content import Heading, Note, Paragraph, Scope, Section, Table
+from dashboard.queries import Warehouse
+from pipelines.reference_tables import REFERENCE_DIR
 
-ASCOF_REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "ascof_measures.csv"
+ASCOF_REFERENCE = REFERENCE_DIR / "ascof_measures.csv"
 OGL = "Open Government Licence v3.0"
 OGL_URL = "nationalarchives.gov.uk/doc/open-government-licence/version/3"
 
@@ -38,7 +37,7 @@ PUBLIC_SOURCES = [
 
 def _definitions(scope: Scope) -> Table:
     measures = (
-        queries.headline_measures(scope.code)
+        scope.wh.headline_measures(scope.code)
         .select("display_order", "measure_name", "description", "unit", "higher_is_better", "target", "target_by")
         .unique("measure_name", keep="first")
         .sort("display_order")
@@ -82,8 +81,8 @@ def ascof_codes() -> Table:
     )
 
 
-def _sources(synthetic: bool) -> Table:
-    log = queries.load_log()
+def _sources(wh: Warehouse, synthetic: bool) -> Table:
+    log = wh.load_log()
     loaded = log.filter(pl.col("status").str.starts_with("loaded"))
     by_source = loaded.group_by("source").agg(
         pl.col("is_synthetic").any().alias("synthetic"),
@@ -147,7 +146,7 @@ def definitions_and_sources(scope: Scope, synthetic: bool) -> Section:
         ),
         ascof_codes(),
         Heading("Data sources and licences"),
-        _sources(synthetic),
+        _sources(scope.wh, synthetic),
         Note(
             f"Published data are used under the {OGL} ({OGL_URL}): contains public sector information licensed "
             "under the Open Government Licence v3.0. Values are unchanged from their source except where derived "

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard import charts, queries
+from dashboard import charts
 from dashboard.formatting import count, pct
-from models.survey import add_wilson, flag_changes
-from pipelines.report.content import (
+from dashboard.pack.content import (
     ENGLAND,
     Chart,
     Heading,
@@ -21,13 +20,14 @@ from pipelines.report.content import (
     rate_cell,
     suppression_note,
 )
+from models.survey import add_wilson, flag_changes
 
 MIN_SAMPLE = 30  # as on the Satisfaction page: below this a quarter's survey share is too uncertain to show
 
 
 def _dpss_survey(scope: Scope, section: Section) -> None:
     cfg = scope.settings
-    survey = queries.satisfaction("dpss_customer", "overall_rating", scope.code)
+    survey = scope.wh.satisfaction("dpss_customer", "overall_rating", scope.code)
     survey = flag_changes(add_wilson(survey, "top_box", "responses"), "top_box", "responses").with_columns(
         (pl.col("ci_lower") * 100).alias("ci_lower_pct"), (pl.col("ci_upper") * 100).alias("ci_upper_pct")
     )
@@ -84,10 +84,10 @@ def _dpss_survey(scope: Scope, section: Section) -> None:
 
 def _ascs(scope: Scope, section: Section) -> None:
     cfg = scope.settings
-    ascs = queries.satisfaction("ascs", "q1_overall_satisfaction", scope.code).filter(
+    ascs = scope.wh.satisfaction("ascs", "q1_overall_satisfaction", scope.code).filter(
         pl.col("quarter_end") <= scope.quarter_end
     )
-    published = queries.ascof("satisfaction_users").filter(
+    published = scope.wh.ascof("satisfaction_users").filter(
         pl.col("area_code").is_in([cfg.council.code, cfg.council.region_code, ENGLAND])
     )
     section.add(Heading("Adult Social Care Survey: overall satisfaction"))
@@ -129,7 +129,7 @@ def _ascs(scope: Scope, section: Section) -> None:
 
 def _outcomes(scope: Scope, section: Section) -> None:
     cfg, threshold = scope.settings, scope.threshold
-    outcomes = queries.outcomes(scope.code).filter(pl.col("quarter_end") <= scope.quarter_end)
+    outcomes = scope.wh.outcomes(scope.code).filter(pl.col("quarter_end") <= scope.quarter_end)
     section.add(Heading("Outcomes reviewed", new_page=True))
     if outcomes.is_empty():
         section.add(Paragraph(f"No outcome reviews for {scope.area} up to {scope.period}."))
@@ -171,7 +171,7 @@ def _outcomes(scope: Scope, section: Section) -> None:
             height=300,
         )
     )
-    domains = queries.outcomes_by_domain(scope.code, scope.period)
+    domains = scope.wh.outcomes_by_domain(scope.code, scope.period)
     rows = [
         [
             r["outcome_domain"].replace("_", " ").capitalize(),
@@ -183,7 +183,7 @@ def _outcomes(scope: Scope, section: Section) -> None:
         ]
         for r in domains.iter_rows(named=True)
     ]
-    by_area = queries.outcomes_all_localities(scope.period).filter(pl.col("outcome_domain") == "all")
+    by_area = scope.wh.outcomes_all_localities(scope.period).filter(pl.col("outcome_domain") == "all")
     ordered = pl.concat(
         [
             by_area.filter(pl.col("locality_code") != cfg.council.code).sort("locality_name"),

@@ -9,12 +9,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import queries
 from dashboard.exports.review_table import TIMELINESS_SHORT, kpi_value, target_text
 from dashboard.formatting import count, pct
+from dashboard.pack.content import Chart, Heading, Note, Paragraph, RagCell, Scope, Section, Table, count_cell
+from dashboard.queries import Warehouse
 from dashboard.signals import variation_label
 from models.scorecard import scorecard, summary
-from pipelines.report.content import Chart, Heading, Note, Paragraph, RagCell, Scope, Section, Table, count_cell
 
 # RAG fills as on the provider KPI PDF; patterns as well as colours, so the bars read in black and white.
 RAG_BARS = (
@@ -27,12 +27,12 @@ FORECAST_MEASURE = "people_supported"
 FORECAST_LABEL = "people in long-term community support"
 
 
-def _contract_cards(period: str) -> list[tuple[dict, dict | None, pl.DataFrame]]:
+def _contract_cards(wh: Warehouse, period: str) -> list[tuple[dict, dict | None, pl.DataFrame]]:
     """Each contract with its return status and scorecard for the quarter (empty if none was due)."""
     result = []
-    for contract in queries.contracts().iter_rows(named=True):
-        series = queries.kpi_series(contract["contract_id"])
-        status = queries.return_status(contract["contract_id"]).filter(pl.col("period") == period)
+    for contract in wh.contracts().iter_rows(named=True):
+        series = wh.kpi_series(contract["contract_id"])
+        status = wh.return_status(contract["contract_id"]).filter(pl.col("period") == period)
         in_force = not series.filter(pl.col("period") == period).is_empty()
         card = scorecard(series, period) if in_force else pl.DataFrame()
         result.append((contract, status.row(0, named=True) if status.height else None, card))
@@ -89,7 +89,7 @@ def provider_kpis(scope: Scope) -> Section:
         "Provider KPIs: summary",
         f"Every contract, {scope.period}. Contracts are county-wide, so this page is the same for every area.",
     )
-    cards = _contract_cards(scope.period)
+    cards = _contract_cards(scope.wh, scope.period)
     if not cards:
         section.add(Paragraph("No provider KPI returns have been loaded."))
         return section
@@ -178,10 +178,10 @@ def provider_kpis(scope: Scope) -> Section:
 
 
 def _forecast(scope: Scope, section: Section) -> None:
-    from dashboard import demand_charts  # imported when needed: it brings statsmodels, seconds to load
+    from dashboard.charts import demand as demand_charts  # imported when needed: it brings statsmodels, seconds to load
 
-    history = queries.demand_history(FORECAST_MEASURE, scope.code)
-    forecast = queries.forecasts(FORECAST_MEASURE, scope.code)
+    history = scope.wh.demand_history(FORECAST_MEASURE, scope.code)
+    forecast = scope.wh.forecasts(FORECAST_MEASURE, scope.code)
     chosen = forecast.filter(pl.col("role") == "chosen")
     if chosen.is_empty():
         section.add(Paragraph(f"No forecast of {FORECAST_LABEL} is available for {scope.area}."))
@@ -195,7 +195,7 @@ def _forecast(scope: Scope, section: Section) -> None:
             emphasis=True,
         ),
         Paragraph(
-            demand_charts.accuracy_sentence(queries.forecast_metrics(FORECAST_MEASURE, scope.code), FORECAST_LABEL)
+            demand_charts.accuracy_sentence(scope.wh.forecast_metrics(FORECAST_MEASURE, scope.code), FORECAST_LABEL)
         ),
     )
     if scope.period != history["period"][-1]:
@@ -246,11 +246,11 @@ def _in_year_order(fig: go.Figure) -> go.Figure:
 
 
 def _projection(scope: Scope, section: Section) -> None:
-    from dashboard import demand_charts
+    from dashboard.charts import demand as demand_charts
 
     areas = scope.settings.locality_codes if scope.is_county else [scope.code]
-    projection = queries.demand_projection().filter(pl.col("area_code").is_in(areas))
-    population = queries.population("65+").filter(pl.col("area_code").is_in(areas))
+    projection = scope.wh.demand_projection().filter(pl.col("area_code").is_in(areas))
+    population = scope.wh.population("65+").filter(pl.col("area_code").is_in(areas))
     if projection.is_empty():
         return
     totals = dict(projection.group_by("projection_year").agg(pl.col("expected_people").sum()).iter_rows())
@@ -292,7 +292,7 @@ def _projection(scope: Scope, section: Section) -> None:
 
 def demand_outlook(scope: Scope) -> Section:
     section = Section("demand-outlook", "Demand outlook", f"{scope.area}, from the latest quarter loaded")
-    missing = queries.missing_demand_tables()
+    missing = scope.wh.missing_demand_tables()
     if missing:
         section.add(Paragraph(f"This warehouse has no forecasts ({', '.join(missing)} missing): run `asc build`."))
         return section

@@ -1,0 +1,199 @@
+"""Headline measures: the Overview's tiles and the committee pack's headline table, from one assessment.
+
+Each headline measure (declared in ``pipelines/registry.py``, valued in ``mart_headline_measures``) is
+judged once here: its value, the change on a year before, the target and tolerance it is rated against,
+the RAG rating in words, the SPC signal and assurance, and one plain-English sentence. The Overview, the
+themed pages and the pack all show these objects, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dashboard.formatting import by_unit, change_by_unit, points
+from dashboard.present.blocks import RagCell, Table
+from dashboard.present.disclosure import Disclosure
+from dashboard.queries import Warehouse
+from dashboard.signals import assurance_label, rag_words, variation_label
+from models.measures import Assessment, MeasureSpec, assess
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline measure as every surface shows it."""
+
+    key: str
+    name: str
+    unit: str
+    higher_is_better: bool | None
+    value: str  # formatted, suppressed
+    change: str | None  # "+0.5 points on a year before", None when there is none to show
+    target: str  # "25.0% by 2024/25 Q4 (higher is better; amber within 2.0 points)" or "No target (...)"
+    rag: str | None  # green / amber / red
+    rag_text: str  # "Green: on target" or "No target"
+    variation: str  # SPC signal in words, with its icon
+    assurance: str  # "–" without a target
+    sentence: str
+    assessment: Assessment
+
+    @property
+    def delta_color(self) -> str:
+        if self.higher_is_better is None:
+            return "off"
+        return "normal" if self.higher_is_better else "inverse"
+
+
+def direction_words(higher_is_better: bool | None) -> str:
+    if higher_is_better is None:
+        return "neither higher nor lower is better"
+    return "higher is better" if higher_is_better else "lower is better"
+
+
+def target_text(spec: MeasureSpec, target_source: str | None = None) -> str:
+    """A target always with its direction and, where it has one, its amber tolerance and date."""
+    if spec.target is None:
+        if spec.higher_is_better is None:
+            return "No target (context)"
+        return f"No target ({'higher' if spec.higher_is_better else 'lower'} is better)"
+    shown = by_unit(spec.target, spec.unit)
+    if spec.target_by:
+        shown += f" by {spec.target_by}"
+    words = [direction_words(spec.higher_is_better)]
+    if spec.amber_tolerance:
+        tolerance = points(spec.amber_tolerance) if spec.unit == "percent" else by_unit(spec.amber_tolerance, spec.unit)
+        words.append(f"amber within {tolerance}")
+    if target_source and target_source.startswith("contract KPI"):
+        words.insert(0, "the contract's target")
+    return f"{shown} ({'; '.join(words)})"
+
+
+def measure_sentence(assessment: Assessment, area: str, disclosure: Disclosure) -> str:
+    """One plain-English sentence for a headline measure.
+
+    With a target: "Direct payment uptake in Cambridgeshire is 19.8% in 2024/25 Q4, 5.2 points below the 25.0%
+    target (higher is better); at the last four quarters' rate the target would be reached in 2027/28 Q2."
+    Without one, the change on a year before and the measure's direction.
+    """
+    spec = assessment.spec
+    if assessment.value is None:
+        return f"{spec.name} in {area}: no data for {assessment.period}."
+    value = by_unit(assessment.value, spec.unit)
+    if spec.unit == "count" and disclosure.any_small([assessment.value, assessment.year_before]):
+        # A small count (or a change computed from one) could identify someone: say only that it is small.
+        if disclosure.is_small(assessment.value):
+            value = f"fewer than {disclosure.threshold}"
+        return f"{spec.name} in {area}: {value} in {assessment.period} (small numbers are not shown in detail)."
+    # "Uptake ... is 19.8%" reads well; plural counts ("People waiting ... is 161") do not, so they get a colon.
+    verb = ":" if spec.unit in ("count", "hours") else " is"
+    subject = f"{spec.name} in {area}{verb} {value} in {assessment.period}"
+    if spec.target is not None and spec.higher_is_better is not None:
+        gap = assessment.value - spec.target
+        target = by_unit(spec.target, spec.unit)
+        if assessment.rag == "green":
+            where = f"meeting the {target} target ({direction_words(spec.higher_is_better)})"
+        else:
+            side = "below" if gap < 0 else "above"
+            distance = points(gap) if spec.unit == "percent" else by_unit(abs(gap), spec.unit)
+            where = f"{distance} {side} the {target} target ({direction_words(spec.higher_is_better)})"
+        if assessment.rag == "green":
+            trend = ""
+        elif assessment.target_reached_in:
+            trend = f"; at the last four quarters' rate the target would be reached in {assessment.target_reached_in}"
+        else:
+            trend = "; at the last four quarters' rate it is not getting closer to the target"
+        return f"{subject}, {where}{trend}."
+    if assessment.change_on_year is None:
+        return f"{subject} ({direction_words(spec.higher_is_better)})."
+    change = assessment.change_on_year
+    if round(change, 1) == 0:
+        moved = "about the same as a year before"
+    else:
+        if spec.unit == "percent":
+            amount, word = points(change), ("higher" if change > 0 else "lower")
+        else:
+            fewer = "fewer" if spec.unit in ("count", "hours") else "less"
+            amount, word = by_unit(abs(change), spec.unit), ("more" if change > 0 else fewer)
+        moved = f"{amount} {word} than a year before"
+    return f"{subject}, {moved} ({direction_words(spec.higher_is_better)})."
+
+
+def assess_frame(frame: pl.DataFrame, period: str) -> list[tuple[Assessment, str | None, bool]]:
+    """Each measure of ``mart_headline_measures`` rows (one area) judged up to ``period``, with the source of its
+    target and whether its counts are personal. The target is the one in force in ``period``."""
+    end = frame.filter(pl.col("period") == period)["quarter_end"]
+    if end.is_empty():
+        return []
+    upto = frame.filter(pl.col("quarter_end") <= end[0])
+    results = []
+    for (_key,), rows in upto.group_by("measure_key", maintain_order=True):
+        latest = rows.row(-1, named=True)
+        spec = MeasureSpec(
+            key=latest["measure_key"],
+            name=latest["measure_name"],
+            unit=latest["unit"],
+            higher_is_better=latest["higher_is_better"],
+            target=latest["target"],
+            amber_tolerance=latest["amber_tolerance"],
+            target_by=latest["target_by"],
+        )
+        results.append(
+            (
+                assess(spec, rows["period"].to_list(), rows["value"].to_list()),
+                latest["target_source"],
+                latest["personal"],
+            )
+        )
+    return results
+
+
+def headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline]:
+    """Every headline measure for one area and quarter, as every surface shows it."""
+    disclosure = Disclosure(wh.settings.suppression_threshold)
+    shown = []
+    for a, target_source, personal in assess_frame(wh.headline_measures(code), period):
+        spec = a.spec
+        small = personal and spec.unit == "count" and disclosure.any_small([a.value, a.year_before])
+        value = disclosure.count(a.value) if personal and spec.unit == "count" else by_unit(a.value, spec.unit)
+        change = None
+        if a.change_on_year is not None:
+            change = "Change not shown (small numbers)" if small else f"{change_by_unit(a.change_on_year, spec.unit)}"
+        shown.append(
+            Headline(
+                key=spec.key,
+                name=spec.name,
+                unit=spec.unit,
+                higher_is_better=spec.higher_is_better,
+                value=value,
+                change=change,
+                target=target_text(spec, target_source),
+                rag=a.rag,
+                rag_text=rag_words(a.rag, symbol=False) if a.rag else "No target",
+                variation=str(variation_label(a.spc.variation, a.spc.side)),
+                assurance=str(assurance_label(a.spc.assurance)) if spec.target is not None else "–",
+                sentence=measure_sentence(a, area, disclosure),
+                assessment=a,
+            )
+        )
+    return shown
+
+
+def headline_table(items: list[Headline], caption: str) -> Table:
+    """The pack's (and any export's) table of headline measures."""
+    return Table(
+        caption,
+        ["Measure", "Value", "Change on a year before", "Target", "RAG", "SPC signal", "Assurance"],
+        [[h.name, h.value, h.change or "–", h.target, RagCell(h.rag), h.variation, h.assurance] for h in items],
+        numeric=[False, True, True],
+        widths=["17%", "9%", "11%", "20%", "12%", "17%", "14%"],
+    )
+
+
+RAG_EXPLAINED = (
+    "RAG compares the latest quarter with the target: green meets it, amber is short of it by no more than the "
+    "tolerance shown beside the target, red is further off. Local targets are the council's (ASCOF sets no national "
+    "targets); a measure that is also a contract KPI is rated against the contract's target. The SPC signal says "
+    "whether the latest value is unusual against the past five years (NHS ‘Making Data Count’); assurance says "
+    "whether the target can be met reliably as things are."
+)

@@ -1,0 +1,140 @@
+"""Lay presenter blocks out with Streamlit: metrics, paragraphs, notes, tables and charts with their data.
+
+Nothing here computes a figure: every number arrives formatted and suppressed from ``dashboard/present``.
+A chart is drawn with its "how to read this" note, an optional SPC view, and its table and CSV download.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.exports.safe_cells import neutralise_frame
+from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Table
+from models.spc import spc_chart
+
+SPC_NOTE = (
+    "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
+    "varies within, around its mean. Marked points are unusual (beyond the limits, a run of 7 on one side "
+    "of the mean, 7 rising or falling, or 2 of 3 near a limit): blue for improvement, orange for concern."
+)
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~$:])")
+
+
+def plain(text: str) -> str:
+    """Text for st.markdown with Markdown's special characters escaped, so data never becomes a link or markup."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def show_metrics(metrics: list[Metric], columns: int = 4) -> None:
+    for column, m in zip(st.columns(columns), metrics, strict=False):
+        column.metric(m.label, m.value, delta=m.delta, delta_color=m.delta_color, help=m.help)
+
+
+def show_table(table: Table, key: str) -> None:
+    frame = neutralise_frame(table.frame())
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"table-{key}")
+
+
+def show_chart(chart: Chart) -> None:
+    """Draw a chart (or its SPC view), a plain-words note on reading it, and its data as a table and CSV."""
+    fig, how_to_read = chart.figure, chart.how_to_read
+    spc = chart.spc
+    if spc is not None and st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE):
+        result = spc_chart(spc.values, spc.higher_is_better, target=spc.target)
+        fig = charts.spc_chart(
+            spc.periods, result.table, spc.title, spc.y_title, spc.y_suffix, spc.target, spc.target_label
+        )
+        how_to_read = SPC_NOTE
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{chart.name}")
+    if how_to_read:
+        st.caption(how_to_read)
+    if chart.table is not None:
+        safe = neutralise_frame(chart.table.frame())
+        with st.expander("Show as table"):
+            st.dataframe(safe, hide_index=True, width="stretch")
+            st.download_button(
+                "Download CSV",
+                safe.write_csv(),
+                file_name=f"{chart.name}.csv",
+                mime="text/csv",
+                key=f"download-{chart.name}",
+            )
+
+
+def show(blocks: list, key: str = "") -> None:
+    """Lay out a presenter's blocks in order."""
+    for i, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            st.markdown(f"**{plain(block.text)}**" if block.emphasis else plain(block.text))
+        elif isinstance(block, Heading):
+            st.header(block.text)
+        elif isinstance(block, Note):
+            st.caption(plain(block.text))
+        elif isinstance(block, Metric):
+            show_metrics([block], 1)
+        elif isinstance(block, Chart):
+            show_chart(block)
+        elif isinstance(block, Table):
+            st.markdown(f"**{plain(block.caption)}**")
+            show_table(block, f"{key}-{i}")
+
+
+# --- Transitional: the old per-view helpers, removed once every view lays out presenter blocks. ---
+from dataclasses import dataclass  # noqa: E402
+
+import plotly.graph_objects as go  # noqa: E402
+import polars as pl  # noqa: E402
+
+from dashboard.shell import warehouse  # noqa: E402
+
+
+@dataclass(frozen=True)
+class SpcSeries:
+    """One quarterly series that can be redrawn as an SPC chart."""
+
+    periods: list[str]
+    values: list[float | None]
+    higher_is_better: bool | None
+    title: str
+    y_title: str
+    y_suffix: str = ""
+    target: float | None = None
+    target_label: str = ""
+
+
+def suppress_small_counts(frame: pl.DataFrame, count_columns: list[str]) -> pl.DataFrame:
+    """Blank counts below the configured threshold (zero stays), in tables and downloads alike."""
+    threshold = warehouse().settings.suppression_threshold
+    return frame.with_columns(
+        pl.when((pl.col(c) > 0) & (pl.col(c) < threshold)).then(None).otherwise(pl.col(c)).alias(c)
+        for c in count_columns
+        if c in frame.columns
+    )
+
+
+def chart_with_table(
+    fig: go.Figure,
+    table: pl.DataFrame,
+    name: str,
+    how_to_read: str,
+    count_columns: list[str] | None = None,
+    spc: SpcSeries | None = None,
+) -> None:
+    """Draw a chart (or its SPC view), a plain-words note on reading it, and the data as a table and CSV."""
+    if spc is not None and st.toggle("Show as SPC chart", key=f"spc-{name}", help=SPC_NOTE):
+        result = spc_chart(spc.values, spc.higher_is_better, target=spc.target)
+        fig = charts.spc_chart(
+            spc.periods, result.table, spc.title, spc.y_title, spc.y_suffix, spc.target, spc.target_label
+        )
+        how_to_read = SPC_NOTE
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{name}")
+    st.caption(how_to_read)
+    safe = neutralise_frame(suppress_small_counts(table, count_columns or []))
+    with st.expander("Show as table"):
+        st.dataframe(safe, hide_index=True, width="stretch")
+        st.download_button(
+            "Download CSV", safe.write_csv(), file_name=f"{name}.csv", mime="text/csv", key=f"download-{name}"
+        )

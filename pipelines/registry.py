@@ -1,0 +1,200 @@
+"""The measure registry: every measure the product shows, declared once.
+
+Each measure has one name, one definition, one unit, one direction, one target and one amber tolerance,
+a source and a suppression rule. Every surface (the pages, the committee pack, the exports) takes these
+from here through the ``ref_measure`` table or :func:`measure_registry`, and shows the target and
+tolerance it rated against.
+
+A contract KPI and a council measure are never one name with two targets: a headline measure that is
+also a contract KPI (``kpi_code``) takes its target and tolerance from the KPI catalogue, quarter by
+quarter, so the Overview and the provider scorecard rate it the same way.
+
+Adding a measure: declare it here, compute it in a SQL mart (and in ``mart_headline_measures`` if it is
+a headline), lay it out through a presenter in ``dashboard/present``. See ``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.config import Settings
+
+UNITS = ("percent", "count", "hours", "gbp", "days", "rate")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure as the product defines it."""
+
+    key: str
+    name: str
+    definition: str
+    unit: str  # one of UNITS
+    higher_is_better: bool | None  # None: neither direction is better (spend, context)
+    source: str
+    frequency: str = "Quarterly"
+    target: float | None = None
+    amber_tolerance: float | None = None  # how far short of the target (in the measure's unit) is still amber
+    target_by: str | None = None  # the quarter by which the target should be met, if it has a date
+    kpi_code: str | None = None  # the contract KPI this measure is (its target then comes from the catalogue)
+    personal: bool = True  # counts of people (or of sole traders) are suppressed below the threshold
+    headline: bool = False  # shown as a tile on the Overview and in the pack's headline table
+
+
+def measure_registry(settings: Settings) -> dict[str, Measure]:
+    """Every measure, keyed by its ``key``, in the order the committee reads them."""
+    t = settings.targets
+    measures = [
+        Measure(
+            "dp_uptake_pct",
+            "Direct payment uptake",
+            "People aged 18+ in long-term community support taking a direct payment (or part), at quarter end "
+            "(ASCOF 3D(2a), formerly 1C(2a)).",
+            "percent",
+            True,
+            "Activity data (services open at quarter end)",
+            target=t.dp_uptake_pct,
+            amber_tolerance=t.dp_uptake_amber_points,
+            target_by=t.dp_uptake_by,
+            headline=True,
+        ),
+        Measure(
+            "active_pas",
+            "Active Personal Assistants",
+            "Personal Assistants on the register at the end of the quarter.",
+            "count",
+            True,
+            "PA register",
+            headline=True,
+        ),
+        Measure(
+            "pa_growth_pct",
+            "Growth in Personal Assistants",
+            "Change in active PAs on the same quarter a year before.",
+            "percent",
+            True,
+            "PA register",
+            target=t.pa_growth_pct_per_year,
+            amber_tolerance=t.pa_growth_amber_points,
+            headline=True,
+        ),
+        Measure(
+            "dpss_very_good_pct",
+            "DPSS customers rating the service very good",
+            "Direct Payment Support Service customer survey: respondents rating the service very good, of all "
+            "who answered. The contract's KPI of the same code; its target is the contract's.",
+            "percent",
+            True,
+            "DPSS customer survey",
+            kpi_code="dpss_very_good",
+            headline=True,
+        ),
+        Measure(
+            "outcomes_achieved_pct",
+            "Reviewed outcomes achieved",
+            "Share of outcomes reviewed in the quarter that were fully achieved.",
+            "percent",
+            True,
+            "Outcome reviews",
+            target=t.outcomes_achieved_pct,
+            amber_tolerance=t.outcomes_amber_points,
+            headline=True,
+        ),
+        Measure(
+            "people_waiting",
+            "People waiting for care",
+            "People waiting for a service to start at the end of the quarter (unmet need).",
+            "count",
+            False,
+            "Referrals",
+            headline=True,
+        ),
+        Measure(
+            "hours_waiting",
+            "Hours of care a week waiting",
+            "Weekly hours of care asked for by people still waiting (unmet need).",
+            "hours",
+            False,
+            "Referrals",
+            headline=True,
+        ),
+        Measure(
+            "dp_annual_spend_gbp",
+            "Direct payment spend (annualised)",
+            "Weekly planned cost of active direct payments at quarter end, times 52.",
+            "gbp",
+            None,
+            "Activity data",
+            headline=True,
+        ),
+        Measure(
+            "ascs_satisfaction_pct",
+            "Overall satisfaction of people who use services",
+            "Adult Social Care Survey: people extremely or very satisfied with their care and support "
+            "(ASCOF 1D, formerly 3A).",
+            "percent",
+            True,
+            "Adult Social Care Survey",
+            frequency="Yearly",
+            target=t.satisfaction_pct,
+            amber_tolerance=t.satisfaction_amber_points,
+        ),
+        Measure(
+            "new_isfs",
+            "New Individual Service Funds",
+            "Individual Service Fund arrangements starting in the quarter.",
+            "count",
+            True,
+            "Activity data",
+            target=float(t.isf_new_per_year),
+        ),
+        Measure(
+            "active_cmes",
+            "Care micro-enterprises",
+            "Micro-enterprises with at least one person using them at quarter end. Many are sole traders, so "
+            "their counts are suppressed like counts of people.",
+            "count",
+            True,
+            "Activity data",
+        ),
+    ]
+    return {m.key: m for m in measures}
+
+
+def headline_frame(settings: Settings) -> pl.DataFrame:
+    """The headline measures as the ``ref_measure`` table: one row each, in display order."""
+    rows = [
+        {
+            "measure_key": m.key,
+            "measure_name": m.name,
+            "unit": m.unit,
+            "higher_is_better": m.higher_is_better,
+            "target": m.target,
+            "amber_tolerance": m.amber_tolerance,
+            "target_by": m.target_by,
+            "kpi_code": m.kpi_code,
+            "description": m.definition,
+            "source": m.source,
+            "frequency": m.frequency,
+            "personal": m.personal,
+        }
+        for m in measure_registry(settings).values()
+        if m.headline
+    ]
+    schema = {
+        "measure_key": pl.String,
+        "measure_name": pl.String,
+        "unit": pl.String,
+        "higher_is_better": pl.Boolean,
+        "target": pl.Float64,
+        "amber_tolerance": pl.Float64,
+        "target_by": pl.String,
+        "kpi_code": pl.String,
+        "description": pl.String,
+        "source": pl.String,
+        "frequency": pl.String,
+        "personal": pl.Boolean,
+    }
+    return pl.DataFrame(rows, schema=schema).with_row_index("display_order")
