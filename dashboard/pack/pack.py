@@ -61,7 +61,7 @@ def headline_section(scope: Scope) -> Section:
         Paragraph(RAG_EXPLAINED),
         headline_table(items, f"Headline measures, {scope.line}"),
         Note(disclosure.note),
-        Heading("What the figures say"),
+        Heading("What the figures say", new_page=True),
         *[Paragraph(h.sentence) for h in items],
     )
     return section

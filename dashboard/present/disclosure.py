@@ -42,9 +42,8 @@ class Disclosure:
     @property
     def note(self) -> str:
         return (
-            f"Counts from 1 to {self.threshold - 1} are shown as {self.marker}, and percentages, intervals and "
-            f"rates resting on them as ‘{HIDDEN}’; where a hidden count could be worked out from a total, the "
-            "next smallest is hidden too."
+            f"Counts from 1 to {self.threshold - 1} are shown as {self.marker}, and rates resting on them as "
+            f"‘{HIDDEN}’; where a total would reveal a hidden count, the next smallest is hidden too."
         )
 
     def is_small(self, value) -> bool:

@@ -186,14 +186,13 @@ def headline_table(items: list[Headline], caption: str) -> Table:
         ["Measure", "Value", "Change on a year before", "Target", "RAG", "SPC signal", "Assurance"],
         [[h.name, h.value, h.change or "–", h.target, RagCell(h.rag), h.variation, h.assurance] for h in items],
         numeric=[False, True, True],
-        widths=["17%", "9%", "11%", "20%", "12%", "17%", "14%"],
+        widths=["15%", "8%", "11%", "24%", "11%", "16%", "15%"],
     )
 
 
 RAG_EXPLAINED = (
-    "RAG compares the latest quarter with the target: green meets it, amber is short of it by no more than the "
-    "tolerance shown beside the target, red is further off. Local targets are the council's (ASCOF sets no national "
-    "targets); a measure that is also a contract KPI is rated against the contract's target. The SPC signal says "
-    "whether the latest value is unusual against the past five years (NHS ‘Making Data Count’); assurance says "
-    "whether the target can be met reliably as things are."
+    "RAG compares the latest quarter with the target beside it; amber is short of it by no more than the tolerance "
+    "shown. Targets are the council's, or the contract's for a contract KPI (ASCOF sets none). The SPC signal says "
+    "whether the latest value is unusual against the past five years (NHS ‘Making Data Count’); assurance, whether "
+    "the target can be met reliably as things are."
 )

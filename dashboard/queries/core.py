@@ -81,7 +81,7 @@ class Warehouse(CommitteeQueries, DataQueries, DemandQueries, KpiQueries):
 
     def _query(self, sql: str, params: tuple) -> pl.DataFrame:
         connection, stamp = self._current()
-        key = (stamp, sql, params)
+        key = (stamp, sql, repr(params))  # parameters may be lists (bound as DuckDB lists)
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)

@@ -20,11 +20,12 @@ SPC_NOTE = (
     "varies within, around its mean. Marked points are unusual (beyond the limits, a run of 7 on one side "
     "of the mean, 7 rising or falling, or 2 of 3 near a limit): blue for improvement, orange for concern."
 )
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~$:])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 
 def plain(text: str) -> str:
-    """Text for st.markdown with Markdown's special characters escaped, so data never becomes a link or markup."""
+    """Text for st.markdown with the characters that make links, emphasis, HTML, headings, tables and maths
+    escaped, so data never becomes markup (`[` also stops Streamlit's `:red[...]` colour directives)."""
     return _MARKDOWN.sub(r"\\\1", text)
 
 

@@ -92,7 +92,10 @@ def test_overview_tiles_carry_value_target_rag_word_and_signals(warehouse, lates
     # DP uptake is below its target by more than the 2-point amber band: red, in words.
     assert ":red[●] Red: off target" in text
     assert "Direct payment uptake in Cambridgeshire (all) is 20.3% in 2024/25 Q4" in text
-    assert "Target 25.0% (higher is better)" in text
+    # Every target with its date, direction and amber tolerance; the DPSS survey share is the contract's KPI.
+    assert "Target 25.0% by 2024/25 Q4 (higher is better; amber within 2.0 points)" in text
+    assert "Target 75.0% (the contract's target; higher is better; amber within 5.0 points)" in text
+    assert "65.0%" not in text
     assert any(word in text for word in ("Common cause", "Improvement", "Concern"))
 
 

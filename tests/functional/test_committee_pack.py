@@ -132,7 +132,10 @@ def test_direct_payment_and_workforce_figures_recomputed_from_the_snapshots(page
 def test_headline_rag_words_and_targets_with_direction(pages):
     headlines = _flat(pages[1])
     assert "Red: off target" in headlines
-    assert "25.0% by 2024/25 Q4 (higher is better)" in headlines
+    assert "25.0% by 2024/25 Q4 (higher is better; amber within 2.0 points)" in headlines
+    # The DPSS survey share is the contract's KPI: rated against the contract's target, as on page 7.
+    assert "75.0% (the contract's target; higher is better; amber within 5.0 points)" in headlines
+    assert "65.0%" not in headlines
     assert "(lower is better)" in headlines
 
 
@@ -204,7 +207,7 @@ def test_small_counts_are_suppressed_in_the_headline_table(demo_env, monkeypatch
     section = pack_module.headline_section(scope)
     table = next(b for b in section.blocks if b.kind == "table")
     waiting = next(row for row in table.rows if row[0] == "People waiting for care")
-    assert waiting[1] == "<5" and waiting[2] == "suppressed"
+    assert waiting[1] == "<5" and waiting[2] == "Change not shown (small numbers)"
     sentences = " ".join(b.text for b in section.blocks if b.kind == "paragraph")
     assert "People waiting for care in Cambridgeshire (all): fewer than 5" in sentences
 
