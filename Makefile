@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make run    demo data -> warehouse -> dashboard on http://localhost:8501
-#   make test   the whole test suite (unit, SQL, calibration, AppTest, real browser)
+#   make test   the layering contracts (lint-imports) then the whole test suite (unit, SQL, calibration, AppTest,
+#               real browser)
 # Both create or reuse the virtual environment in .venv and install what they need.
 
 VENV   := .venv
@@ -42,6 +43,7 @@ run: build
 	$(ASC) serve
 
 test: install chromium axe
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: install

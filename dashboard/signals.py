@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models.measures import rag_rating as rag  # noqa: F401  (re-exported for pages)
-
 # Making Data Count's icon meanings, written out. The symbols are plain Unicode that common fonts (DejaVu,
 # Arial) carry: emoji need a colour-emoji font many council desktops and servers lack, and Material icons
 # need a web font fetched from the internet.

@@ -9,8 +9,7 @@ simpler one (SARIMAX -> ETS -> seasonal naive) and the result's ``note`` says so
 Missing values inside a series are filled by linear interpolation (and noted).
 
 Choosing a model per series by rolling-origin backtest, and forecasting a long table of series, is in
-:mod:`models.forecast_backtest`; ``forecast_all``, ``backtest`` and ``BacktestResult`` can also be
-imported from here.
+:mod:`models.forecast_backtest`.
 """
 
 from __future__ import annotations
@@ -336,13 +335,3 @@ def get_model(name: str) -> Callable[[np.ndarray, int], ForecastResult]:
         return MODELS[name]
     except KeyError:
         raise ValueError(f"unknown forecast model {name!r}; known models: {', '.join(MODELS)}") from None
-
-
-def __getattr__(name: str):
-    # The orchestration lives in forecast_backtest, which imports this module; resolving these names
-    # lazily lets callers write ``from models.forecast import forecast_all`` without an import cycle.
-    if name in {"forecast_all", "backtest", "BacktestResult"}:
-        from models import forecast_backtest
-
-        return getattr(forecast_backtest, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

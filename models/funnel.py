@@ -23,9 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from scipy import stats
 
-Z_95 = 1.959964
-Z_998 = 3.090232
+# Two-sided 95% and 99.8% normal quantiles: 1.959964 and 3.090232.
+Z_95 = float(stats.norm.ppf(0.975))
+Z_998 = float(stats.norm.ppf(0.999))
 WINSOR_FRACTION = 0.10
 LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
 
@@ -64,7 +66,7 @@ def funnel_limits(
         Benchmark proportion (target or pooled proportion), in [0, 1].
     n_values : sequence of float
         Denominators; a denominator of 0 gives null limits.
-    z : tuple of float, default (1.959964, 3.090232)
+    z : tuple of float, default (Z_95, Z_998) = (1.959964, 3.090232)
         z values for the inner (95%) and outer (99.8%) limits.
     tau2 : float, default 0
         Additive between-unit variance from :func:`estimate_overdispersion`.

@@ -36,8 +36,7 @@ class Assessment:
     change_on_year: float | None
     rag: str | None
     spc: SpcResult
-    quarters_to_target: int | None  # at the last four quarters' rate; None if not on course or no target
-    target_reached_in: str | None
+    target_reached_in: str | None  # at the last four quarters' rate; None if not on course or no target
 
 
 def rag_rating(
@@ -89,7 +88,7 @@ def assess(spec: MeasureSpec, periods: list[str], values: list[float | None]) ->
     latest = _finite(values[-1])
     year_before = _finite(values[-5]) if len(values) >= 5 else None
     change = None if latest is None or year_before is None else latest - year_before
-    quarters, reached = trajectory(values, periods[-1], spec.target, spec.higher_is_better)
+    _, reached = trajectory(values, periods[-1], spec.target, spec.higher_is_better)
     return Assessment(
         spec=spec,
         period=periods[-1],
@@ -98,7 +97,6 @@ def assess(spec: MeasureSpec, periods: list[str], values: list[float | None]) ->
         change_on_year=change,
         rag=rag_rating(latest, spec.target, spec.higher_is_better, spec.amber_tolerance),
         spc=spc_chart(values, spec.higher_is_better, target=spec.target),
-        quarters_to_target=quarters,
         target_reached_in=reached,
     )
 

@@ -23,23 +23,9 @@ import re
 
 import polars as pl
 
-AGE_BANDS = ("18-64", "65-74", "75-84", "85+")
 NEED_INDICATOR = "Needing support with self-care"
 OLDEST_SINGLE_YEAR = 90  # ONS publishes "90 and over" as its last age group
 LAST_YEAR = 2040
-
-
-def band_of_age(age: int) -> str:
-    """The age band of a single year of age (18 or over)."""
-    if age < 18:
-        raise ValueError(f"age {age} is under 18: adult social care bands start at 18")
-    if age < 65:
-        return "18-64"
-    if age < 75:
-        return "65-74"
-    if age < 85:
-        return "75-84"
-    return "85+"
 
 
 def _group_bounds(group: str) -> tuple[int, int]:

@@ -145,15 +145,6 @@ class Levers:
     def to_mapping(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def to_query_params(self) -> dict[str, str]:
-        """Every lever as text, for a shareable link (the DP target is blank when off)."""
-        return {name: "" if value is None else str(value) for name, value in self.to_mapping().items()}
-
-    def changes_from(self, other: Levers) -> dict[str, tuple[Any, Any]]:
-        """Levers that differ: name -> (other's value, this value)."""
-        mine, theirs = self.to_mapping(), other.to_mapping()
-        return {name: (theirs[name], mine[name]) for name in mine if mine[name] != theirs[name]}
-
 
 def _convert(name: str, value: Any, kind: type) -> Any:
     if name == "dp_target_pct":

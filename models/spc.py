@@ -223,14 +223,34 @@ def spc_chart(
 ) -> SpcResult:
     """Assess a series on an XmR chart: per-point signals, latest variation and assurance.
 
-    Parameters are as for :func:`spc_signals`.
+    Parameters
+    ----------
+    values : sequence of float, numpy array or polars Series
+        The measure in time order; missing values are kept as rows but skipped by the rules.
+    higher_is_better : bool or None
+        Direction of improvement; None labels every signal ``"neutral"``.
+    target : float, optional
+        Carried into the ``target`` column for charting, and used for assurance.
+    baseline_points : int, optional
+        Baseline length for the centre line and limits (see :func:`xmr_limits`).
+    run_length : int, default 7
+        Consecutive points on one side of the centre line that make a run.
+    trend_length : int, default 7
+        Consecutive strictly rising or strictly falling points that make a trend.
 
     Returns
     -------
     SpcResult
-        ``table`` is the :func:`spc_signals` frame; ``variation`` and ``side`` describe the
-        latest observed point (None if there is none or it cannot be assessed); ``assurance``
-        is ``"pass"``, ``"fail"``, ``"hit_and_miss"`` or None (see :func:`assess_assurance`).
+        ``table`` has one row per point: ``index`` (0-based position), ``value``, ``centre``,
+        ``lower``, ``upper``, ``lower_1sigma``, ``upper_1sigma``, ``lower_2sigma``,
+        ``upper_2sigma``, ``target`` (null values where missing or not computable), ``baseline``
+        (bool, point is in the baseline period), ``special_cause`` (bool), ``rule``
+        (comma-separated rule names, "" when none), ``side`` (``"high"``/``"low"``/null) and
+        ``variation`` (``"improvement"``, ``"concern"``, ``"neutral"``, ``"common_cause"``, or
+        null when the value is missing or fewer than two points are observed). ``variation`` and
+        ``side`` describe the latest observed point (None if there is none or it cannot be
+        assessed); ``assurance`` is ``"pass"``, ``"fail"``, ``"hit_and_miss"`` or None (see
+        :func:`assess_assurance`).
     """
     for name, length in (("run_length", run_length), ("trend_length", trend_length)):
         if length < 2:
@@ -286,42 +306,3 @@ def spc_chart(
         side=None if latest is None else SIDE_NAMES.get(int(side[latest])),
         assurance=assess_assurance(limits.lower, limits.upper, target, higher_is_better),
     )
-
-
-def spc_signals(
-    values: Sequence[float | None] | np.ndarray | pl.Series,
-    higher_is_better: bool | None,
-    target: float | None = None,
-    baseline_points: int | None = None,
-    run_length: int = 7,
-    trend_length: int = 7,
-) -> pl.DataFrame:
-    """Flag Making Data Count special-cause signals on an XmR chart, one row per point.
-
-    Parameters
-    ----------
-    values : sequence of float, numpy array or polars Series
-        The measure in time order; missing values are kept as rows but skipped by the rules.
-    higher_is_better : bool or None
-        Direction of improvement; None labels every signal ``"neutral"``.
-    target : float, optional
-        Carried into the ``target`` column for charting; used for assurance by :func:`spc_chart`.
-    baseline_points : int, optional
-        Baseline length for the centre line and limits (see :func:`xmr_limits`).
-    run_length : int, default 7
-        Consecutive points on one side of the centre line that make a run.
-    trend_length : int, default 7
-        Consecutive strictly rising or strictly falling points that make a trend.
-
-    Returns
-    -------
-    polars.DataFrame
-        Columns ``index`` (0-based position), ``value``, ``centre``, ``lower``, ``upper``,
-        ``lower_1sigma``, ``upper_1sigma``, ``lower_2sigma``, ``upper_2sigma``, ``target``
-        (null values where missing or not computable), ``baseline`` (bool, point is in the
-        baseline period), ``special_cause`` (bool), ``rule`` (comma-separated rule names, ""
-        when none), ``side`` (``"high"``/``"low"``/null) and ``variation`` (``"improvement"``,
-        ``"concern"``, ``"neutral"``, ``"common_cause"``, or null when the value is missing or
-        fewer than two points are observed).
-    """
-    return spc_chart(values, higher_is_better, target, baseline_points, run_length, trend_length).table

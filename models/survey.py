@@ -1,4 +1,4 @@
-"""Survey statistics: top-box shares, Wilson intervals and two-proportion tests.
+"""Survey statistics: Wilson intervals and two-proportion tests, as thin wrappers over statsmodels.
 
 Satisfaction is reported as the share of respondents answering the top box(es) of an
 ordered scale, with a Wilson score interval. The Wilson interval is used instead of the
@@ -8,17 +8,22 @@ or 100%, where the Wald interval collapses to zero width or escapes [0, 1].
 A change between two periods or groups is called significant only by a two-sided
 two-proportion z-test with a pooled standard error (equivalent to a 2x2 chi-squared test
 without continuity correction).
+
+The arithmetic is statsmodels' (``proportion_confint(method="wilson")`` and
+``proportions_ztest``); the wrappers add what the pages need around it: polars columns, NaN
+rather than a warning for an empty group, bounds of exactly 0 and 1 at the extremes, and no test
+where there is nothing to test.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import polars as pl
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 
 @dataclass(frozen=True)
@@ -33,25 +38,16 @@ class TwoProportionTest:
     significant: bool
 
 
-@dataclass(frozen=True)
-class TopBoxShare:
-    """Respondents answering a top box, respondents answering at all, and the share."""
-
-    top_box: int
-    answered: int
-    share: float
-
-
-def _z_for(confidence: float) -> float:
+def _alpha_for(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
+    return 1 - confidence
 
 
 def wilson_intervals(
     successes: Iterable[float] | np.ndarray, n: Iterable[float] | np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score intervals for arrays of counts.
+    """Wilson score intervals for arrays of counts (statsmodels' ``proportion_confint(method="wilson")``).
 
     Parameters
     ----------
@@ -74,40 +70,16 @@ def wilson_intervals(
     trials = np.asarray(n, dtype=float)
     if np.any(x < 0) or np.any(x > trials):
         raise ValueError("counts must satisfy 0 <= successes <= n")
-    z = _z_for(confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / trials
-        denominator = 1 + z**2 / trials
-        centre = (p + z**2 / (2 * trials)) / denominator
-        half_width = z / denominator * np.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2))
-    lower = np.clip(centre - half_width, 0.0, 1.0)
-    upper = np.clip(centre + half_width, 0.0, 1.0)
+    alpha = _alpha_for(confidence)
+    no_data = trials == 0
+    # statsmodels divides by n; an empty group gets a dummy n of 1 here and NaN below.
+    lower, upper = proportion_confint(x, np.where(no_data, 1.0, trials), alpha=alpha, method="wilson")
+    lower = np.clip(lower, 0.0, 1.0)
+    upper = np.clip(upper, 0.0, 1.0)
     # Rounding can leave 1e-17 where the exact bound is 0 or 1; the reader expects exactly 0% and 100%.
     lower = np.where(x == 0, 0.0, lower)
     upper = np.where(x == trials, 1.0, upper)
-    no_data = trials == 0
     return np.where(no_data, np.nan, lower), np.where(no_data, np.nan, upper)
-
-
-def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for one proportion.
-
-    Parameters
-    ----------
-    successes : float
-        Number answering the top box(es).
-    n : float
-        Number answering the question.
-    confidence : float, default 0.95
-        Two-sided coverage.
-
-    Returns
-    -------
-    tuple of float
-        ``(lower, upper)`` as proportions; ``(nan, nan)`` when ``n`` is 0.
-    """
-    lower, upper = wilson_intervals(successes, n, confidence)
-    return float(lower), float(upper)
 
 
 def add_wilson(df: pl.DataFrame, successes_col: str, n_col: str, confidence: float = 0.95) -> pl.DataFrame:
@@ -135,6 +107,8 @@ def add_wilson(df: pl.DataFrame, successes_col: str, n_col: str, confidence: flo
 
 def two_proportion_test(x1: float, n1: float, x2: float, n2: float, alpha: float = 0.05) -> TwoProportionTest:
     """Two-sided z-test for a difference between two proportions, with a pooled standard error.
+
+    The statistic is statsmodels' ``proportions_ztest`` (pooled variance, no continuity correction).
 
     Parameters
     ----------
@@ -166,39 +140,10 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float, alpha: float
     pooled = (x1 + x2) / (n1 + n2)
     if pooled in (0.0, 1.0):
         return TwoProportionTest(p1, p2, p2 - p1, nan, nan, significant=False)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = (p2 - p1) / se
-    # erfc keeps the tail accurate for large |z|, where 1 - cdf would round to zero.
-    p_value = math.erfc(abs(z) / math.sqrt(2))
+    # statsmodels tests the first minus the second; this test reports the second minus the first.
+    z, p_value = proportions_ztest(np.array([x2, x1], dtype=float), np.array([n2, n1], dtype=float))
+    z, p_value = float(z), float(p_value)
     return TwoProportionTest(p1, p2, p2 - p1, z, p_value, significant=p_value < alpha)
-
-
-def _is_missing(answer: object) -> bool:
-    # Numeric answer codes read from files may carry NaN rather than None for a skipped question.
-    return answer is None or (isinstance(answer, float) and math.isnan(answer))
-
-
-def top_box_share(answers: pl.Series | Iterable[object], top_boxes: Collection[object]) -> TopBoxShare:
-    """Share of respondents whose answer is one of the top boxes.
-
-    Parameters
-    ----------
-    answers : polars.Series or iterable
-        One answer per respondent; nulls (``None`` or NaN) are non-responses and leave the denominator.
-    top_boxes : collection
-        The answers counted as top box, e.g. ``{"Very satisfied", "Quite satisfied"}``.
-
-    Returns
-    -------
-    TopBoxShare
-        ``top_box`` and ``answered`` counts, and ``share = top_box / answered`` (NaN when nobody
-        answered), ready for :func:`wilson_interval`.
-    """
-    values = answers.to_list() if isinstance(answers, pl.Series) else list(answers)
-    answered = [a for a in values if not _is_missing(a)]
-    top_box = sum(1 for a in answered if a in top_boxes)
-    share = top_box / len(answered) if answered else float("nan")
-    return TopBoxShare(top_box=top_box, answered=len(answered), share=share)
 
 
 def flag_changes(df: pl.DataFrame, successes_col: str, n_col: str, alpha: float = 0.05) -> pl.DataFrame:

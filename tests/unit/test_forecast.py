@@ -333,9 +333,3 @@ def test_forecast_all_rejects_bad_input(frame, message):
 def test_forecast_all_rejects_an_unknown_model():
     with pytest.raises(ValueError, match="unknown forecast model 'prophet'"):
         forecast_all(history({"A": np.arange(10.0)}), models=("prophet",))
-
-
-def test_forecast_all_can_be_imported_from_the_models_module():
-    from models.forecast import forecast_all as reexported
-
-    assert reexported is forecast_all

@@ -9,8 +9,6 @@ import polars as pl
 import pytest
 
 from models.population_projection import (
-    AGE_BANDS,
-    band_of_age,
     demand_index,
     poppi_projection,
     population_by_band,
@@ -48,16 +46,6 @@ def single_years(area: str, year: int, per_age: float, all_ages: float) -> pl.Da
             "population": values,
         }
     )
-
-
-@pytest.mark.parametrize(("age", "band"), [(18, "18-64"), (64, "18-64"), (65, "65-74"), (84, "75-84"), (85, "85+")])
-def test_band_of_age(age, band):
-    assert band_of_age(age) == band
-
-
-def test_children_have_no_adult_band():
-    with pytest.raises(ValueError, match="under 18"):
-        band_of_age(17)
 
 
 def test_prevalence_is_the_mean_of_men_and_women_for_each_single_year():
@@ -137,7 +125,11 @@ def test_the_shipped_projection_grows_and_ages_within_bands():
     )
     shipped = pl.read_csv(PUBLIC / "poppi_pansi_style_prevalence_assumptions_wsx2022.csv")
     clients = pl.DataFrame(
-        {"locality_code": ["E07000008"] * 4, "age_band": list(AGE_BANDS), "people": [250, 70, 150, 240]}
+        {
+            "locality_code": ["E07000008"] * 4,
+            "age_band": ["18-64", "65-74", "75-84", "85+"],
+            "people": [250, 70, 150, 240],
+        }
     )
     projection, _ = poppi_projection(single, shipped, clients, 2024, 2040)
     cambridge = projection.filter(pl.col("area_code") == "E07000008")

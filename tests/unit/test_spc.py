@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from models.spc import assess_assurance, spc_chart, spc_signals, xmr_limits
+from models.spc import assess_assurance, spc_chart, xmr_limits
 
 BASELINE = [11.0, 9.0] * 6
 
@@ -57,7 +57,7 @@ def test_baseline_length(length, baseline_points, expected_baseline):
     limits = xmr_limits(values, baseline_points)
     assert limits.baseline_points == expected_baseline
     assert limits.mr_bar == pytest.approx(2.0)
-    table = spc_signals(values, True, baseline_points=baseline_points)
+    table = spc_chart(values, True, baseline_points=baseline_points).table
     assert table["baseline"].sum() == expected_baseline
 
 
@@ -84,13 +84,13 @@ def test_baseline_points_below_two_rejected():
 def test_run_rule(tail, run_length, expected):
     # BASELINE ends on 9 (below the centre), so a run above it starts at index 12.
     # Equal values form no trend and 11 or 9 is inside 2 sigma, so only the run rule can fire.
-    table = spc_signals(BASELINE + tail, True, baseline_points=12, run_length=run_length)
+    table = spc_chart(BASELINE + tail, True, baseline_points=12, run_length=run_length).table
     assert _flagged(table) == expected
     assert _flagged(table, "run") == expected
 
 
 def test_run_above_is_improvement_when_higher_is_better():
-    table = spc_signals(BASELINE + [11.0] * 7, higher_is_better=True, baseline_points=12)
+    table = spc_chart(BASELINE + [11.0] * 7, higher_is_better=True, baseline_points=12).table
     run = table.filter(table["special_cause"])
     assert set(run["side"]) == {"high"}
     assert set(run["variation"]) == {"improvement"}
@@ -108,7 +108,7 @@ def test_run_above_is_improvement_when_higher_is_better():
     ],
 )
 def test_trend_rule(tail, trend_length, expected_side):
-    table = spc_signals(BASELINE + tail, True, baseline_points=12, trend_length=trend_length)
+    table = spc_chart(BASELINE + tail, True, baseline_points=12, trend_length=trend_length).table
     assert _flagged(table) == list(range(12, 19))
     assert _flagged(table, "trend") == list(range(12, 19))
     assert set(table.filter(table["special_cause"])["side"]) == {expected_side}
@@ -123,7 +123,7 @@ def test_trend_rule(tail, trend_length, expected_side):
     ],
 )
 def test_no_trend(tail, trend_length):
-    table = spc_signals(BASELINE + tail, True, baseline_points=12, trend_length=trend_length)
+    table = spc_chart(BASELINE + tail, True, baseline_points=12, trend_length=trend_length).table
     assert _flagged(table) == []
 
 
@@ -131,7 +131,7 @@ def test_trend_side_follows_its_direction_not_the_centre_line():
     # 9 -> 7 falls, then 7, 7.5, 8, 8.5, 9 rise: a trend of five (trend_length=5), all below the centre.
     # Only six points below in a row (indices 11-16), none beyond 2 sigma (6.454): the trend alone fires,
     # and a rising trend is an improvement when higher is better.
-    table = spc_signals(BASELINE + [7.0, 7.5, 8.0, 8.5, 9.0], True, baseline_points=12, trend_length=5)
+    table = spc_chart(BASELINE + [7.0, 7.5, 8.0, 8.5, 9.0], True, baseline_points=12, trend_length=5).table
     assert _flagged(table, "trend") == [12, 13, 14, 15, 16]
     assert set(table.filter(table["special_cause"])["variation"]) == {"improvement"}
 
@@ -140,7 +140,7 @@ def test_stronger_rules_decide_the_side_when_rules_disagree():
     # 9 -> 4 falls, then 4, 5, 6, 7, 8 rise (trend of five, side high), but
     # 4 is below the lower limit 4.68, and 4, 5, 6 are below 2 sigma (6.454): those rules say low.
     # Precedence beyond_limits > two_of_three > run > trend gives:
-    table = spc_signals(BASELINE + [4.0, 5.0, 6.0, 7.0, 8.0], True, baseline_points=12, trend_length=5)
+    table = spc_chart(BASELINE + [4.0, 5.0, 6.0, 7.0, 8.0], True, baseline_points=12, trend_length=5).table
     tail = table.filter(table["index"] >= 12)
     assert tail["rule"].to_list() == [
         "beyond_limits,trend,two_of_three",
@@ -173,7 +173,7 @@ def test_point_beyond_limits(higher_is_better, value, variation, side):
 
 def test_point_on_the_limit_is_not_beyond():
     # Baseline 0, 10 (centre 5, MR-bar 10, limits 5 +/- 26.6): 31.6 sits on the upper limit.
-    table = spc_signals([0.0, 10.0, 31.6], True, baseline_points=2)
+    table = spc_chart([0.0, 10.0, 31.6], True, baseline_points=2).table
     assert table["upper"][0] == pytest.approx(31.6)
     assert "beyond_limits" not in table["rule"][2]
 
@@ -189,7 +189,7 @@ def test_point_on_the_limit_is_not_beyond():
     ],
 )
 def test_two_of_three_beyond_two_sigma(tail, expected, side):
-    table = spc_signals(BASELINE + tail, True, baseline_points=12)
+    table = spc_chart(BASELINE + tail, True, baseline_points=12).table
     assert _flagged(table) == expected
     assert _flagged(table, "two_of_three") == expected
     if side:
@@ -243,7 +243,7 @@ def test_constant_series():
 
 
 def test_change_after_constant_baseline_is_beyond_limits():
-    table = spc_signals([5.0] * 12 + [6.0], True, baseline_points=12)
+    table = spc_chart([5.0] * 12 + [6.0], True, baseline_points=12).table
     assert _flagged(table, "beyond_limits") == [12]
 
 
@@ -264,12 +264,12 @@ def test_missing_values_skipped_but_kept():
 
 
 def test_missing_values_do_not_break_a_run():
-    table = spc_signals(BASELINE + [11.0, 11.0, 11.0, None, 11.0, 11.0, 11.0, 11.0], True, baseline_points=12)
+    table = spc_chart(BASELINE + [11.0, 11.0, 11.0, None, 11.0, 11.0, 11.0, 11.0], True, baseline_points=12).table
     assert _flagged(table, "run") == [12, 13, 14, 16, 17, 18, 19]
 
 
 def test_output_columns():
-    table = spc_signals(BASELINE, True)
+    table = spc_chart(BASELINE, True).table
     assert table.columns == [
         "index",
         "value",
@@ -293,4 +293,4 @@ def test_output_columns():
 @pytest.mark.parametrize("argument", ["run_length", "trend_length"])
 def test_rule_lengths_below_two_rejected(argument):
     with pytest.raises(ValueError, match=argument):
-        spc_signals(BASELINE, True, **{argument: 1})
+        spc_chart(BASELINE, True, **{argument: 1})
