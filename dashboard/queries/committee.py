@@ -54,9 +54,6 @@ class CommitteeQueries:
             period,
         )
 
-    def waiting_list(self, locality_code: str) -> pl.DataFrame:
-        return self.q("select * from mart_waiting_list where locality_code = ? order by quarter_end", locality_code)
-
     def headline_measures(self, locality_code: str) -> pl.DataFrame:
         """Every headline measure's quarterly values for one area, with direction and target."""
         return self.q(

@@ -32,9 +32,6 @@ class KpiQueries:
     def return_status(self, contract_id: str) -> pl.DataFrame:
         return self.q("select * from mart_kpi_return_status where contract_id = ? order by sort_key", contract_id)
 
-    def missing_returns(self) -> pl.DataFrame:
-        return self.q("select * from mart_kpi_return_status where not return_received order by sort_key, contract_id")
-
     def late_or_missing_returns(self) -> pl.DataFrame:
         """Every contract's quarters whose return is missing or arrived late, newest first."""
         return self.q(
@@ -51,14 +48,4 @@ class KpiQueries:
             contract_type,
             period,
             kpi_code,
-        )
-
-    def kpi_submissions(self, contract_id: str, period: str) -> pl.DataFrame:
-        """Every submission of a contract's quarterly return, file by file, as loaded (resubmissions too)."""
-        return self.q(
-            "select r.kpi_code, r.numerator, r.denominator, r.value, r.comment, l.file_name, l.loaded_at "
-            "from raw_kpi_returns as r left join load_log as l on l.load_id = r.load_id "
-            "where r.contract_id = ? and r.period = ? order by r.kpi_code, r.load_id, r.source_row",
-            contract_id,
-            period,
         )
