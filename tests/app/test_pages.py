@@ -169,6 +169,22 @@ def test_workforce_page_for_county_and_locality(warehouse, latest):
     assert metric(at, "PAs per 100 DP recipients") == f"{ratio:.1f}"
 
 
+def _rag_words(value: float, target: float, amber: float) -> str:
+    """The RAG of a higher-is-better measure, worked out here rather than borrowed from the product."""
+    shortfall = target - value
+    return "Green: on target" if shortfall <= 0 else ("Amber: near target" if shortfall <= amber else "Red: off target")
+
+
+def _charts(at: AppTest) -> dict[str, dict]:
+    """The page's Plotly figures by title (line breaks as spaces, as a person reads them)."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return {s["layout"]["title"]["text"].replace("<br>", " "): s for s in specs}
+
+
+def _small(value) -> bool:
+    return value is not None and 0 < value < 5
+
+
 def test_satisfaction_page_flags_the_dpss_drop_as_significant(warehouse):
     share, n = one(
         warehouse,
@@ -178,13 +194,173 @@ def test_satisfaction_page_flags_the_dpss_drop_as_significant(warehouse):
     )
     at = run_page("satisfaction_outcomes.py", period="2023/24 Q3")
     assert metric(at, "Rated the service very good, 2023/24 Q3") == f"{share:.1f}%"
+    assert metric(at, "Respondents") == f"{n:,}"  # the base beside the share
     assert metric(at, "Change on the quarter before") == "−30.0 points"
-    assert "is statistically significant (two-proportion test, p = 0.006)" in text_of(at)
+    text = text_of(at)
+    assert "The fall of 30.0 points on the quarter before is statistically significant" in text
+    assert "(two-proportion test, p = 0.006)" in text
+    assert f"{share:.1f}% of the {n} DPSS customers who answered in Cambridgeshire (all)" in text
 
 
 def test_satisfaction_page_does_not_flag_noise(warehouse):
     at = run_page("satisfaction_outcomes.py", period="2022/23 Q2")
     assert "is not statistically significant" in text_of(at)
+
+
+def test_satisfaction_page_rates_dpss_against_the_contract_target_and_ascs_against_the_council_s(
+    warehouse, demo_env, latest
+):
+    value, target, amber, source = one(
+        warehouse,
+        "select value, target, amber_tolerance, target_source from mart_headline_measures "
+        "where measure_key = 'dpss_very_good_pct' and locality_code = ? and period = ?",
+        COUNTY,
+        latest,
+    )
+    assert source.startswith("contract KPI") and target == 75.0  # the contract's KPI target, as on Provider KPIs
+    at = run_page("satisfaction_outcomes.py")
+    text = text_of(at)
+    assert (
+        f"Target {target:.1f}% (the contract's target; higher is better; amber within {amber:.1f} points). "
+        f"Rating: {_rag_words(value, target, amber)} ({target - value:.1f} points below the target)."
+    ) in text
+    figures = _charts(at)
+    dpss = figures["DPSS customers rating the service very good, Cambridgeshire (all)"]
+    assert [s["y0"] for s in dpss["layout"]["shapes"]] == [target]
+    # The ASCS share is a council measure (ASCOF 1D) with the council's target from the settings.
+    ascs_target, ascs_amber = demo_env.targets.satisfaction_pct, demo_env.targets.satisfaction_amber_points
+    top, n = one(
+        warehouse,
+        "select top_box, responses from mart_satisfaction where survey = 'ascs' and locality_code = ? "
+        "and period = (select max(period) from mart_satisfaction where survey = 'ascs' and period <= ?)",
+        COUNTY,
+        latest,
+    )
+    share = 100 * top / n
+    assert f"{share:.1f}% of the {n} people who answered in Cambridgeshire (all)" in text
+    assert (
+        f"Target {ascs_target:.1f}% (higher is better; amber within {ascs_amber:.1f} points). "
+        f"Rating: {_rag_words(share, ascs_target, ascs_amber)}"
+    ) in text
+    ascs = next(f for title, f in figures.items() if title.startswith("Overall satisfaction of people who use"))
+    assert [s["y0"] for s in ascs["layout"]["shapes"]] == [ascs_target]
+    assert ascs["layout"]["annotations"][0]["text"].startswith(f"Target {ascs_target:.1f}% (higher is better")
+
+
+def test_satisfaction_page_for_a_district_shows_no_small_numbers(warehouse):
+    """Fenland in 2024/25 Q1: 3 respondents. No count, share, interval or change resting on them is shown."""
+    at = run_page("satisfaction_outcomes.py", locality=FENLAND, period="2024/25 Q1")
+    assert metric(at, "Respondents") == "<5"
+    assert metric(at, "Rated the service very good, 2024/25 Q1") == "–"
+    assert metric(at, "95% interval") == "–"
+    text = text_of(at)
+    assert "Fewer than 5 DPSS customers answered in Fenland in 2024/25 Q1" in text
+    assert "Not rated (too few respondents)" in text
+    series = warehouse.sql(
+        "select period, responses, top_box, top_box_pct from mart_satisfaction where survey = 'dpss_customer' "
+        "and question_code = 'overall_rating' and locality_code = ? and period <= '2024/25 Q1' order by period",
+        params=[FENLAND],
+    ).fetchall()
+    # The chart's values (and so its hover text and error bars) are blank wherever a count is small.
+    figure = _charts(at)["DPSS customers rating the service very good, Fenland"]
+    trace = figure["data"][0]
+    for (period, n, top, share), y, up, down in zip(
+        series, trace["y"], trace["error_y"]["array"], trace["error_y"]["arrayminus"], strict=True
+    ):
+        if _small(n) or _small(top):
+            assert (y, up, down) == (None, None, None), period
+        else:
+            assert y == pytest.approx(share), period
+    assert all("customdata" not in t and "text" not in t for t in figure["data"])
+    # The chart's table: counts "<5", shares and intervals "–", latest first.
+    table = next(d.value for d in at.dataframe if "Two-proportion test" in d.value.columns)
+    assert table["Quarter"].iloc[0] == "2024/25 Q1"
+    for period, n, top, _share in series:
+        row = table[table["Quarter"] == period].iloc[0]
+        if _small(n) or _small(top):
+            assert row["Rated very good (%)"] == row["95% interval (%)"] == "–", period
+        assert row["Respondents"] == ("<5" if _small(n) else f"{n:,}")
+
+
+def test_satisfaction_district_tables_protect_a_hidden_count_from_the_county_total(warehouse):
+    at = run_page("satisfaction_outcomes.py", period="2024/25 Q1")
+    table = next(d.value for d in at.dataframe if list(d.value.columns)[:2] == ["Area", "Respondents"])
+    counts = dict(
+        (name, (n, top))
+        for name, n, top in warehouse.sql(
+            "select locality_name, responses, top_box from mart_satisfaction where survey = 'dpss_customer' "
+            "and question_code = 'overall_rating' and period = '2024/25 Q1'"
+        ).fetchall()
+    )
+    districts = table[table["Area"] != "Cambridgeshire (all)"]
+    for column, index in (("Respondents", 0), ("Rated very good", 1)):
+        hidden = districts[districts[column].isin(["<5", "–"])]
+        assert len(hidden) != 1, f"{column}: one hidden district is the county less the others"
+        for _, row in districts.iterrows():
+            value = counts[row["Area"]][index]
+            assert row[column] == ("<5" if _small(value) else row[column]), row["Area"]
+            if row[column] not in ("<5", "–"):
+                assert row[column] == f"{value:,}"
+    for _, row in table.iterrows():
+        n, top = counts[row["Area"]]
+        if row["Respondents"] in ("<5", "–") or row["Rated very good"] in ("<5", "–"):
+            assert row["Rated very good (%)"] == row["95% interval (%)"] == "–", row["Area"]
+        else:
+            assert row["Rated very good (%)"] == f"{100 * top / n:.1f}"
+    # Whole tables: human headings, one decimal, nothing printed as None.
+    for frame in (d.value for d in at.dataframe):
+        assert not frame.isin(["None", "nan", "null"]).any().any()
+
+
+def test_satisfaction_outcomes_by_domain_and_its_csv_hide_small_counts(demo_env, warehouse):
+    import polars as pl
+
+    from dashboard.present.disclosure import Disclosure
+    from dashboard.present.satisfaction import outcome_quarters, satisfaction_outcomes
+    from dashboard.queries import Warehouse
+
+    period = "2022/23 Q4"  # East Cambridgeshire's social contact reviews: 4 of 11 fully achieved
+    cells = warehouse.sql(
+        "select outcome_domain, locality_name, outcomes_reviewed, achieved, achieved_pct from mart_outcomes "
+        "where period = ? and outcome_domain <> 'all'",
+        params=[period],
+    ).fetchall()
+    assert any(_small(a) for _, _, _, a, _ in cells), "the demo should have a small cell to hide"
+    page = satisfaction_outcomes(Warehouse(demo_env), FENLAND, period, "Fenland")
+    grid = page.outcomes.grid.frame()
+    csv = grid.write_csv()  # what the page's download writes: the grid as shown, no raw counts
+    assert csv.splitlines()[0].startswith("Outcome domain,Cambridge (%),")
+    for domain, area, reviewed, achieved, share in cells:
+        row = grid.filter(grid["Outcome domain"] == domain.replace("_", " ").capitalize())
+        shown = row[f"{area} (%)"][0]
+        assert shown == ("–" if _small(reviewed) or _small(achieved) else f"{share:.1f}"), (domain, area)
+    # The three ratings add up to the outcomes reviewed: one hidden rating takes the next smallest with it,
+    # and the share fully achieved goes with a hidden count.
+    reviews = pl.DataFrame(
+        {
+            "period": ["2024/25 Q1", "2024/25 Q2"],
+            "outcomes_reviewed": [40, 3],
+            "achieved": [30, 2],
+            "partly_achieved": [7, 1],
+            "not_achieved": [3, 0],
+            "achieved_pct": [75.0, 66.7],
+            "hours_before": [100.0, 10.0],
+            "hours_after": [90.0, 9.0],
+        }
+    )
+    big, small = outcome_quarters(reviews, Disclosure(5))
+    assert (big.reviewed, big.achieved, big.partly, big.not_achieved) == ("40", "30", "–", "<5")
+    assert big.achieved_pct == 75.0 and big.partly_pct is None
+    assert (small.reviewed, small.achieved, small.achieved_pct, small.hours_change_pct) == ("<5", "<5", None, None)
+    for row in page.outcomes.chart.table.rows:
+        assert sum(cell in ("<5", "–") for cell in row[2:5]) != 1, row
+
+
+def test_spc_view_of_satisfaction(demo_env):
+    at = run_page("satisfaction_outcomes.py")
+    at.toggle(key="spc-dpss_survey").set_value(True).run()
+    names = {t.get("name") for spec in _charts(at).values() for t in spec["data"]}
+    assert {"Upper process limit", "Lower process limit", "Mean"} <= names
 
 
 def test_spc_view_of_a_measure(demo_env):

@@ -260,3 +260,52 @@ def test_overview_download_button_makes_the_pack(demo_env, pack_files):
     key, file_name, pdf = at.session_state["committee-pack"]
     assert key[:2] == (COUNTY, PERIOD) and file_name == "committee-pack_2024-25-Q4_cambridgeshire-all.pdf"
     assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) == len(PdfReader(pack_files["pdf"]).pages)
+
+
+def test_satisfaction_theme_says_what_the_page_says(pages, warehouse, demo_env):
+    """The pack lays out the Satisfaction page's own sentences and tables, with the figures recomputed here."""
+    from dashboard.present.satisfaction import satisfaction_outcomes
+
+    text = _flat(" ".join(pages))
+    page = satisfaction_outcomes(Warehouse(demo_env), COUNTY, PERIOD, "Cambridgeshire (all)")
+    for part in (page.dpss, page.ascs, page.outcomes):
+        for paragraph in part.paragraphs:
+            assert _flat(paragraph.text) in text, paragraph.text
+    n, top = warehouse.sql(
+        "select responses, top_box from mart_satisfaction where survey = 'dpss_customer' "
+        "and question_code = 'overall_rating' and locality_code = ? and period = ?",
+        params=[COUNTY, PERIOD],
+    ).fetchall()[0]
+    assert f"{100 * top / n:.1f}% of the {n} DPSS customers who answered in Cambridgeshire (all)" in text
+    # The DPSS share is the contract's KPI, rated as on the provider KPI page; the ASCS share has the council's target.
+    assert "Target 75.0% (the contract's target; higher is better; amber within 5.0 points). Rating:" in text
+    targets = demo_env.targets
+    assert (
+        f"Target {targets.satisfaction_pct:.1f}% (higher is better; amber within "
+        f"{targets.satisfaction_amber_points:.1f} points). Rating:" in text
+    )
+    for name, reviewed, achieved in warehouse.sql(
+        "select locality_name, outcomes_reviewed, achieved from mart_outcomes where period = ? "
+        "and outcome_domain = 'all'",
+        params=[PERIOD],
+    ).fetchall():
+        assert f"{name} {reviewed:,} {achieved:,} {100 * achieved / reviewed:.1f}" in text, name
+
+
+def test_satisfaction_theme_for_a_district_shows_no_small_numbers(demo_env, warehouse):
+    """Fenland in 2024/25 Q1: three people answered the DPSS survey. The pack says so without the numbers."""
+    from dashboard.pack import satisfaction
+    from dashboard.pack.content import Scope
+
+    wh = Warehouse(demo_env)
+    end = warehouse.sql("select quarter_end from ref_quarter where period = '2024/25 Q1'").fetchall()[0][0]
+    section = satisfaction.satisfaction_outcomes(Scope(wh, "2024/25 Q1", end, "E07000010", "Fenland", PERIOD))
+    words = " ".join(b.text for b in section.blocks if b.kind == "paragraph")
+    assert "Fewer than 5 DPSS customers answered in Fenland in 2024/25 Q1" in words
+    assert "Not rated (too few respondents)" in words
+    assert not re.search(r"\bof (the )?[1-4] ", words)
+    district = next(b for b in section.blocks if b.kind == "table" and b.columns[1] == "Respondents")
+    fenland = next(row for row in district.rows if row[0] == "Fenland")
+    assert fenland[1:] == ["<5", "<5", "–", "–"]
+    hidden = [row[0] for row in district.rows[:-1] if row[1] in ("<5", "–")]
+    assert len(hidden) >= 2, "a lone hidden district would be the county total less the others"
