@@ -1,7 +1,8 @@
-"""Direct payments: uptake against the target, the trajectory to it, and the published comparators.
+"""Direct payments: uptake against the target, the trajectory to it, the districts, the published comparators,
+the support service's reach and Individual Service Funds.
 
 Used by the Overview (the summary), the Direct payments page and the committee pack's direct payments
-theme, so the three say the same thing in the same words.
+theme, so the three say the same thing in the same words. Every count has been through disclosure control.
 """
 
 from __future__ import annotations
@@ -10,14 +11,96 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dashboard import charts
 from dashboard.formatting import count, gbp, pct, points, signed
-from dashboard.present.blocks import Metric
-from dashboard.present.disclosure import Disclosure
+from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
+from dashboard.present.disclosure import HIDDEN, Disclosure
+from dashboard.present.headlines import assess_frame, direction_words, target_text
 from dashboard.queries import Warehouse
-from models.measures import net_new_needed
+from dashboard.signals import rag_words
+from models.funnel import funnel_curve, funnel_table
+from models.measures import Assessment, MeasureSpec, net_new_needed
 from models.periods import parse_quarter
+from pipelines.registry import measure_registry
 
 ENGLAND = "E92000001"  # GSS code of England, the national comparator
+
+FUNNEL_WORDS = {
+    "above 99.8%": "Well above average",
+    "above 95%": "Above average",
+    "within": "Within chance",
+    "below 95%": "Below average",
+    "below 99.8%": "Well below average",
+    "no data": "No data",
+}
+FUNNEL_EXPLAINED = (
+    "The last column is a funnel-plot test: ‘within chance’ means a district’s difference from the county average "
+    "is no bigger than chance alone would give for its size; ‘above’ or ‘below’ means chance would give a difference "
+    "that big less than once in 20 times, ‘well’ above or below less than once in 500."
+)
+
+
+# --- Shared with the workforce theme: a target as the registry declares it, and area tables ---------------------
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A headline measure's target as rated (from ``mart_headline_measures``) and its RAG in one quarter."""
+
+    spec: MeasureSpec
+    target: str  # target_text: value, date, direction and amber tolerance
+    assessment: Assessment | None
+
+    @property
+    def rag(self) -> str | None:
+        return None if self.assessment is None else self.assessment.rag
+
+    @property
+    def rag_text(self) -> str:
+        return rag_words(self.rag, symbol=False) if self.rag else "No target"
+
+
+def judged(wh: Warehouse, code: str, period: str, key: str) -> Judged:
+    """One headline measure judged as the Overview judges it (same target, tolerance and RAG)."""
+    frame = wh.headline_measures(code).filter(pl.col("measure_key") == key)
+    for assessment, source, _personal in assess_frame(frame, period):
+        return Judged(assessment.spec, target_text(assessment.spec, source), assessment)
+    m = measure_registry(wh.settings)[key]
+    spec = MeasureSpec(m.key, m.name, m.unit, m.higher_is_better, m.target, m.amber_tolerance, m.target_by)
+    return Judged(spec, target_text(spec), None)
+
+
+def suppress_areas(
+    disclosure: Disclosure,
+    frame: pl.DataFrame,
+    county_code: str,
+    counts: list[str],
+    rates: dict[str, list[str]],
+    group: str = "period",
+) -> pl.DataFrame:
+    """Disclosure control for areas shown beside their county total, quarter by quarter.
+
+    Counts and rates that must not be shown become null (secondary suppression against the county row
+    included); ``<count>_text`` columns hold each count as printed ('<5', '–' or the number). Row order kept.
+    """
+    frame = frame.with_row_index("_row").with_columns((pl.col("locality_code") == county_code).alias("_total"))
+    parts = []
+    for _key, part in frame.group_by(group, maintain_order=True):
+        shown = disclosure.table(part, counts, rates, total_row="_total")
+        parts.append(
+            shown.with_columns(
+                pl.Series(f"{c}_text", disclosure.count_texts(shown, part, c), dtype=pl.String) for c in counts
+            )
+        )
+    return pl.concat(parts).sort("_row").drop("_row", "_total")
+
+
+def _latest_first(frame: pl.DataFrame) -> pl.DataFrame:
+    """A time series' rows latest quarter first, keeping the order within a quarter."""
+    return frame.with_row_index("_row").sort(["quarter_end", "_row"], descending=[True, False]).drop("_row")
+
+
+# --- The summary the Overview shows ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -35,6 +118,8 @@ class UptakeSummary:
     uptake_pct: float | None
     target_pct: float
     needed: int  # net new DP recipients needed to meet the target now
+    recent_rate: float | None = None  # net change in DP recipients a quarter over the last year (None: not shown)
+    small: bool = False  # the counts are small: nothing resting on them is shown
 
 
 def comparator_values(wh: Warehouse, measure: str) -> tuple[str | None, dict[str, float]]:
@@ -75,30 +160,30 @@ def uptake_sentence(area: str, period: str, uptake_pct: float | None, target_pct
 
 
 def trajectory_sentence(
-    area: str, period: str, now: dict, target_by: str, recent_rate: float | None
+    area: str, period: str, dp: int, clients: int, target: float, target_by: str, rate: float | None
 ) -> tuple[str, int]:
     """What reaching the target takes: net new DP recipients a quarter against the recent rate."""
     quarters_left = parse_quarter(target_by).minus(parse_quarter(period))
-    needed, per_quarter = net_new_needed(
-        now["dp_recipients"], now["community_clients"], now["target_pct"], max(quarters_left, 0)
-    )
-    rate = "–" if recent_rate is None else signed(recent_rate)
-    target = pct(now["target_pct"])
+    needed, per_quarter = net_new_needed(dp, clients, target, max(quarters_left, 0))
+    shown = pct(target)
     if needed == 0:
-        return f"{area} meets the {target} target in {period}.", needed
+        return f"{area} meets the {shown} target in {period}.", needed
+    recent = (
+        "the net change over the last year cannot be shown"
+        if rate is None
+        else f"over the last year the net change was {signed(rate)} a quarter"
+    )
     if per_quarter is not None:
-        verdict = "on course" if recent_rate is not None and recent_rate >= per_quarter else "not on course"
+        verdict = "" if rate is None else f", so it is {'on course' if rate >= per_quarter else 'not on course'}"
         return (
-            f"To reach {target} by {target_by}, {area} needs about {per_quarter:,.1f} more people a quarter on a "
+            f"To reach {shown} by {target_by}, {area} needs about {per_quarter:,.1f} more people a quarter on a "
             f"direct payment (net of those leaving) over the next {quarters_left} "
-            f"{'quarter' if quarters_left == 1 else 'quarters'}; over the last year the net change was {rate} a "
-            f"quarter, so it is {verdict}.",
+            f"{'quarter' if quarters_left == 1 else 'quarters'}; {recent}{verdict}.",
             needed,
         )
     return (
         f"The target date ({target_by}) has passed without the target being met: {count(needed)} more people would "
-        f"need a direct payment for {area} to meet {target} now. Over the last year the net change was {rate} a "
-        "quarter.",
+        f"need a direct payment for {area} to meet {shown} now. {recent[0].upper()}{recent[1:]}.",
         needed,
     )
 
@@ -109,25 +194,76 @@ def recent_rate(here: pl.DataFrame) -> float | None:
     return (recent[-1] - recent[0]) / (len(recent) - 1) if len(recent) > 1 else None
 
 
+DP_COUNTS = ["dp_recipients", "community_clients"]
+DP_RATES = {"uptake_pct": DP_COUNTS}
+
+
+def uptake_history(wh: Warehouse, period: str, disclosure: Disclosure, quarters: int | None = None) -> pl.DataFrame:
+    """Every area's DP uptake up to ``period`` (the last ``quarters`` of it, or all), suppressed quarter by quarter
+    against the county total, so a count hidden in the page's table is hidden on every surface."""
+    frame = wh.dp_uptake()
+    periods = frame.filter(pl.col("quarter_end") <= frame.filter(pl.col("period") == period)["quarter_end"][0])
+    if quarters is not None:
+        keep = periods["period"].unique(maintain_order=True).tail(quarters)
+        periods = periods.filter(pl.col("period").is_in(keep.to_list()))
+    return suppress_areas(disclosure, periods, wh.settings.council.code, DP_COUNTS, DP_RATES)
+
+
 def uptake_summary(wh: Warehouse, code: str, period: str, area: str) -> UptakeSummary:
-    cfg = wh.settings
-    disclosure = Disclosure(cfg.suppression_threshold)
-    target_by = cfg.targets.dp_uptake_by
-    here = wh.dp_uptake(code)
-    now = here.filter(pl.col("period") == period).row(0, named=True)
-    upto = here.filter(pl.col("quarter_end") <= now["quarter_end"])
-    rate = recent_rate(upto)
-    bases = [now["dp_recipients"], now["community_clients"]]
-    uptake = disclosure.value_or_none(now["uptake_pct"], bases)
-    trajectory, needed = trajectory_sentence(area, period, now, target_by, rate)
-    if disclosure.any_small(bases):
+    """DP uptake in one area and quarter: the Overview's summary, also the page's and the pack's."""
+    disclosure = Disclosure(wh.settings.suppression_threshold)
+    return _summary(
+        wh,
+        code,
+        period,
+        area,
+        uptake_history(wh, period, disclosure, quarters=5),
+        judged(wh, code, period, "dp_uptake_pct"),
+    )
+
+
+def _summary(
+    wh: Warehouse, code: str, period: str, area: str, history: pl.DataFrame, judgement: Judged
+) -> UptakeSummary:
+    spec = judgement.spec
+    target, target_by = spec.target, spec.target_by
+    here = history.filter(pl.col("locality_code") == code)
+    shown = here.row(-1, named=True)
+    raw = wh.dp_uptake(code)
+    now = raw.filter(pl.col("period") == period).row(0, named=True)
+    upto = raw.filter(pl.col("quarter_end") <= now["quarter_end"])
+    # A change between two counts, one of them hidden, would give the hidden one away.
+    rate = None if here.tail(5)["dp_recipients"].null_count() else recent_rate(upto)
+    small = shown["dp_recipients"] is None or shown["community_clients"] is None
+    uptake = shown["uptake_pct"]
+    trajectory, needed = trajectory_sentence(
+        area, period, now["dp_recipients"], now["community_clients"], target, target_by, rate
+    )
+    if small:
         # The sentences would give a small number away: say only that it is small.
-        sentence = f"Too few people in {area} to show direct payment uptake for {period} (small numbers)."
+        if any(shown[f"{c}_text"] == HIDDEN and now[c] is not None for c in DP_COUNTS) and not any(
+            shown[f"{c}_text"] == f"<{wh.settings.suppression_threshold}" for c in DP_COUNTS
+        ):
+            sentence = (
+                f"Direct payment uptake in {area} is not shown for {period}: with the county total it would reveal a "
+                "small number in another district."
+            )
+        else:
+            sentence = f"Too few people in {area} to show direct payment uptake for {period} (small numbers)."
         trajectory = ""
+        people = (
+            f"The numbers of people on a direct payment and in long-term community support in {area} at the end of "
+            f"{period} are not shown (small numbers)."
+        )
     else:
-        sentence = uptake_sentence(area, period, uptake, now["target_pct"], target_by)
+        sentence = uptake_sentence(area, period, uptake, target, target_by)
+        people = (
+            f"{count(now['dp_recipients'])} of {count(now['community_clients'])} people in long-term community "
+            f"support took a direct payment at the end of {period}; their planned direct payments come to about "
+            f"{gbp(now['dp_annual_spend_gbp'])} a year."
+        )
     year, values = comparator_values(wh, "dp_users")
-    gap = None if uptake is None else uptake - now["target_pct"]
+    gap = None if uptake is None else uptake - target
     metrics = [
         Metric(
             f"DP uptake, {period}",
@@ -135,19 +271,15 @@ def uptake_summary(wh: Warehouse, code: str, period: str, area: str) -> UptakeSu
             help="People aged 18+ in long-term community support taking a direct payment (or part), at quarter end.",
         ),
         Metric(
-            f"Target by {target_by} (higher is better)",
-            pct(now["target_pct"]),
-            help=None if gap is None else f"{points(gap)} {'below' if gap < 0 else 'above'} the target in {period}.",
+            f"Target by {target_by} ({direction_words(spec.higher_is_better)})",
+            pct(target),
+            help=f"Target {judgement.target}."
+            + ("" if gap is None else f" {points(gap)} {'below' if gap < 0 else 'above'} the target in {period}."),
         ),
     ] + [
         Metric(f"{name}, ASCOF {year}", pct(value), help="Published ASCOF 3D(2a), formerly 1C(2a) (real data).")
         for name, value in values.items()
     ]
-    people = (
-        f"{disclosure.count(now['dp_recipients'])} of {disclosure.count(now['community_clients'])} people in "
-        f"long-term community support took a direct payment at the end of {period}; their planned direct "
-        f"payments come to about {gbp(now['dp_annual_spend_gbp'])} a year."
-    )
     return UptakeSummary(
         sentence=sentence,
         trajectory=trajectory,
@@ -157,10 +289,373 @@ def uptake_summary(wh: Warehouse, code: str, period: str, area: str) -> UptakeSu
         comparator_year=year,
         metrics=metrics,
         people_metrics=[
-            Metric("People taking a direct payment", disclosure.count(now["dp_recipients"])),
-            Metric("People in long-term community support", disclosure.count(now["community_clients"])),
+            Metric("People taking a direct payment", shown["dp_recipients_text"]),
+            Metric("People in long-term community support", shown["community_clients_text"]),
         ],
         uptake_pct=uptake,
-        target_pct=now["target_pct"],
+        target_pct=target,
         needed=needed,
+        recent_rate=rate,
+        small=small,
+    )
+
+
+# --- The Direct payments page and the pack's direct payments theme -------------------------------------------------
+
+
+@dataclass
+class DirectPayments:
+    """Everything the Direct payments page and the pack's theme show, already formatted and suppressed."""
+
+    scope: str  # the area and quarter, then ``rating``
+    rating: str  # the target with its date, direction and amber tolerance, and the RAG rating in words
+    target: Judged
+    summary: UptakeSummary
+    metrics: list[Metric]  # uptake, gap to target, more recipients needed, net change a quarter
+    trajectory: Paragraph | None
+    uptake_chart: Chart
+    area_table: Table  # areas and the county at the quarter, with the funnel test in words
+    districts_heading: Heading
+    funnel_chart: Chart  # its table is ``area_table``
+    funnel_note: Note
+    comparators_heading: Heading
+    comparators_chart: Chart
+    dpss_heading: Heading
+    dpss_chart: Chart
+    isf_heading: Heading
+    isf_sentence: Paragraph | None
+    isf_chart: Chart | None
+    disclosure_note: Note
+
+
+def _area_table(
+    at: pl.DataFrame, raw: pl.DataFrame, county: str, code: str, period: str, target: float
+) -> tuple[Table, pl.DataFrame, pl.DataFrame]:
+    """The areas and the county at one quarter with each district's funnel position; the funnel test of every
+    district; and the districts that may be drawn (none whose counts are hidden)."""
+    districts = raw.filter(pl.col("locality_code") != county)
+    funnel = funnel_table(
+        districts["locality_name"].to_list(),
+        districts["dp_recipients"].to_list(),
+        districts["community_clients"].to_list(),
+    )
+    shown_names = set(
+        at.filter(
+            (pl.col("locality_code") != county)
+            & pl.col("dp_recipients").is_not_null()
+            & pl.col("community_clients").is_not_null()
+        )["locality_name"]
+    )
+    position = dict(zip(funnel["unit"], funnel["position"], strict=True))
+    ordered = pl.concat([at.filter(pl.col("locality_code") != county), at.filter(pl.col("locality_code") == county)])
+    rows = []
+    for r in ordered.iter_rows(named=True):
+        uptake = r["uptake_pct"]
+        if uptake is None:
+            against = HIDDEN
+        elif round(uptake - target, 1) == 0:
+            against = "On target"
+        else:
+            against = f"{points(uptake - target)} {'below' if uptake < target else 'above'}"
+        if r["locality_code"] == county:
+            compared = "County total"
+        elif r["locality_name"] in shown_names:
+            compared = FUNNEL_WORDS.get(position.get(r["locality_name"]), "No data")
+        else:
+            compared = HIDDEN
+        rows.append(
+            [r["locality_name"], r["dp_recipients_text"], r["community_clients_text"], pct(uptake), against, compared]
+        )
+    table = Table(
+        f"Direct payment uptake by area, {period}",
+        [
+            "Area",
+            "People on a direct payment",
+            "People in long-term community support",
+            "Uptake",
+            "Against target",
+            "Compared with the county average",
+        ],
+        rows,
+        numeric=[False, True, True, True, True, False],
+        widths=["22%", "14%", "18%", "10%", "16%", "20%"],
+        bold_rows=[i for i, r in enumerate(ordered.iter_rows(named=True)) if r["locality_code"] == code],
+    )
+    plotted = funnel.filter(pl.col("unit").is_in(list(shown_names)) & pl.col("proportion").is_not_null())
+    return table, funnel, plotted
+
+
+def _isf(
+    wh: Warehouse, disclosure: Disclosure, code: str, period: str, area: str, end, is_county: bool
+) -> tuple[Paragraph | None, Chart | None]:
+    """New Individual Service Funds: the year so far against the plan, and each quarter (small counts hidden)."""
+    plan = measure_registry(wh.settings)["new_isfs"]
+    per_year = plan.target
+    isf = wh.isf_starts(code).filter(pl.col("quarter_end") <= end)
+    if isf.is_empty() or isf["period"][-1] != period:
+        return None, None
+    now = isf.row(-1, named=True)
+    ytd = int(now["new_isfs_year_to_date"])  # a HUGEINT sum, read as a Decimal
+    values = isf["new_isfs"].to_list()
+    hide = [disclosure.is_small(v) for v in values] if plan.personal else [False] * len(values)
+    if plan.personal:
+        # The year's quarters so far add up to the year-to-date count in the sentence: one hidden quarter among
+        # them could be worked out from it, so the next smallest is hidden too.
+        this_year = [i for i, fy in enumerate(isf["financial_year"].to_list()) if fy == now["financial_year"]]
+        year = pl.DataFrame(
+            {"new_isfs": [values[i] for i in this_year] + [ytd], "total": [False] * len(this_year) + [True]}
+        )
+        for i, hidden in zip(this_year, disclosure.hidden_cells(year, ["new_isfs"], "total")["new_isfs"], strict=False):
+            hide[i] = hidden
+    texts = [
+        disclosure.marker if hidden and disclosure.is_small(v) else HIDDEN if hidden else count(v)
+        for v, hidden in zip(values, hide, strict=True)
+    ]
+    plan_to_date = per_year * now["quarter_number"] / 4
+    so_far = (
+        f"Fewer than {disclosure.threshold} new Individual Service Funds (ISFs) were"
+        if plan.personal and disclosure.is_small(ytd)
+        else f"{count(ytd)} new Individual Service {'Fund (ISF) was' if ytd == 1 else 'Funds (ISFs) were'}"
+    )
+    sentence = Paragraph(
+        f"{so_far} set up in {area} in {now['financial_year']} up to the end of {period}, against a plan of "
+        f"{count(plan_to_date)} by then ({count(per_year)} a year, {direction_words(plan.higher_is_better)})."
+        + ("" if is_county else " The plan is county-wide.")
+    )
+    shown = isf.select("period").with_columns(
+        pl.Series("new_isfs", [None if h else float(v) for v, h in zip(values, hide, strict=True)], dtype=pl.Float64)
+    )
+    fig = charts.bars(
+        shown,
+        "period",
+        "new_isfs",
+        f"New ISFs set up each quarter, {area}",
+        "New ISFs",
+        target=per_year / 4 if is_county else None,
+        target_label=f"Plan: {count(per_year)} a year ({direction_words(plan.higher_is_better)})",
+        text_format=",.0f",
+    )
+    order = list(range(len(values)))[::-1]
+    chart = Chart(
+        fig,
+        f"Bar chart of new Individual Service Funds set up in {area} each quarter from {isf['period'][0]} to "
+        f"{period}. {sentence.text}",
+        name="isf_starts",
+        how_to_read="ISF arrangements starting in each quarter"
+        + ("; the dashed line is the plan's quarterly share." if is_county else " (the plan is county-wide).")
+        + f" Quarters with fewer than {disclosure.threshold} are not drawn.",
+        table=Table(
+            f"New Individual Service Funds set up each quarter, {area}",
+            ["Quarter", "New ISFs set up"],
+            [[isf["period"][i], texts[i]] for i in order],
+            numeric=[False, True],
+        ),
+    )
+    return sentence, chart
+
+
+def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectPayments:
+    """The Direct payments page and the pack's direct payments theme for one area and quarter."""
+    cfg = wh.settings
+    county = cfg.council.code
+    disclosure = Disclosure(cfg.suppression_threshold)
+    judgement = judged(wh, code, period, "dp_uptake_pct")
+    spec = judgement.spec
+    target = spec.target
+    direction = direction_words(spec.higher_is_better)
+    history = uptake_history(wh, period, disclosure)
+    summary = _summary(wh, code, period, area, history, judgement)
+    end = history.filter(pl.col("period") == period)["quarter_end"][0]
+    rating = "no rating shown (small numbers)" if summary.small else f"rated {judgement.rag_text}"
+    rating_line = f"Target for direct payment uptake: {judgement.target}; {rating}."
+
+    gap = None if summary.uptake_pct is None else summary.uptake_pct - target
+    if gap is None:
+        gap_label = "Against the target"
+    elif round(gap, 1) == 0:
+        gap_label = "On the target"
+    else:
+        gap_label = "Below the target by" if gap < 0 else "Above the target by"
+    metrics = [
+        summary.metrics[0],
+        Metric(gap_label, points(gap), help=f"Target {judgement.target}. {rating[0].upper()}{rating[1:]}."),
+        Metric(
+            "More DP recipients needed",
+            HIDDEN if summary.small else count(summary.needed),
+            help="To meet the target now, assuming the number of people in long-term community support stays as it is.",
+        ),
+        Metric(
+            "Net change a quarter (last year)",
+            signed(summary.recent_rate),
+            help="Change in the number of people on a direct payment, a quarter on average over the last four "
+            "quarters (those starting less those leaving).",
+        ),
+    ]
+
+    here = history.filter(pl.col("locality_code") == code)
+    uptake_fig = charts.trend_lines(
+        history,
+        "period",
+        "uptake_pct",
+        "locality_name",
+        f"Direct payment uptake by area against the {pct(target)} target",
+        "Uptake",
+        y_suffix="%",
+        target=target,
+        target_label=f"Target {pct(target)} ({direction})",
+        highlight=area,
+    )
+    latest_first = _latest_first(history)
+    uptake_chart = Chart(
+        uptake_fig,
+        f"Line chart of direct payment uptake in each area from {history['period'][0]} to {period}. "
+        + (
+            f"{area} was at {pct(summary.uptake_pct)} against the {pct(target)} target."
+            if summary.uptake_pct is not None
+            else f"{area}'s uptake is not shown (small numbers)."
+        ),
+        name="dp_uptake_history",
+        how_to_read="Each line is an area, measured at the end of each quarter; the selected area is drawn bold. "
+        f"Above the dashed target line is better. Target: {judgement.target}.",
+        table=Table(
+            "Direct payment uptake by area and quarter",
+            ["Quarter", "Area", "People on a direct payment", "People in long-term community support", "Uptake"],
+            [
+                [
+                    r["period"],
+                    r["locality_name"],
+                    r["dp_recipients_text"],
+                    r["community_clients_text"],
+                    pct(r["uptake_pct"]),
+                ]
+                for r in latest_first.iter_rows(named=True)
+            ],
+            numeric=[False, False, True, True, True],
+        ),
+        spc=SpcView(
+            here["period"].to_list(),
+            here["uptake_pct"].to_list(),
+            spec.higher_is_better,
+            f"Direct payment uptake in {area}: SPC view",
+            "Uptake",
+            "%",
+            target,
+            f"Target ({direction})",
+        ),
+    )
+
+    at = history.filter(pl.col("period") == period)
+    raw = wh.dp_uptake_at(period)
+    area_table, funnel, plotted = _area_table(at, raw, county, code, period, target)
+    p0 = funnel["p0"][0]
+    curve = funnel_curve(p0, max(10, funnel["denominator"].min() * 0.5), funnel["denominator"].max() * 1.5)
+    funnel_chart = Chart(
+        charts.funnel_chart(
+            plotted,
+            curve,
+            f"DP uptake by district against the county average, {period}",
+            "People in long-term community support",
+            "DP uptake",
+            p0,
+        ),
+        f"Funnel plot of direct payment uptake in each district against the county average of {pct(p0 * 100)}, "
+        f"{period}, with the limits chance alone would stay within for each district's size.",
+        name="dp_funnel",
+        how_to_read="Each point is a district. Inside the dashed lines, a district's difference from the county "
+        "average is within what chance alone would give for its size 19 times in 20; outside the dotted lines chance "
+        "would give it less than once in 500.",
+        table=area_table,
+    )
+
+    ascof = wh.ascof("dp_users").filter(pl.col("area_code").is_in([county, cfg.council.region_code, ENGLAND]))
+    ascof_fig = charts.trend_lines(
+        ascof,
+        "year",
+        "value",
+        "area_name",
+        "Proportion of people who use services receiving direct payments (ASCOF)",
+        "Published value",
+        y_suffix="%",
+        target=target,
+        target_label=f"Local target {pct(target)} ({direction})",
+        highlight=cfg.council.short_name,
+    )
+    if (ascof["year"] >= "2024/25").any():
+        ascof_fig.add_vline(
+            x="2024/25", line={"dash": "dot", "color": "#444"}, annotation_text="Series break: from Client Level Data"
+        )
+    comparators_chart = Chart(
+        ascof_fig,
+        f"Line chart of the published ASCOF proportion of people who use services receiving direct payments, "
+        f"by year, for {', '.join(ascof['area_name'].unique(maintain_order=True))}. {summary.comparators}",
+        name="ascof_dp",
+        how_to_read="Published yearly by NHS England: 1C(2a) until 2022-23, renumbered 3D(2a) from 2023-24 (the same "
+        "measure). From 2024-25 it is computed from Client Level Data, a break in the series. Real data, "
+        "Open Government Licence v3.0.",
+        table=Table(
+            "Published ASCOF values: people who use services receiving direct payments",
+            ["Year", "Area", "Published code", "Value"],
+            [
+                [r["year"], r["area_name"], r["published_code"], pct(r["value"])]
+                for r in ascof.sort(["year", "area_code"], descending=True).iter_rows(named=True)
+            ],
+            numeric=[False, False, False, True],
+        ),
+    )
+
+    dpss_raw = wh.dpss_use().filter(pl.col("quarter_end") <= end)
+    dpss_counts = ["dpss_active_cases", "dp_recipients"]
+    dpss = disclosure.table(dpss_raw, dpss_counts, {"dpss_use_pct": dpss_counts})
+    dpss_fig = charts.trend_lines(
+        dpss.with_columns(pl.lit("Supported by the DPSS").alias("series")),
+        "period",
+        "dpss_use_pct",
+        "series",
+        "Share of DP recipients with an open DPSS case",
+        "Share",
+        y_suffix="%",
+    )
+    cases = disclosure.count_texts(dpss, dpss_raw, "dpss_active_cases")
+    recipients = disclosure.count_texts(dpss, dpss_raw, "dp_recipients")
+    dpss_rows = [
+        [p, cases[i], recipients[i], pct(v)]
+        for i, (p, v) in enumerate(zip(dpss["period"].to_list(), dpss["dpss_use_pct"].to_list(), strict=True))
+    ][::-1]
+    dpss_chart = Chart(
+        dpss_fig,
+        f"Line chart of the share of county direct payment recipients with an open Direct Payment Support Service "
+        f"case, {dpss['period'][0]} to {dpss['period'][-1]}: {pct(dpss['dpss_use_pct'][-1])} at the end."
+        if not dpss.is_empty()
+        else "No Direct Payment Support Service returns are loaded.",
+        name="dpss_use",
+        how_to_read="The support service's open cases at quarter end (from its KPI return) over county DP recipients.",
+        table=Table(
+            "Direct Payment Support Service use, county",
+            ["Quarter", "Open DPSS cases", "People on a direct payment", "Share with an open DPSS case"],
+            dpss_rows,
+            numeric=[False, True, True, True],
+        ),
+    )
+
+    isf_sentence, isf_chart = _isf(wh, disclosure, code, period, area, end, code == county)
+    return DirectPayments(
+        scope=f"{area}, {period}. {rating_line}",
+        rating=rating_line,
+        target=judgement,
+        summary=summary,
+        metrics=metrics,
+        trajectory=Paragraph(summary.trajectory) if summary.trajectory else None,
+        uptake_chart=uptake_chart,
+        area_table=area_table,
+        districts_heading=Heading("Are the differences between districts real?"),
+        funnel_chart=funnel_chart,
+        funnel_note=Note(FUNNEL_EXPLAINED),
+        comparators_heading=Heading("Published ASCOF comparators"),
+        comparators_chart=comparators_chart,
+        dpss_heading=Heading("Direct Payment Support Service use"),
+        dpss_chart=dpss_chart,
+        isf_heading=Heading("Individual Service Funds set up"),
+        isf_sentence=isf_sentence,
+        isf_chart=isf_chart,
+        disclosure_note=Note(disclosure.note),
     )

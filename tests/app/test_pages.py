@@ -108,7 +108,22 @@ def test_overview_for_one_locality_from_the_url(warehouse):
     assert "in Fenland took a direct payment" in text_of(at)
 
 
-def test_direct_payments_trajectory_and_funnel(warehouse, latest):
+def _rating(value: float, target: float, amber: float) -> str:
+    """RAG in words for a higher-is-better measure, worked out here from the target and its tolerance."""
+    shortfall = target - value
+    return "Green: on target" if shortfall <= 0 else "Amber: near target" if shortfall <= amber else "Red: off target"
+
+
+def _figure(at: AppTest, title_start: str) -> dict:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(s for s in specs if s["layout"]["title"]["text"].replace("<br>", " ").startswith(title_start))
+
+
+def _frame(at: AppTest, columns: list[str]):
+    return next(d.value for d in at.dataframe if list(d.value.columns) == columns)
+
+
+def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
     uptake, dp, clients = one(
         warehouse,
         "select uptake_pct, dp_recipients, community_clients from mart_dp_uptake "
@@ -116,16 +131,24 @@ def test_direct_payments_trajectory_and_funnel(warehouse, latest):
         COUNTY,
         latest,
     )
+    t = demo_env.targets
+    rating = _rating(uptake, t.dp_uptake_pct, t.dp_uptake_amber_points)
     at = run_page("direct_payments.py")
     assert metric(at, f"DP uptake, {latest}") == f"{uptake:.1f}%"
-    needed = math.ceil(0.25 * clients - dp)
+    needed = math.ceil(t.dp_uptake_pct / 100 * clients - dp)
     assert metric(at, "More DP recipients needed") == f"{needed:,}"
-    assert f"**{needed} more people**" in text_of(at)  # the target date has passed in the latest quarter
-    funnel = next(
-        json.loads(c.proto.spec)
-        for c in at.get("plotly_chart")
-        if "against the county average" in json.loads(c.proto.spec)["layout"]["title"]["text"]
-    )
+    text = text_of(at)
+    # The target with its date, direction and tolerance, and the rating worked out here.
+    assert (
+        f"Target for direct payment uptake: {t.dp_uptake_pct:.1f}% by {t.dp_uptake_by} (higher is better; amber "
+        f"within {t.dp_uptake_amber_points:.1f} points); rated {rating}."
+    ) in text
+    # The target date is the latest quarter: it has passed (the pack says the same).
+    assert (
+        f"The target date ({t.dp_uptake_by}) has passed without the target being met: {needed:,} more people would "
+        "need a direct payment for Cambridgeshire (all)"
+    ) in text
+    funnel = _figure(at, "DP uptake by district against the county average")
     points = next(t for t in funnel["data"] if t.get("name") == "Areas")
     districts = dict(
         warehouse.sql(
@@ -134,6 +157,29 @@ def test_direct_payments_trajectory_and_funnel(warehouse, latest):
         ).fetchall()
     )
     assert dict(zip(points["text"], points["y"], strict=True)) == pytest.approx(districts)
+    # The funnel's table: every area and the county total, with the funnel test in words.
+    table = _frame(
+        at,
+        [
+            "Area",
+            "People on a direct payment",
+            "People in long-term community support",
+            "Uptake",
+            "Against target",
+            "Compared with the county average",
+        ],
+    )
+    county = table[table["Area"] == "Cambridgeshire (all)"].iloc[0]
+    assert (county["People on a direct payment"], county["Uptake"]) == (f"{dp:,}", f"{uptake:.1f}%")
+    assert county["Compared with the county average"] == "County total"
+    assert set(table["Compared with the county average"]) <= {
+        "Well above average",
+        "Above average",
+        "Within chance",
+        "Below average",
+        "Well below average",
+        "County total",
+    }
 
 
 def test_direct_payments_for_a_locality_mid_period(warehouse):
@@ -146,20 +192,83 @@ def test_direct_payments_for_a_locality_mid_period(warehouse):
     needed = math.ceil(0.25 * clients - dp)
     assert metric(at, "More DP recipients needed") == f"{needed:,}"
     per_quarter = needed / 6  # 2023/24 Q2 to 2024/25 Q4
-    assert f"**{per_quarter:,.1f} more people a quarter**" in text_of(at)
+    assert f"Fenland needs about {per_quarter:,.1f} more people a quarter on a direct payment" in text_of(at)
 
 
-def test_workforce_page_for_county_and_locality(warehouse, latest):
-    pas, payroll, growth = one(
+def test_direct_payments_new_isfs_in_a_district_hide_small_counts(warehouse):
+    """South Cambridgeshire, 2024/25 Q2: 8 then 4 new ISFs. The 4 is hidden, and the 8 too, since the year to date
+    (12) is in the sentence beside them; no chart bar, label or table cell shows either."""
+    code, period = "E07000012", "2024/25 Q2"
+    rows = warehouse.sql(
+        "select period, financial_year, new_isfs, new_isfs_year_to_date from mart_isf_starts "
+        "where locality_code = ? and period <= ? order by period",
+        params=[code, period],
+    ).fetchall()
+    at = run_page("direct_payments.py", locality=code, period=period)
+    ytd = int(rows[-1][3])
+    assert ytd >= 5
+    assert (
+        f"{ytd} new Individual Service Funds (ISFs) were set up in South Cambridgeshire in {rows[-1][1]} up to the "
+        f"end of {period}, against a plan of {75 * 2 / 4:.0f} by then (75 a year, higher is better). "
+        "The plan is county-wide."
+    ) in text_of(at)
+    table = _frame(at, ["Quarter", "New ISFs set up"])
+    assert list(table["Quarter"]) == [r[0] for r in reversed(rows)]  # latest first
+    shown = dict(zip(table["Quarter"], table["New ISFs set up"], strict=True))
+    bars = _figure(at, "New ISFs set up each quarter, South Cambridgeshire")["data"][0]
+    drawn = dict(zip(bars["x"], bars["y"], strict=True))
+    labels = dict(zip(bars["x"], bars["text"], strict=True))
+    for quarter, _year, new, _ytd in rows:
+        if _is_small(new):
+            assert shown[quarter] == "<5" and drawn[quarter] is None and labels[quarter] == "–", quarter
+        elif shown[quarter] == "–":
+            assert drawn[quarter] is None and labels[quarter] == "–", quarter
+        else:
+            assert shown[quarter] == f"{new:,}" and drawn[quarter] == new, quarter
+    this_year = [shown[q] for q, year, _, _ in rows if year == rows[-1][1]]
+    assert sum(c in ("<5", "–") for c in this_year) != 1, "one hidden quarter is the year to date less the others"
+    assert shown["2024/25 Q1"] == "–" and shown["2024/25 Q2"] == "<5"
+
+
+def _is_small(value) -> bool:
+    return value is not None and 0 < value < 5
+
+
+def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
+    pas, before, payroll, growth = one(
         warehouse,
-        "select active_pas, pas_on_payroll, growth_pct from mart_pa_workforce where locality_code = ? and period = ?",
+        "select active_pas, active_pas_year_before, pas_on_payroll, growth_pct from mart_pa_workforce "
+        "where locality_code = ? and period = ?",
         COUNTY,
         latest,
     )
+    target, amber = demo_env.targets.pa_growth_pct_per_year, demo_env.targets.pa_growth_amber_points
     at = run_page("workforce.py")
     assert metric(at, f"Active PAs, {latest}") == f"{pas:,}"
     assert metric(at, "PAs on the DPSS payroll") == f"{payroll:,}"
     assert metric(at, "Growth on a year before") == f"{growth:.1f}%"
+    rating = _rating(growth, target, amber)
+    stated = f"{target:.1f}% (higher is better; amber within {amber:.1f} points)"
+    text = text_of(at)
+    assert f"Target for growth in active Personal Assistants on a year before: {stated}; rated {rating}." in text
+    short = (
+        "meeting the target growth" if growth >= target else f"{target - growth:.1f} points short of the target growth"
+    )
+    assert (
+        f"Active Personal Assistants (PAs) in Cambridgeshire (all) grew {growth:.1f}% on a year before, from "
+        f"{before:,} to {pas:,}: {short} of {stated}, rated {rating}."
+    ) in text
+    cmes, hours = one(
+        warehouse,
+        "select active_cmes, weekly_hours from mart_cme_capacity where locality_code = ? and period = ?",
+        COUNTY,
+        latest,
+    )
+    assert cmes >= 5
+    assert (
+        f"{cmes:,} care micro-enterprises were supporting people in Cambridgeshire (all) at the end of {latest}, "
+        f"giving {hours:,.0f} hours of care a week."
+    ) in text
     ratio = one(
         warehouse,
         "select pas_per_100_dp from mart_pa_workforce where locality_code = ? and period = '2023/24 Q4'",
@@ -167,6 +276,10 @@ def test_workforce_page_for_county_and_locality(warehouse, latest):
     )
     at = run_page("workforce.py", locality=FENLAND, period="2023/24 Q4")
     assert metric(at, "PAs per 100 DP recipients") == f"{ratio:.1f}"
+    # The rural gap's table: the districts and the county, Fenland labelled rural and in bold on the pack.
+    table = _frame(at, ["Area", "Active PAs", "People on a direct payment", "PAs per 100 DP recipients"])
+    assert table["Area"].iloc[-1] == "Cambridgeshire (all)"
+    assert table[table["Area"] == "Fenland (rural)"].iloc[0]["PAs per 100 DP recipients"] == f"{ratio:.1f}"
 
 
 def _rag_words(value: float, target: float, amber: float) -> str:

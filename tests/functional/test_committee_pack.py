@@ -126,7 +126,9 @@ def test_direct_payment_and_workforce_figures_recomputed_from_the_snapshots(page
     assert f"{100 * dp / clients:.1f}% of people in long-term community support in Cambridgeshire" in text
     assert f"{dp:,} of {clients:,} people in long-term community support" in text
     assert f"about £{spend / 1e6:.1f}m a year" in text
-    assert f"to {pas:,}." in text and f"{payroll:,} PAs were on the Direct Payment Support Service payroll" in text
+    assert f"to {pas:,}:" in text and f"{payroll:,} PAs were on the Direct Payment Support Service payroll" in text
+    # The page and the pack word the trajectory alike: the target date is this quarter, and it has passed.
+    assert "has passed without the target being met" in text and "has been reached" not in text
 
 
 def test_headline_rag_words_and_targets_with_direction(pages):
@@ -222,6 +224,79 @@ def test_a_district_pack_reads_its_own_figures(demo_env, warehouse):
     ).fetchall()[0][0]
     words = " ".join(b.text for s in pack.sections for b in s.blocks if b.kind == "paragraph")
     assert f"{uptake:.1f}% of people in long-term community support in Fenland" in words
+
+
+def _with_a_small_district(wh: Warehouse, code: str, monkeypatch) -> None:
+    """Make ``code`` a district with 3 people on a direct payment and 2 active PAs, every quarter."""
+    import polars as pl
+
+    dp = wh.dp_uptake()
+    dp = dp.with_columns(
+        pl.when(pl.col("locality_code") == code).then(3).otherwise(pl.col("dp_recipients")).alias("dp_recipients")
+    ).with_columns((100 * pl.col("dp_recipients") / pl.col("community_clients")).alias("uptake_pct"))
+    pas = wh.pa_workforce()
+    pas = pas.with_columns(
+        pl.when(pl.col("locality_code") == code).then(2).otherwise(pl.col("active_pas")).alias("active_pas")
+    ).with_columns(
+        (100 * pl.col("active_pas") / pl.col("dp_recipients")).alias("pas_per_100_dp"),
+        (100 * (pl.col("active_pas") - pl.col("active_pas_year_before")) / pl.col("active_pas_year_before")).alias(
+            "growth_pct"
+        ),
+    )
+    monkeypatch.setattr(wh, "dp_uptake", lambda c=None: dp if c is None else dp.filter(pl.col("locality_code") == c))
+    monkeypatch.setattr(wh, "dp_uptake_at", lambda period: dp.filter(pl.col("period") == period))
+    monkeypatch.setattr(
+        wh, "pa_workforce", lambda c=None: pas if c is None else pas.filter(pl.col("locality_code") == c)
+    )
+
+
+def test_pack_district_tables_hide_a_small_count_and_the_one_that_would_give_it_away(demo_env, warehouse, monkeypatch):
+    from dashboard.pack import themes
+    from dashboard.pack.content import Scope
+
+    fenland = "E07000010"
+    wh = Warehouse(demo_env)
+    _with_a_small_district(wh, fenland, monkeypatch)
+    others = warehouse.sql(
+        "select d.locality_name, d.dp_recipients, p.active_pas from mart_dp_uptake d join mart_pa_workforce p "
+        "using (locality_code, period) where period = ? and locality_code not in (?, ?)",
+        params=[PERIOD, COUNTY, fenland],
+    ).fetchall()
+    next_dp = min(others, key=lambda r: r[1])[0]  # the district whose count would give Fenland's away
+    next_pas = min(others, key=lambda r: r[2])[0]
+    end = warehouse.sql("select quarter_end from ref_quarter where period = ?", params=[PERIOD]).fetchall()[0][0]
+
+    scope = Scope(wh, PERIOD, end, COUNTY, "Cambridgeshire (all)", PERIOD)
+    section = themes.direct_payments(scope)
+    table = next(b for b in section.blocks if b.kind == "table" and b.caption.startswith("Direct payment uptake by"))
+    rows = {r[0]: [str(c) for c in r] for r in table.rows}
+    assert rows["Fenland"][1] == "<5" and rows["Fenland"][3:] == ["–", "–", "–"]
+    assert rows[next_dp][1] == "–" and rows[next_dp][3] == "–"  # secondary suppression
+    assert sum(rows[name][1] in ("<5", "–") for name in rows if name != "Cambridgeshire (all)") == 2
+    assert rows["Cambridgeshire (all)"][1] not in ("<5", "–")
+    chart = next(b for b in section.blocks if b.kind == "chart")
+    lines = {t.name: t.y for t in chart.figure.data}
+    assert lines["Fenland"][-1] is None and lines[next_dp][-1] is None  # nor drawn (nor in the hover text)
+
+    section = themes.workforce(scope)
+    table = next(b for b in section.blocks if b.kind == "table" and b.caption.startswith("Personal Assistants by area"))
+    rows = {r[0].replace(" (rural)", ""): [str(c) for c in r] for r in table.rows}
+    assert rows["Fenland"][1] == "<5" and rows["Fenland"][3] == "–" and rows["Fenland"][5] == "–"
+    assert rows[next_pas][1] == "–" and rows[next_pas][3] == "–" and rows[next_pas][5] == "–"
+
+    # A pack for the small district itself prints no count, share or change resting on it.
+    scope = Scope(wh, PERIOD, end, fenland, "Fenland", PERIOD)
+    words = " ".join(
+        b.text
+        for s in (themes.direct_payments(scope), themes.workforce(scope))
+        for b in s.blocks
+        if b.kind == "paragraph"
+    )
+    assert "Too few people in Fenland to show direct payment uptake" in words
+    assert "Growth in Personal Assistants in Fenland in the year to 2024/25 Q4 is not shown (small numbers)." in words
+    assert not re.search(r"(?<![\d.,/])[1-4](?![\d.,%/])", words.replace("2024/25 Q4", "").replace("2024/25", "")), (
+        words
+    )
 
 
 def test_unknown_period_or_area_is_refused(demo_env):
