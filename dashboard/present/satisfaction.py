@@ -88,7 +88,7 @@ class DpssSurvey:
     by_district: Table | None
     by_district_note: Note = field(
         default_factory=lambda: Note(
-            f"A district's share rests on few respondents: read it with its 95% interval (fewer than {MIN_BASE} "
+            f"A district's share rests on few respondents: read it with its interval (fewer than {MIN_BASE} "
             "respondents is too few to test a change)."
         )
     )
@@ -544,7 +544,7 @@ def ascs_chart(published: pl.DataFrame, names: dict[str, str], rated: Rating) ->
     )
     return Chart(
         fig,
-        f"Line chart of published overall satisfaction of people who use services by year, {years[-1]} to "
+        f"Line chart of published ASCOF overall satisfaction of people who use services by year, {years[-1]} to "
         f"{latest}, for {', '.join(names.values())}; in {latest}: {shown}.",
         height=300,
         name="ascof_satisfaction",
