@@ -17,7 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PAGES = ["overview.py"] + sorted(p.name for p in (ROOT / "dashboard" / "views").glob("*.py") if p.name != "overview.py")
+PAGES = ["overview.py"] + sorted(
+    p.name for p in (ROOT / "dashboard" / "views").glob("*.py") if p.name not in ("overview.py", "__init__.py")
+)
 
 
 def page_render_times(runs: int = 5, pages: list[str] = PAGES) -> dict[str, float]:

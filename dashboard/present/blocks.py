@@ -43,10 +43,11 @@ class RagCell:
     """A RAG rating in a table: a coloured dot and the word, so colour is never the only signal."""
 
     rating: str | None
+    unrated: str = "No target"  # the words when there is no rating ("Not rated (small numbers)")
 
     @property
     def text(self) -> str:
-        return rag_words(self.rating, symbol=False) if self.rating else "No target"
+        return rag_words(self.rating, symbol=False) if self.rating else self.unrated
 
     def __str__(self) -> str:
         return self.text

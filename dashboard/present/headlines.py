@@ -14,7 +14,7 @@ import polars as pl
 
 from dashboard.formatting import by_unit, change_by_unit, points
 from dashboard.present.blocks import RagCell, Table
-from dashboard.present.disclosure import Disclosure
+from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from dashboard.signals import assurance_label, rag_words, variation_label
 from models.measures import Assessment, MeasureSpec, assess
@@ -69,22 +69,26 @@ def target_text(spec: MeasureSpec, target_source: str | None = None) -> str:
     return f"{shown} ({'; '.join(words)})"
 
 
-def measure_sentence(assessment: Assessment, area: str, disclosure: Disclosure) -> str:
+def measure_sentence(assessment: Assessment, area: str, small_now: bool = False, small_before: bool = False) -> str:
     """One plain-English sentence for a headline measure.
 
     With a target: "Direct payment uptake in Cambridgeshire is 19.8% in 2024/25 Q4, 5.2 points below the 25.0%
     target (higher is better); at the last four quarters' rate the target would be reached in 2027/28 Q2."
-    Without one, the change on a year before and the measure's direction.
+    Without one, the change on a year before and the measure's direction. ``small_now`` and ``small_before``
+    say that the value (or the year before's) rests on a count below the suppression threshold: then the
+    sentence says so and gives nothing that could be worked back to the count.
     """
     spec = assessment.spec
     if assessment.value is None:
         return f"{spec.name} in {area}: no data for {assessment.period}."
+    if small_now:
+        return f"{spec.name} in {area}: too few people in {assessment.period} to show (small numbers)."
     value = by_unit(assessment.value, spec.unit)
-    if spec.unit == "count" and disclosure.any_small([assessment.value, assessment.year_before]):
-        # A small count (or a change computed from one) could identify someone: say only that it is small.
-        if disclosure.is_small(assessment.value):
-            value = f"fewer than {disclosure.threshold}"
-        return f"{spec.name} in {area}: {value} in {assessment.period} (small numbers are not shown in detail)."
+    if small_before and assessment.change_on_year is not None:
+        return (
+            f"{spec.name} in {area}: {value} in {assessment.period} (no change on a year before is shown: it rests "
+            "on small numbers)."
+        )
     # "Uptake ... is 19.8%" reads well; plural counts ("People waiting ... is 161") do not, so they get a colon.
     verb = ":" if spec.unit in ("count", "hours") else " is"
     subject = f"{spec.name} in {area}{verb} {value} in {assessment.period}"
@@ -119,9 +123,18 @@ def measure_sentence(assessment: Assessment, area: str, disclosure: Disclosure) 
     return f"{subject}, {moved} ({direction_words(spec.higher_is_better)})."
 
 
-def assess_frame(frame: pl.DataFrame, period: str) -> list[tuple[Assessment, str | None, bool]]:
-    """Each measure of ``mart_headline_measures`` rows (one area) judged up to ``period``, with the source of its
-    target and whether its counts are personal. The target is the one in force in ``period``."""
+@dataclass(frozen=True)
+class _Judged:
+    assessment: Assessment
+    target_source: str | None
+    personal: bool
+    rests_on_now: list[float]
+    rests_on_year_before: list[float]
+
+
+def assess_frame(frame: pl.DataFrame, period: str) -> list[_Judged]:
+    """Each measure of ``mart_headline_measures`` rows (one area) judged up to ``period``, against the target in
+    force in ``period``, with the counts its value (and a year before's) rests on."""
     end = frame.filter(pl.col("period") == period)["quarter_end"]
     if end.is_empty():
         return []
@@ -138,11 +151,14 @@ def assess_frame(frame: pl.DataFrame, period: str) -> list[tuple[Assessment, str
             amber_tolerance=latest["amber_tolerance"],
             target_by=latest["target_by"],
         )
+        rests_on = rows["rests_on"].to_list()
         results.append(
-            (
+            _Judged(
                 assess(spec, rows["period"].to_list(), rows["value"].to_list()),
                 latest["target_source"],
                 latest["personal"],
+                rests_on[-1] or [],
+                (rests_on[-5] or []) if len(rests_on) >= 5 else [],
             )
         )
     return results
@@ -152,13 +168,22 @@ def headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline
     """Every headline measure for one area and quarter, as every surface shows it."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
     shown = []
-    for a, target_source, personal in assess_frame(wh.headline_measures(code), period):
-        spec = a.spec
-        small = personal and spec.unit == "count" and disclosure.any_small([a.value, a.year_before])
-        value = disclosure.count(a.value) if personal and spec.unit == "count" else by_unit(a.value, spec.unit)
+    for judged in assess_frame(wh.headline_measures(code), period):
+        a, spec = judged.assessment, judged.assessment.spec
+        small_now = judged.personal and disclosure.any_small(judged.rests_on_now)
+        small_before = judged.personal and disclosure.any_small(judged.rests_on_year_before)
+        if small_now:
+            value = disclosure.count(a.value) if spec.unit == "count" else HIDDEN
+        else:
+            value = by_unit(a.value, spec.unit)
         change = None
         if a.change_on_year is not None:
-            change = "Change not shown (small numbers)" if small else f"{change_by_unit(a.change_on_year, spec.unit)}"
+            change = (
+                "Change not shown (small numbers)"
+                if small_now or small_before
+                else change_by_unit(a.change_on_year, spec.unit)
+            )
+        rated = a.rag if not small_now else None
         shown.append(
             Headline(
                 key=spec.key,
@@ -167,16 +192,24 @@ def headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline
                 higher_is_better=spec.higher_is_better,
                 value=value,
                 change=change,
-                target=target_text(spec, target_source),
-                rag=a.rag,
-                rag_text=rag_words(a.rag, symbol=False) if a.rag else "No target",
+                target=target_text(spec, judged.target_source),
+                rag=rated,
+                rag_text=rag_words(rated, symbol=False)
+                if rated
+                else ("Not rated (small numbers)" if small_now and spec.target is not None else "No target"),
                 variation=str(variation_label(a.spc.variation, a.spc.side)),
                 assurance=str(assurance_label(a.spc.assurance)) if spec.target is not None else "–",
-                sentence=measure_sentence(a, area, disclosure),
+                sentence=measure_sentence(a, area, small_now, small_before),
                 assessment=a,
             )
         )
     return shown
+
+
+def _rag_text(rating: str | None, hidden: bool) -> str:
+    if rating:
+        return rag_words(rating, symbol=False)
+    return "Not rated (small numbers)" if hidden else "No target"
 
 
 def headline_table(items: list[Headline], caption: str) -> Table:
@@ -184,7 +217,10 @@ def headline_table(items: list[Headline], caption: str) -> Table:
     return Table(
         caption,
         ["Measure", "Value", "Change on a year before", "Target", "RAG", "SPC signal", "Assurance"],
-        [[h.name, h.value, h.change or "–", h.target, RagCell(h.rag), h.variation, h.assurance] for h in items],
+        [
+            [h.name, h.value, h.change or "–", h.target, RagCell(h.rag, h.rag_text), h.variation, h.assurance]
+            for h in items
+        ],
         numeric=[False, True, True],
         widths=["15%", "8%", "11%", "24%", "11%", "16%", "15%"],
     )

@@ -35,8 +35,7 @@ def show_metrics(metrics: list[Metric], columns: int = 4) -> None:
 
 
 def show_table(table: Table, key: str) -> None:
-    frame = neutralise_frame(table.frame())
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"table-{key}")
+    st.dataframe(table.frame(), hide_index=True, width="stretch", key=f"table-{key}")
 
 
 def show_chart(chart: Chart) -> None:
@@ -53,12 +52,12 @@ def show_chart(chart: Chart) -> None:
     if how_to_read:
         st.caption(how_to_read)
     if chart.table is not None:
-        safe = neutralise_frame(chart.table.frame())
+        shown = chart.table.frame()
         with st.expander("Show as table"):
-            st.dataframe(safe, hide_index=True, width="stretch")
+            st.dataframe(shown, hide_index=True, width="stretch")
             st.download_button(
                 "Download CSV",
-                safe.write_csv(),
+                neutralise_frame(shown).write_csv(),  # cells made safe for Excel in the file only
                 file_name=f"{chart.name}.csv",
                 mime="text/csv",
                 key=f"download-{chart.name}",

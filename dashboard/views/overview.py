@@ -38,7 +38,7 @@ for h in headlines(wh, code, quarter, area):
             delta=metric_delta(f"{h.change} on a year before") if h.change and h.change[0] in "+−±" else h.change,
             delta_color=h.delta_color,
         )
-        rag = f"  \n{rag_label(h.rag)}" if h.rag else ""
+        rag = f"  \n{rag_label(h.rag)}" if h.rag else ("  \n" + h.rag_text if h.rag_text != "No target" else "")
         st.markdown(f"Target {plain(h.target)}{rag}")
         st.markdown(f"{h.variation}  \n{h.assurance if h.assurance != '–' else ''}")
         st.caption(plain(h.sentence))

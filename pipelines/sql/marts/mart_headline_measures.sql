@@ -3,23 +3,30 @@
 -- that is a contract KPI (kpi_code) is rated against the catalogue's target in force that quarter, so
 -- it never carries two targets. Every surface reads this one table.
 with values_long as (
-    select 'dp_uptake_pct' as measure_key, period, locality_code, uptake_pct as value from mart_dp_uptake
+    -- rests_on: the counts of people each value is computed from (numerator and base), so a presenter can
+    -- hide a value (and its change) that would give a small count away.
+    select 'dp_uptake_pct' as measure_key, period, locality_code, uptake_pct as value,
+        [dp_recipients, community_clients]::double[] as rests_on
+    from mart_dp_uptake
     union all
-    select 'dp_annual_spend_gbp', period, locality_code, dp_annual_spend_gbp from mart_dp_uptake
+    select 'dp_annual_spend_gbp', period, locality_code, dp_annual_spend_gbp, [dp_recipients]::double[]
+    from mart_dp_uptake
     union all
-    select 'active_pas', period, locality_code, active_pas from mart_pa_workforce
+    select 'active_pas', period, locality_code, active_pas, [active_pas]::double[] from mart_pa_workforce
     union all
-    select 'pa_growth_pct', period, locality_code, growth_pct from mart_pa_workforce
+    select 'pa_growth_pct', period, locality_code, growth_pct, [active_pas, active_pas_year_before]::double[]
+    from mart_pa_workforce
     union all
-    select 'dpss_very_good_pct', period, locality_code, top_box_pct
+    select 'dpss_very_good_pct', period, locality_code, top_box_pct, [top_box, responses]::double[]
     from mart_satisfaction where survey = 'dpss_customer' and question_code = 'overall_rating'
     union all
-    select 'outcomes_achieved_pct', period, locality_code, achieved_pct
+    select 'outcomes_achieved_pct', period, locality_code, achieved_pct, [achieved, outcomes_reviewed]::double[]
     from mart_outcomes where outcome_domain = 'all'
     union all
-    select 'people_waiting', period, locality_code, people_waiting from mart_waiting_list
+    select 'people_waiting', period, locality_code, people_waiting, [people_waiting]::double[]
+    from mart_waiting_list
     union all
-    select 'hours_waiting', period, locality_code, hours_waiting from mart_waiting_list
+    select 'hours_waiting', period, locality_code, hours_waiting, [people_waiting]::double[] from mart_waiting_list
 ),
 
 grid as (
@@ -51,7 +58,8 @@ final as (
         g.quarter_end,
         g.locality_code,
         g.locality_name,
-        v.value
+        v.value,
+        coalesce(v.rests_on, []::double[]) as rests_on
     from grid as g
     left join values_long as v
         on v.measure_key = g.measure_key and v.period = g.period and v.locality_code = g.locality_code
