@@ -12,7 +12,7 @@ from pipelines.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 COUNTY, FENLAND = "E10000003", "E07000010"
-PAGES = sorted(p.name for p in (PROJECT_ROOT / "dashboard" / "views").glob("*.py"))
+PAGES = sorted(p.name for p in (PROJECT_ROOT / "dashboard" / "views").glob("*.py") if p.name != "__init__.py")
 
 
 def run_page(page: str | None = None, **query) -> AppTest:
