@@ -15,11 +15,10 @@ from dashboard import charts
 from dashboard.formatting import count, gbp, pct, points, signed
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
 from dashboard.present.disclosure import HIDDEN, Disclosure
-from dashboard.present.headlines import assess_frame, direction_words, target_text
+from dashboard.present.headlines import direction_words, headlines, target_text
 from dashboard.queries import Warehouse
-from dashboard.signals import rag_words
 from models.funnel import funnel_curve, funnel_table
-from models.measures import Assessment, MeasureSpec, net_new_needed
+from models.measures import MeasureSpec, net_new_needed
 from models.periods import parse_quarter
 from pipelines.registry import measure_registry
 
@@ -45,29 +44,29 @@ FUNNEL_EXPLAINED = (
 
 @dataclass(frozen=True)
 class Judged:
-    """A headline measure's target as rated (from ``mart_headline_measures``) and its RAG in one quarter."""
+    """A headline measure as the Overview judges it: its target (from ``mart_headline_measures``, shown with its
+    date, direction and amber tolerance) and its RAG rating in one quarter."""
 
     spec: MeasureSpec
     target: str  # target_text: value, date, direction and amber tolerance
-    assessment: Assessment | None
+    rag: str | None = None
+    rag_text: str = "No target"
 
-    @property
-    def rag(self) -> str | None:
-        return None if self.assessment is None else self.assessment.rag
-
-    @property
-    def rag_text(self) -> str:
-        return rag_words(self.rag, symbol=False) if self.rag else "No target"
+    def rated(self, hidden: bool, why: str = "small numbers") -> str:
+        """'rated Red: off target', or why there is no rating (the value not shown, or no target)."""
+        if hidden:
+            return f"not rated ({why})"
+        return f"rated {self.rag_text}" if self.rag else self.rag_text[0].lower() + self.rag_text[1:]
 
 
 def judged(wh: Warehouse, code: str, period: str, key: str) -> Judged:
-    """One headline measure judged as the Overview judges it (same target, tolerance and RAG)."""
-    frame = wh.headline_measures(code).filter(pl.col("measure_key") == key)
-    for assessment, source, _personal in assess_frame(frame, period):
-        return Judged(assessment.spec, target_text(assessment.spec, source), assessment)
+    """One headline measure judged as the Overview judges it (the same target, tolerance and RAG)."""
+    for h in headlines(wh, code, period, wh.settings.locality_name(code)):
+        if h.key == key:
+            return Judged(h.assessment.spec, h.target, h.rag, h.rag_text)
     m = measure_registry(wh.settings)[key]
     spec = MeasureSpec(m.key, m.name, m.unit, m.higher_is_better, m.target, m.amber_tolerance, m.target_by)
-    return Judged(spec, target_text(spec), None)
+    return Judged(spec, target_text(spec))
 
 
 def suppress_areas(
@@ -466,7 +465,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     history = uptake_history(wh, period, disclosure)
     summary = _summary(wh, code, period, area, history, judgement)
     end = history.filter(pl.col("period") == period)["quarter_end"][0]
-    rating = "no rating shown (small numbers)" if summary.small else f"rated {judgement.rag_text}"
+    rating = judgement.rated(summary.small)
     rating_line = f"Target for direct payment uptake: {judgement.target}; {rating}."
 
     gap = None if summary.uptake_pct is None else summary.uptake_pct - target

@@ -107,10 +107,8 @@ def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
     pas = pas.with_columns(pl.Series("growth_pct_raw", raw["growth_pct"]))
     here = pas.filter(pl.col("locality_code") == code)
     now = here.row(-1, named=True)
-    rating = (
-        f"rated {judgement.rag_text}"
-        if now["growth_pct"] is not None
-        else "no rating shown (small numbers or no year before)"
+    rating = judgement.rated(
+        now["growth_pct"] is None, "small numbers" if now["growth_pct_raw"] is not None else "no year before"
     )
     rating_line = f"Target for growth in active Personal Assistants on a year before: {judgement.target}; {rating}."
 
