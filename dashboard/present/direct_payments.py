@@ -69,31 +69,6 @@ def judged(wh: Warehouse, code: str, period: str, key: str) -> Judged:
     return Judged(spec, target_text(spec))
 
 
-def suppress_areas(
-    disclosure: Disclosure,
-    frame: pl.DataFrame,
-    county_code: str,
-    counts: list[str],
-    rates: dict[str, list[str]],
-    group: str = "period",
-) -> pl.DataFrame:
-    """Disclosure control for areas shown beside their county total, quarter by quarter.
-
-    Counts and rates that must not be shown become null (secondary suppression against the county row
-    included); ``<count>_text`` columns hold each count as printed ('<5', '–' or the number). Row order kept.
-    """
-    frame = frame.with_row_index("_row").with_columns((pl.col("locality_code") == county_code).alias("_total"))
-    parts = []
-    for _key, part in frame.group_by(group, maintain_order=True):
-        shown = disclosure.table(part, counts, rates, total_row="_total")
-        parts.append(
-            shown.with_columns(
-                pl.Series(f"{c}_text", disclosure.count_texts(shown, part, c), dtype=pl.String) for c in counts
-            )
-        )
-    return pl.concat(parts).sort("_row").drop("_row", "_total")
-
-
 def _latest_first(frame: pl.DataFrame) -> pl.DataFrame:
     """A time series' rows latest quarter first, keeping the order within a quarter."""
     return frame.with_row_index("_row").sort(["quarter_end", "_row"], descending=[True, False]).drop("_row")
@@ -205,7 +180,7 @@ def uptake_history(wh: Warehouse, period: str, disclosure: Disclosure, quarters:
     if quarters is not None:
         keep = periods["period"].unique(maintain_order=True).tail(quarters)
         periods = periods.filter(pl.col("period").is_in(keep.to_list()))
-    return suppress_areas(disclosure, periods, wh.settings.council.code, DP_COUNTS, DP_RATES)
+    return disclosure.areas(periods, wh.settings.council.code, DP_COUNTS, DP_RATES)
 
 
 def uptake_summary(wh: Warehouse, code: str, period: str, area: str) -> UptakeSummary:

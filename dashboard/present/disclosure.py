@@ -145,3 +145,26 @@ class Disclosure:
             else:
                 texts.append(format_count(raw))
         return texts
+
+    def areas(
+        self,
+        frame: pl.DataFrame,
+        county_code: str,
+        counts: Sequence[str],
+        rates: Mapping[str, Sequence[str]],
+        group: str = "period",
+    ) -> pl.DataFrame:
+        """:meth:`table` for areas shown beside their county total (``locality_code``), one ``group`` (quarter) at
+        a time: hidden counts and the rates resting on them become null, with secondary suppression against the
+        county row; ``<count>_text`` columns hold each count as printed ('<5', '–' or the number). Row order kept.
+        """
+        frame = frame.with_row_index("_row").with_columns((pl.col("locality_code") == county_code).alias("_total"))
+        parts = []
+        for _key, part in frame.group_by(group, maintain_order=True):
+            shown = self.table(part, counts, rates, total_row="_total")
+            parts.append(
+                shown.with_columns(
+                    pl.Series(f"{c}_text", self.count_texts(shown, part, c), dtype=pl.String) for c in counts
+                )
+            )
+        return pl.concat(parts).sort("_row").drop("_row", "_total")

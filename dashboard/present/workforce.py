@@ -14,7 +14,7 @@ import polars as pl
 from dashboard import charts
 from dashboard.formatting import count, pct, points
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
-from dashboard.present.direct_payments import Judged, judged, suppress_areas
+from dashboard.present.direct_payments import Judged, judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from pipelines.registry import measure_registry
@@ -103,7 +103,7 @@ def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
     raw = wh.pa_workforce()
     end = raw.filter(pl.col("period") == period)["quarter_end"][0]
     raw = raw.filter(pl.col("quarter_end") <= end)
-    pas = suppress_areas(_rules(disclosure, registry["active_pas"].personal), raw, county, PA_COUNTS, PA_RATES)
+    pas = _rules(disclosure, registry["active_pas"].personal).areas(raw, county, PA_COUNTS, PA_RATES)
     pas = pas.with_columns(pl.Series("growth_pct_raw", raw["growth_pct"]))
     here = pas.filter(pl.col("locality_code") == code)
     now = here.row(-1, named=True)
