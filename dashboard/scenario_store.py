@@ -5,7 +5,8 @@
 - Saving: named lever sets in the application-state database (SQLite, never the warehouse).
 - Sharing: every lever is a widget bound to a URL query parameter named after it; only levers that
   differ from the baseline appear, so a link reads like ``?dp_target_on=true&dp_target_pct=30``.
-- Downloading: one long table (scenario, area, year, measure, central value and ranges) as CSV or Excel.
+- Downloading: one long table (scenario, area, year, measure, central value and ranges) as CSV or Excel, with
+  small counts of people hidden by :class:`dashboard.present.disclosure.Disclosure`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import xlsxwriter
 
 from dashboard.app_state import connect, ensure_table
 from dashboard.exports.safe_cells import neutralise, neutralise_frame
+from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from models.population_projection import demand_index
 from models.scenarios import MEASURES, BaseState, LeverError, Levers, ScenarioResult, base_state, run_scenario
 from pipelines.config import Settings
+from pipelines.registry import measure_registry
 
 BASELINE = "Baseline"
 MAX_COMPARED = 3
@@ -35,7 +38,7 @@ ABOUT = """Figures are per financial year, at the year's end (people, hours a we
 Cost is in today's prices: hours a week x hourly rate x 52. Ranges hold 80% and 95% of 1,000 simulated paths.
 The first years follow the statistical forecasts; later years grow with the ONS 2022-based population
 projection (POPPI-style: population by age band x today's rate of support per person in need).
-Counts below the suppression threshold are shown as <5. Demo data is synthetic: not for decisions.
+Demo data is synthetic: not for decisions.
 See docs/model_cards/scenarios.md for the method, validation and limitations."""
 TARGET_SWITCH = "dp_target_on"  # widget key of the "set a DP target" checkbox
 DDL = """create table if not exists saved_scenarios (
@@ -74,7 +77,7 @@ def current_base(wh: Warehouse) -> BaseState:
             demand_index(wh.demand_projection()),
             county_code=cfg.council.code,
             county_name=cfg.locality_name(cfg.council.code),
-            isf_new_per_year=cfg.targets.isf_new_per_year,
+            isf_new_per_year=round(measure_registry(cfg)["new_isfs"].target),  # the plan, as the registry declares it
         )
     return _BASES[key]
 
@@ -178,35 +181,69 @@ def delete(name: str, settings: Settings) -> None:
 # Downloads -----------------------------------------------------------------------------------------
 
 
-def long_table(results: Mapping[str, ScenarioResult], threshold: int) -> pl.DataFrame:
-    """Every scenario's figures, rounded as shown, with counts below ``threshold`` blanked."""
-    units = {name: unit for name, (_, unit) in MEASURES.items()}
-    labels = {name: label for name, (label, _) in MEASURES.items()}
-    frames = [result.table.with_columns(scenario=pl.lit(name)) for name, result in results.items()]
-    table = pl.concat(frames).with_columns(
-        unit=pl.col("measure").replace_strict(units), label=pl.col("measure").replace_strict(labels)
-    )
-    values = ["central", "lo_80", "hi_80", "lo_95", "hi_95"]
-    rounded = table.with_columns(
-        pl.when(pl.col("unit") == "pct").then(pl.col(c).round(1)).otherwise(pl.col(c).round(0)).alias(c) for c in values
-    )
-    small = (pl.col("unit") == "count") & (pl.col("central").abs() > 0) & (pl.col("central").abs() < threshold)
+VALUES = ("central", "lo_80", "hi_80", "lo_95", "hi_95")
+
+
+def hide_small_counts(table: pl.DataFrame, disclosure: Disclosure) -> pl.DataFrame:
+    """A scenario table with the counts of people that could identify someone set to null.
+
+    Scenario figures are modelled, but the base year repeats the recorded counts and a district's small count
+    carries into the years after it. So in every count measure (people, DP recipients, ISFs, PAs and the PA
+    gap, whose sign does not matter) a small value is hidden, and where the central value is hidden its
+    ranges are too. Hours, shares and money are not counts of people and are kept.
+    """
+    counts = [MEASURES[m][1] == "count" for m in table["measure"].to_list()]
+    central = [is_count and disclosure.is_small(abs(v)) for is_count, v in zip(counts, table["central"], strict=True)]
+    columns = []
+    for column in VALUES:
+        values = table[column].to_list()
+        hide = [
+            whole or (is_count and disclosure.is_small(abs(v)))
+            for whole, is_count, v in zip(central, counts, values, strict=True)
+        ]
+        columns.append(pl.Series(column, [None if h else v for h, v in zip(hide, values, strict=True)], pl.Float64))
+    return table.with_columns(columns)
+
+
+def long_table(results: Mapping[str, ScenarioResult], disclosure: Disclosure) -> pl.DataFrame:
+    """Every scenario's figures, rounded as shown, with small counts of people hidden (null)."""
     return neutralise_frame(
-        rounded.with_columns(pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in values).select(
-            "scenario", "locality_code", "locality_name", "year", "measure", "label", "unit", *values
+        _rounded(results, disclosure).select(
+            "scenario", "locality_code", "locality_name", "year", "measure", "label", "unit", *VALUES
         )
     )
 
 
-def to_csv(results: Mapping[str, ScenarioResult], threshold: int) -> bytes:
-    return long_table(results, threshold).write_csv().encode("utf-8")
+def _rounded(results: Mapping[str, ScenarioResult], disclosure: Disclosure | None) -> pl.DataFrame:
+    """Every scenario's rows, small counts hidden (unless ``disclosure`` is None), rounded as shown."""
+    units = {name: unit for name, (_, unit) in MEASURES.items()}
+    labels = {name: label for name, (label, _) in MEASURES.items()}
+    frames = [
+        (result.table if disclosure is None else hide_small_counts(result.table, disclosure)).with_columns(
+            scenario=pl.lit(name)
+        )
+        for name, result in results.items()
+    ]
+    table = pl.concat(frames).with_columns(
+        unit=pl.col("measure").replace_strict(units), label=pl.col("measure").replace_strict(labels)
+    )
+    return table.with_columns(
+        pl.when(pl.col("unit") == "pct").then(pl.col(c).round(1)).otherwise(pl.col(c).round(0)).alias(c) for c in VALUES
+    )
+
+
+def to_csv(results: Mapping[str, ScenarioResult], disclosure: Disclosure) -> bytes:
+    return long_table(results, disclosure).write_csv().encode("utf-8")
 
 
 EXCEL_FORMATS = {"count": "#,##0", "hours": "#,##0", "pct": '0.0"%"', "gbp": '"£"#,##0'}
 
 
-def to_excel(results: Mapping[str, ScenarioResult], threshold: int, about: str) -> bytes:
-    """A workbook: the levers of each scenario, every figure (numbers with display formats), and notes."""
+def to_excel(results: Mapping[str, ScenarioResult], disclosure: Disclosure, about: str) -> bytes:
+    """A workbook: the levers of each scenario, every figure (numbers with display formats), and notes.
+
+    A hidden figure reads '<5' where it is itself small and '–' where it is hidden with a small central value.
+    """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
@@ -230,7 +267,8 @@ def to_excel(results: Mapping[str, ScenarioResult], threshold: int, about: str) 
     levers.set_column(1, 1, 14)
     levers.set_column(2, 2 + len(results), 18)
 
-    table = long_table(results, threshold)
+    table = long_table(results, disclosure)
+    raw = _rounded(results, None)
     sheet = book.add_worksheet("Figures")
     headers = [
         "Scenario",
@@ -245,12 +283,14 @@ def to_excel(results: Mapping[str, ScenarioResult], threshold: int, about: str) 
         "95% high",
     ]
     sheet.write_row(0, 0, headers, bold)
-    for row, record in enumerate(table.iter_rows(named=True), start=1):
+    rows = zip(table.iter_rows(named=True), raw.iter_rows(named=True), strict=True)
+    for row, (record, unhidden) in enumerate(rows, start=1):
         for column, key in enumerate(("scenario", "locality_code", "locality_name", "year", "label")):
             sheet.write_string(row, column, record[key])
-        for column, key in enumerate(("central", "lo_80", "hi_80", "lo_95", "hi_95"), start=5):
+        for column, key in enumerate(VALUES, start=5):
             if record[key] is None:
-                sheet.write_string(row, column, f"<{threshold}")
+                small = disclosure.is_small(abs(unhidden[key]))
+                sheet.write_string(row, column, disclosure.marker if small else HIDDEN)
             else:
                 sheet.write_number(row, column, record[key], formats[record["unit"]])
     sheet.freeze_panes(1, 0)

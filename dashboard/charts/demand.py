@@ -1,4 +1,7 @@
-"""Charts and sentences for the Demand and scenarios page: pure functions from frames to figures and words.
+"""Charts for the Demand and scenarios page and the pack's demand outlook: pure functions from frames to figures.
+
+The words and tables around them are written by :mod:`dashboard.present.demand`, which also hides small
+recorded counts before any figure is built.
 
 Every forecast and scenario is drawn as a fan: the central line, a darker 80% band and (where one
 series is shown) a lighter 95% band, so the uncertainty is never hidden. Lines differ by dash and
@@ -7,7 +10,6 @@ marker as well as colour.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import plotly.graph_objects as go
@@ -15,9 +17,8 @@ import plotly.io as pio
 import polars as pl
 
 from dashboard.charts import DASHES, MARKERS, OKABE_ITO, chart_title, trend_lines
-from dashboard.formatting import by_unit, change_by_unit, pct
 from models.forecast import LABELS
-from models.scenarios import MEASURES, Levers, ScenarioResult
+from models.scenarios import MEASURES, ScenarioResult
 
 UNIT_FORMAT = {"count": ("", ",.0f", ""), "hours": ("", ",.0f", ""), "pct": ("", ".1f", "%"), "gbp": ("£", ",.0f", "")}
 GREY = "#6b6b6b"
@@ -181,135 +182,15 @@ def _style(fig: go.Figure, title: str, y_title: str, prefix: str, suffix: str) -
     return fig
 
 
-def projection_chart(projection: pl.DataFrame, title: str) -> go.Figure:
-    """Expected people needing support by age band and in total, per year (one area or several summed)."""
-    by_band = (
-        projection.group_by("age_band", "projection_year")
-        .agg(pl.col("expected_people").sum())
-        .sort("age_band", "projection_year")
-    )
-    total = (
-        by_band.group_by("projection_year")
-        .agg(pl.col("expected_people").sum())
-        .sort("projection_year")
-        .with_columns(age_band=pl.lit("All adults"))
-    )
-    frame = pl.concat([total.select(by_band.columns), by_band]).with_columns(
-        year=pl.col("projection_year").cast(pl.String), age_band=pl.col("age_band").replace({"18-64": "Aged 18-64"})
-    )
-    fig = trend_lines(frame, "year", "expected_people", "age_band", title, "People", highlight="All adults")
-    fig.update_traces(hovertemplate="%{y:,.0f}")
-    return fig
-
-
-def accuracy_sentence(metrics: pl.DataFrame, what: str) -> str:
-    """The backtest in plain words: interval hit rate and the gain over a same-quarter-last-year guess.
+def projection_chart(frame: pl.DataFrame, title: str) -> go.Figure:
+    """Expected people needing support per year, one line per age band and one for all adults (drawn bold).
 
     Parameters
     ----------
-    metrics : polars.DataFrame
-        ``fct_forecast_metrics`` rows of one series (``model, mase, coverage_80, coverage_95, origins, chosen``).
-    what : str
-        What is forecast, for example "people in long-term community support".
+    frame : polars.DataFrame
+        ``year`` (text), ``series`` ("All adults" first, then each band) and ``expected_people`` (null where
+        not shown), in year order within each series.
     """
-    chosen = metrics.filter(pl.col("chosen"))
-    if chosen.is_empty() or not chosen["origins"][0]:
-        return f"There is too little history to test the forecast of {what}; treat it as a rough guide."
-    row = chosen.row(0, named=True)
-    baseline = metrics.filter(pl.col("model") == "seasonal_naive").row(0, named=True)
-    tested = (
-        f"Tested on the last {row['origins']} quarters (forecasting up to a year ahead from each), the "
-        f"forecast of {what} was within its 80% range {pct(100 * row['coverage_80'], 0)} of the time and within "
-        f"its 95% range {pct(100 * row['coverage_95'], 0)}."
-    )
-    if row["model"] == "seasonal_naive":
-        return f"{tested} No model beat a same-quarter-last-year guess, so that guess is the forecast."
-    if not (math.isfinite(baseline["mase"]) and baseline["mase"] > 0 and math.isfinite(row["mase"])):
-        return tested
-    gain = 100 * (1 - row["mase"] / baseline["mase"])
-    return f"{tested} On average its error was {pct(gain, 0)} smaller than a same-quarter-last-year guess."
-
-
-def scenario_sentence(
-    result: ScenarioResult, baseline: ScenarioResult, locality_code: str, year: str, area: str
-) -> str:
-    """People, cost and PA gap in one year, with the 80% range, and the difference from the baseline."""
-
-    def fmt(measure: str, column: str = "central", source: ScenarioResult = result) -> str:
-        return by_unit(source.value(locality_code, year, measure, column), _unit(measure))
-
-    cost_change = result.value(locality_code, year, "cost_gbp") - baseline.value(locality_code, year, "cost_gbp")
-    direction = "more" if cost_change > 0 else "less"
-    if result.levers == baseline.levers:
-        against = "this is the baseline"
-    elif abs(cost_change) >= 500:
-        against = f"{by_unit(abs(cost_change), 'gbp')} a year {direction} than the baseline"
-    else:
-        against = "about the same as the baseline"
-    gap = result.value(locality_code, year, "pa_gap")
-    pa_words = (
-        f"{by_unit(abs(gap), 'count')} fewer Personal Assistants than DP recipients would employ"
-        if gap > 0
-        else f"{by_unit(abs(gap), 'count')} more Personal Assistants than DP recipients would employ"
-    )
-    return (
-        f"By {year}, {area} would support about {fmt('people_supported')} people in the community "
-        f"(80% range {fmt('people_supported', 'lo_80')} to {fmt('people_supported', 'hi_80')}), at a cost of "
-        f"{fmt('cost_gbp')} a year in today's prices (80% range {fmt('cost_gbp', 'lo_80')} to "
-        f"{fmt('cost_gbp', 'hi_80')}): {against}. The PA register would hold about {pa_words}."
-    )
-
-
-def headline_value(measure: str, value: float) -> str:
-    """A scenario figure as shown on the page; the PA gap reads '120 short' or '80 spare'."""
-    if measure == "pa_gap":
-        return f"{by_unit(abs(value), 'count')} {'short' if value > 0 else 'spare'}"
-    unit = _unit(measure)
-    return by_unit(value, "count" if unit == "hours" else unit)
-
-
-def _unit(measure: str) -> str:
-    return {"pct": "percent"}.get(MEASURES[measure][1], MEASURES[measure][1])
-
-
-def comparison_table(table: pl.DataFrame, names: list[str], threshold: int = 5) -> pl.DataFrame:
-    """:func:`models.scenarios.compare` output as the text people read: units, £, signs; small counts hidden."""
-    rows = []
-    for record in table.iter_rows(named=True):
-        unit = _unit(record["measure"])
-        row = {"Measure": record["label"]}
-        for name in names:
-            value = record[name]
-            if unit == "count" and 0 < abs(value) < threshold:
-                row[name] = f"<{threshold}"
-            elif record["measure"] == "pa_gap":
-                row[name] = headline_value("pa_gap", value)
-            else:  # hours without the word: the measure's name says it, and the columns stay narrow
-                row[name] = by_unit(value, "count" if unit == "hours" else unit)
-        for name in names[1:]:
-            row[f"{name} vs {names[0]}"] = change_by_unit(record[f"{name} vs {names[0]}"], unit)
-        rows.append(row)
-    return pl.DataFrame(rows)
-
-
-def lever_table(results: Mapping[str, ScenarioResult]) -> pl.DataFrame:
-    """Each scenario's lever values side by side, in words."""
-    rows = []
-    for name in Levers.names():
-        spec = Levers.spec(name)
-        row = {"Lever": spec["label"]}
-        for scenario, result in results.items():
-            value = getattr(result.levers, name)
-            if value is None:
-                text = "none: trend continues"
-            elif name == "population_variant":
-                text = {"projection": "ONS 2022-based projection", "no_growth": "no growth"}[value]
-            elif spec["unit"] == "£":
-                text = f"£{value:,.2f}"
-            elif isinstance(value, str):
-                text = value
-            else:
-                text = f"{value:,g} {spec['unit']}".strip()
-            row[scenario] = text
-        rows.append(row)
-    return pl.DataFrame(rows)
+    fig = trend_lines(frame, "year", "expected_people", "series", title, "People", highlight="All adults")
+    fig.update_traces(hovertemplate="%{y:,.0f}")
+    return fig

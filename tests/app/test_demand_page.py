@@ -19,8 +19,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import scenario_store
-from dashboard.charts import demand as demand_charts
 from dashboard.formatting import count, gbp, pct
+from dashboard.present import demand
+from dashboard.present.disclosure import Disclosure
 from models.population_projection import demand_index
 from models.scenarios import Z_80, base_state, run_scenario
 from pipelines.config import PROJECT_ROOT
@@ -121,10 +122,19 @@ def test_forecast_a_year_ahead_with_its_ranges_and_tested_accuracy(warehouse):
     ).pl()
     chosen = metrics.filter(pl.col("chosen")).row(0, named=True)
     naive = metrics.filter(pl.col("model") == "seasonal_naive").row(0, named=True)
+    ((last_period, last),) = warehouse.sql(
+        "select period, value from mart_demand_history where measure = 'people_supported' and locality_code = ? "
+        "order by period_start desc limit 1",
+        params=[COUNTY],
+    ).fetchall()
     at = open_page()
     assert metric(at, f"People in long-term community support, forecast for {period}").value == count(mean)
     text = markdown(at)
-    assert f"80% range **{count(lo_80)} to {count(hi_80)}**; 95% range {count(lo_95)} to {count(hi_95)}." in text
+    assert (
+        f"The forecast for {period} is about {count(mean)} people in long-term community support in Cambridgeshire "
+        f"(all) (80% range {count(lo_80)} to {count(hi_80)}; 95% range {count(lo_95)} to {count(hi_95)}), against "
+        f"{count(last)} in {last_period}."
+    ) in text
     assert (
         f"Tested on the last {chosen['origins']} quarters (forecasting up to a year ahead from each), the forecast of "
         f"people in long-term community support was within its 80% range {100 * chosen['coverage_80']:.0f}% of the time"
@@ -165,7 +175,10 @@ def test_population_driven_demand_to_2040(warehouse):
     assert metric(at, "Expected in 2031").value == count(totals[2031])
     assert metric(at, "Expected in 2040").value == count(totals[2040])
     assert metric(at, "Expected in 2040").delta == pct(100 * (totals[2040] / totals[2024] - 1))
-    assert f"**{count(totals[2031])}** people in long-term community support in 2031" in markdown(at)
+    assert (
+        f"Cambridgeshire (all) would have about {count(totals[2031])} people in long-term community support in 2031 "
+        f"and about {count(totals[2040])} in 2040, against {count(people_now)} in 2024."
+    ) in markdown(at)
 
 
 # Scenarios ---------------------------------------------------------------------------------------
@@ -271,21 +284,23 @@ def test_downloads_hold_every_figure_rounded_and_safe(frames, demo_env):
         "=HYPERLINK(1)": run_scenario(small, small.defaults.replace(isf_new_per_year=0)),
     }
     threshold = demo_env.suppression_threshold
-    csv = pl.read_csv(io.BytesIO(scenario_store.to_csv(results, threshold)))
+    disclosure = Disclosure(threshold)
+    csv = pl.read_csv(io.BytesIO(scenario_store.to_csv(results, disclosure)))
     assert csv.height == 2 * results["Baseline"].table.height
     assert set(csv["scenario"]) == {"Baseline", "'=HYPERLINK(1)"}
     people = results["Baseline"].value(COUNTY, YEAR, "people_supported")
     here = (pl.col("scenario") == "Baseline") & (pl.col("locality_code") == COUNTY) & (pl.col("year") == YEAR)
     assert csv.filter(here & (pl.col("measure") == "people_supported"))["central"][0] == round(people)
-    counts = csv.filter(pl.col("unit") == "count")["central"].drop_nulls().abs()
-    assert ((counts == 0) | (counts >= threshold)).all()
+    for column in ("central", "lo_80", "hi_80", "lo_95", "hi_95"):
+        counts = csv.filter(pl.col("unit") == "count")[column].drop_nulls().abs()
+        assert ((counts == 0) | (counts >= threshold)).all(), column
     hidden = csv.filter(
         (pl.col("measure") == "isf_people")
         & (pl.col("locality_code") == "E07000008")
         & (pl.col("scenario") != "Baseline")
     )
     assert hidden.height == 11 and hidden["central"].is_null().all()
-    book = openpyxl.load_workbook(io.BytesIO(scenario_store.to_excel(results, threshold, "About\n=1+1")))
+    book = openpyxl.load_workbook(io.BytesIO(scenario_store.to_excel(results, disclosure, "About\n=1+1")))
     assert book.sheetnames == ["Levers", "Figures", "About"]
     assert book["Levers"]["D1"].value == "'=HYPERLINK(1)"
     assert book["About"]["A2"].value == "'=1+1"
@@ -332,25 +347,138 @@ def metrics_frame(chosen: str, origins: int = 12) -> pl.DataFrame:
 
 
 def test_accuracy_in_plain_words():
-    text = demand_charts.accuracy_sentence(metrics_frame("ets"), "referrals")
+    text = demand.accuracy_sentence(metrics_frame("ets"), "referrals")
     assert text == (
         "Tested on the last 12 quarters (forecasting up to a year ahead from each), the forecast of referrals was "
         "within its 80% range 75% of the time and within its 95% range 95%. On average its error was 50% smaller "
         "than a same-quarter-last-year guess."
     )
-    naive = demand_charts.accuracy_sentence(metrics_frame("seasonal_naive"), "referrals")
+    naive = demand.accuracy_sentence(metrics_frame("seasonal_naive"), "referrals")
     assert naive.endswith("No model beat a same-quarter-last-year guess, so that guess is the forecast.")
-    short = demand_charts.accuracy_sentence(metrics_frame("seasonal_naive", origins=0), "referrals")
+    short = demand.accuracy_sentence(metrics_frame("seasonal_naive", origins=0), "referrals")
     assert short.startswith("There is too little history to test the forecast of referrals")
 
 
-def test_the_pa_gap_reads_short_or_spare_and_small_counts_are_hidden():
-    assert demand_charts.headline_value("pa_gap", 120.4) == "120 short"
-    assert demand_charts.headline_value("pa_gap", -80.0) == "80 spare"
-    assert demand_charts.headline_value("cost_gbp", 21_500_000) == "£21.5m"
+def test_the_pa_gap_reads_short_or_spare_and_small_counts_are_hidden_with_their_differences():
+    five = Disclosure(5)
+    assert demand.figure("pa_gap", 120.4, five) == "120 short"
+    assert demand.figure("pa_gap", -80.0, five) == "80 spare"
+    assert demand.figure("pa_gap", -3.0, five) == "<5 spare"
+    assert demand.figure("cost_gbp", 21_500_000, five) == "£21.5m"
+    assert demand.figure("weekly_hours", 3.0, five) == "3"  # hours are not people
     table = pl.DataFrame(
-        {"measure": ["isf_people", "pa_gap"], "label": ["ISFs", "Gap"], "A": [3.0, -40.0], "B": [9.0, 10.0]}
+        {
+            "measure": ["isf_people", "pa_gap", "weekly_hours"],
+            "label": ["ISFs", "Gap", "Hours"],
+            "A": [3.0, -40.0, 3.0],
+            "B": [9.0, 10.0, 9.0],
+        }
     ).with_columns((pl.col("B") - pl.col("A")).alias("B vs A"))
-    shown = demand_charts.comparison_table(table, ["A", "B"], threshold=5)
-    assert shown.row(0) == ("ISFs", "<5", "9", "+6")
-    assert shown.row(1) == ("Gap", "40 spare", "10 short", "+50")
+    shown = demand.comparison_table(table, ["A", "B"], "Fenland", "2029/30", five)
+    assert shown.columns == ["Measure", "A", "B", "B vs A"]
+    # 9 less a difference of 6 would give the hidden 3 away: the difference is hidden too.
+    assert shown.rows == [["ISFs", "<5", "9", "–"], ["Gap", "40 spare", "10 short", "+50"], ["Hours", "3", "9", "+6"]]
+
+
+def test_a_small_scenario_count_is_not_printed_nor_its_range():
+    from models.scenarios import Levers, ScenarioResult
+
+    table = pl.DataFrame(
+        {
+            "locality_code": ["A"] * 3,
+            "year": [YEAR] * 3,
+            "measure": ["people_supported", "cost_gbp", "pa_gap"],
+            "central": [3.0, 50_000.0, 2.0],
+            "lo_80": [1.0, 40_000.0, -1.0],
+            "hi_80": [6.0, 60_000.0, 5.0],
+        }
+    )
+    result = ScenarioResult(Levers(), table)
+    five = Disclosure(5)
+    assert demand.with_range(result, "A", YEAR, "people_supported", five) == ("<5", "–")
+    assert demand.with_range(result, "A", YEAR, "cost_gbp", five) == ("£50,000", "£40,000 to £60,000")
+    assert demand.scenario_sentence(result, result, "A", YEAR, "Area A", five) == (
+        f"By {YEAR}, Area A would support fewer than 5 people in the community, at a cost of £50,000 a year in "
+        "today's prices (80% range £40,000 to £60,000): this is the baseline. The PA register would hold within 5 "
+        "of as many Personal Assistants as DP recipients would employ (small numbers)."
+    )
+
+
+# Disclosure: a district whose recorded history is small ---------------------------------------------
+
+
+def test_small_recorded_counts_are_hidden_in_forecast_words_table_and_chart(demo_env, monkeypatch):
+    """Fenland's recorded PAs made small, and the same-quarter-last-year guess (which repeats them) with them: the
+    forecast (modelled, not small) is shown; the recorded counts and the guess are not, in words, table or chart."""
+    from dashboard.queries import Warehouse
+
+    wh = Warehouse(demo_env)
+    history = wh.demand_history("active_pas", FENLAND)
+    small = history.with_columns(pl.Series("value", [2.0 + i % 3 for i in range(history.height)]))
+    guess = pl.when(pl.col("role") == "baseline").then(3.0).otherwise(pl.col("mean")).alias("mean")
+    forecasts = wh.forecasts("active_pas", FENLAND).with_columns(guess)
+    monkeypatch.setattr(wh, "demand_history", lambda measure, code: small)
+    monkeypatch.setattr(wh, "forecasts", lambda measure, code: forecasts)
+    fc = demand.forecast(wh, FENLAND, "2024/25 Q4", "Fenland", "active_pas")
+    assert fc.sentence.text.endswith(f"against <5 in {history['period'][-1]}."), fc.sentence.text
+    assert re.search(r"is about \d\d+ active Personal Assistants", fc.sentence.text)
+    table = fc.chart.table
+    recorded = [row[1] for row in table.rows if row[1]]
+    assert recorded and set(recorded) == {"<5"}
+    assert {row[5] for row in table.rows if row[2]} == {"<5"}
+    drawn = fc.chart.figure.to_plotly_json()["data"]
+    by_name = {str(t.get("name")): t["y"] for t in drawn}
+    assert all(y is None for y in by_name["Recorded"])
+    assert all(y is None for y in by_name["Same quarter last year (baseline)"])
+    # The forecast line starts from the last recorded quarter, not from its hidden value.
+    forecast_line = next(y for name, y in by_name.items() if name.startswith("Forecast"))
+    assert forecast_line[0] is None and all(y is not None for y in forecast_line[1:])
+
+
+def test_small_counts_by_age_band_are_hidden_with_what_rests_on_them(demo_env, monkeypatch):
+    """Fenland's 65-74 band made 3 people: its rates and its projected line are hidden, and (so that the district's
+    total less the other bands cannot give it away) the next smallest band too, in that district and in that band."""
+    from dashboard.queries import Warehouse
+
+    wh = Warehouse(demo_env)
+    rates = wh.service_use_rates()
+    cell = (pl.col("area_code") == FENLAND) & (pl.col("age_band") == "65-74")
+    small = rates.with_columns(pl.when(cell).then(3.0).otherwise(pl.col("people")).alias("people"))
+    monkeypatch.setattr(wh, "service_use_rates", lambda: small)
+    page = demand.projection(wh, FENLAND, "Fenland")
+    rows = {row[1]: row for row in page.rates.rows}
+    assert rows["65-74"][2:] == ["<5", rows["65-74"][3], "–", "–"]
+    hidden = [band for band, row in rows.items() if row[2] in ("<5", "–")]
+    assert len(hidden) == 2, rows
+    projected = {row[1]: row[3] for row in page.chart.table.rows}
+    for band in hidden:
+        assert projected[band] == "–"
+    drawn = {t["name"]: t["y"] for t in page.chart.figure.to_plotly_json()["data"]}
+    assert all(y is None for y in drawn["65-74"])
+    # The county's rates table hides the same cells, and one more district in the band.
+    county = demand.projection(wh, COUNTY, "Cambridgeshire (all)")
+    band = [row for row in county.rates.rows if row[1] == "65-74"]
+    assert sum(row[2] in ("<5", "–") for row in band) == 2
+
+
+# The committee pack's demand outlook ------------------------------------------------------------------
+
+
+def test_pack_demand_outlook_lays_out_the_pages_words_and_tables(demo_env):
+    from dashboard.pack import outlook
+    from dashboard.pack.content import Scope
+    from dashboard.queries import Warehouse
+
+    wh = Warehouse(demo_env)
+    end = wh.dp_uptake(FENLAND).filter(pl.col("period") == "2024/25 Q3")["quarter_end"][0]
+    section = outlook.demand_outlook(Scope(wh, "2024/25 Q3", end, FENLAND, "Fenland", "2024/25 Q4"))
+    fc = demand.forecast(wh, FENLAND, "2024/25 Q3", "Fenland", "people_supported")
+    projection = demand.projection(wh, FENLAND, "Fenland")
+    words = [b.text for b in section.blocks if b.kind in ("paragraph", "note")]
+    for block in (fc.sentence, fc.accuracy, fc.start_note, projection.sentence):
+        assert block.text in words
+    assert "Forecasts start from the latest quarter loaded, 2024/25 Q4, not from 2024/25 Q3." in words
+    tables = [b for b in section.blocks if b.kind == "table"]
+    assert tables == [fc.next_year]
+    assert [row[0] for row in fc.next_year.rows] == ["2025/26 Q4", "2025/26 Q3", "2025/26 Q2", "2025/26 Q1"]
+    assert [c.name for c in section.charts] == ["forecast_people_supported_E07000010", "demand_projection_E07000010"]

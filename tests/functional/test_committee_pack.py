@@ -384,3 +384,40 @@ def test_satisfaction_theme_for_a_district_shows_no_small_numbers(demo_env, ware
     assert fenland[1:] == ["<5", "<5", "–", "–"]
     hidden = [row[0] for row in district.rows[:-1] if row[1] in ("<5", "–")]
     assert len(hidden) >= 2, "a lone hidden district would be the county total less the others"
+
+
+def test_demand_outlook_says_what_the_page_says(pages, warehouse, demo_env):
+    """The pack's demand outlook prints the Demand page's forecast and projection sentences and its forecast table,
+    with the figures recomputed here from the warehouse."""
+    from dashboard.present import demand
+
+    text = _flat(" ".join(pages))
+    wh = Warehouse(demo_env)
+    forecast = demand.forecast(wh, COUNTY, PERIOD, "Cambridgeshire (all)")
+    projection = demand.projection(wh, COUNTY, "Cambridgeshire (all)")
+    for paragraph in (forecast.sentence, forecast.accuracy, projection.sentence):
+        assert _flat(paragraph.text) in text, paragraph.text
+    rows = warehouse.sql(
+        "select period, mean, lo_80, hi_80, lo_95, hi_95 from fct_forecasts where measure = 'people_supported' "
+        "and locality_code = ? and role = 'chosen' order by period_start limit 4",
+        params=[COUNTY],
+    ).fetchall()
+    period, mean, lo_80, hi_80, lo_95, hi_95 = rows[3]
+    ((recorded,),) = warehouse.sql(
+        "select value from mart_demand_history where measure = 'people_supported' and locality_code = ? and period = ?",
+        params=[COUNTY, PERIOD],
+    ).fetchall()
+    assert (
+        f"The forecast for {period} is about {mean:,.0f} people in long-term community support in Cambridgeshire "
+        f"(all) (80% range {lo_80:,.0f} to {hi_80:,.0f}; 95% range {lo_95:,.0f} to {hi_95:,.0f}), against "
+        f"{recorded:,.0f} in {PERIOD}."
+    ) in text
+    for period, mean, lo_80, hi_80, lo_95, hi_95 in rows:  # the table of the next four quarters
+        assert f"{period} {mean:,.0f} {lo_80:,.0f} to {hi_80:,.0f} {lo_95:,.0f} to {hi_95:,.0f}" in text, period
+    totals = dict(
+        warehouse.sql("select projection_year, sum(expected_people) from fct_demand_projection group by 1").fetchall()
+    )
+    assert (
+        f"would have about {totals[2031]:,.0f} people in long-term community support in 2031 and about "
+        f"{totals[2040]:,.0f} in 2040"
+    ) in text

@@ -373,3 +373,32 @@ def test_base_state_from_warehouse_frames_derives_the_baseline_levers():
     assert state.defaults.isf_new_per_year == 50 and state.defaults.dp_target_year == "2027/28"
     result = run_scenario(state)  # PAs have no forecast: the engine still runs, with the drift alone
     assert result.value("E0", "2025/26", "pas_expected") > 0
+
+
+def test_downloads_and_charts_hide_small_counts_of_people_but_not_hours_shares_or_money():
+    """Area C has 3 people with an ISF in the base year: every count measure's small cells are hidden, and a hidden
+    central value takes its ranges with it; hours, uptake and cost are not counts of people and stay."""
+    from dashboard.present.disclosure import Disclosure
+    from dashboard.scenario_store import hide_small_counts
+
+    small = make_base()
+    small = BaseState(**{**small.__dict__, "isf_people": np.array([20.0, 10.0, 3.0])})
+    result = run_scenario(small, small.defaults.replace(isf_new_per_year=0))
+    raw = result.table
+    shown = hide_small_counts(raw, Disclosure(5))
+    assert shown.columns == raw.columns and shown.height == raw.height
+    values = ["central", "lo_80", "hi_80", "lo_95", "hi_95"]
+    for before, after in zip(raw.iter_rows(named=True), shown.iter_rows(named=True), strict=True):
+        is_count = MEASURES[before["measure"]][1] == "count"
+        small_central = is_count and 0 < abs(before["central"]) < 5
+        for column in values:
+            hidden = small_central or (is_count and 0 < abs(before[column]) < 5)
+            assert (after[column] is None) == hidden, (before["measure"], before["locality_code"], column)
+    isf_c = shown.filter((pl.col("locality_code") == "C") & (pl.col("measure") == "isf_people"))
+    assert isf_c.height == 11 and isf_c["central"].is_null().all() and isf_c["hi_95"].is_null().all()
+    # The county's count is the sum of its districts and is not small: it stays.
+    county = shown.filter((pl.col("locality_code") == "ALL") & (pl.col("measure") == "isf_people"))
+    assert county["central"].null_count() == 0
+    # Hours, uptake and money are kept whatever their size.
+    kept = shown.filter(pl.col("measure").is_in(["weekly_hours", "dp_share_pct", "cost_gbp"]))
+    assert kept.select(values).null_count().sum_horizontal().item() == 0
