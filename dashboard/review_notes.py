@@ -112,29 +112,16 @@ def actions_agreed_last_time(
     """
     reviewed = parse_quarter(period)
     notes = _query(settings, "contract_id = ? and agreed_actions <> ''", (contract_id,))
-    earlier = notes.filter(
-        pl.col("period").map_elements(lambda p: parse_quarter(p) < reviewed, return_dtype=pl.Boolean)
-    )
-    if earlier.is_empty():
-        return None, earlier
-    last = max(earlier["period"].to_list(), key=parse_quarter)
-    return last, earlier.filter(pl.col("period") == last)
+    # Plain Python over the few distinct quarters: no Python callback inside a Polars expression (map_elements
+    # holds the GIL from Polars' thread pool and can deadlock with other sessions' queries).
+    earlier = [p for p in set(notes["period"].to_list()) if parse_quarter(p) < reviewed]
+    if not earlier:
+        return None, notes.clear()
+    last = max(earlier, key=parse_quarter)
+    return last, notes.filter(pl.col("period") == last)
 
 
 def local_time(created_at: str) -> str:
     """'2025-05-06T13:05:00+00:00' -> '6 May 2025 14:05' (UK time, as people read it)."""
     moment = datetime.fromisoformat(created_at).astimezone(LOCAL_TIME)
     return f"{moment.day} {moment:%b %Y %H:%M}"
-
-
-def for_display(notes: pl.DataFrame, kpi_names: dict[str, str] | None = None) -> pl.DataFrame:
-    """Notes as people read them: KPI name, commentary, actions, author and local time."""
-    names = kpi_names or {}
-    return notes.select(
-        pl.col("period").alias("Quarter"),
-        pl.col("kpi_code").replace_strict(names, default=pl.col("kpi_code")).alias("KPI"),
-        pl.col("commentary").alias("Commentary"),
-        pl.col("agreed_actions").alias("Agreed actions"),
-        pl.col("author").alias("Author"),
-        pl.col("created_at").map_elements(local_time, return_dtype=pl.String).alias("Written"),
-    )

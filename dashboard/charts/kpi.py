@@ -2,8 +2,9 @@
 
 They reuse the shared builders in ``dashboard.charts`` (XmR chart, funnel plot) and add what a KPI
 review needs: the target in force each quarter as a step line, quarters without a return marked, and
-small counts hidden. Colour is never the only signal: lines differ by dash, points by shape, and
-every marker has a name in the legend.
+the committee pack's bars of KPIs by RAG rating. Every value arrives already through disclosure control
+(``dashboard.present.provider_kpis``): a builder draws what it is given. Colour is never the only signal:
+lines differ by dash, points and bars by shape or pattern, and every marker has a name in the legend.
 """
 
 from __future__ import annotations
@@ -15,51 +16,48 @@ import polars as pl
 
 from dashboard.charts import OKABE_ITO, funnel_chart, spc_chart
 from models.funnel import funnel_curve
-from models.scorecard import KpiHistory
 
 TARGET_COLOUR = "#D55E00"
-UNIT_AXIS = {"percent": ("%", "Per cent"), "count": ("", "Number"), "days": ("", "Days"), "hours": ("", "Hours")}
+UNIT_AXIS = {
+    "percent": ("%", "Per cent"),
+    "count": ("", "Number"),
+    "days": ("", "Days"),
+    "hours": ("", "Hours"),
+    "gbp": ("", "£"),
+}
+# RAG fills as on the KPI review; patterns as well as colours, so the bars read in black and white.
+RAG_BARS = (
+    ("green", "On target (green)", "#1a9850", ""),
+    ("amber", "Near target (amber)", "#E69F00", "/"),
+    ("red", "Off target (red)", "#D55E00", "x"),
+    ("none", "No value or no target", "#BBBBBB", "."),
+)
 
 
-def hide_small_counts(values: list[float | None], unit: str, threshold: int) -> list[float | None]:
-    """Counts from 1 to threshold - 1 become None, so a chart cannot show what a table suppresses."""
-    if unit != "count":
-        return list(values)
-    return [None if v is not None and 0 < v < threshold else v for v in values]
+def kpi_spc_figure(
+    table: pl.DataFrame,
+    title: str,
+    unit: str,
+    target_name: str,
+    hidden_note: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """XmR chart of one KPI, with the targets in force and the quarters without a return.
 
-
-def direction_words(higher_is_better: bool | None) -> str:
-    if higher_is_better is None:
-        return "no preferred direction"
-    return "higher is better" if higher_is_better else "lower is better"
-
-
-def kpi_spc_figure(history: KpiHistory, threshold: int, height: int = 420) -> go.Figure:
-    """XmR chart of one KPI up to the reviewed quarter, with the targets in force and missing returns."""
-    table = history.table
-    now = history.current
-    unit = now["unit"]
-    suffix, axis_title = UNIT_AXIS.get(unit, ("", "£" if unit == "gbp" else "Value"))
-    shown = hide_small_counts(table["value"].to_list(), unit, threshold)
-    variation = [None if v is None else var for v, var in zip(shown, table["variation"].to_list(), strict=True)]
-    chart_table = table.with_columns(
-        pl.Series("value", shown, dtype=pl.Float64), pl.Series("variation", variation, dtype=pl.String)
-    )
+    ``table`` holds, oldest first, ``period``, ``value`` and ``variation`` (blanked where the value must not
+    be shown), ``centre``, ``lower``, ``upper``, ``target`` and ``value_status``; ``hidden_note`` says how
+    many values were blanked.
+    """
+    suffix, axis_title = UNIT_AXIS.get(unit, ("", "Value"))
     periods = table["period"].to_list()
-    fig = spc_chart(
-        periods,
-        chart_table,
-        title=f"{now['kpi_name']}: every quarter to {history.period}",
-        y_title=axis_title,
-        y_suffix=suffix,
-    )
+    fig = spc_chart(periods, table, title=title, y_title=axis_title, y_suffix=suffix)
     targets = table["target"].to_list()
     if any(t is not None for t in targets):
         fig.add_trace(
             go.Scatter(
                 x=periods,
                 y=targets,
-                name=f"Target in force ({direction_words(now['higher_is_better'])})",
+                name=target_name,
                 mode="lines",
                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 2, "shape": "hv"},
                 hovertemplate=f"Target %{{y:,.1f}}{suffix}<extra></extra>",
@@ -82,10 +80,9 @@ def kpi_spc_figure(history: KpiHistory, threshold: int, height: int = 420) -> go
                 xshift=-8,
                 font={"size": 11, "color": "#444444"},
             )
-    hidden = sum(1 for v, s in zip(table["value"].to_list(), shown, strict=True) if v is not None and s is None)
-    if hidden:
+    if hidden_note:
         fig.add_annotation(
-            text=f"{hidden} value(s) below {threshold} hidden",
+            text=hidden_note,
             xref="paper",
             yref="paper",
             x=1,
@@ -124,6 +121,40 @@ def kpi_funnel_figure(
         p0=p0,
     )
     fig.update_traces(selector={"name": "Areas"}, name="Providers")
+    return fig
+
+
+def rag_bars_figure(contracts: list[str], counts: dict[str, list[int]], title: str) -> go.Figure:
+    """Stacked bars of each contract's KPIs by RAG rating (``counts`` keyed by ``RAG_BARS``), first at the top."""
+    labels = contracts[::-1]
+    fig = go.Figure()
+    for key, name, colour, pattern in RAG_BARS:
+        values = counts[key][::-1]
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=values,
+                name=name,
+                orientation="h",
+                marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#333333", "size": 6}},
+                text=[str(v) if v else "" for v in values],
+                textposition="inside",
+                insidetextanchor="middle",
+                textangle=0,
+                textfont={"color": "#000000", "size": 13},
+            )
+        )
+    fig.update_layout(
+        # The look of dashboard.charts' builders: left-aligned title, white background, legend below.
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        template="plotly_white",
+        barmode="stack",
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "traceorder": "normal"},
+        font={"family": "Source Sans Pro, Arial, sans-serif"},
+    )
+    fig.update_xaxes(type="linear", title=None, dtick=1)
+    fig.update_yaxes(type="category", title=None, ticksuffix="  ")
     return fig
 
 

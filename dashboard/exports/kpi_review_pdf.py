@@ -1,9 +1,10 @@
-"""The quarter's KPI review for one contract as a PDF: scorecard, SPC charts, notes (WeasyPrint).
+"""The quarter's KPI review for one contract as a PDF: scorecard, notes, SPC charts (WeasyPrint).
 
-Charts are Plotly figures turned into PNG by kaleido, which drives Debian's Chromium; the kaleido
-server is started once per process and its calls are serialised, since several dashboard sessions may
-export at the same time. The PDF avoids emoji (the server has no emoji font): signals are words with a
-plain symbol, RAG a word beside a coloured dot.
+It lays out the presenter's objects (``dashboard.present.provider_kpis``): the same scorecard rows, words
+and suppressed figures as the page and the Excel workbook. Charts are Plotly figures turned into PNG by
+kaleido, which drives Debian's Chromium; the kaleido server is started once per process and its calls
+are serialised, since several dashboard sessions may export at the same time. RAG is a word beside a
+coloured dot, so colour is never the only signal.
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ from html import escape
 import weasyprint
 
 from dashboard.charts.images import figure_png
-from dashboard.charts.kpi import hide_small_counts, kpi_spc_figure, sparkline_svg
-from dashboard.exports.review_table import STATUS_WORDS, KpiReview, change_text, checks_text, kpi_value, target_text
-from dashboard.review_notes import local_time
-from dashboard.signals import assurance_label, variation_label
-from models.scorecard import kpi_history
+from dashboard.charts.kpi import sparkline_svg
+from dashboard.present.blocks import RagCell, Table
+from dashboard.present.provider_kpis import RAG_EXPLAINED, KpiReview
 
-RAG_DOTS = {"green": ("#1a9850", "Green"), "amber": ("#E69F00", "Amber"), "red": ("#D55E00", "Red")}
-VARIATION_SYMBOLS = {"improvement": "▲", "concern": "◆", "neutral": "■", "common_cause": "∼"}
-ASSURANCE_SYMBOLS = {"pass": "✓", "fail": "✗", "hit_and_miss": "?"}
+RAG_DOTS = {"green": "#1a9850", "amber": "#E69F00", "red": "#D55E00"}
+# The scorecard's columns in the PDF: the checks go under the KPI's name, the comment stays on screen and in Excel.
+PDF_COLUMNS = (
+    "KPI",
+    "Value",
+    "Target",
+    "RAG",
+    "Change on last quarter",
+    "Change on same quarter last year",
+    "Variation (SPC)",
+    "Assurance (SPC)",
+)
 
 CSS = """
 @page { size: A4 landscape; margin: 14mm 12mm 16mm 12mm;
@@ -32,12 +40,12 @@ body { font-family: "DejaVu Sans", sans-serif; font-size: 8.5pt; color: #111; }
 h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 11.5pt; margin: 5mm 0 2mm 0; }
 .meta { color: #333; margin: 0 0 1mm 0; }
 .synthetic { border: 1.5pt solid #D55E00; padding: 2mm; margin: 2mm 0; font-weight: bold; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
 th { background: #DDEBF7; text-align: left; vertical-align: bottom; }
 th, td { border-bottom: 0.5pt solid #bbb; padding: 1.2mm 1.4mm; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; }
 td.rag { white-space: nowrap; }
-col.kpi { width: 21%; } col.target { width: 12%; }
+col.kpi { width: 19%; } col.target { width: 15%; }
 .dot { display: inline-block; width: 2.6mm; height: 2.6mm; border-radius: 50%; margin-right: 1mm;
        border: 0.4pt solid #333; }
 .charts { orphans: 1; widows: 1; }
@@ -46,67 +54,52 @@ col.kpi { width: 21%; } col.target { width: 12%; }
 """
 
 
-def _rag_cell(rating: str | None, status: str) -> str:
-    if status != "reported":
-        return "No value to rate"
-    if rating is None:
-        return "No target"
-    colour, word = RAG_DOTS[rating]
-    return f'<span class="dot" style="background:{colour}"></span>{word}'
+def _cell(value) -> str:
+    if isinstance(value, RagCell):
+        dot = f'<span class="dot" style="background:{RAG_DOTS[value.rating]}"></span>' if value.rating else ""
+        return f'<td class="rag">{dot}{escape(value.text)}</td>'
+    return f"<td>{escape(str(value))}</td>"
 
 
 def _scorecard_table(review: KpiReview) -> str:
-    head = (
-        "<tr><th>KPI</th><th>Value</th><th>Target</th><th>RAG</th><th>Change on last quarter</th>"
-        "<th>Change on same quarter last year</th><th>Variation (SPC)</th><th>Assurance (SPC)</th>"
-        "<th>Last 8 quarters</th></tr>"
-    )
+    card = review.scorecard
+    index = [card.table.columns.index(c) for c in PDF_COLUMNS]
+    head = "".join(f"<th>{escape(c)}</th>" for c in PDF_COLUMNS) + "<th>Last 8 quarters</th>"
     rows = []
-    for r in review.card.iter_rows(named=True):
-        unit, hib, status = r["unit"], r["higher_is_better"], r.get("value_status") or "reported"
-        value = STATUS_WORDS.get(status) or kpi_value(r["value"], unit, review.threshold)
-        small = unit == "count" and any(
-            v is not None and 0 < v < review.threshold
-            for v in (r["value"], r["previous_quarter_value"], r["last_year_value"])
-        )
-        changes = [
-            "suppressed" if small else change_text(c, unit, hib) for c in (r["change_on_quarter"], r["change_on_year"])
-        ]
-        variation = variation_label(r["variation"], r["side"]).text
-        assurance = assurance_label(r["assurance"]).text
-        checks = checks_text(r, review.threshold)
-        rows.append(
-            f"<tr><td>{escape(r['kpi_name'])}{f'<div class=small>{escape(checks)}</div>' if checks else ''}</td>"
-            f'<td class="num">{escape(value)}</td><td>{escape(target_text(r["target"], unit, hib))}</td>'
-            f'<td class="rag">{_rag_cell(r["rag"], status)}</td>'
-            f'<td class="num">{escape(changes[0])}</td><td class="num">{escape(changes[1])}</td>'
-            f"<td>{VARIATION_SYMBOLS.get(r['variation'], '–')} {escape(variation)}</td>"
-            f"<td>{ASSURANCE_SYMBOLS.get(r['assurance'], '–')} {escape(assurance)}</td>"
-            f"<td>{sparkline_svg(hide_small_counts(r['sparkline'], unit, review.threshold))}</td></tr>"
-        )
-    cols = '<colgroup><col class="kpi"><col><col class="target"><col><col><col><col><col><col></colgroup>'
-    return f"<table>{cols}{head}{''.join(rows)}</table>"
+    for row, checks, spark in zip(card.table.rows, card.checks, card.sparklines, strict=True):
+        cells = []
+        for position, i in enumerate(index):
+            if position == 0:
+                small = f"<div class=small>{escape(checks)}</div>" if checks else ""
+                cells.append(f"<td>{escape(str(row[i]))}{small}</td>")
+            elif card.table.is_numeric(i):
+                cells.append(f'<td class="num">{escape(str(row[i]))}</td>')
+            else:
+                cells.append(_cell(row[i]))
+        rows.append(f"<tr>{''.join(cells)}<td>{sparkline_svg(spark)}</td></tr>")
+    widths = [*card.table.widths[: len(PDF_COLUMNS)], "11%"]
+    cols = "<colgroup>" + "".join(f'<col style="width: {w}">' for w in widths) + "</colgroup>"
+    return f"<table>{cols}<tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _notes_table(notes, names: dict[str, str], empty: str) -> str:
-    if notes.is_empty():
+def _notes_table(table: Table, empty: str) -> str:
+    """Notes without the quarter (the heading says it) and with the time under the author."""
+    if not table.rows:
         return f"<p>{escape(empty)}</p>"
     rows = "".join(
-        f"<tr><td>{escape(names.get(n['kpi_code'], n['kpi_code']))}</td><td>{escape(n['commentary'])}</td>"
-        f"<td>{escape(n['agreed_actions'])}</td><td>{escape(n['author'])}<br>"
-        f"<span class=small>{escape(local_time(n['created_at']))}</span></td></tr>"
-        for n in notes.iter_rows(named=True)
+        f"<tr><td>{escape(kpi)}</td><td>{escape(commentary)}</td><td>{escape(actions)}</td><td>{escape(author)}<br>"
+        f"<span class=small>{escape(written)}</span></td></tr>"
+        for _, kpi, commentary, actions, author, written in table.rows
     )
     return f"<table><tr><th>KPI</th><th>Commentary</th><th>Agreed actions</th><th>Author</th></tr>{rows}</table>"
 
 
 def _charts(review: KpiReview) -> str:
     images = []
-    for code in review.card["kpi_code"].to_list():
-        fig = kpi_spc_figure(kpi_history(review.series, code, review.period), review.threshold, height=380)
-        fig.update_layout(title={"font": {"size": 14}}, legend={"font": {"size": 10}})
-        png = base64.b64encode(figure_png(fig)).decode()
-        images.append(f'<img src="data:image/png;base64,{png}" alt="SPC chart">')
+    for chart in review.charts(height=380):
+        chart.figure.update_layout(title={"font": {"size": 14}}, legend={"font": {"size": 10}})
+        png = base64.b64encode(figure_png(chart.figure)).decode()
+        images.append(f'<img src="data:image/png;base64,{png}" alt="{escape(chart.alt)}">')
     return f'<div class="charts">{"".join(images)}</div>'
 
 
@@ -117,23 +110,19 @@ def review_html(review: KpiReview, charts: bool = True) -> str:
         if review.synthetic
         else ""
     )
-    last = review.last_time_period
+    last = review.last_time
     return f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(review.title)}</title>
 <style>{CSS}</style></head><body>
 <h1>{escape(review.title)}</h1>
-<p class="meta">{escape(review.council_name)} · {escape(review.contract_type.replace("_", " "))} contract ·
-generated {review.generated_at:%d %B %Y %H:%M} UTC</p>
-<p class="meta">Return: {escape(review.status_text())}</p>
-<p class="meta">{escape(review.summary_text())}</p>{synthetic}
+<p class="meta">{escape(review.about)} · generated {review.generated_at:%d %B %Y %H:%M} UTC</p>
+<p class="meta">Return: {escape(review.status_text)}</p>
+<p class="meta">{escape(review.scorecard.summary)}</p>{synthetic}
 <h2>Scorecard, {escape(review.period)}</h2>{_scorecard_table(review)}
-<p class="small">RAG compares the value with the target in force this quarter (green: met; amber: within the
-agreed tolerance; red: further off). SPC: ▲ improvement, ◆ concern, ∼ common cause (no significant change);
-assurance ✓ consistently meets the target, ✗ consistently misses it, ? hits and misses. Counts below
-{review.threshold} are shown as &lt;{review.threshold}.</p>
-<h2>Actions agreed last time{f" ({escape(last)})" if last else ""}</h2>
-{_notes_table(review.last_time, review.kpi_names, "No actions were agreed at an earlier review.")}
-<h2>Review notes, {escape(review.period)}</h2>
-{_notes_table(review.notes, review.kpi_names, "No notes were written for this quarter.")}
+<p class="small">{escape(RAG_EXPLAINED)} {escape(review.disclosure_note)}</p>
+<h2>{escape(last.heading)}</h2>
+{_notes_table(last.table, last.empty)}
+<h2>{escape(review.notes.caption)}</h2>
+{_notes_table(review.notes, "No notes were written for this quarter.")}
 <h2>SPC charts: every quarter to {escape(review.period)}</h2>
 {_charts(review) if charts else ""}
 </body></html>"""

@@ -12,7 +12,7 @@ from functools import partial
 
 import polars as pl
 
-from dashboard.pack import annex, outlook, satisfaction, themes
+from dashboard.pack import annex, outlook, providers, satisfaction, themes
 from dashboard.pack.content import Heading, Note, Pack, Paragraph, Scope, Section, period_months
 from dashboard.present.disclosure import Disclosure
 from dashboard.present.headlines import RAG_EXPLAINED, headline_table, headlines
@@ -103,7 +103,7 @@ def build_pack(
         themes.direct_payments,
         themes.workforce,
         satisfaction.satisfaction_outcomes,
-        outlook.provider_kpis,
+        providers.provider_kpis,
         outlook.demand_outlook,  # last of the themes: it imports statsmodels, seconds the charts can use
         partial(annex.definitions_and_sources, synthetic=meta.contains_synthetic_data),
     ]

@@ -81,6 +81,11 @@ def rag(value, target, higher_is_better, amber):
     return "green" if short <= 0 else ("amber" if amber is not None and short <= amber else "red")
 
 
+def change_words(change: float, higher_is_better: bool) -> str:
+    good = (change > 0) == higher_is_better
+    return f"{'Up' if change > 0 else 'Down'} {points(change)}, {'better' if good else 'worse'}"
+
+
 def test_scorecard_for_a_lower_is_better_kpi_matches_the_returns(warehouse):
     history = raw_history(warehouse, "HC-02", "hc_missed_visits")
     periods = sorted(history, key=lambda p: (p[:4], p[-1]))
@@ -92,18 +97,17 @@ def test_scorecard_for_a_lower_is_better_kpi_matches_the_returns(warehouse):
     at = open_review("HC-02", "2024/25 Q4")
     row = scorecard_rows(at)[name]
     assert row["Value"] == f"{now:.1f}%"
-    assert row["Target"] == "1.0% (lower is better)"
+    # The target with its direction and its amber tolerance, as every surface shows it.
+    assert row["Target"] == f"{target:.1f}% (lower is better; amber within {points(amber)})"
     assert (
         row["RAG"]
-        == {"red": "● Red: off target", "amber": "● Amber: near target", "green": "● Green: on target"}[
+        == {"red": "Red: off target", "amber": "Amber: near target", "green": "Green: on target"}[
             rag(now, target, higher, amber)
         ]
     )
-    change, on_year = now - before, now - year_before
-    assert row["On last quarter"] == f"{'+' if change > 0 else '−'}{points(change)}, " + (
-        "worse" if change > 0 else "better"
-    )
-    assert row["On same quarter last year"] == f"+{points(on_year)}, worse"
+    assert row["Change on last quarter"] == change_words(now - before, higher)
+    assert row["Change on same quarter last year"] == change_words(now - year_before, higher)
+    assert row["Change on same quarter last year"].endswith(", worse")
 
     # Making Data Count, by hand: mean and limits from all twenty quarters (the whole series is the baseline).
     mean = statistics.fmean(values)
@@ -140,6 +144,7 @@ def test_a_missing_return_is_flagged_and_never_shown_as_zero(warehouse):
     rows = scorecard_rows(at).values()
     assert {r["Value"] for r in rows} == {"No return"}
     assert {r["RAG"] for r in rows} == {"No value to rate"}
+    assert {r["Change on last quarter"] for r in rows} == {"–"}
     assert metric(at, "KPIs on target") == "No return"
     # Every contract's missing returns are listed too.
     listed = [df.value for df in at.dataframe if "Quarter" in df.value.columns and "Contract" in df.value.columns]
@@ -169,8 +174,22 @@ def test_kpi_chart_shows_the_targets_in_force_over_time_and_hides_small_counts(w
         assert shown == (None if 0 < expected < threshold else expected), period
     small = [p for p, v in history.items() if 0 < v < threshold]
     assert small, "the demo should have a quarter with fewer than five new ISFs"
-    early = open_review("ISF-01", small[0])
-    assert scorecard_rows(early)["New Individual Service Funds set up in the quarter"]["Value"] == f"<{threshold}"
+    early = open_review("ISF-01", small[0], kpi="isf_new")
+    row = scorecard_rows(early)["New Individual Service Funds set up in the quarter"]
+    assert row["Value"] == f"<{threshold}"
+    assert row["Change on last quarter"] == "–" and row["Change on same quarter last year"] == "–"
+    # Nor in the KPI's line, its chart's table or the other providers' values.
+    lines = [m.value.replace("\\", "") for m in early.markdown]  # as read, without Markdown's escapes
+    assert any(line.startswith(f"<{threshold} in {small[0]} · target ") for line in lines)
+    shown = [df.value for df in early.dataframe]
+    chart_table = next(d for d in shown if "Lower process limit" in d.columns)
+    assert chart_table["Value"].iloc[0] == f"<{threshold}" and chart_table["Quarter"].iloc[0] == small[0]
+    peers = next(d for d in shown if f"Value, {small[0]}" in d.columns)
+    assert dict(zip(peers["Contract"], peers[f"Value, {small[0]}"], strict=True))["ISF-01"] == f"<{threshold}"
+    for frame in shown:
+        for column in frame.columns:
+            if column != "Last 8 quarters":
+                assert not any(str(v) in {"1", "2", "3", "4"} for v in frame[column]), column
 
 
 def test_choosing_a_kpi_opens_its_chart_and_keeps_it_in_the_link(warehouse):
@@ -215,7 +234,7 @@ def test_saving_a_note_and_seeing_it_next_quarter(demo_env):
     assert notes.iloc[-1][["KPI", "Commentary", "Agreed actions", "Author"]].tolist() == [
         "Average working days to answer a query",
         "Query backlog after two advisers left.",
-        "=Recruit two advisers by January",
+        "=Recruit two advisers by January",  # on screen as typed; neutralised in the downloads
         "Sam Lee",
     ]
     stored = review_notes.notes_for_quarter(demo_env, "DPSS-01", "2023/24 Q3")
@@ -239,3 +258,41 @@ def test_every_contract_type_renders(contract):
     at = open_review(contract, "2024/25 Q4")
     assert scorecard_rows(at)
     assert {s.value for s in at.header} >= {"Scorecard, 2024/25 Q4", "Returns", "Export this review"}
+
+
+def test_the_pack_summary_rates_every_contract_as_its_review_does(demo_env, warehouse):
+    from datetime import date
+
+    from dashboard.pack.content import Scope
+    from dashboard.pack.providers import provider_kpis
+    from dashboard.present.provider_kpis import providers_summary
+    from dashboard.queries import Warehouse
+
+    wh = Warehouse(demo_env)
+    summary = providers_summary(wh, "2024/25 Q4")
+    tables = {b.caption: b for b in summary.blocks if b.kind == "table"}
+    red = tables["KPIs rated red, 2024/25 Q4"]
+    # The red percentage KPIs worked out from the raw returns against the catalogue's target and tolerance.
+    kpis = warehouse.sql(
+        "select contract_id, kpi_code, name, higher_is_better, target, amber_tolerance from raw_kpi_catalogue c "
+        "join (select distinct contract_id, kpi_code from raw_kpi_returns) using (kpi_code) "
+        "where c.unit = 'percent' and c.effective_from is null"
+    ).fetchall()
+    expected = set()
+    for contract, code, name, higher, target, amber in kpis:
+        value = raw_history(warehouse, contract, code).get("2024/25 Q4")
+        if value is not None and rag(value, target, higher, amber) == "red":
+            words = f"{target:.1f}% ({'higher' if higher else 'lower'} is better; amber within {points(amber)})"
+            expected.add((contract, name, words))
+    assert expected and expected == {(r[0], r[1], r[3]) for r in red.rows if r[2].endswith("%")}
+    # The page's headline for a contract says what the pack's row for it says.
+    contracts = tables["Contracts and their returns, 2024/25 Q4"]
+    pack_row = next(r for r in contracts.rows if r[0] == "HC-02")
+    at = open_review("HC-02", "2024/25 Q4")
+    assert (metric(at, "KPIs on target"), metric(at, "Amber"), metric(at, "Red")) == tuple(pack_row[4:7])
+    # The pack's section lays out the same blocks.
+    scope = Scope(wh, "2024/25 Q4", date(2025, 3, 31), demo_env.council.code, "Cambridgeshire", "2024/25 Q4")
+    section = provider_kpis(scope)
+    assert section.title == "Provider KPIs: summary" and section.scope == summary.scope
+    words = [getattr(b, "text", None) or getattr(b, "rows", None) for b in section.blocks if b.kind != "chart"]
+    assert words == [getattr(b, "text", None) or getattr(b, "rows", None) for b in summary.blocks if b.kind != "chart"]

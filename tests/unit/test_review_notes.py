@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dashboard import review_notes as notes
+from dashboard.present.provider_kpis import notes_table
 from pipelines.config import load_settings
 from tests.conftest import write_test_config
 from tests.unit.test_scorecard import make_kpi_env, scorecard, warehouse_series
@@ -37,15 +38,14 @@ def test_a_note_is_kept_with_author_and_time(settings):
         "created_at": "2025-05-06T13:05:00+00:00",
     }
     # Shown in UK time: 13:05 UTC is 14:05 British Summer Time.
-    shown = notes.for_display(notes.notes_for_quarter(settings, "HC-02", "2024/25 Q4"), {"hc_missed_visits": "Visits"})
-    assert shown.row(0) == (
-        "2024/25 Q4",
-        "Visits",
-        "Missed visits up again",
-        "Recovery plan",
-        "Sam Lee",
-        "6 May 2025 14:05",
-    )
+    stored = notes.notes_for_quarter(settings, "HC-02", "2024/25 Q4")
+    shown = notes_table(stored, {"hc_missed_visits": "Visits"}, "Review notes, 2024/25 Q4")
+    assert shown.columns == ["Quarter", "KPI", "Commentary", "Agreed actions", "Author", "Written"]
+    assert shown.rows == [
+        ["2024/25 Q4", "Visits", "Missed visits up again", "Recovery plan", "Sam Lee", "6 May 2025 14:05"]
+    ]
+    # In winter UK time is UTC.
+    assert notes.local_time("2025-01-06T09:30:00+00:00") == "6 Jan 2025 09:30"
 
 
 def test_saving_again_adds_to_the_log_rather_than_overwriting(settings):

@@ -360,6 +360,8 @@ def warehouse_series(settings, contract: str) -> pl.DataFrame:
 
 
 def test_scorecard_from_ingested_files_then_a_corrected_return(tmp_path, monkeypatch):
+    from dashboard.present.provider_kpis import open_review, scorecard_view
+    from dashboard.queries import Warehouse
     from pipelines import build
     from pipelines.ingest import ingest_paths
 
@@ -380,6 +382,21 @@ def test_scorecard_from_ingested_files_then_a_corrected_return(tmp_path, monkeyp
     )
     hc02 = scorecard(warehouse_series(settings, "HC-02"), "2023/24 Q3").row(0, named=True)
     assert (hc02["value"], hc02["value_status"], hc02["rag"]) == (None, "missing return", None)
+    # As the page, the exports and the pack show it: each target with its direction and amber tolerance.
+    shown = {
+        row[0]: [str(cell) for cell in row[1:4]]
+        for row in scorecard_view(open_review(Warehouse(settings), "HC-01", "2024/25 Q1")).table.rows
+    }
+    assert shown == {
+        "Visits missed": ["1.5%", "1.0% (lower is better; amber within 0.5 points)", "Amber: near target"],
+        "Care hours delivered against commissioned": [
+            "97.5%",
+            "97.0% (higher is better; amber within 3.0 points)",
+            "Green: on target",
+        ],
+    }
+    missing = scorecard_view(open_review(Warehouse(settings), "HC-02", "2023/24 Q3")).table.rows
+    assert [row[1:4:2] for row in missing] == [["No return", "No value to rate"]] * 2
 
     # The provider corrects its 2024/25 Q1 missed visits: 12, not 30. Sent on its own, it is judged late.
     corrected = tmp_path / "inbox" / "correction"
