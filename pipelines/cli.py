@@ -63,11 +63,18 @@ def cmd_ingest(args, settings) -> int:
     with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
         results = ingest_paths(paths, settings, args.source, args.dry_run, args.sheet, args.year)
     print_ingest_summary(results, dry_run=args.dry_run)
-    if any(r.status == "rejected" for r in results):
-        return EXIT_FILE_REJECTED
-    if any(r.rows_rejected for r in results):
-        return EXIT_ROWS_REJECTED
-    return EXIT_OK
+    return ingest_exit_code(results)
+
+
+def ingest_exit_code(results) -> int:
+    """The worst outcome among the files: a file refused whole (or holding no rows) over rows refused."""
+    worst = EXIT_OK
+    for r in results:
+        if r.status in ("rejected", "no_data"):
+            worst = max(worst, EXIT_FILE_REJECTED)
+        elif r.rows_rejected:
+            worst = max(worst, EXIT_ROWS_REJECTED)
+    return worst
 
 
 STATUS_WORDS = {
@@ -75,6 +82,7 @@ STATUS_WORDS = {
     "loaded_with_rejects": "loaded, some rows rejected",
     "duplicate": "skipped: already loaded",
     "rejected": "file rejected",
+    "no_data": "no data rows",
     "dry_run": "checked (dry run)",
 }
 
@@ -97,6 +105,8 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
     for r in results:
         if r.status == "rejected":
             console.print(f"[red]{r.file} was rejected whole:[/red] {r.message}", soft_wrap=True)
+        elif r.status == "no_data":
+            console.print(f"[red]{r.file} was not loaded:[/red] {r.message}", soft_wrap=True)
         elif r.rejects.height:
             console.print(f"First rejects in {r.file} ({r.rows_rejected:,} row(s) rejected in all):")
             for row in r.rejects.head(first).iter_rows(named=True):

@@ -36,6 +36,7 @@ from pipelines.readers import (
     check_columns,
     detect_source,
     fingerprint,
+    needs_serial_read,
     open_input,
     peek_source,
     quote_identifier,
@@ -76,7 +77,7 @@ _SQL_TYPES = {
 class FileResult:
     file: str
     source: str | None
-    status: str  # loaded | loaded_with_rejects | duplicate | rejected | dry_run
+    status: str  # loaded | loaded_with_rejects | duplicate | rejected | no_data | failed | dry_run
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -91,6 +92,16 @@ class FileResult:
         import polars as pl
 
         return pl.DataFrame(self.reject_rows, schema=reject_schema(), orient="row")
+
+
+class NoDataRows(FileRejected):
+    """The file has a header but not one row under it: logged as such, never as loaded."""
+
+    status = "no_data"
+
+
+class _ReadSerially(Exception):  # noqa: N818 (a signal, not an error)
+    """DuckDB's parallel CSV reader met a line break inside quotes: read the file again in one thread."""
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -234,15 +245,23 @@ def ingest_file(
         load_id, source, first_name = seen[0]
         message = f"identical content already loaded (load {load_id}, {first_name}); nothing changed"
         return FileResult(path.name, source, "duplicate", message=message, load_id=load_id, sha256=fp.sha256)
-    opened = None
+    opened, source = None, None
     try:
-        opened = open_input(con, path, fp.encoding, sheet)
+        opened = open_input(con, path, fp, sheet)
         source = ALL_SOURCES[source_name] if source_name else detect_source(opened.columns, path.name)
         check_columns(opened.columns, source, path.name)
         context = _context(con, source, opened, settings, year)
-        return _load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
+        while True:
+            try:
+                return _load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
+            except _ReadSerially:
+                if not opened.read_serially():
+                    raise
     except FileRejected as exc:
-        result = FileResult(path.name, source_name, "rejected", message=str(exc), sha256=fp.sha256)
+        status = getattr(exc, "status", "rejected")
+        result = FileResult(
+            path.name, source.name if source else source_name, status, message=str(exc), sha256=fp.sha256
+        )
         if not dry_run:  # a dry run says the file would be rejected, and records nothing
             _record_rejected_file(con, path, fp.sha256, result, settings)
         return result
@@ -252,20 +271,28 @@ def ingest_file(
 
 
 def _load(con, path, digest, opened: InputFile, source: Source, context, settings, dry_run, seen) -> FileResult:
-    plan = Plan(source, opened.fragment, opened.columns, context, opened.fast_fragment, opened.row_offset)
-    query = _checked_query(con, path, plan, opened)
+    plan = Plan(
+        source,
+        opened.fragment,
+        opened.columns,
+        context,
+        opened.fast_fragment,
+        opened.row_offset,
+        opened.other_separators,
+    )
+    query = _checked_query(con, plan, opened)
     params = {**opened.params, **plan.all_params()}
     if plan.fast and not keeps_file_order(con, f"create temp table _checked as {query}", bind(query, params)):
         plan.number_rows_while_reading()
-        query = _checked_query(con, path, plan, opened)
+        query = _checked_query(con, plan, opened)
         params = {**opened.params, **plan.all_params()}
     large = plan.fast and path.stat().st_size >= LARGE_FILE_BYTES
     if not large:
         # The checked rows are private to this connection and made before the transaction, so their
         # rowids count from 0 in file order (inside a transaction they start at DuckDB's local base).
         try:
-            _read_into(con, path, f"create temp table _checked as {query}", params)
-        except FileRejected:
+            _read_into(con, opened, f"create temp table _checked as {query}", params)
+        except (FileRejected, _ReadSerially):
             con.sql("drop table if exists _checked")
             raise
     # The archive copy (1.4 s for a 1 GB file) runs in a thread while DuckDB inserts; it is joined
@@ -276,7 +303,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
     try:
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
         if large:
-            checked = _check_into_own_table(con, path, plan, query, params, load_id)
+            checked = _check_into_own_table(con, opened, plan, query, params, load_id)
         else:
             checked = "_checked"
             _insert_good_rows(con, plan, load_id)
@@ -289,6 +316,10 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         rows_read, rows_bad = con.sql(
             f"select count(*), count(*) filter (_mask <> 0) from {checked} where not _blank"
         ).fetchall()[0]
+        if rows_read == 0:
+            raise NoDataRows(
+                f"{path.name}: no data rows: the file has a header (row {opened.header_row}) but no rows under it"
+            )
         rejects = con.sql(
             f"select {', '.join(REJECT_NAMES)} from rejects where load_id = ? order by row_number, column_name limit ?",
             params=[load_id, FIRST_REJECTS],
@@ -331,19 +362,28 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
     return result
 
 
-def _checked_query(con, path: Path, plan: Plan, opened: InputFile) -> str:
+def _checked_query(con, plan: Plan, opened: InputFile) -> str:
     try:
         return plan.sql(period_mapping(con, plan, opened.params))
     except duckdb.Error as exc:
-        raise FileRejected(f"{path.name}: cannot be read ({str(exc).splitlines()[0]})") from exc
+        raise _reading_error(opened, exc) from exc
 
 
-def _read_into(con, path: Path, sql: str, params: dict) -> None:
+def _read_into(con, opened: InputFile, sql: str, params: dict) -> None:
     """Run ``sql``, which reads the file into a table; a malformed CSV line rejects the whole file."""
     try:
         con.sql(sql, params=bind(sql, params))
-    except duckdb.InvalidInputException as exc:  # too many fields on a line, say
-        raise FileRejected(f"{path.name}: cannot be read ({str(exc).splitlines()[0]})") from exc
+    except duckdb.Error as exc:  # an unclosed quote, say
+        raise _reading_error(opened, exc) from exc
+
+
+def _reading_error(opened: InputFile, exc: duckdb.Error) -> Exception:
+    """What a DuckDB error while reading the file means: read it again in one thread, refuse it, or neither."""
+    if needs_serial_read(exc) and opened.parallel:
+        return _ReadSerially()
+    if isinstance(exc, duckdb.InvalidInputException) or needs_serial_read(exc):
+        return FileRejected(opened.explain(exc))
+    return exc  # not the file's fault (out of memory, say): an unexpected error
 
 
 def _insert_good_rows(con, plan: Plan, load_id: int) -> None:
@@ -359,7 +399,7 @@ def _insert_good_rows(con, plan: Plan, load_id: int) -> None:
     con.sql("set preserve_insertion_order = true")  # the next file's checks rely on file order
 
 
-def _check_into_own_table(con, path: Path, plan: Plan, query: str, params: dict, load_id: int) -> str:
+def _check_into_own_table(con, opened: InputFile, plan: Plan, query: str, params: dict, load_id: int) -> str:
     """Validate a large CSV straight into ``load_<id>_<source>``, inside the load's transaction.
 
     The table keeps every checked row, bad ones flagged (``_mask``), in file order; it is listed in
@@ -373,7 +413,7 @@ def _check_into_own_table(con, path: Path, plan: Plan, query: str, params: dict,
     )
     con.sql(f"create table {table} (load_id bigint, {columns})")
     # Still in file order: DuckDB plans the same order-keeping insert as for _checked (keeps_file_order).
-    _read_into(con, path, f"insert into {table} select $load_id, * from ({query})", {**params, "load_id": load_id})
+    _read_into(con, opened, f"insert into {table} select $load_id, * from ({query})", {**params, "load_id": load_id})
     con.sql("insert into large_loads values (?, ?, ?, ?)", params=[load_id, plan.source.name, table, plan.row_offset])
     # Until the commit the new rows' ids count from DuckDB's transaction-local base (from 0 after it),
     # still one apart in file order: the rejects' row numbers are counted from that base.
@@ -390,8 +430,7 @@ def _notes(opened: InputFile, source: Source, context: Context, seen) -> str:
         notes.append(f"sheet '{opened.sheet}', header on row {opened.header_row}")
     elif opened.header_row > 1:
         notes.append(f"header on row {opened.header_row}")
-    if opened.encoding in ("windows-1252", "utf-16"):
-        notes.append(f"read as {opened.encoding.capitalize()} text")
+    notes.extend(opened.notes)
     if context.supplied:
         notes.append(", ".join(f"{k} {v} (from the file name or --year)" for k, v in context.supplied.items()))
     names = canonical_names(source)
@@ -416,12 +455,13 @@ def _record_rejected_file(con, path: Path, digest: str, result: FileResult, sett
     try:
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
         con.sql(
-            "insert into load_log values (?, ?, ?, ?, 0, 0, 0, 'rejected', ?, ?, ?)",
+            "insert into load_log values (?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
             params=[
                 load_id,
                 result.source,
                 path.name,
                 digest,
+                result.status,
                 result.message,
                 (path.parent / SYNTHETIC_MARKER).exists(),
                 datetime.now(UTC),

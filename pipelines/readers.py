@@ -7,8 +7,16 @@ columns are the file's normalised column names plus ``_row``, the row number as 
 counts it (the header is row 1 unless title rows sit above it).
 
 - CSV: UTF-8 with or without a byte-order mark, Windows-1252 (Excel's "CSV" on Windows, where ``£`` is
-  one byte) and UTF-16 are accepted; the last two are converted to UTF-8 in a temporary file first. The
-  delimiter may be a comma, semicolon, tab or bar, and title lines above the header are skipped.
+  one byte) and UTF-16 with or without a byte-order mark are accepted; the others are converted to UTF-8
+  in a temporary file first. The separator may be a comma, semicolon, tab or bar (the one under which the
+  header reads as known column names), and title lines above the header are skipped. Any valid CSV is
+  read: line breaks inside quotes of any kind (LF, CRLF, a lone CR) and line ends of any kind, mixed too.
+  A file DuckDB would misread as it is (mixed line ends, an empty line between rows, which it would skip
+  and so shift every row number after it) is first rewritten by Python's CSV reader and writer, in C.
+  A row is a record as Excel shows it: a value with a line break in it is still one row.
+- What cannot be read is named for what it is: rows under another separator than the header's, an
+  unclosed quote or a row with more values than the header (with its row number), binary data, a value
+  longer than DuckDB's 2 MB line limit.
 - XLSX: the named sheet, or else the first sheet with a recognisable header row, found even below title rows.
 - Parquet: any column types; values are turned into text the way they would print.
 """
@@ -51,33 +59,117 @@ def quote_identifier(name: str) -> str:
 
 @dataclass
 class Fingerprint:
+    """What one pass over a file's bytes learns besides its SHA-256 (no per-row work: whole-chunk searches)."""
+
     sha256: str
-    encoding: str  # utf-8, utf-16 or windows-1252 for text; "binary" for xlsx and parquet
+    # utf-8, windows-1252, utf-16 (with a byte-order mark), utf-16-le or utf-16-be (without) for text;
+    # "binary" for xlsx and parquet.
+    encoding: str
+    # CSV only. lf or crlf: every line ends alike. mixed: a lone CR, or CRLF beside bare LF (Excel writes a line
+    # break inside a cell as LF in a CRLF file); DuckDB's reader splits such files in the wrong places.
+    line_ends: str = "lf"
+    # CSV: byte offset of the last empty line (-1: none). DuckDB skips empty lines, so one below the header
+    # would shift the row numbers after it.
+    last_blank: int = -1
+    nul: bool = False  # CSV: NUL bytes, so binary data or UTF-16 text
+
+
+class _Layout:
+    """How a CSV's lines end and whether an empty line sits between rows, fed chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.cr = self.lf = self.crlf = self.offset = 0
+        self.last_blank = -1
+        self.bare_lf = self.prev_cr = self.prev_lf = False
+
+    def feed(self, chunk: bytes, last: bool) -> None:
+        has_cr = b"\r" in chunk
+        if has_cr or self.prev_cr:
+            self.cr += chunk.count(b"\r")
+            self.lf += chunk.count(b"\n")
+            self.crlf += chunk.count(b"\r\n") + (self.prev_cr and chunk.startswith(b"\n"))
+        elif b"\n" in chunk:
+            self.bare_lf = True
+        body = chunk.rstrip(b"\r\n") if last else chunk  # empty lines at the very end shift nothing
+        if self.prev_lf and body.startswith((b"\n", b"\r\n")):
+            self.last_blank = self.offset - 1
+        found = _last_pair(body, b"\n\r" if has_cr else b"\n\n")
+        if found >= 0:
+            self.last_blank = self.offset + found
+        self.prev_cr, self.prev_lf = chunk.endswith(b"\r"), chunk.endswith(b"\n")
+        self.offset += len(chunk)
+
+    @property
+    def line_ends(self) -> str:
+        if not self.cr:
+            return "lf"
+        return "crlf" if not self.bare_lf and self.cr == self.crlf == self.lf else "mixed"
+
+
+def _last_pair(data: bytes, pair: bytes) -> int:
+    """Where two-byte ``pair`` last occurs in ``data`` (-1: nowhere). numpy compares 16-bit words at both
+    alignments, several times faster than ``bytes.find`` for a pair of common bytes (an empty line is LF LF,
+    or LF CR in a CRLF file)."""
+    import numpy as np
+
+    word, last = int.from_bytes(pair, "little"), -1
+    for offset in (0, 1):
+        count = (len(data) - offset) // 2
+        if count > 0:
+            hits = np.frombuffer(data, "<u2", count, offset) == word
+            if hits.any():
+                last = max(last, int(np.flatnonzero(hits)[-1]) * 2 + offset)
+    return last
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """utf-16-le or utf-16-be when the first bytes look like UTF-16 text without a byte-order mark."""
+    sample = head[: 4096 & ~1]
+    sample = sample[: len(sample) & ~1]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) * 2 >= len(odd) and even.count(0) * 20 <= len(even):
+        return "utf-16-le"
+    if even.count(0) * 2 >= len(even) and odd.count(0) * 20 <= len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _text_encoding(first: bytes, utf8: bool, nul: bool) -> str:
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if nul and (utf16 := utf16_without_bom(first)):
+        return utf16
+    return "utf-8" if utf8 else "windows-1252"
 
 
 def fingerprint(path: Path) -> Fingerprint:
-    """SHA-256 of the file and, for a CSV, its text encoding, in one pass over the bytes."""
+    """SHA-256 of the file and, for a CSV, its text encoding and line layout, in one pass over the bytes."""
     digest = hashlib.sha256()
     text = path.suffix.lower() == ".csv"
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, first = True, b""
+    utf8, nul, first = True, False, b""
+    layout = _Layout()
     with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
+        chunk = fh.read(_CHUNK)
+        while chunk:
+            following = fh.read(_CHUNK)
             digest.update(chunk)
-            first = first or chunk[:4]
-            # ASCII chunks are valid UTF-8; only decode (slow) the others, or when a sequence is split.
-            if text and utf8 and (not chunk.isascii() or decoder.getstate()[0]):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
+            if text:
+                first = first or chunk[:4096]
+                # ASCII chunks are valid UTF-8; only decode (slow) the others, or when a sequence is split.
+                if utf8 and (not chunk.isascii() or decoder.getstate()[0]):
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+                nul = nul or b"\x00" in chunk
+                layout.feed(chunk, last=not following)
+            chunk = following
     if not text:
-        encoding = "binary"
-    elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8" if utf8 else "windows-1252"
-    return Fingerprint(digest.hexdigest(), encoding)
+        return Fingerprint(digest.hexdigest(), "binary")
+    return Fingerprint(digest.hexdigest(), _text_encoding(first, utf8, nul), layout.line_ends, layout.last_blank, nul)
 
 
 @dataclass
@@ -96,6 +188,8 @@ class InputFile:
     fast_fragment: str | None = None
     row_offset: int | None = None
     sheet: str | None = None
+    notes: list[str] = field(default_factory=list)  # what was done to read it (converted, rewritten)
+    _csv: _CsvRead | None = None
     _registered: str | None = None
     _tmp: tempfile.TemporaryDirectory | None = None
 
@@ -107,9 +201,58 @@ class InputFile:
             self._tmp.cleanup()
             self._tmp = None
 
+    @property
+    def parallel(self) -> bool:
+        """A CSV DuckDB reads in several threads (see read_serially)."""
+        return self._csv is not None and self._csv.parallel
+
+    @property
+    def other_separators(self) -> str | None:
+        """CSV: a regular expression for the separators other than the file's own (see validate's row check)."""
+        if self._csv is None or self._csv.width < 2:
+            return None
+        return "[" + "".join(d for d in _DELIMITERS if d != self._csv.delimiter) + "]"
+
+    def read_serially(self) -> bool:
+        """Read the CSV in one thread from now on; False if it already is (or is not a CSV).
+
+        DuckDB's parallel reader cannot pad short rows (``null_padding``) once a quoted value holds a line
+        break, and says so (see ``needs_serial_read``); read in one thread, the same file reads correctly.
+        """
+        if self._csv is None or not self._csv.parallel:
+            return False
+        self._csv.parallel = False
+        self.fragment, self.fast_fragment = self._csv.fragments()
+        return True
+
+    def explain(self, exc: Exception) -> str:
+        """A reading error in words: for a CSV, the first row that breaks the rules and how."""
+        if self._csv is not None:
+            found = _diagnose(self._csv.path, "utf-8-sig", self._csv.delimiter, self._csv.width)
+            if found:
+                return f"{self.name}: cannot be read: {found}"
+        return f"{self.name}: cannot be read ({_duckdb_reason(exc)})"
+
+
+def needs_serial_read(exc: Exception) -> bool:
+    """Whether DuckDB failed only because its parallel CSV reader met a quoted line break (see read_serially)."""
+    return "quoted new lines" in str(exc)
+
+
+def _duckdb_reason(exc: Exception) -> str:
+    """DuckDB's reason without the line it quotes (which may hold personal data, or megabytes of it)."""
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    size = next((line for line in lines if "Maximum line size" in line), None)
+    if size:
+        return size.strip()
+    return lines[0] if lines else type(exc).__name__
+
 
 def open_input(
-    con: duckdb.DuckDBPyConnection, path: Path, encoding: str | None = None, sheet: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fp: Fingerprint | None = None,
+    sheet: str | None = None,
 ) -> InputFile:
     """Open ``path`` for reading through ``con``; raises FileRejected when it cannot be read at all."""
     suffix = path.suffix.lower()
@@ -121,7 +264,7 @@ def open_input(
         raise FileRejected(f"{path.name}: the file is empty")
     try:
         if suffix == ".csv":
-            return _open_csv(con, path, encoding or fingerprint(path).encoding)
+            return _open_csv(con, path, fp or fingerprint(path))
         if suffix == ".xlsx":
             return _open_xlsx(con, path, sheet)
         return _open_parquet(con, path)
@@ -158,45 +301,253 @@ def _normalised_names(raw: list, file_name: str) -> list[str]:
     return names
 
 
-def _open_csv(con, path: Path, encoding: str) -> InputFile:
-    tmp = None
-    if encoding != "utf-8":
+# CSV ----------------------------------------------------------------------------------------------
+# Python codec for each text encoding fingerprint() tells apart.
+_CODECS = {
+    "utf-8": "utf-8-sig",
+    "windows-1252": "cp1252",
+    "utf-16": "utf-16",
+    "utf-16-le": "utf-16-le",
+    "utf-16-be": "utf-16-be",
+}
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars (|)"}
+_DELIMITER_ONE = {",": "a comma", ";": "a semicolon", "\t": "a tab", "|": "a bar (|)"}
+# The longest line DuckDB reads (its max_line_size), and so the longest value read here.
+LINE_LIMIT = 2_000_000
+_HEAD_BYTES = 1 << 16
+
+
+@dataclass
+class _CsvRead:
+    """How DuckDB reads one CSV: the file (perhaps a rewritten copy), separator, header position, names."""
+
+    path: Path
+    delimiter: str
+    skip: int  # records above the header
+    width: int  # columns in the header
+    names: list[str]
+    parallel: bool = True
+
+    def source(self) -> str:
+        return (
+            f"read_csv($path, all_varchar = true, header = true, skip = {self.skip:d}, delim = $delim, quote = '\"', "
+            "escape = '\"', null_padding = true, comment = '', "  # comment: DuckDB may guess '#' and drop rows
+            f"parallel = {str(self.parallel).lower()})"
+        )
+
+    def fragments(self) -> tuple[str, str]:
+        positional = [f"c{i}" for i in range(len(self.names))]
+        select = ", ".join(f"{p} as {quote_identifier(n)}" for p, n in zip(positional, self.names, strict=True))
+        fragment = (
+            f"select {select}, _ordinal + {self.skip + 1:d} as _row "
+            f"from {self.source()} with ordinality as _file({', '.join(positional)}, _ordinal)"
+        )
+        fast = f"select {select} from {self.source()} as _file({', '.join(positional)})"
+        return fragment, fast
+
+
+def _head_text(path: Path, codec: str) -> tuple[str, bool]:
+    """The first 64 KB as text, and whether the file goes on beyond it."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    text = head.decode(codec, errors="replace")
+    return text, size > len(head)
+
+
+def _parse_head(text: str, truncated: bool, delimiter: str) -> list[list[str]]:
+    """The first records of ``text`` split on ``delimiter`` (a record cut off at the end is dropped)."""
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > HEADER_SEARCH_ROWS * 2:
+                return rows
+    except csv.Error:
+        pass
+    if truncated and rows:
+        rows.pop()
+    return rows
+
+
+def _sniff(text: str, truncated: bool) -> tuple[str, list[list[str]], int]:
+    """The separator, the first records and the header's index among them.
+
+    The separator is the one under which a row reads as a recognised header (the most names known), not
+    the commonest character, so a file whose rows use another separator than its header is still found
+    out (see _check_separators); with nothing recognised, the one that splits a row the most.
+    """
+    best = None
+    for delimiter in _DELIMITERS:
+        rows = _parse_head(text, truncated, delimiter)
+        if not rows:
+            continue
+        header = find_header(rows)
+        score = _header_score(rows[header])
+        key = (score if score >= 2 else 0, len(rows[header]))
+        if best is None or key > best[0]:
+            best = (key, delimiter, rows, header)
+    if best is None:
+        return ",", [], 0
+    return best[1], best[2], best[3]
+
+
+def _check_separators(rows: list[list[str]], header: int, delimiter: str, file_name: str) -> None:
+    """Refuse a file whose rows are separated by another character than its header (each row one value)."""
+    width = len(rows[header])
+    data = [(i + 1, r) for i, r in enumerate(rows) if i > header and any(c.strip() for c in r)][:20]
+    if width < 2 or not data or any(len(r) > 1 for _, r in data):
+        return
+    for other in _DELIMITERS:
+        if other != delimiter and all(len(r[0].split(other)) > 1 for _, r in data):
+            number, row = data[0]
+            raise FileRejected(
+                f"{file_name}: the header row is separated by {_DELIMITER_NAMES[delimiter]} but the rows under it "
+                f"by {_DELIMITER_NAMES[other]} (row {number} reads as one value: {row[0][:80]!r}). Save the file "
+                "again with one separator throughout"
+            )
+
+
+def _csv_problem(exc: csv.Error, row: int) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return f'row {row}: a double quote (") opens a value that is never closed'
+    if "expected after" in text:
+        return (
+            f"row {row}: a value in double quotes is followed by more text; a double quote inside a value is "
+            'written twice ("")'
+        )
+    if "field larger than field limit" in text:
+        return f"row {row} has a value longer than {LINE_LIMIT:,} characters, more than any column takes"
+    if "NUL" in text:
+        return f"row {row} holds a NUL byte, so the file is not plain text"
+    return f"row {row}: {text}"
+
+
+def _diagnose(path: Path, codec: str, delimiter: str, width: int) -> str | None:
+    """The first row breaking the CSV rules, in words (Python's reader, row by row: only after a failure)."""
+    limit = csv.field_size_limit(LINE_LIMIT)
+    number = 0
+    try:
+        with path.open("r", encoding=codec, errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
+            for number, record in enumerate(reader, start=1):  # noqa: B007 (number is used after the loop)
+                if width and len(record) > width and number > 1:
+                    return (
+                        f"row {number} has {len(record)} values but the header names {width} columns; a value "
+                        f"holding {_DELIMITER_ONE[delimiter]} must be in double quotes"
+                    )
+                if sum(map(len, record)) > LINE_LIMIT:
+                    return f"row {number} is longer than {LINE_LIMIT:,} characters, more than a row may take"
+    except csv.Error as exc:
+        return _csv_problem(exc, number + 1)
+    finally:
+        csv.field_size_limit(limit)
+    return None
+
+
+def _transcode(src: Path, codec: str, dst: Path) -> None:
+    """Copy ``src`` to UTF-8, streaming, as it is otherwise (DuckDB reads UTF-8 only)."""
+    with src.open("r", encoding=codec, newline="") as fh, dst.open("w", encoding="utf-8", newline="") as out:
+        shutil.copyfileobj(fh, out, _CHUNK)
+
+
+def _rewrite(src: Path, codec: str, dst: Path, delimiter: str, width: int) -> None:
+    """Rewrite ``src`` as UTF-8 with CRLF line ends and an empty row (separators only) for each empty line.
+
+    Python's CSV reader and writer do the work in C, a record at a time: line breaks inside quotes are kept
+    whatever they are (a lone CR too), every row ends alike, and each record stays one row, so row
+    numbers are the file's own. Only files DuckDB cannot read as they are come here (``Fingerprint.regular``).
+    """
+    empty = [""] * max(width, 2)
+    limit = csv.field_size_limit(LINE_LIMIT)
+    try:
+        with src.open("r", encoding=codec, newline="") as fh, dst.open("w", encoding="utf-8", newline="") as out:
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
+            # CRLF line ends: the writer then quotes any value holding a CR or an LF.
+            csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(row or empty for row in reader)
+    except csv.Error as exc:
+        found = _diagnose(src, codec, delimiter, width)
+        raise FileRejected(f"{src.name}: cannot be read: {found or exc}") from exc
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _header_end(path: Path, skip: int) -> int:
+    """Byte offset of the line end after the header (which is record ``skip``), counting lines in the head."""
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    end = -1
+    for _ in range(skip + 1):
+        end = head.find(b"\n", end + 1)
+        if end < 0:
+            return len(head)
+    return end
+
+
+def _open_csv(con, path: Path, fp: Fingerprint) -> InputFile:
+    if fp.nul and not fp.encoding.startswith("utf-16"):
+        raise FileRejected(
+            f"{path.name}: the file holds binary data (NUL bytes), so it is not a CSV text file; if it is a "
+            "spreadsheet, save it as .xlsx or as 'CSV UTF-8'"
+        )
+    codec = _CODECS[fp.encoding]
+    text, truncated = _head_text(path, codec)
+    delimiter, rows, skip = _sniff(text, truncated)
+    if not rows or not any(rows[skip]):
+        raise FileRejected(f"{path.name}: the file has no header row")
+    _check_separators(rows, skip, delimiter, path.name)
+    width = len(rows[skip])
+    tmp, read_path, notes = None, path, []
+    # Rewritten first: files DuckDB would misread (mixed line ends) or misnumber (an empty line under the header).
+    rewrite = fp.line_ends == "mixed" or fp.last_blank >= _header_end(path, skip) or fp.encoding.startswith("utf-16")
+    if rewrite or fp.encoding != "utf-8":
         # DuckDB reads UTF-8 only: convert, streaming, into a private temporary folder.
         tmp = tempfile.TemporaryDirectory(prefix="asc-ingest-")
-        converted = Path(tmp.name) / "converted.csv"
-        codec = "utf-16" if encoding == "utf-16" else "cp1252"
+        read_path = Path(tmp.name) / "converted.csv"
         try:
-            with path.open("r", encoding=codec, newline="") as src, converted.open("w", encoding="utf-8") as dst:
-                shutil.copyfileobj(src, dst, _CHUNK)
+            if rewrite:
+                _rewrite(path, codec, read_path, delimiter, width)
+            else:
+                _transcode(path, codec, read_path)
         except UnicodeDecodeError as exc:
             tmp.cleanup()
             raise FileRejected(
                 f"{path.name}: the text is neither UTF-8 nor Windows-1252 (byte {exc.start} cannot be read); "
                 "save it from Excel as 'CSV UTF-8'"
             ) from exc
-        read_path = converted
-    else:
-        read_path = path
-    with read_path.open("r", encoding="utf-8-sig", newline="") as fh:
-        head = fh.read(1 << 16)
-    lines = head.splitlines()[: HEADER_SEARCH_ROWS + 1]
-    delimiter = max(_DELIMITERS, key=lambda d: max((line.count(d) for line in lines[:HEADER_SEARCH_ROWS]), default=0))
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-    skip = find_header(rows)
-    if not rows or not any(rows[skip]):
-        raise FileRejected(f"{path.name}: the file has no header row")
-    source = f"read_csv($path, all_varchar = true, header = true, skip = {skip:d}, delim = $delim, quote = '\"', escape = '\"', null_padding = true)"  # noqa: E501
+        except BaseException:
+            tmp.cleanup()
+            raise
+        if fp.encoding.startswith("utf-16"):
+            notes.append("read as UTF-16 text" + ("" if fp.encoding == "utf-16" else " (no byte-order mark)"))
+        elif fp.encoding == "windows-1252":
+            notes.append("read as Windows-1252 text")
+    read = _CsvRead(read_path, delimiter, skip, width, [], parallel=not rewrite)
     params = {"path": str(read_path), "delim": delimiter}
-    duck_columns = con.sql(f"select * from {source} limit 0", params=params).columns
-    names = _normalised_names(rows[skip] if len(rows[skip]) == len(duck_columns) else duck_columns, path.name)
-    positional = [f"c{i}" for i in range(len(names))]
-    select = ", ".join(f"{p} as {quote_identifier(n)}" for p, n in zip(positional, names, strict=True))
-    fragment = (
-        f"select {select}, _ordinal + {skip + 1:d} as _row "
-        f"from {source} with ordinality as _file({', '.join(positional)}, _ordinal)"
+    try:
+        duck_columns = con.sql(f"select * from {read.source()} limit 0", params=params).columns
+    except duckdb.Error as exc:
+        if tmp:
+            tmp.cleanup()
+        found = _diagnose(read_path, "utf-8-sig", delimiter, width)
+        raise FileRejected(f"{path.name}: cannot be read: {found or _duckdb_reason(exc)}") from exc
+    read.names = _normalised_names(rows[skip] if len(duck_columns) == width else duck_columns, path.name)
+    fragment, fast = read.fragments()
+    return InputFile(
+        path.name,
+        "csv",
+        fp.encoding,
+        read.names,
+        skip + 1,
+        fragment,
+        params,
+        fast,
+        skip + 2,
+        notes=notes,
+        _csv=read,
+        _tmp=tmp,
     )
-    fast = f"select {select} from {source} as _file({', '.join(positional)})"
-    return InputFile(path.name, "csv", encoding, names, skip + 1, fragment, params, fast, skip + 2, _tmp=tmp)
 
 
 def _open_parquet(con, path: Path) -> InputFile:
@@ -317,12 +668,16 @@ def peek_source(path: Path, sheet: str | None = None) -> str | None:
     try:
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            head = path.open("rb").read(1 << 16)
-            text = head.decode("utf-8-sig", errors="ignore") if head.isascii() else head.decode("cp1252", "ignore")
-            lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-            delimiter = max(_DELIMITERS, key=lambda d: max((line.count(d) for line in lines), default=0))
-            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-            header = rows[find_header(rows)]
+            with path.open("rb") as fh:
+                head = fh.read(_HEAD_BYTES)
+            try:
+                head.decode("utf-8")
+                utf8 = True
+            except UnicodeDecodeError as exc:  # a character cut off at the end of the head is still UTF-8
+                utf8 = exc.start >= len(head) - 3
+            encoding = _text_encoding(head[:4096], utf8, b"\x00" in head)
+            _, rows, header_index = _sniff(*_head_text(path, _CODECS[encoding]))
+            header = rows[header_index]
         elif suffix == ".xlsx":
             _, rows, _ = _sheet_top_rows(path, sheet)
             header = rows[find_header(rows)]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.ingest import FileResult, ingest_paths
-from pipelines.readers import SUPPORTED_SUFFIXES
+from pipelines.readers import SUPPORTED_SUFFIXES, utf16_without_bom
 
 # One upload at a time per dashboard process: ingest and build each write one file.
 _LOCK = threading.Lock()
@@ -62,7 +62,7 @@ def check_upload(name: str, data: bytes, max_mb: int) -> str:
         raise UploadRefused(f"{file_name} is not a Parquet file")
     if suffix == ".csv":
         head = data[:65536]
-        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head) is not None
         if head.startswith((b"PK\x03\x04", b"PAR1")) or (b"\x00" in head and not utf16):
             raise UploadRefused(f"{file_name} is not a text (CSV) file")
     return file_name
@@ -86,7 +86,7 @@ def ingest_upload(
         path.write_bytes(data)
         outcome.results = ingest_paths([path], settings, source_name, dry_run, sheet or None, year or None)
         # Rows loaded, rows or a whole file refused: all change what the pages (history, rejects) show.
-        recorded = any(r.status in ("loaded", "loaded_with_rejects", "rejected") for r in outcome.results)
+        recorded = any(r.status in ("loaded", "loaded_with_rejects", "rejected", "no_data") for r in outcome.results)
         if recorded and rebuild and not dry_run:
             from pipelines.build import BuildError, build_warehouse
 

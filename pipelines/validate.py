@@ -59,6 +59,9 @@ class Check:
     column: str
     condition: str  # SQL, true when the row breaks the rule
     reason: str
+    # A problem that makes the row's other reasons noise (its values are in the wrong columns): when it
+    # is found, it is the only reason given for the row.
+    exclusive: bool = False
 
 
 def _key(value: str) -> str:
@@ -85,11 +88,14 @@ class Plan:
         context: Context,
         fast_fragment: str | None = None,
         row_offset: int | None = None,
+        other_separators: str | None = None,
     ) -> None:
         self.source, self.context = source, context
+        self.other_separators = other_separators
         self.params: dict = {"today": context.today, "localities": list(context.localities)}
         self.checks: list[Check] = []
         names = canonical_names(source)
+        self.file_columns_in_order = list(columns)
         self.file_column: dict[str, str] = {}
         for name in columns:  # an exact name wins over an alias
             target = names.get(name)
@@ -206,6 +212,7 @@ class Plan:
             parts.append(f"{r} as {qi('r_' + c.name)}, {typed} as {qi(c.name)}")
             self._column_checks(c, qi("r_" + c.name), qi(c.name), reason)
         self._row_checks()
+        self._layout_checks()
         if len(self.checks) > 62:
             raise ValueError(f"{self.source.name}: too many checks for one problem mask")
         # One bit per check. (Measured and dropped: testing "all good" first, which evaluates the conditions
@@ -293,6 +300,37 @@ class Plan:
                 )
             )
 
+    def _layout_checks(self) -> None:
+        """A row whose values are separated by another character than the header's (all in its first column).
+
+        (A row with more values than the header names rejects the file, naming the row: DuckDB cannot read
+        past it.)
+        """
+        first = self._first_file_column()
+        if self.other_separators and first and not self.source.year_columns:
+            others = [qi("r_" + c) for c in self.file_column if c != first]
+            if others:
+                self.params["other_separators"] = self.other_separators
+                r = qi("r_" + first)
+                self.checks.append(
+                    Check(
+                        first,
+                        f"{r} is not null and coalesce({', '.join(others)}) is null "
+                        f"and regexp_matches({r}, $other_separators)",
+                        "the whole row reads as one value: it seems separated by another character than the "
+                        "header row; save the file with one separator throughout",
+                        exclusive=True,
+                    )
+                )
+
+    def _first_file_column(self) -> str | None:
+        """The schema name of the file's first column, if it is one the schema knows."""
+        if not self.file_columns_in_order:
+            return None
+        names = canonical_names(self.source)
+        target = names.get(self.file_columns_in_order[0])
+        return target if target and self.file_column.get(target) == self.file_columns_in_order[0] else None
+
     # Reading the checked rows -------------------------------------------------------------------
 
     def pseudonym_sql(self, x: str) -> str:
@@ -327,6 +365,9 @@ class Plan:
         self.params["check_columns"] = [c.column for c in self.checks]
         self.params["check_index"] = [cols.index(c.column) + 1 for c in self.checks]
         self.params["check_reasons"] = [c.reason for c in self.checks]
+        exclusive = sum(1 << i for i, c in enumerate(self.checks) if c.exclusive)
+        # A row with an exclusive problem is reported for that problem alone.
+        only = f" and ((c._mask & {exclusive}) = 0 or ({exclusive} >> (p.i - 1)) & 1 = 1)" if exclusive else ""
         column = "list_extract($check_columns, p.i)"
         if self.source.year_columns:
             # A bad value in a wide layout is reported under its year column, as the user sees it.
@@ -340,7 +381,7 @@ class Plan:
             select {distinct} {self.row_sql("c")} as row_number, {column} as column_name, {value} as value,
                 list_extract($check_reasons, p.i) as reason
             from {table} as c, range(1, {len(self.checks) + 1}) as p(i)
-            where c._mask <> 0 and not c._blank and (c._mask >> (p.i - 1)) & 1 = 1"""
+            where c._mask <> 0 and not c._blank and (c._mask >> (p.i - 1)) & 1 = 1{only}"""
 
     def number_rows_while_reading(self) -> None:
         """Give up the parallel read: take each row's number from the reader, in one thread."""
