@@ -28,7 +28,7 @@ def demand_outlook(scope: Scope) -> Section:
     projection = demand.projection(scope.wh, scope.code, scope.area)
     if projection:
         section.add(
-            Heading("Population-driven demand"),
+            Heading("Population-driven demand", new_page=True),
             projection.sentence,
             projection.chart,
             Note(projection.chart.how_to_read),

@@ -139,9 +139,9 @@ def headline_assessment(wh: Warehouse, code: str, period: str, key: str) -> tupl
     """A headline measure judged as the Overview judges it: the target, tolerance and source in force in
     ``period`` (``mart_headline_measures``), or None where the measure has no value for the quarter."""
     frame = wh.headline_measures(code).filter(pl.col("measure_key") == key)
-    for assessment, target_source, _personal in assess_frame(frame, period):
-        if assessment.period == period:
-            return assessment, target_source
+    for judged in assess_frame(frame, period):
+        if judged.assessment.period == period:
+            return judged.assessment, judged.target_source
     return None
 
 
