@@ -1,5 +1,5 @@
 """Number formats as English councils print them: £ with thousands separators, one-decimal percentages,
-and small counts suppressed so no one can be identified."""
+(small counts are hidden by dashboard/present/disclosure.py)."""
 
 from __future__ import annotations
 
@@ -35,15 +35,6 @@ def gbp(value: float | None) -> str:
     if abs(value) >= 1_000_000:
         return f"£{value / 1_000_000:,.1f}m"
     return f"£{value:,.0f}"
-
-
-def suppressed(value: float | None, threshold: int) -> str:
-    """A count, or '<threshold' when it is small enough to identify someone (zero is shown)."""
-    if _missing(value):
-        return "–"
-    if 0 < value < threshold:
-        return f"<{threshold}"
-    return count(value)
 
 
 def signed(value: float | None, decimals: int = 1, suffix: str = "") -> str:

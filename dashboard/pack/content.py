@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dashboard.formatting import pct, suppressed
 from dashboard.present.blocks import (  # noqa: F401  (the pack's blocks are the presenters' blocks)
     Block,
     Chart,
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 
 UK_TIME = ZoneInfo("Europe/London")
 ENGLAND = "E92000001"  # GSS code of England, the national comparator
-SUPPRESSED_NOTE = "Counts from 1 to {below} are shown as <{threshold}, and rates resting on them as ‘–’."
 
 
 @dataclass(frozen=True)
@@ -112,19 +110,3 @@ def period_months(period: str) -> str:
     """'2024/25 Q4' -> 'January to March 2025'."""
     quarter = parse_quarter(period)
     return f"{quarter.start:%B} to {quarter.end:%B %Y}"
-
-
-def count_cell(value: float | None, threshold: int) -> str:
-    """A count of people (or things that could identify them), suppressed below the threshold."""
-    return suppressed(value, threshold)
-
-
-def rate_cell(rate: float | None, counts: list[float | None], threshold: int) -> str:
-    """A percentage, hidden when any count it rests on is suppressed (else it would give the count away)."""
-    if any(c is not None and 0 < c < threshold for c in counts):
-        return "–"
-    return pct(rate)
-
-
-def suppression_note(threshold: int) -> Note:
-    return Note(SUPPRESSED_NOTE.format(below=threshold - 1, threshold=threshold))

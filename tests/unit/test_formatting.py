@@ -1,6 +1,6 @@
 import math
 
-from dashboard.formatting import count, gbp, pct, points, signed, suppressed
+from dashboard.formatting import count, gbp, pct, points, signed
 from dashboard.present.direct_payments import comparator_sentence
 from dashboard.present.direct_payments import uptake_sentence as dp_uptake_sentence
 
@@ -11,10 +11,6 @@ def test_number_formats():
     assert gbp(21_512_000) == "£21.5m" and gbp(154072) == "£154,072"
     assert points(-5.21) == "5.2 points" and points(1.04) == "1.0 point"
     assert signed(-1.0) == "−1.0" and signed(2.345, suffix="%") == "+2.3%"
-
-
-def test_small_counts_are_suppressed_but_zero_is_shown():
-    assert suppressed(3, 5) == "<5" and suppressed(0, 5) == "0" and suppressed(5, 5) == "5"
 
 
 def test_dp_sentence_states_gap_and_direction():
@@ -42,9 +38,7 @@ def test_measure_sentence_with_a_target_and_trajectory():
     from models.measures import MeasureSpec
 
     spec = MeasureSpec("dp", "Direct payment uptake", "percent", True, 25.0, 2.0)
-    text = measure_sentence(
-        _assessment(spec, [18.0, 18.5, 18.8, 19.0, 19.2, 19.4, 19.6, 19.8]), "Cambridgeshire"
-    )
+    text = measure_sentence(_assessment(spec, [18.0, 18.5, 18.8, 19.0, 19.2, 19.4, 19.6, 19.8]), "Cambridgeshire")
     assert text == (
         "Direct payment uptake in Cambridgeshire is 19.8% in 2024/25 Q4, 5.2 points below the 25.0% target "
         "(higher is better); at the last four quarters' rate the target would be reached in 2031/32 Q2."

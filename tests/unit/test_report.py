@@ -20,10 +20,8 @@ from dashboard.pack.content import (
     RagCell,
     Section,
     Table,
-    count_cell,
     long_date,
     period_months,
-    rate_cell,
 )
 from dashboard.pack.render import _css_string, output_paths, render_html
 from pipelines.cli import parser
@@ -55,17 +53,6 @@ def test_long_dates_are_british(moment, expected):
 )
 def test_period_months(period, months):
     assert period_months(period) == months
-
-
-@pytest.mark.parametrize(("value", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5"), (1234, "1,234"), (None, "–")])
-def test_counts_below_the_threshold_are_suppressed(value, shown):
-    assert count_cell(value, 5) == shown
-
-
-def test_a_rate_resting_on_a_suppressed_count_is_hidden():
-    assert rate_cell(40.0, [2, 5], 5) == "–"
-    assert rate_cell(40.0, [20, 50], 5) == "40.0%"
-    assert rate_cell(0.0, [0, 50], 5) == "0.0%"
 
 
 def test_rag_cells_are_words_without_streamlit_markup():
