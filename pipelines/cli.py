@@ -6,7 +6,9 @@
     asc serve            start the dashboard
 
 Exit codes, for scheduled jobs: 0 all loaded, 2 usage error, 3 some rows rejected, 4 a file rejected
-whole, 1 a build failure.
+whole (or holding no data rows), 5 a file not loaded because of an unexpected error or a store that
+cannot be written (the message gives a reference; the detail is in the error log, see
+``pipelines/errors.py``), 1 a build failure. ``asc ingest`` exits with the worst of its files' outcomes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rich.table import Table
 from pipelines.config import PROJECT_ROOT, ConfigError, load_settings
 
 console = Console(stderr=True)
-EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED, EXIT_FAILED = 0, 1, 2, 3, 4, 5
 
 
 @contextmanager
@@ -50,6 +52,22 @@ def cmd_demo(args, settings) -> int:
 
 
 def cmd_ingest(args, settings) -> int:
+    """Load the files named; no traceback reaches the user (see pipelines/errors.py)."""
+    from pipelines.errors import record_unexpected, unexpected_message
+    from pipelines.ingest import StoreUnavailable
+
+    try:
+        return _ingest(args, settings)
+    except StoreUnavailable as exc:
+        console.print(f"[red]Nothing was loaded:[/red] {exc}", soft_wrap=True)
+        return EXIT_FAILED
+    except Exception as exc:
+        reference, log = record_unexpected(exc, settings, "asc ingest " + " ".join(args.paths))
+        console.print(f"[red]{unexpected_message('asc ingest stopped', exc, reference, log)}[/red]", soft_wrap=True)
+        return EXIT_FAILED
+
+
+def _ingest(args, settings) -> int:
     from pipelines.ingest import expand_paths, ingest_paths
 
     paths = [Path(p) for p in args.paths]
@@ -67,10 +85,13 @@ def cmd_ingest(args, settings) -> int:
 
 
 def ingest_exit_code(results) -> int:
-    """The worst outcome among the files: a file refused whole (or holding no rows) over rows refused."""
+    """The worst outcome among the files: a file that failed, over one refused whole (or holding no rows),
+    over rows refused."""
     worst = EXIT_OK
     for r in results:
-        if r.status in ("rejected", "no_data"):
+        if r.status == "failed":
+            worst = max(worst, EXIT_FAILED)
+        elif r.status in ("rejected", "no_data"):
             worst = max(worst, EXIT_FILE_REJECTED)
         elif r.rows_rejected:
             worst = max(worst, EXIT_ROWS_REJECTED)
@@ -83,6 +104,7 @@ STATUS_WORDS = {
     "duplicate": "skipped: already loaded",
     "rejected": "file rejected",
     "no_data": "no data rows",
+    "failed": "failed: unexpected error",
     "dry_run": "checked (dry run)",
 }
 
@@ -107,6 +129,8 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
             console.print(f"[red]{r.file} was rejected whole:[/red] {r.message}", soft_wrap=True)
         elif r.status == "no_data":
             console.print(f"[red]{r.file} was not loaded:[/red] {r.message}", soft_wrap=True)
+        elif r.status == "failed":
+            console.print(f"[red]{r.message}[/red]", soft_wrap=True)
         elif r.rejects.height:
             console.print(f"First rejects in {r.file} ({r.rows_rejected:,} row(s) rejected in all):")
             for row in r.rejects.head(first).iter_rows(named=True):
@@ -199,7 +223,7 @@ def parser() -> argparse.ArgumentParser:
         description="Adult social care commissioning analytics: load data, build, serve.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Exit codes: 0 all loaded, 1 build failed, 2 usage error, 3 some rows rejected, "
-        "4 a file rejected whole.",
+        "4 a file rejected whole, 5 a file not loaded (unexpected error; see the reference given).",
     )
     p.add_argument("--config", help="settings file (default: ASC_CONFIG or asc.toml in the project)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -217,8 +241,9 @@ def parser() -> argparse.ArgumentParser:
         help="validate and load inbox files",
         description="Validate every row of each file and load the good rows; "
         "rejected rows are kept with their reasons. Sources: " + ", ".join(_source_names()) + ".",
-        epilog="Exit codes: 0 everything loaded (or skipped as already loaded), 3 some rows rejected, "
-        "4 a file rejected whole, 2 usage error.",
+        epilog="Exit codes, the worst among the files: 0 everything loaded (or skipped as already loaded), "
+        "3 some rows rejected, 4 a file rejected whole or holding no data rows, 5 a file not loaded because of an "
+        "unexpected error (the message gives a reference; the detail is in the error log), 2 usage error.",
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to load")
     ingest.add_argument("--source", help="source name when it cannot be told from the columns (see the list below)")

@@ -29,6 +29,7 @@ import duckdb
 
 from pipelines.ascof import year_from_file_name
 from pipelines.config import Settings
+from pipelines.errors import describe_os_error, record_unexpected, unexpected_message
 from pipelines.readers import (
     SUPPORTED_SUFFIXES,
     FileRejected,
@@ -98,6 +99,10 @@ class NoDataRows(FileRejected):
     """The file has a header but not one row under it: logged as such, never as loaded."""
 
     status = "no_data"
+
+
+class StoreUnavailable(RuntimeError):
+    """The ingest store cannot be opened for writing (a read-only data folder, say): nothing can be loaded."""
 
 
 class _ReadSerially(Exception):  # noqa: N818 (a signal, not an error)
@@ -204,13 +209,12 @@ def _context(con, source: Source, opened: InputFile, settings: Settings, year: s
     if source.name == "kpi_returns":
         catalogue = loaded_rows_sql(con, ALL_SOURCES["kpi_catalogue"])
         context.kpi_codes = [c for (c,) in con.sql(f"select distinct kpi_code from ({catalogue})").fetchall()]
-        context.percent_kpis = [
-            c
-            for (c,) in con.sql(
-                f"select kpi_code from ({catalogue}) where unit = 'percent' "
-                "qualify row_number() over (partition by kpi_code order by load_id desc, source_row desc) = 1"
-            ).fetchall()
-        ]
+        units = con.sql(
+            f"select kpi_code, unit from ({catalogue}) "
+            "qualify row_number() over (partition by kpi_code order by load_id desc, source_row desc) = 1"
+        ).fetchall()
+        context.percent_kpis = [code for code, unit in units if unit == "percent"]
+        context.gbp_kpis = [code for code, unit in units if unit == "gbp"]
     names = canonical_names(source)
     present = {names[c] for c in opened.columns if c in names}
     for column in source.supplied:
@@ -506,9 +510,16 @@ def _connect(settings: Settings, dry_run: bool) -> duckdb.DuckDBPyConnection:
             con.sql("drop sequence load_id_seq")
             con.sql(f"create sequence load_id_seq start with {int(next_id)}")
     else:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(store))
-        ensure_store(con)
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(store))
+            ensure_store(con)
+        except (OSError, duckdb.IOException, duckdb.PermissionException) as exc:
+            why = describe_os_error(exc) if isinstance(exc, OSError) else _duckdb_first_line(exc)
+            raise StoreUnavailable(
+                f"cannot open the ingest store {store} for writing ({why}). Check that the folder exists and that "
+                "this user may write to it, or set paths.ingest_store in the settings file"
+            ) from exc
     con.sql(f"set memory_limit = '{MEMORY_LIMIT}'")
     con.sql("set enable_progress_bar = false")
     # DuckDB turns a long IN list into a join, which does not keep rows in file order; lists of allowed
@@ -525,9 +536,32 @@ def ingest_paths(
     sheet: str | None = None,
     year: str | None = None,
 ) -> list[FileResult]:
-    """Ingest files and folders; catalogues first, so returns sent with them are checked against them."""
+    """Ingest files and folders; catalogues first, so returns sent with them are checked against them.
+
+    Each file gets its outcome whatever happens to the others: an error nobody foresaw while loading one
+    is logged with its traceback (``errors.record_unexpected``) and that file reported as failed, with a
+    reference, and the next is loaded on a fresh connection. Raises StoreUnavailable if the store cannot
+    be opened at all.
+    """
     files = expand_paths(paths)
     if source_name is None:
         files.sort(key=lambda f: peek_source(f, sheet) not in LOAD_ORDER)
-    with _connect(settings, dry_run) as con:
-        return [ingest_file(con, p, settings, source_name, dry_run, sheet, year) for p in files]
+    results = []
+    con = _connect(settings, dry_run)
+    try:
+        for path in files:
+            try:
+                results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year))
+            except Exception as exc:
+                reference, log = record_unexpected(exc, settings, f"ingesting {path}")
+                message = unexpected_message(f"{path.name}: not loaded", exc, reference, log)
+                results.append(FileResult(path.name, source_name, "failed", message=message))
+                con.close()  # whatever state the error left it in, the next file starts afresh
+                con = _connect(settings, dry_run)
+    finally:
+        con.close()
+    return results
+
+
+def _duckdb_first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -20,6 +20,32 @@ from dataclasses import dataclass, field
 # localities; "area_code" any ONS GSS code (E10000003).
 COLUMN_TYPES = ("str", "int", "float", "date", "bool", "quarter", "fy", "locality", "area_code")
 
+# What a number measures, which decides the signs it may carry: "gbp" may be written £1,234.50, "percent"
+# 85%, "kpi" either (which one the row's KPI unit decides, see validate); the others are plain numbers
+# (thousands separators allowed in groups of three: 1,234 but never 1,5).
+NUMBER_UNITS = ("count", "years", "hours", "gbp", "percent", "kpi", "number")
+
+# Upper bounds for numbers, chosen so that no true value is refused and a slip of the keyboard (pence keyed
+# as pounds twice over, a stray exponent such as 1e308, an age of 9999999999999999999999) is. Every number
+# column has one: a number without a bound could drag a whole mart (one 1e308 cost moved the county's
+# direct-payment rate to its ceiling and a 2029/30 cost from £66.7m to £124.9m).
+MAX_AGE = 120  # years; the oldest person on record lived to 122
+MAX_WEEKLY_HOURS = 168  # hours in a week
+# Pounds a week for one person's care. The costliest individual packages councils report (24-hour care by
+# two or three staff for complex learning disability or autism) run to about £10,000-£15,000 a week; this
+# leaves room above them while refusing, say, a yearly cost keyed as weekly.
+MAX_WEEKLY_COST_GBP = 25_000
+# A KPI return's numerator or denominator: visits, hours or people in a quarter for one contract. A large
+# home care contract delivers well under a million hours a quarter.
+MAX_KPI_COUNT = 10_000_000
+# A KPI value, target or tolerance in any unit (percent KPIs are further held to 100): counts, days,
+# hours or pounds over a quarter; a council's whole adult social care budget is under £1bn a year.
+MAX_KPI_VALUE = 100_000_000
+# A published ASCOF value: percentages, rates per 100,000, scores, and numerators and denominators up to
+# England totals (the population aged 65 and over is about 11 million).
+MAX_ASCOF_VALUE = 1_000_000_000
+MAX_AREA_POPULATION = 100_000_000  # one area's projected population (England's is about 57 million)
+
 SERVICE_TYPES = (
     "home_care",
     "direct_payment",
@@ -72,9 +98,15 @@ class Column:
     null_markers: tuple[str, ...] = ()
     # Dates and periods are refused when they lie in the future, unless they are plans (a target's start).
     future_ok: bool = False
+    # Numbers: what they measure (NUMBER_UNITS), which decides the signs they may carry.
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         assert self.type in COLUMN_TYPES, self.type
+        if self.type in ("int", "float"):
+            # Every number is bounded (see MAX_WEEKLY_COST_GBP) and says what it measures.
+            assert self.minimum is not None and self.maximum is not None, self.name
+            assert self.unit in NUMBER_UNITS, (self.name, self.unit)
 
 
 @dataclass(frozen=True)
@@ -129,7 +161,15 @@ SOURCES: dict[str, Source] = {
                     True,
                     "The person's identifier in the council's case system; pseudonymised on ingest.",
                 ),
-                C("age", "int", True, "Age in years at the start of the episode.", minimum=0, maximum=120),
+                C(
+                    "age",
+                    "int",
+                    True,
+                    "Age in years at the start of the episode.",
+                    minimum=0,
+                    maximum=MAX_AGE,
+                    unit="years",
+                ),
                 C("sex", "str", False, "female, male, other or unknown.", SEXES),
                 C(
                     "primary_support_reason",
@@ -143,8 +183,24 @@ SOURCES: dict[str, Source] = {
                 C("delivery_route", "str", True, "How the personal budget is taken.", DELIVERY_ROUTES),
                 C("start_date", "date", True, "First day of the episode (YYYY-MM-DD)."),
                 C("end_date", "date", False, "Last day of the episode; blank while it is ongoing."),
-                C("weekly_hours", "float", False, "Planned hours of care a week.", minimum=0, maximum=168),
-                C("weekly_cost_gbp", "float", False, "Planned cost a week in pounds.", minimum=0),
+                C(
+                    "weekly_hours",
+                    "float",
+                    False,
+                    "Planned hours of care a week.",
+                    minimum=0,
+                    maximum=MAX_WEEKLY_HOURS,
+                    unit="hours",
+                ),
+                C(
+                    "weekly_cost_gbp",
+                    "float",
+                    False,
+                    "Planned cost a week in pounds.",
+                    minimum=0,
+                    maximum=MAX_WEEKLY_COST_GBP,
+                    unit="gbp",
+                ),
                 C("provider_id", "str", False, "Provider delivering the service (blank for a DP)."),
             ),
             key=("person_id", "service_type", "start_date"),
@@ -159,7 +215,15 @@ SOURCES: dict[str, Source] = {
                 C("received_date", "date", True, "Date the referral was received."),
                 C("locality_code", "locality", True, "GSS code of the district where the person lives."),
                 C("service_requested", "str", True, "Kind of service asked for.", SERVICE_TYPES),
-                C("hours_requested", "float", False, "Hours a week asked for.", minimum=0, maximum=168),
+                C(
+                    "hours_requested",
+                    "float",
+                    False,
+                    "Hours a week asked for.",
+                    minimum=0,
+                    maximum=MAX_WEEKLY_HOURS,
+                    unit="hours",
+                ),
                 C("status", "str", True, "waiting, started or closed.", REFERRAL_STATUSES),
                 C("start_date", "date", False, "Date the service started (blank while waiting)."),
             ),
@@ -174,9 +238,33 @@ SOURCES: dict[str, Source] = {
                 C("provider", "str", True, "Provider's name."),
                 C("period", "quarter", True, "Financial quarter, for example 2024/25 Q1."),
                 C("kpi_code", "str", True, "KPI code from the KPI catalogue."),
-                C("numerator", "float", False, "Numerator, for KPIs that are a rate.", minimum=0),
-                C("denominator", "float", False, "Denominator, for KPIs that are a rate.", minimum=0),
-                C("value", "float", True, "Reported value (percentages as 0-100).", minimum=0),
+                C(
+                    "numerator",
+                    "float",
+                    False,
+                    "Numerator, for KPIs that are a rate.",
+                    minimum=0,
+                    maximum=MAX_KPI_COUNT,
+                    unit="count",
+                ),
+                C(
+                    "denominator",
+                    "float",
+                    False,
+                    "Denominator, for KPIs that are a rate.",
+                    minimum=0,
+                    maximum=MAX_KPI_COUNT,
+                    unit="count",
+                ),
+                C(
+                    "value",
+                    "float",
+                    True,
+                    "Reported value in the KPI's unit (percentages as 0-100, with or without a % sign).",
+                    minimum=0,
+                    maximum=MAX_KPI_VALUE,
+                    unit="kpi",
+                ),
                 C("comment", "str", False, "Provider's commentary."),
             ),
             key=("contract_id", "period", "kpi_code"),
@@ -190,8 +278,24 @@ SOURCES: dict[str, Source] = {
                 C("contract_type", "str", True, "Contract type the KPI belongs to.", CONTRACT_TYPES),
                 C("unit", "str", True, "percent, count, days, hours or gbp.", KPI_UNITS),
                 C("higher_is_better", "bool", True, "true when a higher value is better."),
-                C("target", "float", False, "Target value in the KPI's unit."),
-                C("amber_tolerance", "float", False, "How far short of target still counts as amber.", minimum=0),
+                C(
+                    "target",
+                    "float",
+                    False,
+                    "Target value in the KPI's unit.",
+                    minimum=-MAX_KPI_VALUE,
+                    maximum=MAX_KPI_VALUE,
+                    unit="kpi",
+                ),
+                C(
+                    "amber_tolerance",
+                    "float",
+                    False,
+                    "How far short of target still counts as amber.",
+                    minimum=0,
+                    maximum=MAX_KPI_VALUE,
+                    unit="kpi",
+                ),
                 # Issue 5 (KPI review): how the value is computed, and targets in force over time.
                 C(
                     "calculation",
@@ -250,8 +354,24 @@ SOURCES: dict[str, Source] = {
                 C("locality_code", "locality", True, "District where the person lives."),
                 C("outcome_domain", "str", True, "Outcome area reviewed, for example independence."),
                 C("rating", "str", True, "achieved, partly or not_achieved.", OUTCOME_RATINGS),
-                C("hours_before", "float", False, "Weekly package hours before the review.", minimum=0, maximum=168),
-                C("hours_after", "float", False, "Weekly package hours after the review.", minimum=0, maximum=168),
+                C(
+                    "hours_before",
+                    "float",
+                    False,
+                    "Weekly package hours before the review.",
+                    minimum=0,
+                    maximum=MAX_WEEKLY_HOURS,
+                    unit="hours",
+                ),
+                C(
+                    "hours_after",
+                    "float",
+                    False,
+                    "Weekly package hours after the review.",
+                    minimum=0,
+                    maximum=MAX_WEEKLY_HOURS,
+                    unit="hours",
+                ),
             ),
             key=("person_id", "review_date", "outcome_domain"),
             person_columns=("person_id",),
@@ -301,6 +421,8 @@ PUBLISHED_SOURCES: dict[str, Source] = {
                     False,
                     "The published value; suppression markers such as [x] and [c] are read as blank.",
                     minimum=0,
+                    maximum=MAX_ASCOF_VALUE,
+                    unit="number",
                     aliases=("value",),
                     null_markers=SUPPRESSION_MARKERS,
                 ),
@@ -340,8 +462,17 @@ PUBLISHED_SOURCES: dict[str, Source] = {
                     minimum=1971,
                     maximum=2100,
                     future_ok=True,
+                    unit="years",
                 ),
-                C("population", "float", True, "Projected population at mid-year.", minimum=0),
+                C(
+                    "population",
+                    "float",
+                    True,
+                    "Projected population at mid-year.",
+                    minimum=0,
+                    maximum=MAX_AREA_POPULATION,
+                    unit="count",
+                ),
             ),
             key=("area_code", "component", "sex", "age_group", "projection_year"),
             year_columns=("projection_year", "population"),

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.ingest import FileResult, ingest_paths
+from pipelines.errors import record_unexpected, unexpected_message
+from pipelines.ingest import FileResult, StoreUnavailable, ingest_paths
 from pipelines.readers import SUPPORTED_SUFFIXES, utf16_without_bom
 
 # One upload at a time per dashboard process: ingest and build each write one file.
@@ -84,7 +85,13 @@ def ingest_upload(
     with _LOCK, tempfile.TemporaryDirectory(prefix="asc-upload-") as folder:
         path = Path(folder) / file_name
         path.write_bytes(data)
-        outcome.results = ingest_paths([path], settings, source_name, dry_run, sheet or None, year or None)
+        try:
+            outcome.results = ingest_paths([path], settings, source_name, dry_run, sheet or None, year or None)
+        except StoreUnavailable as exc:
+            raise UploadRefused(str(exc)) from exc
+        except Exception as exc:  # never a traceback on the page: a reference, and the detail in the log
+            reference, log = record_unexpected(exc, settings, f"uploading {file_name}")
+            raise UploadRefused(unexpected_message(f"{file_name} was not loaded", exc, reference, log)) from exc
         # Rows loaded, rows or a whole file refused: all change what the pages (history, rejects) show.
         recorded = any(r.status in ("loaded", "loaded_with_rejects", "rejected", "no_data") for r in outcome.results)
         if recorded and rebuild and not dry_run:
@@ -95,4 +102,7 @@ def ingest_upload(
                 outcome.rebuilt = True
             except BuildError as exc:
                 outcome.build_error = str(exc)
+            except Exception as exc:
+                reference, log = record_unexpected(exc, settings, f"rebuilding after uploading {file_name}")
+                outcome.build_error = unexpected_message("The warehouse was not rebuilt", exc, reference, log)
     return outcome

@@ -50,6 +50,7 @@ class Context:
     today: date = field(default_factory=date.today)
     kpi_codes: list[str] | None = None  # None: not checked (no catalogue to hand)
     percent_kpis: list[str] = field(default_factory=list)
+    gbp_kpis: list[str] = field(default_factory=list)  # KPIs measured in pounds
     supplied: dict[str, str] = field(default_factory=dict)  # column -> value for every row (the ASCOF year)
     key: bytes | None = None  # pseudonymisation key; None leaves person columns as they are
 
@@ -64,12 +65,27 @@ class Check:
     exclusive: bool = False
 
 
+def _amount(x: float) -> str:
+    """A bound in words: 25,000 or 0.5."""
+    return f"{int(x):,}" if x == int(x) else f"{x:,}"
+
+
 def _key(value: str) -> str:
     """How allowed values are matched: case, spaces, hyphens and underscores do not matter."""
     return "_".join(value.lower().replace("-", " ").replace("_", " ").split())
 
 
 _KEY_SQL = "regexp_replace(lower(trim({x})), '[\\s_-]+', '_', 'g')"
+# Why a number could not be read, by what it measures.
+_REASONS = {
+    "gbp": "should be an amount in pounds, like 220.50 or £1,220.50",
+    "percent": "should be a percentage, like 85 or 85%",
+    "kpi": "should be a number in the KPI's unit, like 97.5, 97.5%, 1,250 or £1,250.00",
+    "hours": "should be a number of hours, like 7.5",
+    "count": "should be a number",
+    "years": "should be a whole number",
+    "number": "should be a number",
+}
 
 
 class Plan:
@@ -140,15 +156,18 @@ class Plan:
                 f"case when list_contains($allowed_{c.name}, {r}) then {r} else {found} end",
                 f"should be one of: {', '.join(c.allowed)}",
             )
-        number = f"coalesce(try_cast({r} as double), try_cast(regexp_replace({r}, '[£,%\\s]', '', 'g') as double))"
         match c.type:
             case "int":
+                # Clamped, not cast: a number too big for an integer is still a number, refused by the
+                # column's maximum with a reason, never an error that stops the load.
+                n = self._number(c, r)
                 return (
-                    f"case when isfinite({number}) and {number} = trunc({number}) then cast({number} as bigint) end",
+                    f"case when {n} = trunc({n}) then cast(least(greatest({n}, -9e18), 9e18) as bigint) end",
                     "should be a whole number",
                 )
             case "float":
-                return f"case when isfinite({number}) then {number} end", "should be a number"
+                n = self._number(c, r)
+                return f"case when not isnan({n}) then least(greatest({n}, -1.7e308), 1.7e308) end", _REASONS[c.unit]
             case "date":
                 return (
                     f"coalesce(try_cast({r} as date), cast(try_strptime({trimmed}, '%d/%m/%Y') as date))",
@@ -184,6 +203,25 @@ class Plan:
                 )
         # Text: stored without surrounding spaces; only values that have them pay for trimming.
         return f"case when {r} like ' %' or {r} like '% ' then {trimmed} else nullif({r}, '') end", ""
+
+    def _number(self, c: Column, r: str) -> str:
+        """SQL for the number in raw ``r``: as DuckDB reads it, else as people write it in this unit.
+
+        People write £1,234.50 and 85%: a £ sign is read only in pounds, a % sign only in percentages
+        (either in KPI values, whose unit is the row's KPI's: see _row_checks), thousands separators only
+        in groups of three (1,5 is not fifteen, 1 000 not a thousand). Only values DuckDB cannot read
+        (try_cast) pay for the pattern.
+        """
+        pound = "(£\\s*)?" if c.unit in ("gbp", "kpi") else ""
+        percent = "(\\s*%)?" if c.unit in ("percent", "kpi") else ""
+        digits = "(\\d{1,3}(,\\d{3})+|\\d+)(\\.\\d+)?|\\.\\d+"
+        written = f"trim({r})"
+        both = f" and not (contains({written}, '£') and contains({written}, '%'))" if pound and percent else ""
+        return (
+            f"coalesce(try_cast({r} as double), case when regexp_full_match({written}, "
+            f"'[-+]?{pound}[-+]?({digits}){percent}'){both} "
+            f"then try_cast(regexp_replace({written}, '[£%,\\s]', '', 'g') as double) end)"
+        )
 
     def _enum_values(self, c: Column) -> tuple[str, ...]:
         if c.allowed:
@@ -255,9 +293,9 @@ class Plan:
         if type_reason:
             add(Check(c.name, f"{t} is null and {r} is not null and trim({r}) <> ''", f"{c.name} {type_reason}"))
         if c.minimum is not None:
-            add(Check(c.name, f"{t} < {c.minimum!r}", f"{c.name} must not be below {c.minimum:g}"))
+            add(Check(c.name, f"{t} < {c.minimum!r}", f"{c.name} must not be below {_amount(c.minimum)}"))
         if c.maximum is not None:
-            add(Check(c.name, f"{t} > {c.maximum!r}", f"{c.name} must not be above {c.maximum:g}"))
+            add(Check(c.name, f"{t} > {c.maximum!r}", f"{c.name} must not be above {_amount(c.maximum)}"))
         if c.type == "date":
             add(Check(c.name, f"{t} < date '{_EARLIEST}'", f"{c.name} is before 1900: check the year"))
             if not c.future_ok:
@@ -291,6 +329,24 @@ class Plan:
                 )
             )
             add(Check("numerator", "numerator > denominator", "numerator must not be larger than denominator"))
+            if self.context.kpi_codes is not None:
+                # A sign the KPI's unit does not carry: 50% for a count is not 50.
+                self.params["gbp_kpis"] = list(self.context.gbp_kpis)
+                known = "list_contains($kpi_codes, kpi_code)"
+                add(
+                    Check(
+                        "value",
+                        f"{known} and contains(r_value, '%') and not list_contains($percent_kpis, kpi_code)",
+                        "value has a % sign but this KPI is not measured as a percentage",
+                    )
+                )
+                add(
+                    Check(
+                        "value",
+                        f"{known} and contains(r_value, '£') and not list_contains($gbp_kpis, kpi_code)",
+                        "value has a £ sign but this KPI is not measured in pounds",
+                    )
+                )
         if name == "kpi_catalogue" and "target" in names:
             add(
                 Check(
@@ -299,6 +355,21 @@ class Plan:
                     "target is a percentage (0 to 100) and must not be above 100",
                 )
             )
+            for column in ("target", "amber_tolerance"):
+                add(
+                    Check(
+                        column,
+                        f"contains({qi('r_' + column)}, '%') and unit <> 'percent'",
+                        f"{column} has a % sign but the KPI's unit is not percent",
+                    )
+                )
+                add(
+                    Check(
+                        column,
+                        f"contains({qi('r_' + column)}, '£') and unit <> 'gbp'",
+                        f"{column} has a £ sign but the KPI's unit is not gbp",
+                    )
+                )
 
     def _layout_checks(self) -> None:
         """A row whose values are separated by another character than the header's (all in its first column).

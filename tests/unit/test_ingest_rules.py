@@ -33,7 +33,10 @@ def activity_rejects(settings, tmp_path, row: str) -> list[tuple]:
         ((",10,£220.50,", ",168.5,£220.50,"), ("weekly_hours", "168.5", "weekly_hours must not be above 168")),
         ((",10,£220.50,", ",-1,£220.50,"), ("weekly_hours", "-1", "weekly_hours must not be below 0")),
         ((",10,£220.50,", ",10,-5,"), ("weekly_cost_gbp", "-5", "weekly_cost_gbp must not be below 0")),
-        ((",10,£220.50,", ",10,lots,"), ("weekly_cost_gbp", "lots", "weekly_cost_gbp should be a number")),
+        (
+            (",10,£220.50,", ",10,lots,"),
+            ("weekly_cost_gbp", "lots", "weekly_cost_gbp should be an amount in pounds, like 220.50 or £1,220.50"),
+        ),
         ((",70,", ",70.5,"), ("age", "70.5", "age should be a whole number")),
         ((",70,", ",,"), ("age", None, "age is required but blank")),
         ((",70,", ",   ,"), ("age", "   ", "age is required but blank")),

@@ -129,4 +129,6 @@ def test_rejected_rows_download_cannot_run_formulas(settings, tmp_path):
     )
     safe = neutralise_frame(frame)
     assert safe["value"].to_list() == ["'@SUM(1)"]
-    assert safe.write_csv().splitlines()[1] == "2,weekly_hours,'@SUM(1),weekly_hours should be a number"
+    assert safe.write_csv().splitlines()[1] == (
+        '2,weekly_hours,\'@SUM(1),"weekly_hours should be a number of hours, like 7.5"'
+    )
