@@ -109,6 +109,14 @@ class _ReadSerially(Exception):  # noqa: N818 (a signal, not an error)
     """DuckDB's parallel CSV reader met a line break inside quotes: read the file again in one thread."""
 
 
+class _MonthFirst(Exception):  # noqa: N818 (a signal, not an error)
+    """The file's dates prove to be month first (04/30/2023) and none day first: check it again so."""
+
+    def __init__(self, example: str) -> None:
+        super().__init__(example)
+        self.example = example
+
+
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ingest store's tables if they are not there yet, adding columns new schemas bring."""
     con.sql("create sequence if not exists load_id_seq")
@@ -261,6 +269,9 @@ def ingest_file(
             except _ReadSerially:
                 if not opened.read_serially():
                     raise
+            except _MonthFirst as signal:
+                context.month_first = True
+                opened.notes.append(f"dates read month first, as {signal.example} shows")
     except FileRejected as exc:
         status = getattr(exc, "status", "rejected")
         result = FileResult(
@@ -296,7 +307,8 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         # rowids count from 0 in file order (inside a transaction they start at DuckDB's local base).
         try:
             _read_into(con, opened, f"create temp table _checked as {query}", params)
-        except (FileRejected, _ReadSerially):
+            _check_date_order(con, plan, "_checked", opened)
+        except (FileRejected, _ReadSerially, _MonthFirst):
             con.sql("drop table if exists _checked")
             raise
     # The archive copy (1.4 s for a 1 GB file) runs in a thread while DuckDB inserts; it is joined
@@ -308,6 +320,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
         if large:
             checked = _check_into_own_table(con, opened, plan, query, params, load_id)
+            _check_date_order(con, plan, checked, opened)
         else:
             checked = "_checked"
             _insert_good_rows(con, plan, load_id)
@@ -364,6 +377,43 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         copier.shutdown(wait=True)
         con.sql("drop table if exists _checked")
     return result
+
+
+def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
+    """Decide the order of day and month in the file's dates, from all of them.
+
+    Day first (30/04/2023) unless the file proves otherwise: a date that can only be month first
+    (04/30/2023, refused when read day first) makes the whole file month first, so that 03/04/2023 in it
+    is 4 March, not 3 April. If some dates can only be month first and others only day first, the file
+    contradicts itself and is refused whole, with the rows that show it.
+    """
+    count_sql = plan.month_first_sql(checked)
+    if count_sql is None or not con.sql(count_sql).fetchall()[0][0]:
+        return
+    evidence_sql = plan.date_evidence_sql()
+    try:
+        found = con.sql(evidence_sql, params=bind(evidence_sql, opened.params)).fetchall()
+    except duckdb.Error as exc:
+        raise _reading_error(opened, exc) from exc
+    kinds = {kind: (count, examples) for kind, count, examples in found}
+    if "month" not in kinds:
+        return
+
+    def shown(kind: str) -> str:
+        count, examples = kinds[kind]
+        listed = " and ".join(f"{value} ({column}, row {row})" for row, column, value in examples)
+        more = count - len(examples)
+        return listed + (f" and {more:,} more" if more > 0 else "")
+
+    if "day" in kinds:
+        either = f"; so {shown('either')} could be either" if "either" in kinds else ""
+        raise FileRejected(
+            f"{opened.name}: the dates contradict each other, so none can be read with certainty: "
+            f"{shown('month')} can only be month first (as in the US), but {shown('day')} only day first "
+            f"(as in the UK){either}. Send the dates in one order throughout, best as 2023-04-30"
+        )
+    row, column, value = kinds["month"][1][0]
+    raise _MonthFirst(f"{value} ({column}, row {row})")
 
 
 def _checked_query(con, plan: Plan, opened: InputFile) -> str:

@@ -34,6 +34,7 @@ REJECT_NAMES = ("row_number", "column_name", "value", "reason")
 _TRUE = ["true", "t", "yes", "y", "1"]
 _FALSE = ["false", "f", "no", "n", "0"]
 _EARLIEST = date(1900, 1, 1)
+_DMY, _MDY = "%d/%m/%Y", "%m/%d/%Y"
 # Cross-column rules: (source, later column, earlier column).
 _ORDERED_DATES = [
     ("activity", "end_date", "start_date"),
@@ -53,6 +54,9 @@ class Context:
     gbp_kpis: list[str] = field(default_factory=list)  # KPIs measured in pounds
     supplied: dict[str, str] = field(default_factory=dict)  # column -> value for every row (the ASCOF year)
     key: bytes | None = None  # pseudonymisation key; None leaves person columns as they are
+    # Dates written with slashes are day first (30/04/2024) unless the file proves otherwise: see
+    # Plan.month_first_sql and DateOrder.
+    month_first: bool = False
 
 
 @dataclass
@@ -169,8 +173,13 @@ class Plan:
                 n = self._number(c, r)
                 return f"case when not isnan({n}) then least(greatest({n}, -1.7e308), 1.7e308) end", _REASONS[c.unit]
             case "date":
+                if self.context.month_first:
+                    return (
+                        f"coalesce(try_cast({r} as date), cast(try_strptime({trimmed}, '{_MDY}') as date))",
+                        "should be a date like 2024-04-30 or, as this file writes them (month first), 04/30/2024",
+                    )
                 return (
-                    f"coalesce(try_cast({r} as date), cast(try_strptime({trimmed}, '%d/%m/%Y') as date))",
+                    f"coalesce(try_cast({r} as date), cast(try_strptime({trimmed}, '{_DMY}') as date))",
                     "should be a date like 2024-04-30 or 30/04/2024",
                 )
             case "bool":
@@ -401,6 +410,46 @@ class Plan:
         names = canonical_names(self.source)
         target = names.get(self.file_columns_in_order[0])
         return target if target and self.file_column.get(target) == self.file_columns_in_order[0] else None
+
+    # The order of day and month ------------------------------------------------------------------
+
+    def date_columns(self) -> list[str]:
+        return [c.name for c in self.source.columns if c.type == "date" and c.name in self.file_column]
+
+    def month_first_sql(self, table: str) -> str | None:
+        """SQL counting the rows refused only because a date reads month first (04/30/2023).
+
+        Run over the checked rows, whose refused rows keep their values: it reads only those, so a file
+        whose dates are day first (or ISO) pays next to nothing. None when there is nothing to decide.
+        """
+        columns = self.date_columns()
+        if not columns or self.context.month_first:
+            return None
+        names = self.source.column_names
+        raw = [f"trim(c._raw[{names.index(n) + 1}])" for n in columns]
+        month_first = " or ".join(
+            f"(try_strptime({r}, '{_MDY}') is not null and try_strptime({r}, '{_DMY}') is null)" for r in raw
+        )
+        return f"select count(*) from {table} as c where c._mask <> 0 and not c._blank and ({month_first})"
+
+    def date_evidence_sql(self) -> str:
+        """SQL giving, for each way a date with slashes can be read (month first only, day first only,
+        either), how many there are and the first few as (row, column, value), over the whole file."""
+        values = ", ".join(
+            f"{{'column': '{n}', 'value': trim(src.{qi(self.file_column[n])})}}" for n in self.date_columns()
+        )
+        return f"""
+            with v as (select _row, unnest([{values}]) as x from ({self.fragment}) as src),
+            k as (
+                select _row, x.column as column_name, x.value,
+                    try_strptime(x.value, '{_DMY}') is not null as day_first,
+                    try_strptime(x.value, '{_MDY}') is not null as month_first
+                from v where contains(x.value, '/')
+            )
+            select case when day_first and month_first then 'either' when month_first then 'month'
+                    else 'day' end as kind,
+                count(*), list([_row::varchar, column_name, value] order by _row)[1:3]
+            from k where day_first or month_first group by kind"""
 
     # Reading the checked rows -------------------------------------------------------------------
 
