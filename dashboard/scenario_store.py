@@ -184,6 +184,9 @@ def delete(name: str, settings: Settings) -> None:
 VALUES = ("central", "lo_80", "hi_80", "lo_95", "hi_95")
 
 
+ANCHORS = ("people_supported", "dp_recipients")  # the recorded counts every scenario measure is worked from
+
+
 def hide_small_counts(table: pl.DataFrame, disclosure: Disclosure) -> pl.DataFrame:
     """A scenario table with the counts of people that could identify someone set to null.
 
@@ -193,7 +196,14 @@ def hide_small_counts(table: pl.DataFrame, disclosure: Disclosure) -> pl.DataFra
     ranges are too. Hours, shares and money are not counts of people and are kept.
     """
     counts = [MEASURES[m][1] == "count" for m in table["measure"].to_list()]
-    central = [is_count and disclosure.is_small(abs(v)) for is_count, v in zip(counts, table["central"], strict=True)]
+    # A district whose base year rests on a small count of people (or of DP recipients) carries it into every
+    # later year and every measure (its DP share, cost and hours are worked from it): all its figures are hidden.
+    first = table.filter(pl.col("year") == table["year"].min(), pl.col("measure").is_in(ANCHORS))
+    anchored = {c for c, v in zip(first["locality_code"], first["central"], strict=True) if disclosure.is_small(v)}
+    central = [
+        code in anchored or (is_count and disclosure.is_small(abs(v)))
+        for code, is_count, v in zip(table["locality_code"], counts, table["central"], strict=True)
+    ]
     columns = []
     for column in VALUES:
         values = table[column].to_list()

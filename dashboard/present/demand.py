@@ -152,6 +152,13 @@ def forecast(wh: Warehouse, code: str, period: str, area: str, measure: str = "p
     chosen = forecasts.filter(pl.col("role") == "chosen")
     if chosen.is_empty() or recorded.is_empty():
         return Forecast(measure, label, Paragraph(f"No forecast of {what} is available for {area}."))
+    if personal and disclosure.any_small(recorded["value"].tail(4).to_list()):
+        # A forecast starting from a small count is that count give or take: none is shown for the area.
+        return Forecast(
+            measure,
+            label,
+            Paragraph(f"Too few {what} in {area} to show a forecast without giving small numbers away."),
+        )
     # The recorded history is counted, not modelled: its small counts are hidden before anything is drawn. So are
     # small forecasts of a count of people: the same-quarter-last-year guess repeats the recorded counts.
     fmt = disclosure.count if personal else count
@@ -614,8 +621,17 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
     defaults = scenario_store.current_base(wh).defaults
     result, baseline = scenario_store.run(wh, levers), scenario_store.run(wh, defaults)
     changed = levers != defaults
+    shown_result = _shown({SCENARIO: result}, disclosure)[SCENARIO]
+    anchored = (
+        shown_result.table.filter(pl.col("locality_code") == code, pl.col("measure") == "people_supported")["central"]
+        .is_null()
+        .all()
+    )
     metrics = []
     for measure, short in HEADLINES.items():
+        if anchored:  # the area's figures all rest on a small count of people today
+            metrics.append(Metric(short, HIDDEN, help=MEASURES[measure][0]))
+            continue
         value = result.value(code, year, measure)
         shown, spread = with_range(result, code, year, measure, disclosure)
         metrics.append(
@@ -643,7 +659,7 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
             name="fan_pas",
         ),
     ]
-    wide = result.table.filter(pl.col("locality_code") == code)
+    wide = shown_result.table.filter(pl.col("locality_code") == code)
     by_year: dict[str, dict[str, float]] = defaultdict(dict)
     for r in wide.iter_rows(named=True):
         by_year[r["year"]][r["measure"]] = r["central"]
@@ -659,7 +675,12 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
         scope_note="people and hours at the year's end; cost for the year, in today's prices"
         + ("; under each figure, its change on the baseline." if changed else "."),
         metrics=metrics,
-        sentence=Paragraph(scenario_sentence(result, baseline, code, year, area, disclosure)),
+        sentence=Paragraph(
+            f"Too few people in {area} today to show a scenario without giving small numbers away; the county's "
+            "figures include them."
+            if anchored
+            else scenario_sentence(result, baseline, code, year, area, disclosure)
+        ),
         notes=[Note(f"Note: {note}.") for note in result.notes],
         charts=charts,
         charts_note=Note(FANS_EXPLAINED),
