@@ -39,7 +39,8 @@ for h in headlines(wh, code, quarter, area):
             delta_color=h.delta_color,
         )
         rag = f"  \n{rag_label(h.rag)}" if h.rag else ("  \n" + h.rag_text if h.rag_text != "No target" else "")
-        st.markdown(f"Target {plain(h.target)}{rag}")
+        target = h.target if h.target.startswith("No target") else f"Target {h.target}"
+        st.markdown(f"{plain(target)}{rag}")
         st.markdown(f"{h.variation}  \n{h.assurance if h.assurance != '–' else ''}")
         st.caption(plain(h.sentence))
 
