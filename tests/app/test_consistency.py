@@ -488,3 +488,40 @@ def test_direct_payment_trajectory_is_worded_the_same_on_page_and_pack(rendered,
     page, pack = trajectory(shown["direct_payments.py"]), trajectory(shown["pack direct-payments"])
     assert page, "the Direct payments page says nothing about reaching the target"
     assert page == pack, f"page: {page}\npack: {pack}"
+
+
+def test_the_check_catches_the_issue_s_example():
+    """What the issue found (63.2% rated Amber against 65% on one surface) is what check_surface reports."""
+    from tests.app.surfaces import MetricShown, Text
+
+    measure = MEASURES["dpss_very_good_pct"]
+    exp = Expected("dpss_very_good_pct", 100 * 24 / 38, (24, 38), 75.0, 5.0, None, 5)
+    wrong = Surface(
+        "satisfaction page as it was",
+        texts=[Text("markdown", "Target 65.0% (higher is better)  \n:orange[●] Amber: near target")],
+        metrics=[MetricShown("metric", "Rated the service very good, 2024/25 Q4", "63.2%", "Target 65.0%.", "")],
+    )
+    problems, ratings = check_surface("page", wrong, measure, exp)
+    text = "\n".join(problems)
+    assert "no text gives the target 75.0%" in text
+    assert "another target [65.0]" in text
+    assert "no RAG rating in words beside the measure or its target" in text  # its Amber is beside the wrong target
+    amber = Surface("pack as it was", texts=[Text("row", "DPSS customers rating the service very good | Amber: near")])
+    assert any("RAG ['Amber'], expected Red" in p for p in check_surface("pack", amber, measure, exp)[0])
+    right = Surface(
+        "satisfaction page as it should be",
+        texts=[
+            Text(
+                "markdown",
+                "Target 75.0% (the contract's target; higher is better; amber within 5.0 points)  \n"
+                ":red[●] Red: off target",
+            )
+        ],
+        metrics=[MetricShown("metric", "DPSS customers rating the service very good", "63.2%", "", "")],
+    )
+    assert check_surface("page", right, measure, exp) == ([], {"Red"})
+    hidden = Expected("dpss_very_good_pct", 100 * 4 / 6, (4, 6), 75.0, 5.0, None, 5)
+    leaky = Surface("district", metrics=[MetricShown("metric", "Rated the service very good", "66.7%", "", "")])
+    assert any(
+        "66.7% shown though it rests on a small count" in p for p in check_surface("d", leaky, measure, hidden)[0]
+    )
