@@ -68,7 +68,7 @@ def cmd_ingest(args, settings) -> int:
 
 
 def _ingest(args, settings) -> int:
-    from pipelines.ingest import expand_paths, ingest_paths
+    from pipelines.ingest import expand_paths, ingest_paths, remove_stale_files
 
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
@@ -78,6 +78,9 @@ def _ingest(args, settings) -> int:
     if not expand_paths(paths):
         console.print("[red]No .csv, .xlsx or .parquet files found in[/red] " + ", ".join(args.paths))
         return EXIT_USAGE
+    removed = [] if args.dry_run else remove_stale_files(settings)
+    if removed:
+        console.print(f"Removed what an interrupted run left behind: {', '.join(str(p) for p in removed)}")
     with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
         results = ingest_paths(paths, settings, args.source, args.dry_run, args.sheet, args.year)
     print_ingest_summary(results, dry_run=args.dry_run)

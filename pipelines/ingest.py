@@ -14,10 +14,12 @@ so a raw identifier is never written to the store, nor even to a temporary table
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -128,6 +130,7 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
     con.sql("""
         create table if not exists large_loads (
             load_id bigint primary key, source varchar, table_name varchar, row_offset bigint)""")
+    con.sql("create table if not exists pseudonymisation (key_fingerprint varchar, recorded_at timestamptz)")
     con.sql("""
         create table if not exists rejects (
             load_id bigint, source varchar, file_name varchar, row_number bigint,
@@ -189,14 +192,97 @@ def _storage(source: Source, column: str) -> str:
     return " using compression uncompressed" if column in source.person_columns else ""
 
 
-def pseudonymisation_key(settings: Settings) -> bytes:
-    """The secret key for person identifiers; made on first use, outside the project and the warehouse."""
-    key_path = settings.path("pseudonymisation_key")
-    if not key_path.exists():
-        key_path.parent.mkdir(parents=True, exist_ok=True)
-        key_path.write_text(secrets.token_hex(32))
-        key_path.chmod(0o600)
-    return bytes.fromhex(key_path.read_text().strip())
+class IdentityError(StoreUnavailable):
+    """The pseudonymisation key is missing, or is not the one the store's pseudonyms were made with."""
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A name for the key that gives nothing of it away: 16 hex digits of a hash of it."""
+    return hashlib.sha256(b"asc-commissioning pseudonymisation key fingerprint\0" + key).hexdigest()[:16]
+
+
+def pseudonymisation_key(con: duckdb.DuckDBPyConnection, settings: Settings, create: bool = True) -> bytes | None:
+    """The secret key for person identifiers, after checking it is the one the store's pseudonyms were made with.
+
+    The store records the fingerprint of its key (table ``pseudonymisation``). A key that is missing or
+    different would give the same person a new pseudonym, so a correction would become a second record:
+    ingest then refuses to run (IdentityError) and says how to restore the key, rather than make a new one.
+    Only a store holding no pseudonyms yet gets a new key (with ``create``): 32 random bytes in a file
+    readable by its owner only, in a folder only they may enter, kept outside the project.
+    """
+    path, store = settings.path("pseudonymisation_key"), settings.path("ingest_store")
+    recorded = con.sql("select key_fingerprint from pseudonymisation order by recorded_at limit 1").fetchall()
+    key = _read_key(path)
+    restore = (
+        f"Restore the key file from your backup to {path}, or point paths.pseudonymisation_key in the settings file "
+        "at it (every process that loads data must use the same key), then run again"
+    )
+    if recorded:
+        (fingerprint,) = recorded[0]
+        if key is None:
+            raise IdentityError(
+                f"the pseudonymisation key {path} is missing, but the ingest store {store} holds pseudonyms made "
+                f"with the key whose fingerprint is {fingerprint}. A new key would give every person a new "
+                f"pseudonym, so corrections would no longer match their earlier rows. {restore}"
+            )
+        if key_fingerprint(key) != fingerprint:
+            raise IdentityError(
+                f"the pseudonymisation key {path} (fingerprint {key_fingerprint(key)}) is not the key the ingest "
+                f"store {store} made its pseudonyms with (fingerprint {fingerprint}): the same person would get "
+                f"another pseudonym. {restore}"
+            )
+        return key
+    if _holds_pseudonyms(con):  # a store from before fingerprints were recorded
+        if key is None:
+            raise IdentityError(
+                f"the pseudonymisation key {path} is missing, but the ingest store {store} holds pseudonyms made "
+                f"with it. A new key would give every person a new pseudonym. {restore}"
+            )
+    elif key is None:
+        if not create:
+            return None
+        key = _create_key(path)
+    con.sql("insert into pseudonymisation values (?, ?)", params=[key_fingerprint(key), datetime.now(UTC)])
+    return key
+
+
+def _holds_pseudonyms(con: duckdb.DuckDBPyConnection) -> bool:
+    sources = [s.name for s in ALL_SOURCES.values() if s.person_columns]
+    return bool(
+        con.sql(
+            "select count(*) from load_log "
+            "where list_contains(?, source) and status like 'loaded%' and rows_loaded > 0",
+            params=[sources],
+        ).fetchall()[0][0]
+    )
+
+
+def _read_key(path: Path) -> bytes | None:
+    if not path.exists():
+        return None
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise IdentityError(f"the pseudonymisation key file {path} does not hold a key (64 hexadecimal digits)")
+    return key
+
+
+def _create_key(path: Path) -> bytes:
+    """A new key, written 0600 from the start into a folder made 0700 (never readable by others, not even
+    for a moment); if another process makes it first, theirs."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return bytes.fromhex(key)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -213,7 +299,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 def _context(con, source: Source, opened: InputFile, settings: Settings, year: str | None) -> Context:
     context = Context(settings.locality_codes, date.today())
     if source.person_columns:
-        context.key = pseudonymisation_key(settings)
+        context.key = pseudonymisation_key(con, settings)
     if source.name == "kpi_returns":
         catalogue = loaded_rows_sql(con, ALL_SOURCES["kpi_catalogue"])
         context.kpi_codes = [c for (c,) in con.sql(f"select distinct kpi_code from ({catalogue})").fetchall()]
@@ -538,9 +624,61 @@ def _archive(path: Path, digest: str, settings: Settings) -> None:
     archive.mkdir(parents=True, exist_ok=True)
     target = archive / f"{digest}{path.suffix.lower()}"
     if not target.exists():
-        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # see remove_stale_files
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
+
+
+STALE_TMP_SECONDS = 3600  # an archive .tmp file without a process id (made before they had one) is stale after this
+
+
+def remove_stale_files(settings: Settings) -> list[Path]:
+    """Remove what killed runs left behind; the paths removed.
+
+    A build writes ``<warehouse>.building-<pid>`` (and its ``.wal``), an archive copy ``<sha256>.<suffix>.<pid>.tmp``,
+    a converted CSV a folder ``asc-ingest-<pid>-*`` and an upload ``asc-upload-<pid>-*`` in the temporary
+    folder. Each is removed once its process is gone; a live one (a build or upload running now) is left.
+    """
+    from pipelines.readers import TEMP_PREFIX
+    from pipelines.upload import UPLOAD_PREFIX
+
+    removed: list[Path] = []
+
+    def remove(path: Path) -> None:
+        try:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path)
+        except OSError:  # gone already, or not ours to remove
+            pass
+
+    warehouse = settings.path("warehouse")
+    for path in warehouse.parent.glob(f"{warehouse.name}.building-*"):
+        pid = path.name.removeprefix(f"{warehouse.name}.building-").removesuffix(".wal")
+        if pid.isdigit() and not _alive(int(pid)):
+            remove(path)
+    for path in settings.path("archive").glob("*.tmp"):
+        parts = path.name.split(".")
+        if parts[-2].isdigit() and len(parts) > 3:
+            if not _alive(int(parts[-2])):
+                remove(path)
+        elif time.time() - path.stat().st_mtime > STALE_TMP_SECONDS:
+            remove(path)
+    for prefix in (TEMP_PREFIX, UPLOAD_PREFIX):
+        for path in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+            pid = path.name.removeprefix(prefix).split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                remove(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _connect(settings: Settings, dry_run: bool) -> duckdb.DuckDBPyConnection:
@@ -552,6 +690,11 @@ def _connect(settings: Settings, dry_run: bool) -> duckdb.DuckDBPyConnection:
         if store.exists():
             con.sql("attach ? as store (read_only)", params=[str(store)])
             con.sql("insert into load_log select * from store.load_log")
+            stored = {
+                t for (t,) in con.sql("select table_name from duckdb_tables() where database_name = 'store'").fetchall()
+            }
+            if "pseudonymisation" in stored:
+                con.sql("insert into pseudonymisation select * from store.pseudonymisation")
             catalogue = loaded_rows_sql(con, ALL_SOURCES["kpi_catalogue"], "store")
             con.sql(f"insert into raw_kpi_catalogue by name {catalogue}")
             con.sql("detach store")
@@ -596,9 +739,12 @@ def ingest_paths(
     files = expand_paths(paths)
     if source_name is None:
         files.sort(key=lambda f: peek_source(f, sheet) not in LOAD_ORDER)
+    if not dry_run:
+        remove_stale_files(settings)
     results = []
     con = _connect(settings, dry_run)
     try:
+        pseudonymisation_key(con, settings, create=False)  # refuse to run with a missing or different key
         for path in files:
             try:
                 results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year))

@@ -28,8 +28,10 @@ import csv
 import hashlib
 import io
 import itertools
+import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +49,7 @@ _CHUNK = 1 << 22
 _DELIMITERS = (",", ";", "\t", "|")
 _KNOWN_NAMES = {name for source in ALL_SOURCES.values() for name in canonical_names(source)}
 _counter = itertools.count()
+TEMP_PREFIX = "asc-ingest-"  # temporary folders for converted CSVs: asc-ingest-<pid>-<random>
 
 
 class FileRejected(ValueError):
@@ -151,11 +154,14 @@ def fingerprint(path: Path) -> Fingerprint:
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8, nul, first = True, False, b""
     layout = _Layout()
-    with path.open("rb") as fh:
-        chunk = fh.read(_CHUNK)
+    # SHA-256 runs in a thread (hashlib lets go of the GIL), so the text checks below cost no time.
+    with path.open("rb") as fh, ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        chunk, hashing = fh.read(_CHUNK), None
         while chunk:
+            if hashing is not None:
+                hashing.result()
+            hashing = hasher.submit(digest.update, chunk)
             following = fh.read(_CHUNK)
-            digest.update(chunk)
             if text:
                 first = first or chunk[:4096]
                 # ASCII chunks are valid UTF-8; only decode (slow) the others, or when a sequence is split.
@@ -167,6 +173,8 @@ def fingerprint(path: Path) -> Fingerprint:
                 nul = nul or b"\x00" in chunk
                 layout.feed(chunk, last=not following)
             chunk = following
+        if hashing is not None:
+            hashing.result()
     if not text:
         return Fingerprint(digest.hexdigest(), "binary")
     return Fingerprint(digest.hexdigest(), _text_encoding(first, utf8, nul), layout.line_ends, layout.last_blank, nul)
@@ -503,7 +511,8 @@ def _open_csv(con, path: Path, fp: Fingerprint) -> InputFile:
     rewrite = fp.line_ends == "mixed" or fp.last_blank >= _header_end(path, skip) or fp.encoding.startswith("utf-16")
     if rewrite or fp.encoding != "utf-8":
         # DuckDB reads UTF-8 only: convert, streaming, into a private temporary folder.
-        tmp = tempfile.TemporaryDirectory(prefix="asc-ingest-")
+        # Named with the process id, so that a killed run's folder is known for stale and removed by the next.
+        tmp = tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
         read_path = Path(tmp.name) / "converted.csv"
         try:
             if rewrite:

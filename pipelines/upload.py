@@ -10,6 +10,7 @@ dashboard shows the new data, the load history and the rejects straight away.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import threading
@@ -21,6 +22,7 @@ from pipelines.errors import record_unexpected, unexpected_message
 from pipelines.ingest import FileResult, StoreUnavailable, ingest_paths
 from pipelines.readers import SUPPORTED_SUFFIXES, utf16_without_bom
 
+UPLOAD_PREFIX = "asc-upload-"  # asc-upload-<pid>-<random>: a killed process's folder is removed by the next ingest
 # One upload at a time per dashboard process: ingest and build each write one file.
 _LOCK = threading.Lock()
 
@@ -82,7 +84,7 @@ def ingest_upload(
     """Check, ingest and (when rows were loaded) rebuild the warehouse; raises UploadRefused."""
     file_name = check_upload(name, data, settings.max_upload_mb)
     outcome = UploadOutcome()
-    with _LOCK, tempfile.TemporaryDirectory(prefix="asc-upload-") as folder:
+    with _LOCK, tempfile.TemporaryDirectory(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-") as folder:
         path = Path(folder) / file_name
         path.write_bytes(data)
         try:
