@@ -29,6 +29,7 @@ import hashlib
 import io
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -96,7 +97,7 @@ class _Layout:
         body = chunk.rstrip(b"\r\n") if last else chunk  # empty lines at the very end shift nothing
         if self.prev_lf and body.startswith((b"\n", b"\r\n")):
             self.last_blank = self.offset - 1
-        found = _last_pair(body, b"\n\r" if has_cr else b"\n\n")
+        found = _last_empty_line(body)
         if found >= 0:
             self.last_blank = self.offset + found
         self.prev_cr, self.prev_lf = chunk.endswith(b"\r"), chunk.endswith(b"\n")
@@ -109,20 +110,16 @@ class _Layout:
         return "crlf" if not self.bare_lf and self.cr == self.crlf == self.lf else "mixed"
 
 
-def _last_pair(data: bytes, pair: bytes) -> int:
-    """Where two-byte ``pair`` last occurs in ``data`` (-1: nowhere). numpy compares 16-bit words at both
-    alignments, several times faster than ``bytes.find`` for a pair of common bytes (an empty line is LF LF,
-    or LF CR in a CRLF file)."""
-    import numpy as np
+# An empty line: LF LF, or LF CR in a CRLF file. (A regular expression on one character class finds it as fast
+# as numpy would, several times faster than bytes.find for a pair of such common bytes.)
+_EMPTY_LINE = re.compile(rb"\n[\r\n]")
 
-    word, last = int.from_bytes(pair, "little"), -1
-    for offset in (0, 1):
-        count = (len(data) - offset) // 2
-        if count > 0:
-            hits = np.frombuffer(data, "<u2", count, offset) == word
-            if hits.any():
-                last = max(last, int(np.flatnonzero(hits)[-1]) * 2 + offset)
-    return last
+
+def _last_empty_line(data: bytes) -> int:
+    """Where the last empty line in ``data`` starts (-1: none)."""
+    if not _EMPTY_LINE.search(data):
+        return -1
+    return max(m.start() for m in _EMPTY_LINE.finditer(data))
 
 
 def utf16_without_bom(head: bytes) -> str | None:
