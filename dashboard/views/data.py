@@ -31,6 +31,8 @@ STATUS = {
     "duplicate": ("info", "Skipped: this exact file was loaded before, so nothing changed"),
     "rejected": ("error", "Rejected whole"),
     "dry_run": ("info", "Checked only (nothing loaded)"),
+    "no_data": ("warning", "Nothing loaded: the file has a header but no data rows"),
+    "failed": ("error", "Not loaded: something went wrong (the message gives a reference for the log)"),
 }
 EVERY_ROW_REJECTED = ("error", "Nothing loaded: every row was rejected")
 
