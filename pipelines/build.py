@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings
-from pipelines.ingest import ensure_store, loaded_rows_sql
+from pipelines.ingest import ensure_store, loaded_rows_sql, remove_stale_files
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
 from pipelines.schemas import ALL_SOURCES
@@ -130,6 +130,7 @@ def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda 
     started = datetime.now(UTC)
     target = settings.path("warehouse")
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_files(settings)  # what a killed build or ingest left behind (303 MB once)
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:
