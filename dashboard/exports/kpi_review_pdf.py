@@ -17,20 +17,11 @@ import weasyprint
 from dashboard.charts.images import figure_png
 from dashboard.charts.kpi import sparkline_svg
 from dashboard.present.blocks import RagCell, Table
-from dashboard.present.provider_kpis import RAG_EXPLAINED, KpiReview
+from dashboard.present.provider_kpis import RAG_EXPLAINED, SCORECARD_COLUMNS, KpiReview
 
 RAG_DOTS = {"green": "#1a9850", "amber": "#E69F00", "red": "#D55E00"}
 # The scorecard's columns in the PDF: the checks go under the KPI's name, the comment stays on screen and in Excel.
-PDF_COLUMNS = (
-    "KPI",
-    "Value",
-    "Target",
-    "RAG",
-    "Change on last quarter",
-    "Change on same quarter last year",
-    "Variation (SPC)",
-    "Assurance (SPC)",
-)
+PDF_COLUMNS = tuple(SCORECARD_COLUMNS[:8])  # all but the checks (under the KPI name) and the comment
 
 CSS = """
 @page { size: A4 landscape; margin: 14mm 12mm 16mm 12mm;

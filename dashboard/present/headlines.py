@@ -8,6 +8,7 @@ themed pages and the pack all show these objects, so they cannot disagree.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -51,22 +52,43 @@ def direction_words(higher_is_better: bool | None) -> str:
     return "higher is better" if higher_is_better else "lower is better"
 
 
-def target_text(spec: MeasureSpec, target_source: str | None = None) -> str:
-    """A target always with its direction and, where it has one, its amber tolerance and date."""
-    if spec.target is None:
-        if spec.higher_is_better is None:
+def _amount(value: float, unit: str) -> str:
+    """A target or tolerance in its unit; a count target can be a fraction (9.5 a quarter)."""
+    if unit == "count" and value != round(value):
+        return f"{value:,.1f}"
+    return by_unit(value, unit)
+
+
+def target_words(
+    target: float | None,
+    unit: str,
+    higher_is_better: bool | None,
+    amber: float | None = None,
+    target_by: str | None = None,
+    contract: bool = False,
+) -> str:
+    """'25.0% by 2024/25 Q4 (higher is better; amber within 2.0 points)': every surface's words for a target,
+    always with its direction and its amber tolerance (a headline measure's and a contract KPI's alike)."""
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        if higher_is_better is None:
             return "No target (context)"
-        return f"No target ({'higher' if spec.higher_is_better else 'lower'} is better)"
-    shown = by_unit(spec.target, spec.unit)
-    if spec.target_by:
-        shown += f" by {spec.target_by}"
-    words = [direction_words(spec.higher_is_better)]
-    if spec.amber_tolerance:
-        tolerance = points(spec.amber_tolerance) if spec.unit == "percent" else by_unit(spec.amber_tolerance, spec.unit)
-        words.append(f"amber within {tolerance}")
-    if target_source and target_source.startswith("contract KPI"):
-        words.insert(0, "the contract's target")
+        return f"No target ({'higher' if higher_is_better else 'lower'} is better)"
+    shown = _amount(target, unit) + (f" by {target_by}" if target_by else "")
+    words = ["the contract's target"] if contract else []
+    words.append(direction_words(higher_is_better))
+    if amber is None or (isinstance(amber, float) and math.isnan(amber)) or amber == 0:
+        words.append("no amber tolerance")
+    else:
+        words.append(f"amber within {points(amber) if unit == 'percent' else _amount(amber, unit)}")
     return f"{shown} ({'; '.join(words)})"
+
+
+def target_text(spec: MeasureSpec, target_source: str | None = None) -> str:
+    """A headline measure's target in words (:func:`target_words`)."""
+    contract = bool(target_source and target_source.startswith("contract KPI"))
+    return target_words(
+        spec.target, spec.unit, spec.higher_is_better, spec.amber_tolerance, spec.target_by, contract=contract
+    )
 
 
 def measure_sentence(assessment: Assessment, area: str, small_now: bool = False, small_before: bool = False) -> str:

@@ -27,10 +27,10 @@ import polars as pl
 
 from dashboard import review_notes
 from dashboard.charts.kpi import RAG_BARS, kpi_funnel_figure, kpi_spc_figure, rag_bars_figure
-from dashboard.formatting import by_unit, pct, points
+from dashboard.formatting import by_unit, pct
 from dashboard.present.blocks import Block, Chart, Metric, Note, Paragraph, RagCell, Table
 from dashboard.present.disclosure import HIDDEN, Disclosure
-from dashboard.present.headlines import direction_words
+from dashboard.present.headlines import direction_words, target_words
 from dashboard.queries import Warehouse
 from dashboard.signals import assurance_label, variation_label
 from models.funnel import estimate_overdispersion, funnel_table
@@ -110,23 +110,9 @@ def kpi_value(value: float | None, unit: str, disclosure: Disclosure) -> str:
     return by_unit(value, unit)
 
 
-def _amount(value: float, unit: str) -> str:
-    """A target or tolerance in the KPI's unit; a count target can be a fraction (9.5 a quarter)."""
-    if unit == "count" and value != round(value):
-        return f"{value:,.1f}"
-    return by_unit(value, unit)
-
-
 def target_text(target: float | None, unit: str, higher_is_better: bool | None, amber: float | None) -> str:
-    """'1.0% (lower is better; amber within 0.5 points)': a target always with its direction and tolerance."""
-    direction = direction_words(higher_is_better)
-    if _missing(target):
-        return f"No target ({direction})"
-    if _missing(amber) or amber == 0:
-        band = "no amber tolerance"
-    else:
-        band = f"amber within {points(amber) if unit == 'percent' else _amount(amber, unit)}"
-    return f"{_amount(target, unit)} ({direction}; {band})"
+    """'1.0% (lower is better; amber within 0.5 points)': a KPI's target in the words every surface uses."""
+    return target_words(target, unit, higher_is_better, amber)
 
 
 def change_text(change: float | None, unit: str, higher_is_better: bool | None) -> str:

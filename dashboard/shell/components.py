@@ -80,4 +80,3 @@ def show(blocks: list, key: str = "") -> None:
         elif isinstance(block, Table):
             st.markdown(f"**{plain(block.caption)}**")
             show_table(block, f"{key}-{i}")
-
