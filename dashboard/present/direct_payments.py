@@ -180,7 +180,10 @@ def uptake_history(wh: Warehouse, period: str, disclosure: Disclosure, quarters:
     if quarters is not None:
         keep = periods["period"].unique(maintain_order=True).tail(quarters)
         periods = periods.filter(pl.col("period").is_in(keep.to_list()))
-    return disclosure.areas(periods, wh.settings.council.code, DP_COUNTS, DP_RATES)
+    return wh.memo(
+        ("dp_uptake_areas", period, quarters, disclosure.threshold),
+        lambda: disclosure.areas(periods, wh.settings.council.code, DP_COUNTS, DP_RATES),
+    )
 
 
 def uptake_summary(wh: Warehouse, code: str, period: str, area: str) -> UptakeSummary:

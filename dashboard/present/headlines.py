@@ -187,7 +187,11 @@ def assess_frame(frame: pl.DataFrame, period: str) -> list[_Judged]:
 
 
 def headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline]:
-    """Every headline measure for one area and quarter, as every surface shows it."""
+    """Every headline measure for one area and quarter, as every surface shows it (judged once per build)."""
+    return wh.memo(("headlines", code, period, area), lambda: _headlines(wh, code, period, area))
+
+
+def _headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline]:
     disclosure = Disclosure(wh.settings.suppression_threshold)
     shown = []
     for judged in assess_frame(wh.headline_measures(code), period):

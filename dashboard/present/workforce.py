@@ -103,7 +103,8 @@ def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
     raw = wh.pa_workforce()
     end = raw.filter(pl.col("period") == period)["quarter_end"][0]
     raw = raw.filter(pl.col("quarter_end") <= end)
-    pas = _rules(disclosure, registry["active_pas"].personal).areas(raw, county, PA_COUNTS, PA_RATES)
+    rules = _rules(disclosure, registry["active_pas"].personal)
+    pas = wh.memo(("pa_areas", period, rules.threshold), lambda: rules.areas(raw, county, PA_COUNTS, PA_RATES))
     pas = pas.with_columns(pl.Series("growth_pct_raw", raw["growth_pct"]))
     here = pas.filter(pl.col("locality_code") == code)
     now = here.row(-1, named=True)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -25,6 +27,7 @@ from dashboard.queries.demand import DemandQueries
 from dashboard.queries.kpis import KpiQueries
 from pipelines.config import Settings
 
+T = TypeVar("T")
 RESULTS_KEPT = 512  # query results kept per build (small frames: a few MB in all)
 
 
@@ -49,7 +52,7 @@ class Warehouse(CommitteeQueries, DataQueries, DemandQueries, KpiQueries):
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
-        self._results: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+        self._results: OrderedDict[tuple, object] = OrderedDict()
 
     def _current(self) -> tuple[duckdb.DuckDBPyConnection, tuple[int, int]]:
         """The connection to the file as it is now (reopened after a rebuild swapped it)."""
@@ -98,6 +101,25 @@ class Warehouse(CommitteeQueries, DataQueries, DemandQueries, KpiQueries):
                 while len(self._results) > RESULTS_KEPT:
                     self._results.popitem(last=False)
         return frame
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A value derived from this build's rows (suppressed tables, judged measures), computed once per build.
+
+        Only for values nobody changes afterwards (Polars frames, frozen dataclasses): every session shares them.
+        """
+        _, stamp = self._current()
+        cache_key = (stamp, "memo", repr(key))
+        with self._lock:
+            if cache_key in self._results:
+                self._results.move_to_end(cache_key)
+                return self._results[cache_key]
+        value = compute()
+        with self._lock:
+            if self._stamp == stamp:
+                self._results[cache_key] = value
+                while len(self._results) > RESULTS_KEPT:
+                    self._results.popitem(last=False)
+        return value
 
     def meta(self) -> Meta:
         row = self.q("select built_at, council_name, contains_synthetic_data, latest_period from warehouse_meta").row(0)

@@ -6,10 +6,15 @@ below this layer (queries, presenters, charts, the pack) is plain Python that th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from dashboard.queries import Warehouse
 from pipelines.config import Settings, load_settings
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,3 +30,13 @@ def _warehouse(settings: Settings) -> Warehouse:
 def warehouse() -> Warehouse:
     """The process's one warehouse reader (it reopens the file itself after a rebuild)."""
     return _warehouse(settings())
+
+
+def per_build(present: Callable[..., T], *args) -> T:
+    """A presenter's output for these filters, computed once per warehouse build and shared by every session.
+
+    Views only read what presenters return (st.plotly_chart copies a figure as it sends it), so sharing is safe;
+    the committee pack calls presenters afresh, since it draws on its charts.
+    """
+    wh = warehouse()
+    return wh.memo((present.__module__, present.__qualname__, args), lambda: present(wh, *args))

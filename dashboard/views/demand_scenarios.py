@@ -14,7 +14,7 @@ from dashboard import scenario_store
 from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
-from dashboard.shell import warehouse
+from dashboard.shell import per_build, warehouse
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
@@ -46,7 +46,7 @@ if missing:
     st.error(missing)
     st.stop()
 
-projection = demand.projection(wh, code, area)
+projection = per_build(demand.projection, code, area)
 _metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 3)
 
 forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
@@ -58,7 +58,7 @@ with forecast_tab:
     measure = st.selectbox(
         "Forecast of", list(demand.FORECASTS), format_func=lambda m: demand.FORECASTS[m][0], key="forecast_measure"
     )
-    fc = demand.forecast(wh, code, quarter, area, measure)
+    fc = per_build(demand.forecast, code, quarter, area, measure)
     if fc.metric:
         _metrics([fc.metric], 1)
     show([b for b in (fc.sentence, fc.accuracy, fc.start_note) if b is not None])

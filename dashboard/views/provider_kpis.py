@@ -17,7 +17,7 @@ from dashboard.charts import OKABE_ITO
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.present import provider_kpis as kpis
-from dashboard.shell import warehouse
+from dashboard.shell import per_build, warehouse
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import period
 
@@ -48,7 +48,7 @@ if "contract" not in st.session_state:
 contract = st.selectbox("Contract", list(labels), format_func=labels.get, key="contract")
 st.query_params["contract"] = contract
 
-review = kpis.open_review(wh, contract, quarter)
+review = per_build(kpis.open_review, contract, quarter)
 for notice in review.notices():
     NOTICES[notice.level](plain(notice.text))
 if not review.expected:

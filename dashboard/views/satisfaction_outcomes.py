@@ -7,13 +7,13 @@ import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.satisfaction import satisfaction_outcomes
-from dashboard.shell import warehouse
+from dashboard.shell import per_build, warehouse
 from dashboard.shell.components import show, show_chart, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 
 wh = warehouse()
 code, quarter = locality(), period()
-page = satisfaction_outcomes(wh, code, quarter, locality_name(code))
+page = per_build(satisfaction_outcomes, code, quarter, locality_name(code))
 
 st.title("Satisfaction and outcomes")
 st.caption(page.scope)

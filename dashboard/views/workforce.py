@@ -7,12 +7,12 @@ which the committee pack lays out too.
 import streamlit as st
 
 from dashboard.present.workforce import workforce
-from dashboard.shell import warehouse
+from dashboard.shell import per_build
 from dashboard.shell.components import plain, show, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 
 code, quarter = locality(), period()
-page = workforce(warehouse(), code, quarter, locality_name(code))
+page = per_build(workforce, code, quarter, locality_name(code))
 
 st.title("Workforce")
 st.caption(plain(page.scope))
