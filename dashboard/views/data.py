@@ -178,9 +178,11 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
     st.download_button(
         "Download rejected rows (CSV)",
-        neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
+        # Written when the button is pressed, not on every render: it may hold a million rows.
+        lambda: neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
         file_name="rejected_rows.csv",
         mime="text/csv",
+        on_click="ignore",
         help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
     )
 
@@ -206,9 +208,10 @@ cols = st.columns(3)
 cols[0].download_button("CSV template", template_csv(chosen), f"{chosen}_template.csv", "text/csv")
 cols[1].download_button(
     "Excel template with column guide",
-    template_xlsx(chosen, settings.locality_codes),
+    lambda: template_xlsx(chosen, settings.locality_codes),  # a workbook is built only when asked for
     f"{chosen}_template.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
 )
 cols[2].download_button(
     "Column guide (CSV)", guide_csv(chosen, settings.locality_codes), f"{chosen}_columns.csv", "text/csv"
