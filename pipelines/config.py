@@ -88,6 +88,33 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much one file may ask of the machine, checked before it is parsed (so a hostile or mistaken file is
+    refused in a second, not after minutes and gigabytes)."""
+
+    max_rows: int = setting(
+        20_000_000,
+        "Most data rows one file may hold for `asc ingest` (10 million activity rows load in about 1 GB of memory).",
+    )
+    max_upload_rows: int = setting(
+        1_000_000,
+        "Most data rows a file uploaded through the dashboard may hold; larger files go through `asc ingest`.",
+    )
+    max_workbook_rows: int = setting(
+        300_000,
+        "Most rows an Excel sheet may hold: a workbook is read whole into memory (300,000 rows is about 0.5 GB).",
+    )
+    max_workbook_mb: int = setting(
+        256, "Largest an Excel workbook may be once unzipped (MB, all its parts together), checked before it is read."
+    )
+    max_compression_ratio: int = setting(
+        100,
+        "Most any part of an Excel workbook may shrink when zipped (unzipped size / zipped size); beyond it the file "
+        "is refused as a zip bomb. Ordinary workbooks shrink 5 to 30 times.",
+    )
+
+
+@dataclass(frozen=True)
 class Demo:
     seed: int = setting(20240627, "Random seed for the synthetic demo data, so every run is identical.")
     first_year: str = setting("2020/21", "First financial year of synthetic demo data.")
@@ -117,6 +144,7 @@ class Settings:
         30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
     )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    limits: Limits = setting(Limits(), "Bounds on the work one file may cause, checked before it is read.")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
 
