@@ -39,12 +39,15 @@ def owner_only() -> None:
 def _tighten(path: Path, mode: int, changed: list[Tightened]) -> None:
     try:
         current = stat.S_IMODE(path.lstat().st_mode)
-    except FileNotFoundError:
+    except OSError:  # not there (yet), or a file stands where a folder should be: nothing to tighten
         return
     if path.is_symlink() or current & 0o077 == 0:
         return
     wanted = current & 0o700 or mode  # group and other bits dropped; the owner keeps what it had
-    path.chmod(wanted)
+    try:
+        path.chmod(wanted)
+    except OSError:  # another user's file: left for loose() to report rather than stopping the start
+        return
     changed.append(Tightened(path, current, wanted))
 
 
