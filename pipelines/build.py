@@ -27,7 +27,7 @@ from pipelines.schemas import ALL_SOURCES
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 # Tables copied from the ingest store so the warehouse is complete on its own.
-STORE_TABLES = ("load_log", "rejects")
+STORE_TABLES = ("load_log", "rejects", "cld_quality")
 # Python models run after the SQL marts and before the checks: (step name, "module:function"), each called
 # as function(con, settings) to write its own tables (forecasts, for example) into the new warehouse.
 PYTHON_STEPS: tuple[tuple[str, str], ...] = (("forecasts", "pipelines.forecasting:build_forecasts"),)
