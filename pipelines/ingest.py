@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipelines.ascof import year_from_file_name
+from pipelines.cld import CLD
+from pipelines.cld.store import cld_rows_sql, ensure_cld_store
 from pipelines.config import Settings
 from pipelines.errors import describe_os_error, record_unexpected, unexpected_message
 from pipelines.readers import (
@@ -137,6 +139,9 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
             load_id bigint, source varchar, file_name varchar, row_number bigint,
             column_name varchar, value varchar, reason varchar)""")
     for source in ALL_SOURCES.values():
+        if source.name == CLD:  # its own reader, its own tables (pipelines/cld/store.py)
+            ensure_cld_store(con)
+            continue
         table = f"raw_{source.name}"
         cols = ", ".join(
             f"{quote_identifier(c.name)} {_SQL_TYPES[c.type]}{_storage(source, c.name)}" for c in source.columns
@@ -156,6 +161,8 @@ def loaded_rows_sql(con: duckdb.DuckDBPyConnection, source: Source, catalog: str
     row's position (``rowid``) plus the load's offset is its spreadsheet row number. A column the
     schema gained after a table was made reads as blank.
     """
+    if source.name == CLD:
+        return cld_rows_sql(con, catalog)
     prefix = f"{catalog}." if catalog else ""
     tables = {}
     for table, column in con.sql(
@@ -354,7 +361,10 @@ def ingest_file(
         context = _context(con, source, opened, settings, year)
         while True:
             try:
-                return _load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
+                load = _load
+                if source.name == CLD:  # CLD has a reader of its own: values kept, names and postcodes dropped
+                    from pipelines.cld.reader import load_cld as load
+                return load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
             except _ReadSerially:
                 if not opened.read_serially():
                     raise
