@@ -407,6 +407,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         try:
             _read_into(con, opened, f"create temp table _checked as {query}", params)
             _check_date_order(con, plan, "_checked", opened)
+            _flag_duplicates(con, plan, "_checked")
         except (FileRejected, _ReadSerially, _MonthFirst):
             con.sql("drop table if exists _checked")
             raise
@@ -420,6 +421,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         if large:
             checked = _check_into_own_table(con, opened, plan, query, params, load_id)
             _check_date_order(con, plan, checked, opened)
+            _flag_duplicates(con, plan, checked)
         else:
             checked = "_checked"
             _insert_good_rows(con, plan, load_id)
@@ -513,6 +515,13 @@ def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
         )
     row, column, value = kinds["month"][1][0]
     raise _MonthFirst(f"{value} ({column}, row {row})")
+
+
+def _flag_duplicates(con, plan: Plan, checked: str) -> None:
+    """Reject each row whose key an earlier row of the file has ("same ... as row N")."""
+    sql = plan.duplicates_sql(checked)
+    if sql is not None:
+        con.sql(sql)
 
 
 def _checked_query(con, plan: Plan, opened: InputFile) -> str:
