@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import PROJECT_ROOT, ConfigError, load_settings
+from pipelines.permissions import owner_only, tighten_all
 
 console = Console(stderr=True)
 EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED, EXIT_FAILED = 0, 1, 2, 3, 4, 5
@@ -177,9 +178,8 @@ def cmd_serve(args, settings) -> int:
         failures=settings.serve.failed_checks_before_restart,
         start_timeout=settings.serve.start_timeout_seconds,
     )
-    shown = "localhost" if args.address in ("0.0.0.0", "127.0.0.1", "::") else args.address
     console.print(
-        f"Dashboard on http://{shown}:{args.port} with {workers} worker process{'es' if workers > 1 else ''} "
+        f"Dashboard on http://{args.address}:{args.port} with {workers} worker process{'es' if workers > 1 else ''} "
         "(Ctrl+C to stop)"
     )
     return serve(PROJECT_ROOT / "dashboard" / "app.py", args.address, args.port, workers, times, PROJECT_ROOT)
@@ -272,7 +272,11 @@ def parser() -> argparse.ArgumentParser:
         "serve", help="start the dashboard", description="Start the Streamlit dashboard on the built warehouse."
     )
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    serve.add_argument("--address", default="0.0.0.0", help="address to listen on (default all)")
+    serve.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; give 0.0.0.0 behind a proxy or firewall)",
+    )
     serve.add_argument(
         "--workers",
         type=int,
@@ -316,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         console.print(f"[red]Configuration error:[/red] {exc}")
         return EXIT_USAGE
+    owner_only()  # the archive, stores and logs this run writes are its owner's only
+    for change in tighten_all(settings):
+        console.print(f"Made owner-only: {change.describe()}", soft_wrap=True)
     return args.run(args, settings)
 
 
