@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.cld_reference import PostcodeLookupError
 from pipelines.config import Settings
 from pipelines.ingest import ensure_store, loaded_rows_sql, remove_stale_files
 from pipelines.public import load_public_data
@@ -139,7 +140,10 @@ def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda 
             copy_ingest_store(con, settings.path("ingest_store"))
             on_step("loading published ASCOF and ONS data")
             load_public_data(con, settings.path("public_data"))
-            write_reference_tables(con, settings)
+            try:
+                write_reference_tables(con, settings)
+            except PostcodeLookupError as exc:
+                raise BuildError(str(exc)) from exc
             models = run_models(con, on_step)
             models += run_python_steps(con, settings, on_step)
             on_step("running data checks")
