@@ -502,6 +502,17 @@ def scorecard_view(review: Review) -> Scorecard:
     )
 
 
+def review_scorecard(wh: Warehouse, contract_id: str, period: str) -> Scorecard:
+    """The page's scorecard for a contract and quarter (for ``per_build``: computed once per build, not per view)."""
+    return scorecard_view(shared_review(wh, contract_id, period))
+
+
+def shared_review(wh: Warehouse, contract_id: str, period: str) -> Review:
+    """The review ``per_build(open_review, ...)`` keeps for this build (same key), opened if it is not there yet."""
+    key = (open_review.__module__, open_review.__qualname__, (contract_id, period))
+    return wh.memo(key, lambda: open_review(wh, contract_id, period))
+
+
 # One KPI in detail --------------------------------------------------------------------------------------
 
 
@@ -587,6 +598,11 @@ def kpi_detail(review: Review, code: str) -> KpiDetail:
         f"{assurance_label(row['assurance'])}"
     )
     return KpiDetail(code, row["kpi_name"], Paragraph(line), _spc_chart(review, history))
+
+
+def review_kpi_detail(wh: Warehouse, contract_id: str, period: str, code: str) -> KpiDetail:
+    """One KPI's summary and SPC chart for the page (for ``per_build``: computed once per build, not per view)."""
+    return kpi_detail(shared_review(wh, contract_id, period), code)
 
 
 # Compared with other providers ---------------------------------------------------------------------------
