@@ -190,7 +190,8 @@ def _people(ctx: DemoContext, activity: pl.DataFrame, rng: np.random.Generator) 
 def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     n = activity.height
     kind = activity["service_type"]
-    hourly = kind.is_in(["home_care", "cme"]) & (activity["weekly_hours"].fill_null(0) > 0)
+    # Planned hours wherever the package has them (a DP too), so CLD weekly hours continue the activity series.
+    hourly = ~kind.is_in(["residential", "nursing"]) & (activity["weekly_hours"].fill_null(0) > 0)
     return activity.select(
         "person_id",
         event_type=pl.lit("Service"),
