@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import PROJECT_ROOT, ConfigError, load_settings
+from pipelines.permissions import owner_only, tighten_all
 
 console = Console(stderr=True)
 EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED, EXIT_FAILED = 0, 1, 2, 3, 4, 5
@@ -178,7 +179,7 @@ def cmd_serve(args, settings) -> int:
         "--server.headless",
         "true",
     ]
-    console.print(f"Dashboard on http://localhost:{args.port} (Ctrl+C to stop)")
+    console.print(f"Dashboard on http://{args.address}:{args.port} (Ctrl+C to stop)")
     return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
 
 
@@ -269,7 +270,11 @@ def parser() -> argparse.ArgumentParser:
         "serve", help="start the dashboard", description="Start the Streamlit dashboard on the built warehouse."
     )
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    serve.add_argument("--address", default="0.0.0.0", help="address to listen on (default all)")
+    serve.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; give 0.0.0.0 behind a proxy or firewall)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     report = sub.add_parser(
@@ -307,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         console.print(f"[red]Configuration error:[/red] {exc}")
         return EXIT_USAGE
+    owner_only()  # the archive, stores and logs this run writes are its owner's only
+    for change in tighten_all(settings):
+        console.print(f"Made owner-only: {change.describe()}", soft_wrap=True)
     return args.run(args, settings)
 
 

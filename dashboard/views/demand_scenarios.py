@@ -223,7 +223,7 @@ with scenario_tab:
     )
     message = st.session_state.pop("scenario_message", None)
     if message:
-        getattr(st, message[0])(message[1])
+        getattr(st, message[0])(plain(message[1]))
     query = scenario_store.share_query(levers, defaults, target_pct)
     page_url = (st.context.url or "").split("?")[0]
     st.markdown("**Share this scenario**: the address in your browser holds the lever values; this link does too:")
