@@ -133,6 +133,23 @@ class Demo:
     last_year: str = setting("2024/25", "Last financial year of synthetic demo data.")
 
 
+@dataclass(frozen=True)
+class Serve:
+    workers: int = setting(
+        0,
+        "Dashboard processes behind `asc serve`'s one address (each renders one page at a time and holds its own "
+        "caches, about 400 MB); 0 means one per CPU core, at most 4. `asc serve --workers N` overrides it.",
+    )
+    health_check_seconds: float = setting(5.0, "How often the watchdog asks each worker /_stcore/health.")
+    health_timeout_seconds: float = setting(
+        10.0, "A health check not answered within this many seconds counts as failed (a busy worker answers in ms)."
+    )
+    failed_checks_before_restart: int = setting(
+        3, "Failed health checks in a row after which a worker is taken as stuck, killed and started again."
+    )
+    start_timeout_seconds: float = setting(90.0, "A worker not answering this long after it was started is restarted.")
+
+
 DEFAULT_LOCALITIES = [
     # Rural flags follow the paper's "rural PA shortages in East and South Cambridgeshire" and the
     # ONS rural-urban classification (Fenland mainly rural; Huntingdonshire urban with rural parts).
@@ -163,6 +180,7 @@ class Settings:
     limits: Limits = setting(Limits(), "Bounds on the work one file may cause, checked before it is read.")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
+    serve: Serve = setting(Serve(), "How `asc serve` runs the dashboard: worker processes and their watchdog.")
 
     def path(self, name: str) -> Path:
         """Absolute path for a `paths` setting (relative ones are taken from the project root)."""
