@@ -180,3 +180,10 @@ def test_no_name_nhs_number_or_full_postcode_in_any_table_of_the_store_or_wareho
             path, ["cb6 1"]
         )
     assert warehouse_rows(settings, "select count(*) from raw_cld") == [(4,)]
+
+
+def test_the_reader_writes_the_shape_the_cld_models_read():
+    from pipelines.cld.fields import STORED
+    from pipelines.cld_contract import RAW_CLD_COLUMNS
+
+    assert [(name, kind.lower()) for name, kind in STORED] == list(RAW_CLD_COLUMNS.items())
