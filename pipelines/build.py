@@ -24,6 +24,7 @@ from pipelines.ingest import ensure_store, loaded_rows_sql, remove_stale_files
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
 from pipelines.schemas import ALL_SOURCES
+from pipelines.store_lock import store_lock
 
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
@@ -131,9 +132,16 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
 
 
 def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda _: None) -> BuildResult:
+    """Build a new warehouse and swap it in, holding the data folder's write lock (an ingest or another
+    build in another process finishes first: ``store_lock``)."""
     started = datetime.now(UTC)
+    settings.path("warehouse").parent.mkdir(parents=True, exist_ok=True)
+    with store_lock(settings, on_step):
+        return _build(settings, on_step, started)
+
+
+def _build(settings: Settings, on_step: Callable[[str], None], started: datetime) -> BuildResult:
     target = settings.path("warehouse")
-    target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_files(settings)  # what a killed build or ingest left behind (303 MB once)
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
     tmp.unlink(missing_ok=True)
