@@ -21,7 +21,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +40,7 @@ from pipelines.readers import (
     SUPPORTED_SUFFIXES,
     FileRejected,
     InputFile,
+    ReadLimits,
     check_columns,
     detect_source,
     fingerprint,
@@ -47,6 +50,7 @@ from pipelines.readers import (
     quote_identifier,
 )
 from pipelines.schemas import ALL_SOURCES, LOAD_ORDER, Source, canonical_names
+from pipelines.store_lock import store_lock
 from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order, period_mapping, reject_schema
 
 if TYPE_CHECKING:
@@ -339,8 +343,10 @@ def ingest_file(
     dry_run: bool = False,
     sheet: str | None = None,
     year: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> FileResult:
-    """Validate one file and, unless ``dry_run``, load it in one transaction."""
+    """Validate one file and, unless ``dry_run``, load it in one transaction (``limits``: the most it may hold,
+    by default ``asc ingest``'s)."""
     fp = fingerprint(path)
     seen = con.sql(
         "select load_id, source, file_name from load_log where sha256 = ? and status like 'loaded%' order by load_id",
@@ -352,7 +358,7 @@ def ingest_file(
         return FileResult(path.name, source, "duplicate", message=message, load_id=load_id, sha256=fp.sha256)
     opened, source = None, None
     try:
-        opened = open_input(con, path, fp, sheet)
+        opened = open_input(con, path, fp, sheet, limits or ReadLimits.of(settings.limits))
         source = ALL_SOURCES[source_name] if source_name else detect_source(opened.columns, path.name)
         check_columns(opened.columns, source, path.name)
         context = _context(con, source, opened, settings, year)
@@ -404,6 +410,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         try:
             _read_into(con, opened, f"create temp table _checked as {query}", params)
             _check_date_order(con, plan, "_checked", opened)
+            _flag_duplicates(con, plan, "_checked")
         except (FileRejected, _ReadSerially, _MonthFirst):
             con.sql("drop table if exists _checked")
             raise
@@ -417,6 +424,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         if large:
             checked = _check_into_own_table(con, opened, plan, query, params, load_id)
             _check_date_order(con, plan, checked, opened)
+            _flag_duplicates(con, plan, checked)
         else:
             checked = "_checked"
             _insert_good_rows(con, plan, load_id)
@@ -510,6 +518,13 @@ def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
         )
     row, column, value = kinds["month"][1][0]
     raise _MonthFirst(f"{value} ({column}, row {row})")
+
+
+def _flag_duplicates(con, plan: Plan, checked: str) -> None:
+    """Reject each row whose key an earlier row of the file has ("same ... as row N")."""
+    sql = plan.duplicates_sql(checked)
+    if sql is not None:
+        con.sql(sql)
 
 
 def _checked_query(con, plan: Plan, opened: InputFile) -> str:
@@ -738,26 +753,47 @@ def ingest_paths(
     dry_run: bool = False,
     sheet: str | None = None,
     year: str | None = None,
+    upload: bool = False,
+    on_wait: Callable[[str], None] = lambda _: None,
 ) -> list[FileResult]:
     """Ingest files and folders; catalogues first, so returns sent with them are checked against them.
+
+    Each file is sized up before it is parsed, against the ``[limits]`` settings (``upload``: those for a
+    file sent through the dashboard, fewer rows).
 
     Each file gets its outcome whatever happens to the others: an error nobody foresaw while loading one
     is logged with its traceback (``errors.record_unexpected``) and that file reported as failed, with a
     reference, and the next is loaded on a fresh connection. Raises StoreUnavailable if the store cannot
-    be opened at all.
+    be opened at all. Holds the data folder's write lock (``store_lock``) throughout, waiting for another
+    process's load or build to finish first (``on_wait`` is told).
     """
     files = expand_paths(paths)
+    limits = ReadLimits.of(settings.limits, upload)
     if source_name is None:
-        files.sort(key=lambda f: peek_source(f, sheet) not in LOAD_ORDER)
-    if not dry_run:
+        files.sort(key=lambda f: peek_source(f, sheet, limits) not in LOAD_ORDER)
+    if dry_run:
+        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits)
+    with ExitStack() as held:
+        try:
+            held.enter_context(store_lock(settings, on_wait))
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot open the ingest store {settings.path('ingest_store')} for writing ({describe_os_error(exc)})."
+                " Check that the folder exists and that this user may write to it, or set paths.ingest_store in "
+                "the settings file"
+            ) from exc
         remove_stale_files(settings)
+        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits)
+
+
+def _ingest_each(files, settings, source_name, dry_run, sheet, year, limits) -> list[FileResult]:
     results = []
     con = _connect(settings, dry_run)
     try:
         pseudonymisation_key(con, settings, create=False)  # refuse to run with a missing or different key
         for path in files:
             try:
-                results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year))
+                results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year, limits))
             except Exception as exc:
                 reference, log = record_unexpected(exc, settings, f"ingesting {path}")
                 message = unexpected_message(f"{path.name}: not loaded", exc, reference, log)
