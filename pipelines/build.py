@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.cld.store import QUALITY_COLUMNS
 from pipelines.cld_reference import PostcodeLookupError
 from pipelines.config import Settings
 from pipelines.ingest import ensure_store, ensure_withdrawals, loaded_rows_sql, remove_stale_files
@@ -122,6 +123,8 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
     for table in STORE_TABLES:
         if table in tables:
             con.sql(f"create table {table} as select * from store.{table}")
+    if "cld_quality" not in tables:  # a store from before CLD was read: the quality mart is then empty
+        con.sql(f"create table cld_quality ({QUALITY_COLUMNS})")
     for source in ALL_SOURCES.values():
         if f"raw_{source.name}" in tables:  # with the good rows of the source's large loads
             con.sql(f"create table raw_{source.name} as {loaded_rows_sql(con, source, 'store')}")
