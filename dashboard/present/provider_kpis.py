@@ -616,7 +616,7 @@ class Comparison:
 
 def comparison(wh: Warehouse, review: Review, code: str, widen: bool = False) -> Comparison:
     """The KPI across every provider of the same contract type in the quarter: a funnel plot for a proportion
-    (providers with small numerators or denominators left off), a table otherwise."""
+    (every provider pooled; those with small numerators or denominators left off the plot), a table otherwise."""
     peers = wh.kpi_across_providers(review.contract_type, review.period, code)
     return compare_providers(review, code, peers, widen)
 
@@ -662,12 +662,16 @@ def compare_providers(review: Review, code: str, peers: pl.DataFrame, widen: boo
             ],
             funnel=False,
         )
-    ids = [r["contract_id"] for r in shown]
-    numerators = [r["numerator"] for r in shown]
-    denominators = [r["denominator"] for r in shown]
+    # Every provider with data is pooled (the average and the overdispersion rest on all of them); those with
+    # small numbers are only left off the plot and the table afterwards.
+    ids = [r["contract_id"] for r in usable]
+    numerators = [r["numerator"] for r in usable]
+    denominators = [r["denominator"] for r in usable]
     providers = {r["contract_id"]: r["provider"] for r in shown}
     spread = estimate_overdispersion(numerators, denominators, sum(numerators) / sum(denominators))
-    table = funnel_table(ids, numerators, denominators, overdispersion=widen)
+    table = funnel_table(ids, numerators, denominators, overdispersion=widen).filter(
+        pl.col("unit").is_in(list(providers))
+    )
     tau2 = spread.tau2 if widen and not math.isnan(spread.tau2) else 0.0
     figure = kpi_funnel_figure(table, name, period, "Denominator (people, visits or runs)", tau2)
     blocks: list[Block] = []
