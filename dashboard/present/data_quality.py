@@ -33,7 +33,8 @@ class QualityReport:
 
 
 def field_label(field: str) -> str:
-    return field.replace("_", " ").capitalize().replace("Nhs", "NHS").replace("Gp", "GP").replace("Cqc", "CQC")
+    label = field.replace("_", " ").capitalize()
+    return label.replace("Nhs", "NHS").replace("Gp ", "GP ").replace("cqc", "CQC").replace("La ", "LA ")
 
 
 def submission_label(submission_id: str, file_name: str) -> str:
