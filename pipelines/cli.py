@@ -88,7 +88,14 @@ def _ingest(args, settings) -> int:
         console.print(f"Removed what an interrupted run left behind: {', '.join(str(p) for p in removed)}")
     with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
         results = ingest_paths(
-            paths, settings, args.source, args.dry_run, args.sheet, args.year, on_wait=lambda why: console.print(why)
+            paths,
+            settings,
+            args.source,
+            args.dry_run,
+            args.sheet,
+            args.year,
+            on_wait=lambda why: console.print(why),
+            resubmission=args.resubmission,
         )
     print_ingest_summary(results, dry_run=args.dry_run)
     return ingest_exit_code(results)
@@ -281,6 +288,12 @@ def parser() -> argparse.ArgumentParser:
         "--year", help="published ASCOF files: the financial year, e.g. 2022/23, when the file name does not say"
     )
     ingest.add_argument("--dry-run", action="store_true", help="validate and report, load nothing")
+    ingest.add_argument(
+        "--resubmission",
+        action="store_true",
+        help="the files replace the earlier ones for the same providers and quarters: rows they no longer hold "
+        "are withdrawn (a file whose name holds the word 'resubmission' does so without this flag)",
+    )
     ingest.set_defaults(run=cmd_ingest)
 
     build = sub.add_parser(
