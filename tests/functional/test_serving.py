@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -79,9 +80,16 @@ def served(demo_env, tmp_path_factory):
             os.kill(pid, 0)
 
 
+def _run(coroutine):
+    """Run the client in a thread of its own: the browser tests' Playwright leaves an event loop running in
+    the main thread, and asyncio.run refuses to start beside it."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_many_sessions_of_provider_kpis_at_once_all_finish_on_both_workers(served):
     started = time.monotonic()
-    views = asyncio.run(open_pages(served.url, "provider_kpis", SESSIONS, timeout=150))
+    views = _run(open_pages(served.url, "provider_kpis", SESSIONS, timeout=150))
     assert time.monotonic() - started < 150
     assert [v.error for v in views if not v.ready] == []
     assert all("Provider KPIs: quarterly review" in v.texts for v in views)
@@ -96,7 +104,7 @@ def _replaced(served: Served, index: int, how: int) -> None:
     served.wait_for(rf"worker {index} \(pid {old}\) .*restarting it", 1, timeout=60)
     served.wait_for(rf"worker {index} ready", ready + 1, timeout=90)
     assert served.pids()[index] != old
-    view = asyncio.run(open_page(served.url, "provider_kpis", timeout=60))
+    view = _run(open_page(served.url, "provider_kpis", timeout=60))
     assert view.ready, view.error
 
 
