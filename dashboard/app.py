@@ -13,15 +13,13 @@ from dashboard.shell.filters import draw_filters
 wh = warehouse()
 
 PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would run those files without this router
+NARROW_CSS = (Path(__file__).parent / "shell" / "narrow.css").read_text()
+SIDEBAR_PX = 240
 
-st.set_page_config(page_title="Adult social care commissioning", layout="wide")
-# Streamlit cuts a metric's label and value to one line ("DP uptake, ...", "4.7 ..." in an 800 px window):
-# let them wrap instead.
-st.html(
-    "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] *, [data-testid='stMetricValue'], "
-    "[data-testid='stMetricValue'] * "
-    "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}</style>"
-)
+# The sidebar starts narrower than Streamlit's 300 px (it holds two filters), hides itself on a phone, and folds
+# away with its own button; the page's styles let rows, buttons and tabs wrap rather than be cut (narrow.css).
+st.set_page_config(page_title="Adult social care commissioning", layout="wide", initial_sidebar_state=SIDEBAR_PX)
+st.html(f"<style>{NARROW_CSS}</style>")
 
 try:
     meta = wh.meta()
@@ -40,6 +38,7 @@ pages = [
     st.Page(PAGES / "provider_kpis.py", title="Provider KPIs"),
     st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios"),
     st.Page(PAGES / "data.py", title="Data"),
+    st.Page(PAGES / "glossary.py", title="Glossary"),
 ]
 navigation = st.navigation(pages)
 

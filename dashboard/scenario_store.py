@@ -45,8 +45,10 @@ DDL = """create table if not exists saved_scenarios (
     name text primary key,
     levers text not null,
     base_period text not null,
-    saved_at text not null
+    saved_at text not null,
+    saved_by text not null default ''
 )"""
+MAX_SAVER_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,15 @@ class SavedScenario:
     name: str
     levers: Levers
     base_period: str
-    saved_at: str
+    saved_at: str  # ISO 8601, UTC
+    saved_by: str = ""
+
+    @property
+    def saved_words(self) -> str:
+        """'Saved by Sam Patel on 6 Dec 2026 at 18:20 UTC' (or without the name, for one saved before names)."""
+        when = datetime.fromisoformat(self.saved_at)
+        who = f" by {self.saved_by}" if self.saved_by else ""
+        return f"Saved{who} on {when.day} {when:%b %Y} at {when:%H:%M} UTC"
 
 
 # Running -------------------------------------------------------------------------------------------
@@ -115,13 +125,15 @@ def levers_from_widgets(state: Mapping[str, Any], defaults: Levers) -> Levers:
     return Levers.from_mapping(values, defaults)
 
 
-def share_query(levers: Levers, defaults: Levers, target_pct: float) -> str:
-    """The query string that reproduces ``levers``: the widget values that differ from the baseline's."""
+def share_query(levers: Levers, defaults: Levers, target_pct: float, view: Mapping[str, Any] | None = None) -> str:
+    """The query string that reproduces ``levers`` (the widget values that differ from the baseline's), after
+    ``view``: what else the sender sees (area, quarter, tab, year shown), so the link opens the same view."""
     now, base = widget_values(levers, target_pct), widget_values(defaults, target_pct)
     changed = {key: value for key, value in now.items() if value != base[key]}
     if not now[TARGET_SWITCH]:
         changed.pop("dp_target_pct", None)
-    return urlencode({key: str(value).lower() if isinstance(value, bool) else value for key, value in changed.items()})
+    shown = {key: str(value).lower() if isinstance(value, bool) else value for key, value in changed.items()}
+    return urlencode({**(view or {}), **shown})
 
 
 # Saving --------------------------------------------------------------------------------------------
@@ -139,16 +151,39 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def save(name: str, levers: Levers, base_period: str, settings: Settings) -> str:
-    """Save (or overwrite) a named scenario; returns the name as saved."""
-    cleaned = clean_name(name)
+def _ensure(con) -> None:
+    """The table, with the saved_by column that tables made before it lack."""
+    ensure_table(con, DDL)
+    if "saved_by" not in {row[1] for row in con.execute("pragma table_info(saved_scenarios)")}:
+        con.execute("alter table saved_scenarios add column saved_by text not null default ''")
+
+
+def clean_saver(saved_by: str) -> str:
+    """The name of whoever saves a scenario, or LeverError: every saved scenario says who saved it."""
+    cleaned = " ".join((saved_by or "").split())
+    if not cleaned:
+        raise LeverError("Give your name, so others know who saved the scenario.")
+    if len(cleaned) > MAX_SAVER_LENGTH:
+        raise LeverError(f"Names can be at most {MAX_SAVER_LENGTH} characters.")
+    return cleaned
+
+
+def save(name: str, levers: Levers, base_period: str, settings: Settings, saved_by: str) -> str:
+    """Save (or overwrite) a named scenario with who saved it and when (UTC); returns the name as saved."""
+    cleaned, saver = clean_name(name), clean_saver(saved_by)
     with connect(settings) as con:
-        ensure_table(con, DDL)
+        _ensure(con)
         con.execute(
-            "insert into saved_scenarios (name, levers, base_period, saved_at) values (?, ?, ?, ?) "
+            "insert into saved_scenarios (name, levers, base_period, saved_at, saved_by) values (?, ?, ?, ?, ?) "
             "on conflict (name) do update set levers = excluded.levers, base_period = excluded.base_period, "
-            "saved_at = excluded.saved_at",
-            (cleaned, json.dumps(levers.to_mapping()), base_period, datetime.now(UTC).isoformat(timespec="seconds")),
+            "saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+            (
+                cleaned,
+                json.dumps(levers.to_mapping()),
+                base_period,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                saver,
+            ),
         )
     return cleaned
 
@@ -156,9 +191,9 @@ def save(name: str, levers: Levers, base_period: str, settings: Settings) -> str
 def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
     """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults."""
     with connect(settings) as con:
-        ensure_table(con, DDL)
+        _ensure(con)
         rows = con.execute(
-            "select name, levers, base_period, saved_at from saved_scenarios order by saved_at"
+            "select name, levers, base_period, saved_at, saved_by from saved_scenarios order by saved_at"
         ).fetchall()
     scenarios = {}
     for row in rows:
@@ -168,13 +203,15 @@ def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
             levers = Levers.from_mapping(known, defaults)
         except LeverError:
             continue  # a lever now out of range: skip rather than break the page
-        scenarios[row["name"]] = SavedScenario(row["name"], levers, row["base_period"], row["saved_at"])
+        scenarios[row["name"]] = SavedScenario(
+            row["name"], levers, row["base_period"], row["saved_at"], row["saved_by"]
+        )
     return scenarios
 
 
 def delete(name: str, settings: Settings) -> None:
     with connect(settings) as con:
-        ensure_table(con, DDL)
+        _ensure(con)
         con.execute("delete from saved_scenarios where name = ?", (name,))
 
 

@@ -15,6 +15,7 @@ from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
 from dashboard.shell import per_build, warehouse
+from dashboard.shell.about import about_measures
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
@@ -41,6 +42,7 @@ def _static_table(table: Table) -> None:
 
 
 st.title("Demand and scenarios")
+about_measures("demand_scenarios", code, quarter, area)
 missing = demand.missing_tables(wh)
 if missing:
     st.error(missing)
@@ -49,8 +51,9 @@ if missing:
 projection = per_build(demand.projection, code, area)
 _metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 3)
 
+# The open tab is kept in the URL (?tab=Scenario), so a copied link opens the tab its sender was on.
 forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
-    ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"]
+    ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"], key="tab", bind="query-params"
 )
 
 # Forecasts ---------------------------------------------------------------------------------------
@@ -91,9 +94,18 @@ def _load(levers: Levers) -> None:
     st.session_state.update(scenario_store.widget_values(levers, target_pct))
 
 
+def _signed_in_name() -> str:
+    if st.user.get("is_logged_in"):
+        return str(st.user.get("name") or st.user.get("email") or "")
+    return ""
+
+
 def _save(levers: Levers) -> None:
+    saver = _signed_in_name() or st.session_state.get("scenario_saved_by", "")
     try:
-        name = scenario_store.save(st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg)
+        name = scenario_store.save(
+            st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, saver
+        )
         st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.")
     except LeverError as error:
         st.session_state["scenario_message"] = ("error", str(error))
@@ -187,7 +199,9 @@ with scenario_tab:
     except LeverError as error:
         st.error(f"These levers cannot be used: {error}")
         st.stop()
-    shown_year = st.select_slider("Show figures for", years[1:], value=years[5], key="scenario_year")
+    shown_year = st.select_slider(
+        "Show figures for", years[1:], value=years[5], key="scenario_year", bind="query-params"
+    )
     scenario = demand.scenario(wh, code, area, levers, shown_year)
 
     st.markdown(f"**{plain(scenario.scope)}**: {plain(scenario.scope_note)}")
@@ -206,6 +220,13 @@ with scenario_tab:
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     name_col.text_input("Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH)
+    if not _signed_in_name():  # signed in, the name comes from the sign-in
+        name_col.text_input(
+            "Your name",
+            key="scenario_saved_by",
+            max_chars=scenario_store.MAX_SAVER_LENGTH,
+            help="Saved with the scenario, with the date and time, so others know whose it is.",
+        )
     save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary")
     csv_col.download_button(
         "Download CSV",
@@ -224,10 +245,15 @@ with scenario_tab:
     message = st.session_state.pop("scenario_message", None)
     if message:
         getattr(st, message[0])(message[1])
-    query = scenario_store.share_query(levers, defaults, target_pct)
+    # The link opens what the sender sees: the area, the quarter, this tab, the year shown and the levers.
+    view = {"locality": code, "period": quarter, "tab": "Scenario", "scenario_year": shown_year}
+    at_baseline = not scenario_store.share_query(levers, defaults, target_pct)
     page_url = (st.context.url or "").split("?")[0]
-    st.markdown("**Share this scenario**: the address in your browser holds the lever values; this link does too:")
-    st.code(f"{page_url}?{query}" if query else f"{page_url} (the baseline)", language=None)
+    st.markdown(
+        "**Share this scenario**: the address in your browser holds the area, quarter and lever values; "
+        "this link does too" + (" (the levers are at the baseline)" if at_baseline else "") + ":"
+    )
+    st.code(f"{page_url}?{scenario_store.share_query(levers, defaults, target_pct, view)}", language=None)
 
 # Compare -----------------------------------------------------------------------------------------
 with compare_tab:
@@ -240,7 +266,9 @@ with compare_tab:
         max_selections=scenario_store.MAX_COMPARED,
         key="compare",
     )
-    compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year")
+    for name in picked:
+        st.caption(plain(f"“{name}”: {saved[name].saved_words}."))
+    compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year", bind="query-params")
     chart_measure = st.selectbox(
         "Chart", demand.COMPARED_MEASURES, format_func=lambda m: MEASURES[m][0], key="compare_measure"
     )
@@ -272,6 +300,7 @@ with compare_tab:
     if saved:
         with st.expander("Load or delete a saved scenario"):
             chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
+            st.caption(plain(f"{saved[chosen_name].saved_words}; based on {saved[chosen_name].base_period}."))
             cols = st.columns(2)
             cols[0].button("Load into the levers", on_click=_load, args=(saved[chosen_name].levers,), key="load")
             cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name, cfg), key="delete")

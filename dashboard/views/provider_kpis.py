@@ -23,6 +23,21 @@ from dashboard.shell.filters import period
 
 wh = warehouse()
 settings = wh.settings
+# The verdicts straight after the KPI's name, so a narrow window (800 px, a phone) shows them without scrolling
+# sideways; the figures they rest on follow. The exports keep the presenter's order.
+SCORECARD_ORDER = [
+    "KPI",
+    "RAG",
+    "Variation (SPC)",
+    "Assurance (SPC)",
+    "Value",
+    "Target",
+    "Last 8 quarters",
+    "Change on last quarter",
+    "Change on same quarter last year",
+    "Checks",
+    "Provider's comment",
+]
 NOTICES = {"error": st.error, "warning": st.warning, "info": st.info, "plain": st.caption}
 
 
@@ -89,8 +104,10 @@ st.dataframe(
     key="scorecard_table",
     on_select=_open_selected_row,
     selection_mode="single-row",
+    column_order=SCORECARD_ORDER,
     column_config={
-        "KPI": st.column_config.TextColumn(width=280, pinned=True),
+        "KPI": st.column_config.TextColumn(width=180, pinned=True),
+        "RAG": st.column_config.TextColumn(width=120),
         "Last 8 quarters": st.column_config.LineChartColumn(
             width="small", color=OKABE_ITO[0], help="Quarters without a value (or below the threshold) are left out."
         ),
