@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 
 from dashboard.queries import WarehouseMissing
-from dashboard.shell import warehouse
+from dashboard.shell import settings, warehouse
+from dashboard.shell.errors import show_unexpected
 from dashboard.shell.filters import draw_filters
 
 wh = warehouse()
@@ -54,4 +56,9 @@ if meta.contains_synthetic_data:
         "Published ASCOF and ONS comparators are real."
     )
 
-navigation.run()
+try:
+    navigation.run()
+except Exception as exc:  # st.stop and st.rerun are not Exceptions, so they pass through
+    if os.environ.get("ASC_RAISE_PAGE_ERRORS"):
+        raise  # the test suite wants a failing page to fail its test, not to show the sentence
+    show_unexpected(exc, settings(), f"showing {navigation.title} ({navigation.url_path or 'overview'})")

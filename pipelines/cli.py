@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import PROJECT_ROOT, ConfigError, load_settings
+from pipelines.permissions import owner_only, tighten_all
 
 console = Console(stderr=True)
 EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED, EXIT_FAILED = 0, 1, 2, 3, 4, 5
@@ -163,23 +163,26 @@ def cmd_serve(args, settings) -> int:
             "first (or `make run`, which does all of it)."
         )
         return EXIT_USAGE
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(PROJECT_ROOT / "dashboard" / "app.py"),
-        "--server.port",
-        str(args.port),
-        "--server.address",
-        args.address,
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.headless",
-        "true",
-    ]
-    console.print(f"Dashboard on http://localhost:{args.port} (Ctrl+C to stop)")
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    from pipelines.serving import WatchdogTimes, default_workers, serve
+
+    workers = args.workers if args.workers is not None else settings.serve.workers
+    if workers < 0:
+        console.print("[red]--workers must be 1 or more (0 for one per CPU core, at most 4).[/red]")
+        return EXIT_USAGE
+    workers = workers or default_workers()
+    if args.config:  # the workers read their settings from the same file
+        os.environ["ASC_CONFIG"] = str(Path(args.config).resolve())
+    times = WatchdogTimes(
+        interval=settings.serve.health_check_seconds,
+        timeout=settings.serve.health_timeout_seconds,
+        failures=settings.serve.failed_checks_before_restart,
+        start_timeout=settings.serve.start_timeout_seconds,
+    )
+    console.print(
+        f"Dashboard on http://{args.address}:{args.port} with {workers} worker process{'es' if workers > 1 else ''} "
+        "(Ctrl+C to stop)"
+    )
+    return serve(PROJECT_ROOT / "dashboard" / "app.py", args.address, args.port, workers, times, PROJECT_ROOT)
 
 
 def cmd_report(args, settings) -> int:
@@ -269,7 +272,17 @@ def parser() -> argparse.ArgumentParser:
         "serve", help="start the dashboard", description="Start the Streamlit dashboard on the built warehouse."
     )
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    serve.add_argument("--address", default="0.0.0.0", help="address to listen on (default all)")
+    serve.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; give 0.0.0.0 behind a proxy or firewall)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="dashboard processes behind the one address (default: the serve.workers setting; "
+        "0 = one per CPU core, at most 4)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     report = sub.add_parser(
@@ -307,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         console.print(f"[red]Configuration error:[/red] {exc}")
         return EXIT_USAGE
+    owner_only()  # the archive, stores and logs this run writes are its owner's only
+    for change in tighten_all(settings):
+        console.print(f"Made owner-only: {change.describe()}", soft_wrap=True)
     return args.run(args, settings)
 
 

@@ -15,6 +15,9 @@ import pytest
 from pipelines.config import PROJECT_ROOT, Settings, load_settings
 
 TEST_ROOT = PROJECT_ROOT / "tests"
+# A page that raises fails its AppTest (at.exception) instead of showing the router's plain sentence with a
+# reference; tests of that sentence remove this for themselves.
+os.environ.setdefault("ASC_RAISE_PAGE_ERRORS", "1")
 
 
 def write_test_config(folder: Path) -> Path:

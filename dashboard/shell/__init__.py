@@ -6,6 +6,7 @@ below this layer (queries, presenters, charts, the pack) is plain Python that th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,13 +14,20 @@ import streamlit as st
 
 from dashboard.queries import Warehouse
 from pipelines.config import Settings, load_settings
+from pipelines.permissions import owner_only, tighten_all
 
 T = TypeVar("T")
+_log = logging.getLogger("asc.dashboard")
 
 
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    return load_settings()
+    """The settings, read once per process; the process's first act is to make its files owner-only."""
+    loaded = load_settings()
+    owner_only()
+    for change in tighten_all(loaded):
+        _log.warning("Made owner-only at start-up: %s", change.describe())
+    return loaded
 
 
 @st.cache_resource(show_spinner=False)

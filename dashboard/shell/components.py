@@ -21,12 +21,17 @@ SPC_NOTE = (
     "of the mean, 7 rising or falling, or 2 of 3 near a limit): blue for improvement, orange for concern."
 )
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
+# GitHub-flavoured Markdown makes links of bare addresses too (www.x.org, https://x, mailto:a, a@x.org): a word
+# joiner (U+2060, invisible) inside each such marker stops that; the text still reads the same.
+_AUTOLINK = re.compile(r"(?i)(www\.|:(?=//)|\b(?:mailto|xmpp):|@(?=\w))")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: str) -> str:
     """Text for st.markdown with the characters that make links, emphasis, HTML, headings, tables and maths
-    escaped, so data never becomes markup (`[` also stops Streamlit's `:red[...]` colour directives)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    escaped and bare addresses broken, so data never becomes markup or a link (`[` also stops Streamlit's
+    `:red[...]` colour directives)."""
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, _MARKDOWN.sub(r"\\\1", str(text)))
 
 
 def show_metrics(metrics: list[Metric], columns: int = 4) -> None:

@@ -6,6 +6,8 @@ import streamlit as st
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
+from dashboard.shell.components import plain
+from dashboard.shell.errors import for_page
 from models.periods import PeriodError
 from pipelines.ascof import canonical_year
 from pipelines.schemas import ALL_SOURCES
@@ -83,15 +85,16 @@ if submitted:
                 st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
         except (UploadRefused, PeriodError) as exc:
             st.session_state.pop("upload_outcome", None)
-            st.error(f"Not loaded: {exc}")
+            st.error(f"Not loaded: {plain(for_page(str(exc)))}")
 
 outcome = st.session_state.get("upload_outcome")
 if outcome is not None:
     for result in outcome.results:
         kind, words = status_of(result.status, result.rows_loaded)
         source = f" as {result.source}" if result.source else ""
-        notes = f" {result.message[:1].upper()}{result.message[1:]}." if result.message else ""
-        getattr(st, kind)(f"**{result.file}**{source}: {words}.{notes}")
+        message = for_page(result.message)
+        notes = f" {message[:1].upper()}{message[1:]}." if message else ""
+        getattr(st, kind)(f"**{plain(result.file)}**{source}: {words}.{plain(notes)}")
         if result.status not in ("rejected", "duplicate"):
             cols = st.columns(3)
             cols[0].metric("Rows read", f"{result.rows_read:,}")
@@ -100,7 +103,7 @@ if outcome is not None:
             )
             cols[2].metric("Rows rejected", f"{result.rows_rejected:,}")
         if result.rejects.height:
-            st.caption(f"First problems in {result.file} (all of them are in the rejected rows below):")
+            st.caption(f"First problems in {plain(result.file)} (all of them are in the rejected rows below):")
             st.dataframe(result.rejects.head(50), hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
     if outcome.rebuilt and any(r.rows_loaded for r in outcome.results):
         st.success("The warehouse has been rebuilt: every page now includes this file.")
@@ -109,7 +112,7 @@ if outcome is not None:
     elif outcome.build_error:
         st.error(
             "The file loaded, but the warehouse could not be rebuilt, so pages show the previous data.\n\n"
-            + outcome.build_error
+            + plain(for_page(outcome.build_error))
         )
 
 # Load history -----------------------------------------------------------------------------------

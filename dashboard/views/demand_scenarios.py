@@ -244,7 +244,7 @@ with scenario_tab:
     )
     message = st.session_state.pop("scenario_message", None)
     if message:
-        getattr(st, message[0])(message[1])
+        getattr(st, message[0])(plain(message[1]))
     # The link opens what the sender sees: the area, the quarter, this tab, the year shown and the levers.
     view = {"locality": code, "period": quarter, "tab": "Scenario", "scenario_year": shown_year}
     at_baseline = not scenario_store.share_query(levers, defaults, target_pct)

@@ -75,7 +75,7 @@ if st.button("Prepare the committee pack (PDF)", key="prepare-pack"):
             pack = build_pack(wh, quarter, code)
             st.session_state["committee-pack"] = (pack_key, f"{pack.file_stem()}.pdf", render_pack(pack)["pdf"])
         except PackError as exc:
-            st.error(f"The pack could not be made: {exc}")
+            st.error(f"The pack could not be made: {plain(str(exc))}")
 ready = st.session_state.get("committee-pack")
 if ready and ready[0] == pack_key:
     st.download_button(

@@ -19,7 +19,7 @@ from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.present import provider_kpis as kpis
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
-from dashboard.shell.filters import period
+from dashboard.shell.filters import from_url, period
 
 wh = warehouse()
 settings = wh.settings
@@ -46,8 +46,8 @@ def _reviewed_quarter() -> str:
     # router has run once), the link's own ?period= still decides which quarter is reviewed.
     if "period" in st.session_state:
         return period()
-    wanted, periods = st.query_params.get("period"), wh.periods()
-    return wanted if wanted in periods else periods[-1]
+    periods = wh.periods()
+    return from_url("period", periods, periods[-1], "the quarter", f"the latest quarter, {periods[-1]}")
 
 
 quarter = _reviewed_quarter()
@@ -58,8 +58,8 @@ if not labels:
     st.info("No provider KPI returns have been loaded yet. Load a `kpi_returns` file on the Data page.")
     st.stop()
 if "contract" not in st.session_state:
-    wanted = st.query_params.get("contract")
-    st.session_state["contract"] = wanted if wanted in labels else next(iter(labels))
+    first = next(iter(labels))
+    st.session_state["contract"] = from_url("contract", list(labels), first, "the contract", labels[first])
 contract = st.selectbox("Contract", list(labels), format_func=labels.get, key="contract")
 st.query_params["contract"] = contract
 
@@ -79,7 +79,7 @@ if not review.codes:
     st.stop()
 
 card = kpis.scorecard_view(review)
-st.header(card.table.caption)
+st.header(plain(card.table.caption))
 show_metrics(card.metrics)
 codes = card.codes
 
@@ -118,13 +118,15 @@ st.dataframe(
 st.caption(f"{plain(card.note.text)} Select a row to open its chart.")
 
 if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
-    wanted = st.query_params.get("kpi")
-    st.session_state["kpi"] = wanted if wanted in codes else codes[0]
+    if "kpi" in st.session_state:  # another contract chosen: its first KPI, no complaint about the old one
+        st.session_state["kpi"] = codes[0]
+    else:
+        st.session_state["kpi"] = from_url("kpi", codes, codes[0], "the KPI", review.names.get(codes[0], codes[0]))
 kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
 st.query_params["kpi"] = kpi
 
 detail = kpis.kpi_detail(review, kpi)
-st.header(detail.name)
+st.header(plain(detail.name))
 show([detail.summary])
 show_chart(detail.chart)
 
@@ -144,9 +146,9 @@ with st.form("review_note", clear_on_submit=True, border=True):
     if st.form_submit_button("Save note"):
         try:
             review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
-            st.success(f"Note saved for {detail.name}, {quarter}.")
+            st.success(f"Note saved for {plain(detail.name)}, {quarter}.")
         except review_notes.NoteRejected as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
 
 notes = kpis.quarter_notes(wh, review)
 st.markdown(f"**{plain(notes.caption)}**")
