@@ -96,7 +96,10 @@ def test_overview_tiles_carry_value_target_rag_word_and_signals(warehouse, lates
     assert "Target 25.0% by 2024/25 Q4 (higher is better; amber within 2.0 points)" in text
     assert "Target 75.0% (the contract's target; higher is better; amber within 5.0 points)" in text
     assert "65.0%" not in text
-    assert any(word in text for word in ("Common cause", "Improvement", "Concern"))
+    # The SPC signal and assurance: Making Data Count icons (our SVGs, as images) with their words beside them.
+    signals = " ".join(e.proto.body for e in at.get("html") if "mdc-signal" in e.proto.body)
+    assert any(word in signals for word in ("Common cause", "Improvement", "Concern"))
+    assert signals.count('<img class="mdc-icon" src="data:image/svg+xml;base64,') >= len(values) - 2
 
 
 def test_overview_for_one_locality_from_the_url(warehouse):
