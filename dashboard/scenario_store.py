@@ -279,8 +279,25 @@ def _rounded(results: Mapping[str, ScenarioResult], disclosure: Disclosure | Non
     )
 
 
+# The CSV's headings as people read them (the long table's own names are for code).
+CSV_HEADINGS = {
+    "scenario": "Scenario",
+    "locality_code": "Area code (ONS)",
+    "locality_name": "Area",
+    "year": "Year",
+    "measure": "Measure code",
+    "label": "Measure",
+    "unit": "Unit",
+    "central": "Central",
+    "lo_80": "80% range, low",
+    "hi_80": "80% range, high",
+    "lo_95": "95% range, low",
+    "hi_95": "95% range, high",
+}
+
+
 def to_csv(results: Mapping[str, ScenarioResult], disclosure: Disclosure) -> bytes:
-    return long_table(results, disclosure).write_csv().encode("utf-8")
+    return long_table(results, disclosure).rename(CSV_HEADINGS).write_csv().encode("utf-8")
 
 
 EXCEL_FORMATS = {"count": "#,##0", "hours": "#,##0", "pct": '0.0"%"', "gbp": '"£"#,##0'}
