@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import polars as pl
 import xlsxwriter
 
-from dashboard.app_state import connect, ensure_table
+from dashboard.app_state import AppStateUnavailable, connect, ensure_table
 from dashboard.exports.safe_cells import neutralise, neutralise_frame
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
@@ -189,12 +189,16 @@ def save(name: str, levers: Levers, base_period: str, settings: Settings, saved_
 
 
 def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
-    """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults."""
-    with connect(settings) as con:
-        _ensure(con)
-        rows = con.execute(
-            "select name, levers, base_period, saved_at, saved_by from saved_scenarios order by saved_at"
-        ).fetchall()
+    """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults.
+    None saved can be read when the database cannot be opened (the page says so: app_state.problem)."""
+    try:
+        with connect(settings) as con:
+            _ensure(con)
+            rows = con.execute(
+                "select name, levers, base_period, saved_at, saved_by from saved_scenarios order by saved_at"
+            ).fetchall()
+    except AppStateUnavailable:
+        rows = []
     scenarios = {}
     for row in rows:
         stored = json.loads(row["levers"])

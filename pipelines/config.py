@@ -42,6 +42,13 @@ class Locality:
 
 
 @dataclass(frozen=True)
+class ChangePoint:
+    measure: str = setting("", "Key of the measure in the measure registry, for example dpss_very_good_pct.")
+    period: str = setting("", "First quarter of the new period, for example 2023/24 Q3 (or a year, 2024/25).")
+    label: str = setting("", "What changed, in a few words shown on the chart: 'New provider', 'Contract start'.")
+
+
+@dataclass(frozen=True)
 class Council:
     name: str = setting("Cambridgeshire County Council", "The council's name as printed on reports.")
     short_name: str = setting("Cambridgeshire", "Short name used in sentences and chart titles.")
@@ -177,6 +184,17 @@ class Settings:
         30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
     )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    survey_min_base: int = setting(
+        30,
+        "Fewest respondents in each of two survey periods for a change between them to be tested; below it the "
+        "page shows the shares and their bases but no verdict on whether the change is real.",
+    )
+    change_points: list[ChangePoint] = setting(
+        [],
+        "Known changes in a measure's process (a contract start, a new provider, a series break), as "
+        "[[change_points]] entries with measure, period and label. SPC charts recalculate their limits from "
+        "each one and draw the periods apart. Added to those the measure registry declares.",
+    )
     limits: Limits = setting(Limits(), "Bounds on the work one file may cause, checked before it is read.")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
@@ -201,6 +219,9 @@ class ConfigError(ValueError):
     """The configuration file names a setting that does not exist or has the wrong type."""
 
 
+LIST_ITEMS = {"localities": Locality, "change_points": ChangePoint}  # [[name]] tables and what each one is
+
+
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(known))
@@ -211,8 +232,10 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
         default = getattr(cls(), name)
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif name == "localities":
-            kwargs[name] = [_build(Locality, item, f"{where}.localities[{i}]") for i, item in enumerate(value)]
+        elif name in LIST_ITEMS:
+            if not isinstance(value, list):
+                raise ConfigError(f"{where}.{name} should be a list of [[{name}]] tables, got {value!r}")
+            kwargs[name] = [_build(LIST_ITEMS[name], item, f"{where}.{name}[{i}]") for i, item in enumerate(value)]
         else:
             expected = type(default)
             if expected is float and isinstance(value, int):
@@ -223,6 +246,16 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
                 )
             kwargs[name] = value
     return cls(**kwargs)
+
+
+def child_environment(config: str | Path | None = None) -> dict[str, str]:
+    """The environment for a process this one starts (the dashboard, an upload job): ``ASC_CONFIG`` names the
+    same settings file, so every process uses the same stores and the same pseudonymisation key path."""
+    env = os.environ.copy()
+    path = config or env.get("ASC_CONFIG")
+    if path:
+        env["ASC_CONFIG"] = str(Path(path).resolve())
+    return env
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import scenario_store
+from dashboard import app_state, scenario_store
+from dashboard.app_state import AppStateUnavailable
 from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
@@ -107,7 +108,7 @@ def _save(levers: Levers) -> None:
             st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, saver
         )
         st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.")
-    except LeverError as error:
+    except (LeverError, AppStateUnavailable) as error:
         st.session_state["scenario_message"] = ("error", str(error))
 
 
@@ -258,7 +259,9 @@ with scenario_tab:
 # Compare -----------------------------------------------------------------------------------------
 with compare_tab:
     saved = scenario_store.saved(defaults, cfg)
-    if not saved:
+    if store_problem := app_state.problem(cfg):
+        st.warning(plain(store_problem), icon="⚠️")
+    elif not saved:
         st.info("No saved scenarios yet: set the levers on the Scenario tab and save one to compare it here.")
     picked = st.multiselect(
         f"Saved scenarios to compare with the baseline (up to {scenario_store.MAX_COMPARED})",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import review_notes
+from dashboard import app_state, review_notes
+from dashboard.app_state import AppStateUnavailable
 from dashboard.charts import OKABE_ITO
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
@@ -78,7 +79,7 @@ if not review.codes:
     st.info(review.no_kpis)
     st.stop()
 
-card = kpis.scorecard_view(review)
+card = per_build(kpis.review_scorecard, contract, quarter)  # shared by every session, like the review
 st.header(plain(card.table.caption))
 show_metrics(card.metrics)
 codes = card.codes
@@ -125,7 +126,7 @@ if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
 kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
 st.query_params["kpi"] = kpi
 
-detail = kpis.kpi_detail(review, kpi)
+detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
 st.header(plain(detail.name))
 show([detail.summary])
 show_chart(detail.chart)
@@ -137,6 +138,9 @@ def _author() -> str:
     return ""
 
 
+notes_problem = app_state.problem(settings)
+if notes_problem:
+    st.warning(plain(notes_problem), icon="⚠️")
 with st.form("review_note", clear_on_submit=True, border=True):
     st.markdown(f"**Review note: {plain(detail.name)}, {quarter}**")
     commentary = st.text_area("Commentary", key="note_commentary", max_chars=review_notes.MAX_NOTE_CHARS)
@@ -147,7 +151,7 @@ with st.form("review_note", clear_on_submit=True, border=True):
         try:
             review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
             st.success(f"Note saved for {plain(detail.name)}, {quarter}.")
-        except review_notes.NoteRejected as exc:
+        except (review_notes.NoteRejected, AppStateUnavailable) as exc:
             st.error(plain(str(exc)))
 
 notes = kpis.quarter_notes(wh, review)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.cld.mapping import coded_fields, mapped_sql
+from pipelines.cld.mapping import coded_fields, mapped_quality_sql, mapped_sql
 from pipelines.readers import quote_identifier as qi
 from pipelines.schemas import CLD_SOURCES
 
@@ -132,7 +132,8 @@ class Cleaning:
     def sql(self, fragment: str) -> str:
         """Every stored column (but load_id), ``_problems`` (rejects, null for a good row) and ``_q0``.. (quality).
 
-        ``fragment`` gives the file's rows as text with ``_row``, the spreadsheet row number.
+        ``fragment`` gives the file's rows as text with ``_row``, the spreadsheet row number. Each value is
+        read once (``t_<name>``, beside the raw text); quality codes and problems then compare the two.
         """
         p = self.params
         p["council_code"] = self.council_code
@@ -140,34 +141,51 @@ class Cleaning:
         r = self.raw
         typed: dict[str, str] = {}
         quality: dict[str, str] = {}
+
+        def read_or_blank(name: str) -> str:  # 1 blank, 2 sent but unreadable, 0 read
+            return f"case when t_{name} is not null then 0 when {_blank(r(name))} then 1 else 2 end"
+
         for name in coded_fields():
-            typed[name], quality[name] = mapped_sql(name, r(name), p)
+            typed[name] = mapped_sql(name, r(name), p)
+            quality[name] = mapped_quality_sql(f"t_{name}", r(name))
         for name in TEXT + ("gp_practice_code",):
             typed[name] = f"nullif(trim({r(name)}), '')"
-            quality[name] = f"case when {_blank(r(name))} then 1 else 0 end"
-        for name in ("la_code",):
-            typed[name] = f"coalesce(upper(nullif(trim({r(name)}), '')), $council_code)"
-            quality[name] = (
-                f"case when {_blank(r(name))} then 1 when regexp_full_match(upper(trim({r(name)})), "
-                "'E[0-9]{8}') then 0 else 2 end"
-            )
-        for name in (*REQUIRED_DATES, "event_end_date", "date_of_death"):
+            quality[name] = f"case when t_{name} is null then 1 else 0 end"
+        typed["la_code"] = f"upper(nullif(trim({r('la_code')}), ''))"
+        quality["la_code"] = (
+            "case when t_la_code is null then 1 when regexp_full_match(t_la_code, '[EW][0-9]{8}') then 0 else 2 end"
+        )
+        for name in (*REQUIRED_DATES, "event_end_date", "date_of_death", "date_of_birth"):
             typed[name] = _date(r(name))
-            quality[name] = f"case when {_blank(r(name))} then 1 when {typed[name]} is null then 2 else 0 end"
+            quality[name] = read_or_blank(name)
         for name in NUMBERS:
             c = SOURCE.column(name)
             typed[name] = _number(r(name), c.minimum, c.maximum)
-            quality[name] = f"case when {_blank(r(name))} then 1 when {typed[name]} is null then 2 else 0 end"
+            quality[name] = read_or_blank(name)
         # Date of birth: kept as year and month only (a national extract sends only these).
-        dob = _date(r("date_of_birth"))
-        year = f"cast({_number(r('birth_year'), 1880, 2100)} as integer)"
-        month = f"cast({_number(r('birth_month'), 1, 12)} as integer)"
-        typed["birth_year"] = f"coalesce(year({dob}), {year})"
-        typed["birth_month"] = f"coalesce(month({dob}), {month})"
+        typed["birth_year"] = f"cast({_number(r('birth_year'), 1880, 2100)} as integer)"
+        typed["birth_month"] = f"cast({_number(r('birth_month'), 1, 12)} as integer)"
         quality["date_of_birth"] = (
-            f"case when {_blank(r('date_of_birth'))} and {_blank(r('birth_year'))} then 1 "
-            f"when {dob} is null and {year} is null then 2 else 0 end"
+            "case when t_date_of_birth is not null or t_birth_year is not null then 0 "
+            f"when {_blank(r('date_of_birth'))} and {_blank(r('birth_year'))} then 1 else 2 end"
         )
+        quality["nhs_number"] = "case when coalesce(_nhs, '') = '' then 1 when _nhs_ok then 0 else 2 end"
+        quality["la_person_unique_identifier"] = "case when _la is null then 1 else 0 end"
+        quality["postcode"] = "case when coalesce(_pc, '') = '' then 1 when _pc_full or _pc_outward then 0 else 2 end"
+        stored = {
+            "la_code": "coalesce(t_la_code, $council_code)",
+            "birth_year": "coalesce(year(t_date_of_birth), t_birth_year)",
+            "birth_month": "coalesce(month(t_date_of_birth), t_birth_month)",
+            "postcode_district": "case when _pc_full then left(_pc, length(_pc) - 3) when _pc_outward then _pc end",
+            "postcode_sector": (
+                "case when _pc_full then left(_pc, length(_pc) - 3) || ' ' || substr(_pc, length(_pc) - 2, 1) end"
+            ),
+        }
+        columns = []
+        for name in STORED_NAMES:
+            if name in ("load_id", "source_row", "submission_id", "person_id", "person_id_source"):
+                continue
+            columns.append(f"{stored.get(name, f't_{name}')} as {qi(name)}")
         return f"""
             with src as ({fragment}),
             pre as (
@@ -178,36 +196,25 @@ class Cleaning:
                 from src
                 where {self._not_blank_row()}
             ),
-            ids as (
+            typed as (
                 select *,
                     regexp_full_match(_nhs, '[0-9]{{10}}') as _nhs_ok,
                     regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}') as _pc_full,
-                    regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?') as _pc_outward
+                    regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?') as _pc_outward,
+                    {", ".join(f"{expr} as t_{name}" for name, expr in typed.items())}
                 from pre as src
             ),
-            typed as (
-                select _row,
-                    {", ".join(f"{expr} as {qi(name)}" for name, expr in typed.items())},
+            checked as (
+                select _row as source_row,
+                    coalesce(t_la_code, $council_code) || '_' || strftime(t_reporting_period_start_date, '%Y%m%d')
+                        || '_' || strftime(t_reporting_period_end_date, '%Y%m%d') || '_' || $digest as submission_id,
                     {self._person_sql()},
-                    case when _pc_full then left(_pc, length(_pc) - 3) when _pc_outward then _pc end
-                        as postcode_district,
-                    case when _pc_full then left(_pc, length(_pc) - 3) || ' ' || substr(_pc, length(_pc) - 2, 1) end
-                        as postcode_sector,
-                    {", ".join(f"{expr} as {qi('q_' + name)}" for name, expr in quality.items())},
-                    case when coalesce(_nhs, '') = '' then 1 when _nhs_ok then 0 else 2 end as q_nhs_number,
-                    case when _la is null then 1 else 0 end as q_la_person_unique_identifier,
-                    case when coalesce(_pc, '') = '' then 1 when _pc_full or _pc_outward then 0 else 2 end
-                        as q_postcode,
-                    {self._problems_sql()} as _problems
-                from ids as src
+                    {", ".join(columns)},
+                    {self._problems_sql()} as _problems,
+                    {self._packed_quality_sql(quality)}
+                from typed as src
             )
-            select _row as source_row,
-                la_code || '_' || strftime(reporting_period_start_date, '%Y%m%d') || '_'
-                    || strftime(reporting_period_end_date, '%Y%m%d') || '_' || $digest as submission_id,
-                {", ".join(qi(n) for n in STORED_NAMES if n not in ("load_id", "source_row", "submission_id"))},
-                case when len(_problems) > 0 then _problems end as _problems,
-                {self._packed_quality_sql()}
-            from typed"""
+            select * from checked"""
 
     def _not_blank_row(self) -> str:
         present = [f"nullif(trim(src.{qi(c)}), '')" for c in self.file_column.values()]
@@ -226,25 +233,30 @@ class Cleaning:
         return f"'ph_' || left(sha256($pseudonym_key || encode({key})), 20) as person_id, {kind} as person_id_source"
 
     def _problems_sql(self) -> str:
-        """The row's structural faults as a list of {column, value, reason} (empty for a good row)."""
-        items = []
+        """The row's structural faults as a list of {column, value, reason}; null for a good row (most rows, so the
+        list is built only where a fault is found)."""
+        items, faults = [], []
         for name in REQUIRED_DATES:
             raw = self.raw(name)
+            faults.append(f"t_{name} is null")
             items.append(
                 f"case when {_blank(raw)} then {{'column': '{name}', 'value': null::varchar, "
                 f"'reason': '{name} is required but blank'}} "
-                f"when {_date(raw)} is null then {{'column': '{name}', 'value': trim({raw}), "
+                f"when t_{name} is null then {{'column': '{name}', 'value': trim({raw}), "
                 f"'reason': '{name} {_DATE_REASON}'}} end"
             )
+        nobody = "coalesce(_nhs, '') = '' and _la is null"
+        faults.append(f"({nobody})")
         items.append(
-            "case when coalesce(_nhs, '') = '' and _la is null then {'column': 'nhs_number', 'value': null::varchar, "
+            f"case when {nobody} then {{'column': 'nhs_number', 'value': null::varchar, "
             f"'reason': '{NO_PERSON_REASON}'}} end"
         )
-        return f"list_filter([{', '.join(items)}], lambda x: x is not null)"
+        listed = f"list_filter([{', '.join(items)}], lambda x: x is not null)"
+        return f"case when {' or '.join(faults)} then {listed} end"
 
-    def _packed_quality_sql(self) -> str:
+    def _packed_quality_sql(self, quality: dict[str, str]) -> str:
         words: list[list[str]] = [[] for _ in range(quality_words())]
         for name in QUALITY_FIELDS:
             word, bit = quality_position(name)
-            words[word].append(f"(cast({qi('q_' + name)} as bigint) << {bit})")
+            words[word].append(f"(cast({quality[name]} as bigint) << {bit})")
         return ", ".join(f"({' + '.join(parts)}) as _q{i}" for i, parts in enumerate(words))

@@ -46,24 +46,23 @@ def coded_fields() -> list[str]:
     return list(value_map())
 
 
-def mapped_sql(field: str, raw: str, params: dict) -> tuple[str, str]:
-    """SQL for the Release 2 value of raw text ``raw`` and for its quality (0 valid, 1 blank, 2 invalid, 3 mapped).
+def mapped_sql(field: str, raw: str, params: dict) -> str:
+    """SQL for the Release 2 value of raw text ``raw`` (null when blank, ``Invalid and not mapped`` when unknown).
 
     A value already written as its Release 2 label costs one list lookup; only the others are normalised.
     Adds the field's lists to ``params``.
     """
     mapping = value_map()[field]
-    labels = allowed_values(field)
-    params[f"r2_{field}"] = labels
+    params[f"r2_{field}"] = allowed_values(field)
     params[f"raw_{field}"] = list(mapping)
     params[f"clean_{field}"] = list(mapping.values())
     found = f"list_extract($clean_{field}, list_position($raw_{field}, {NORMALISE_SQL.format(x=raw)}))"
-    blank = f"({raw} is null or trim({raw}) = '')"
-    value = (
-        f"case when list_contains($r2_{field}, {raw}) then {raw} when {blank} then null "
+    return (
+        f"case when list_contains($r2_{field}, {raw}) then {raw} when {raw} is null or trim({raw}) = '' then null "
         f"else coalesce({found}, '{INVALID}') end"
     )
-    quality = (
-        f"case when list_contains($r2_{field}, {raw}) then 0 when {blank} then 1 when {found} is null then 2 else 3 end"
-    )
-    return value, quality
+
+
+def mapped_quality_sql(value: str, raw: str) -> str:
+    """The quality code of a mapped value: 0 as sent, 1 blank, 2 invalid, 3 mapped to its Release 2 label."""
+    return f"case when {value} is null then 1 when {value} = {raw} then 0 when {value} = '{INVALID}' then 2 else 3 end"
