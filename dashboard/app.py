@@ -39,6 +39,7 @@ pages = [
     st.Page(PAGES / "direct_payments.py", title="Direct payments"),
     st.Page(PAGES / "workforce.py", title="Workforce"),
     st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes"),
+    st.Page(PAGES / "benchmarking.py", title="Benchmarking"),
     st.Page(PAGES / "provider_kpis.py", title="Provider KPIs"),
     st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios"),
     st.Page(PAGES / "data.py", title="Data"),
