@@ -94,6 +94,37 @@ class Demo:
     last_year: str = setting("2024/25", "Last financial year of synthetic demo data.")
 
 
+ROLE_NAMES = ("committee_member", "contract_manager", "commissioner", "data_officer", "administrator", "provider")
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str = setting(
+        "committee_member",
+        "The role given: committee_member, contract_manager, commissioner, data_officer, administrator or provider.",
+    )
+    emails: list[str] = setting([], "Signed-in e-mail addresses given the role (matched ignoring case).")
+    groups: list[str] = setting(
+        [], "Group claims (Entra ID group object ids, or group names) whose members are given the role."
+    )
+    contracts: list[str] = setting(
+        [], "contract_manager: the contract ids assigned to them. provider: contracts of theirs (added to provider's)."
+    )
+    provider: str = setting(
+        "", "provider: the provider's name as in its KPI returns; its users see and load its own contracts only."
+    )
+
+
+@dataclass(frozen=True)
+class Roles:
+    group_claim: str = setting(
+        "groups", "Name of the ID-token claim listing the user's groups (Entra ID sends 'groups' when configured)."
+    )
+    grants: list[Grant] = setting(
+        [], "Who may do what once sign-in is on ([[roles.grants]] tables); nobody without a grant sees any page."
+    )
+
+
 DEFAULT_LOCALITIES = [
     # Rural flags follow the paper's "rural PA shortages in East and South Cambridgeshire" and the
     # ONS rural-urban classification (Fenland mainly rural; Huntingdonshire urban with rural parts).
@@ -119,6 +150,7 @@ class Settings:
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
+    roles: Roles = setting(Roles(), "Roles of signed-in users (used when [auth] is set in .streamlit/secrets.toml).")
 
     def path(self, name: str) -> Path:
         """Absolute path for a `paths` setting (relative ones are taken from the project root)."""
@@ -139,18 +171,29 @@ class ConfigError(ValueError):
     """The configuration file names a setting that does not exist or has the wrong type."""
 
 
+LISTS_OF = {"localities": Locality, "grants": Grant}  # settings that are lists of tables
+
+
+def _check(cls: type, values: dict[str, Any], where: str) -> None:
+    if cls is Grant and values.get("role", "committee_member") not in ROLE_NAMES:
+        raise ConfigError(f"{where}.role: unknown role {values['role']!r}; roles: {', '.join(ROLE_NAMES)}")
+
+
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    _check(cls, values, where)
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
         default = getattr(cls(), name)
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif name == "localities":
-            kwargs[name] = [_build(Locality, item, f"{where}.localities[{i}]") for i, item in enumerate(value)]
+        elif name in LISTS_OF:
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                raise ConfigError(f"{where}.{name} should be a list of tables ([[{where}.{name}]])")
+            kwargs[name] = [_build(LISTS_OF[name], item, f"{where}.{name}[{i}]") for i, item in enumerate(value)]
         else:
             expected = type(default)
             if expected is float and isinstance(value, int):
