@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from models.periods import parse_quarter
-from models.spc import SpcResult, spc_chart
+from models.spc import SpcResult, change_positions, spc_chart
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class MeasureSpec:
     target: float | None = None
     amber_tolerance: float | None = None
     target_by: str | None = None  # quarter by which the target should be met, if it has a date
+    change_points: tuple[str, ...] = ()  # first periods of new SPC periods (known changes in the process)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,12 @@ def assess(spec: MeasureSpec, periods: list[str], values: list[float | None]) ->
         year_before=year_before,
         change_on_year=change,
         rag=rag_rating(latest, spec.target, spec.higher_is_better, spec.amber_tolerance),
-        spc=spc_chart(values, spec.higher_is_better, target=spec.target),
+        spc=spc_chart(
+            values,
+            spec.higher_is_better,
+            target=spec.target,
+            change_points=change_positions(periods, spec.change_points),
+        ),
         target_reached_in=reached,
     )
 

@@ -5,9 +5,12 @@ ordered scale, with a Wilson score interval. The Wilson interval is used instead
 textbook normal (Wald) interval because survey groups are often small and shares near 0%
 or 100%, where the Wald interval collapses to zero width or escapes [0, 1].
 
-A change between two periods or groups is called significant only by a two-sided
-two-proportion z-test with a pooled standard error (equivalent to a 2x2 chi-squared test
-without continuity correction).
+A change between two periods or groups is tested two-sided: by the two-proportion z-test with
+a pooled standard error (equivalent to a 2x2 chi-squared test without continuity correction)
+when every expected count of the 2x2 table is at least 5, and by Fisher's exact test when any is
+below 5, where the normal approximation behind the z-test fails (3/3 against 0/2 gives z-test
+p = 0.025 but Fisher p = 0.1). Below a minimum base in either group no test is done at all:
+a "real change" on a handful of people is not a finding a committee should act on.
 
 The arithmetic is statsmodels' (``proportion_confint(method="wilson")`` and
 ``proportions_ztest``); the wrappers add what the pages need around it: polars columns, NaN
@@ -23,7 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from scipy.stats import fisher_exact
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+Z_TEST = "two-proportion z-test"
+FISHER = "Fisher's exact test"
+MIN_EXPECTED = 5  # the usual rule for the normal (chi-squared) approximation to a 2x2 table
 
 
 @dataclass(frozen=True)
@@ -146,22 +154,83 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float, alpha: float
     return TwoProportionTest(p1, p2, p2 - p1, z, p_value, significant=p_value < alpha)
 
 
-def flag_changes(df: pl.DataFrame, successes_col: str, n_col: str, alpha: float = 0.05) -> pl.DataFrame:
-    """Test each row against the row before (e.g. quarter on quarter) with the two-proportion test.
+@dataclass(frozen=True)
+class ChangeTest:
+    """A change between two proportions: ``difference = p2 - p1``; ``method`` None when not tested."""
 
-    Adds ``change_points`` (difference in percentage points), ``p_value`` and ``significant_change``
-    (False for the first row and wherever the test cannot be done).
+    p1: float
+    p2: float
+    difference: float
+    method: str | None  # Z_TEST, FISHER, or None (a group under the minimum base, or nothing to test)
+    p_value: float | None
+    significant: bool
+
+
+def expected_counts(x1: float, n1: float, x2: float, n2: float) -> np.ndarray:
+    """Expected cell counts of the 2x2 table (groups by success/failure) if the two proportions were equal."""
+    total = n1 + n2
+    successes, failures = x1 + x2, total - x1 - x2
+    return np.array([[n1 * successes, n1 * failures], [n2 * successes, n2 * failures]]) / total
+
+
+def compare_proportions(
+    x1: float, n1: float, x2: float, n2: float, alpha: float = 0.05, min_base: int = 0
+) -> ChangeTest:
+    """Test a change between two proportions with the test that suits the counts.
+
+    Parameters
+    ----------
+    x1, n1, x2, n2 : float
+        Successes and trials in the first (earlier) and second groups.
+    alpha : float, default 0.05
+        Significance level.
+    min_base : int, default 0
+        Fewest trials in each group for any test; below it ``method`` is None and no verdict is given.
+
+    Returns
+    -------
+    ChangeTest
+        Fisher's exact test (two-sided, scipy) where any expected count is below 5, otherwise the pooled
+        two-proportion z-test (:func:`two_proportion_test`). Not tested (``method`` None, ``p_value`` None,
+        not significant) below ``min_base``, with an empty group, or where every answer is the same.
+    """
+    for x, n in ((x1, n1), (x2, n2)):
+        if not 0 <= x <= n:
+            raise ValueError(f"counts must satisfy 0 <= successes <= n, got {x}/{n}")
+    nan = float("nan")
+    p1 = x1 / n1 if n1 else nan
+    p2 = x2 / n2 if n2 else nan
+    untested = ChangeTest(p1, p2, p2 - p1, None, None, significant=False)
+    if n1 == 0 or n2 == 0 or min(n1, n2) < min_base or (x1 + x2) in (0, n1 + n2):
+        return untested
+    if expected_counts(x1, n1, x2, n2).min() < MIN_EXPECTED:
+        table = [[round(x1), round(n1 - x1)], [round(x2), round(n2 - x2)]]
+        p_value = float(fisher_exact(table, alternative="two-sided").pvalue)
+        return ChangeTest(p1, p2, p2 - p1, FISHER, p_value, significant=p_value < alpha)
+    z = two_proportion_test(x1, n1, x2, n2, alpha)
+    return ChangeTest(p1, p2, p2 - p1, Z_TEST, z.p_value, significant=z.significant)
+
+
+def flag_changes(
+    df: pl.DataFrame, successes_col: str, n_col: str, alpha: float = 0.05, min_base: int = 0
+) -> pl.DataFrame:
+    """Test each row against the row before (e.g. quarter on quarter) with :func:`compare_proportions`.
+
+    Adds ``change_points`` (difference in percentage points; null where either row has no trials),
+    ``test`` (the method, null where not tested), ``p_value`` and ``significant_change`` (False for the
+    first row and wherever no test is done, e.g. either row under ``min_base``).
     """
     xs, ns = df[successes_col].to_list(), df[n_col].to_list()
-    changes, p_values, flags = [None], [None], [False]
+    changes, methods, p_values, flags = [None], [None], [None], [False]
     for i in range(1, len(xs)):
-        result = two_proportion_test(xs[i - 1] or 0, ns[i - 1] or 0, xs[i] or 0, ns[i] or 0, alpha)
-        usable = not math.isnan(result.p_value)
-        changes.append(100 * result.difference if usable else None)
-        p_values.append(result.p_value if usable else None)
-        flags.append(bool(result.significant))
+        result = compare_proportions(xs[i - 1] or 0, ns[i - 1] or 0, xs[i] or 0, ns[i] or 0, alpha, min_base)
+        changes.append(None if math.isnan(result.difference) else 100 * result.difference)
+        methods.append(result.method)
+        p_values.append(result.p_value)
+        flags.append(result.significant)
     return df.with_columns(
         pl.Series("change_points", changes[: df.height], dtype=pl.Float64),
+        pl.Series("test", methods[: df.height], dtype=pl.String),
         pl.Series("p_value", p_values[: df.height], dtype=pl.Float64),
         pl.Series("significant_change", flags[: df.height], dtype=pl.Boolean),
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.cld_reference import PostcodeLookupError
 from pipelines.config import Settings
 from pipelines.ingest import ensure_store, loaded_rows_sql, remove_stale_files
 from pipelines.public import load_public_data
@@ -26,7 +27,7 @@ from pipelines.schemas import ALL_SOURCES
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 # Tables copied from the ingest store so the warehouse is complete on its own.
-STORE_TABLES = ("load_log", "rejects")
+STORE_TABLES = ("load_log", "rejects", "cld_quality")
 # Python models run after the SQL marts and before the checks: (step name, "module:function"), each called
 # as function(con, settings) to write its own tables (forecasts, for example) into the new warehouse.
 PYTHON_STEPS: tuple[tuple[str, str], ...] = (("forecasts", "pipelines.forecasting:build_forecasts"),)
@@ -139,7 +140,10 @@ def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda 
             copy_ingest_store(con, settings.path("ingest_store"))
             on_step("loading published ASCOF and ONS data")
             load_public_data(con, settings.path("public_data"))
-            write_reference_tables(con, settings)
+            try:
+                write_reference_tables(con, settings)
+            except PostcodeLookupError as exc:
+                raise BuildError(str(exc)) from exc
             models = run_models(con, on_step)
             models += run_python_steps(con, settings, on_step)
             on_step("running data checks")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -164,23 +163,26 @@ def cmd_serve(args, settings) -> int:
             "first (or `make run`, which does all of it)."
         )
         return EXIT_USAGE
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(PROJECT_ROOT / "dashboard" / "app.py"),
-        "--server.port",
-        str(args.port),
-        "--server.address",
-        args.address,
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.headless",
-        "true",
-    ]
-    console.print(f"Dashboard on http://{args.address}:{args.port} (Ctrl+C to stop)")
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
+    from pipelines.serving import WatchdogTimes, default_workers, serve
+
+    workers = args.workers if args.workers is not None else settings.serve.workers
+    if workers < 0:
+        console.print("[red]--workers must be 1 or more (0 for one per CPU core, at most 4).[/red]")
+        return EXIT_USAGE
+    workers = workers or default_workers()
+    if args.config:  # the workers read their settings from the same file
+        os.environ["ASC_CONFIG"] = str(Path(args.config).resolve())
+    times = WatchdogTimes(
+        interval=settings.serve.health_check_seconds,
+        timeout=settings.serve.health_timeout_seconds,
+        failures=settings.serve.failed_checks_before_restart,
+        start_timeout=settings.serve.start_timeout_seconds,
+    )
+    console.print(
+        f"Dashboard on http://{args.address}:{args.port} with {workers} worker process{'es' if workers > 1 else ''} "
+        "(Ctrl+C to stop)"
+    )
+    return serve(PROJECT_ROOT / "dashboard" / "app.py", args.address, args.port, workers, times, PROJECT_ROOT)
 
 
 def cmd_report(args, settings) -> int:
@@ -274,6 +276,12 @@ def parser() -> argparse.ArgumentParser:
         "--address",
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1: this machine only; give 0.0.0.0 behind a proxy or firewall)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="dashboard processes behind the one address (default: the serve.workers setting; "
+        "0 = one per CPU core, at most 4)",
     )
     serve.set_defaults(run=cmd_serve)
 

@@ -32,6 +32,20 @@ class Locality:
     code: str = setting("", "ONS GSS code of the area, for example E07000008.")
     name: str = setting("", "Name as residents know it, for example Cambridge.")
     rural: bool = setting(False, "True for mainly rural areas (shown in workforce comparisons).")
+    postcode_districts: list[str] = setting(
+        [],
+        'Postcode outward codes (districts) whose residents this area serves, for example ["CB6", "CB7"]. '
+        "Client Level Data places a person by the outward code of their postcode. An outward code listed under "
+        "two areas is split: the postcode lookup file (paths.postcode_lookup) settles it, and without one its "
+        "people count in the council total as unplaced.",
+    )
+
+
+@dataclass(frozen=True)
+class ChangePoint:
+    measure: str = setting("", "Key of the measure in the measure registry, for example dpss_very_good_pct.")
+    period: str = setting("", "First quarter of the new period, for example 2023/24 Q3 (or a year, 2024/25).")
+    label: str = setting("", "What changed, in a few words shown on the chart: 'New provider', 'Contract start'.")
 
 
 @dataclass(frozen=True)
@@ -81,9 +95,41 @@ class Paths:
         "data/app_state/app_state.sqlite3",
         "Application-state database (review notes, saved scenarios); SQLite, separate from the warehouse.",
     )
+    postcode_lookup: str = setting(
+        "",
+        "Optional postcode-to-district lookup in the ONS National Statistics Postcode Lookup layout (CSV with columns "
+        "pcds and laua). It places people whose outward code spans two areas, by postcode sector. Empty: none.",
+    )
     pseudonymisation_key: str = setting(
         "~/.config/asc-commissioning/pseudonymisation.key",
         "Secret key for hashing person identifiers; kept outside the project and the warehouse.",
+    )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one file may ask of the machine, checked before it is parsed (so a hostile or mistaken file is
+    refused in a second, not after minutes and gigabytes)."""
+
+    max_rows: int = setting(
+        20_000_000,
+        "Most data rows one file may hold for `asc ingest` (10 million activity rows load in about 1 GB of memory).",
+    )
+    max_upload_rows: int = setting(
+        1_000_000,
+        "Most data rows a file uploaded through the dashboard may hold; larger files go through `asc ingest`.",
+    )
+    max_workbook_rows: int = setting(
+        300_000,
+        "Most rows an Excel sheet may hold: a workbook is read whole into memory (300,000 rows is about 0.5 GB).",
+    )
+    max_workbook_mb: int = setting(
+        256, "Largest an Excel workbook may be once unzipped (MB, all its parts together), checked before it is read."
+    )
+    max_compression_ratio: int = setting(
+        100,
+        "Most any part of an Excel workbook may shrink when zipped (unzipped size / zipped size); beyond it the file "
+        "is refused as a zip bomb. Ordinary workbooks shrink 5 to 30 times.",
     )
 
 
@@ -125,14 +171,35 @@ class Roles:
     )
 
 
+@dataclass(frozen=True)
+class Serve:
+    workers: int = setting(
+        0,
+        "Dashboard processes behind `asc serve`'s one address (each renders one page at a time and holds its own "
+        "caches, about 400 MB); 0 means one per CPU core, at most 4. `asc serve --workers N` overrides it.",
+    )
+    health_check_seconds: float = setting(5.0, "How often the watchdog asks each worker /_stcore/health.")
+    health_timeout_seconds: float = setting(
+        10.0, "A health check not answered within this many seconds counts as failed (a busy worker answers in ms)."
+    )
+    failed_checks_before_restart: int = setting(
+        3, "Failed health checks in a row after which a worker is taken as stuck, killed and started again."
+    )
+    start_timeout_seconds: float = setting(90.0, "A worker not answering this long after it was started is restarted.")
+
+
 DEFAULT_LOCALITIES = [
     # Rural flags follow the paper's "rural PA shortages in East and South Cambridgeshire" and the
     # ONS rural-urban classification (Fenland mainly rural; Huntingdonshire urban with rural parts).
-    Locality("E07000008", "Cambridge", False),
-    Locality("E07000009", "East Cambridgeshire", True),
-    Locality("E07000010", "Fenland", True),
-    Locality("E07000011", "Huntingdonshire", False),
-    Locality("E07000012", "South Cambridgeshire", True),
+    # Outward codes: the district each mostly lies in. CB25 (Waterbeach in South Cambridgeshire; Burwell and
+    # the Swaffhams in East Cambridgeshire) and PE7 (Whittlesey in Fenland; Yaxley and Stilton in
+    # Huntingdonshire) span two districts, so they are listed under both and settled by the postcode lookup.
+    # CB1-CB5 also reach a few South Cambridgeshire villages (Teversham, Fen Ditton): most is the city.
+    Locality("E07000008", "Cambridge", False, ["CB1", "CB2", "CB3", "CB4", "CB5"]),
+    Locality("E07000009", "East Cambridgeshire", True, ["CB6", "CB7", "CB8", "CB25"]),
+    Locality("E07000010", "Fenland", True, ["PE7", "PE13", "PE14", "PE15", "PE16"]),
+    Locality("E07000011", "Huntingdonshire", False, ["PE7", "PE19", "PE26", "PE27", "PE28", "PE29"]),
+    Locality("E07000012", "South Cambridgeshire", True, ["CB21", "CB22", "CB23", "CB24", "CB25", "SG8", "SG19"]),
 ]
 
 
@@ -148,9 +215,22 @@ class Settings:
         30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
     )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    survey_min_base: int = setting(
+        30,
+        "Fewest respondents in each of two survey periods for a change between them to be tested; below it the "
+        "page shows the shares and their bases but no verdict on whether the change is real.",
+    )
+    change_points: list[ChangePoint] = setting(
+        [],
+        "Known changes in a measure's process (a contract start, a new provider, a series break), as "
+        "[[change_points]] entries with measure, period and label. SPC charts recalculate their limits from "
+        "each one and draw the periods apart. Added to those the measure registry declares.",
+    )
+    limits: Limits = setting(Limits(), "Bounds on the work one file may cause, checked before it is read.")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
     roles: Roles = setting(Roles(), "Roles of signed-in users (used when [auth] is set in .streamlit/secrets.toml).")
+    serve: Serve = setting(Serve(), "How `asc serve` runs the dashboard: worker processes and their watchdog.")
 
     def path(self, name: str) -> Path:
         """Absolute path for a `paths` setting (relative ones are taken from the project root)."""
@@ -171,12 +251,13 @@ class ConfigError(ValueError):
     """The configuration file names a setting that does not exist or has the wrong type."""
 
 
-LISTS_OF = {"localities": Locality, "grants": Grant}  # settings that are lists of tables
-
-
 def _check(cls: type, values: dict[str, Any], where: str) -> None:
     if cls is Grant and values.get("role", "committee_member") not in ROLE_NAMES:
         raise ConfigError(f"{where}.role: unknown role {values['role']!r}; roles: {', '.join(ROLE_NAMES)}")
+
+
+# [[name]] tables and what each one is
+LIST_ITEMS = {"localities": Locality, "change_points": ChangePoint, "grants": Grant}
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
@@ -190,10 +271,10 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
         default = getattr(cls(), name)
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif name in LISTS_OF:
+        elif name in LIST_ITEMS:
             if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-                raise ConfigError(f"{where}.{name} should be a list of tables ([[{where}.{name}]])")
-            kwargs[name] = [_build(LISTS_OF[name], item, f"{where}.{name}[{i}]") for i, item in enumerate(value)]
+                raise ConfigError(f"{where}.{name} should be a list of [[{name}]] tables, got {value!r}")
+            kwargs[name] = [_build(LIST_ITEMS[name], item, f"{where}.{name}[{i}]") for i, item in enumerate(value)]
         else:
             expected = type(default)
             if expected is float and isinstance(value, int):

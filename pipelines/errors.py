@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 LOG_NAME = "asc-errors.log"
 
 
+class FileRejected(ValueError):
+    """The whole file cannot be loaded (unreadable, unknown source, missing required columns, too large)."""
+
+
 def log_folders(settings: Settings | None) -> list[Path]:
     """Where the error log is written: the first of these that can be."""
     folders = []

@@ -30,12 +30,15 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipelines.ascof import year_from_file_name
+from pipelines.cld import CLD
+from pipelines.cld.store import cld_rows_sql, ensure_cld_store
 from pipelines.config import Settings
 from pipelines.errors import describe_os_error, record_unexpected, unexpected_message
 from pipelines.readers import (
     SUPPORTED_SUFFIXES,
     FileRejected,
     InputFile,
+    ReadLimits,
     check_columns,
     detect_source,
     fingerprint,
@@ -136,6 +139,9 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
             load_id bigint, source varchar, file_name varchar, row_number bigint,
             column_name varchar, value varchar, reason varchar)""")
     for source in ALL_SOURCES.values():
+        if source.name == CLD:  # its own reader, its own tables (pipelines/cld/store.py)
+            ensure_cld_store(con)
+            continue
         table = f"raw_{source.name}"
         cols = ", ".join(
             f"{quote_identifier(c.name)} {_SQL_TYPES[c.type]}{_storage(source, c.name)}" for c in source.columns
@@ -155,6 +161,8 @@ def loaded_rows_sql(con: duckdb.DuckDBPyConnection, source: Source, catalog: str
     row's position (``rowid``) plus the load's offset is its spreadsheet row number. A column the
     schema gained after a table was made reads as blank.
     """
+    if source.name == CLD:
+        return cld_rows_sql(con, catalog)
     prefix = f"{catalog}." if catalog else ""
     tables = {}
     for table, column in con.sql(
@@ -332,8 +340,10 @@ def ingest_file(
     dry_run: bool = False,
     sheet: str | None = None,
     year: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> FileResult:
-    """Validate one file and, unless ``dry_run``, load it in one transaction."""
+    """Validate one file and, unless ``dry_run``, load it in one transaction (``limits``: the most it may hold,
+    by default ``asc ingest``'s)."""
     fp = fingerprint(path)
     seen = con.sql(
         "select load_id, source, file_name from load_log where sha256 = ? and status like 'loaded%' order by load_id",
@@ -345,13 +355,16 @@ def ingest_file(
         return FileResult(path.name, source, "duplicate", message=message, load_id=load_id, sha256=fp.sha256)
     opened, source = None, None
     try:
-        opened = open_input(con, path, fp, sheet)
+        opened = open_input(con, path, fp, sheet, limits or ReadLimits.of(settings.limits))
         source = ALL_SOURCES[source_name] if source_name else detect_source(opened.columns, path.name)
         check_columns(opened.columns, source, path.name)
         context = _context(con, source, opened, settings, year)
         while True:
             try:
-                return _load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
+                load = _load
+                if source.name == CLD:  # CLD has a reader of its own: values kept, names and postcodes dropped
+                    from pipelines.cld.reader import load_cld as load
+                return load(con, path, fp.sha256, opened, source, context, settings, dry_run, seen)
             except _ReadSerially:
                 if not opened.read_serially():
                     raise
@@ -728,8 +741,12 @@ def ingest_paths(
     dry_run: bool = False,
     sheet: str | None = None,
     year: str | None = None,
+    upload: bool = False,
 ) -> list[FileResult]:
     """Ingest files and folders; catalogues first, so returns sent with them are checked against them.
+
+    Each file is sized up before it is parsed, against the ``[limits]`` settings (``upload``: those for a
+    file sent through the dashboard, fewer rows).
 
     Each file gets its outcome whatever happens to the others: an error nobody foresaw while loading one
     is logged with its traceback (``errors.record_unexpected``) and that file reported as failed, with a
@@ -737,8 +754,9 @@ def ingest_paths(
     be opened at all.
     """
     files = expand_paths(paths)
+    limits = ReadLimits.of(settings.limits, upload)
     if source_name is None:
-        files.sort(key=lambda f: peek_source(f, sheet) not in LOAD_ORDER)
+        files.sort(key=lambda f: peek_source(f, sheet, limits) not in LOAD_ORDER)
     if not dry_run:
         remove_stale_files(settings)
     results = []
@@ -747,7 +765,7 @@ def ingest_paths(
         pseudonymisation_key(con, settings, create=False)  # refuse to run with a missing or different key
         for path in files:
             try:
-                results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year))
+                results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year, limits))
             except Exception as exc:
                 reference, log = record_unexpected(exc, settings, f"ingesting {path}")
                 message = unexpected_message(f"{path.name}: not loaded", exc, reference, log)

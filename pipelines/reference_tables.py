@@ -12,6 +12,8 @@ import duckdb
 import polars as pl
 
 from models.periods import Quarter, parse_fy, parse_quarter, quarter_of, quarters_between
+from pipelines.cld_contract import ensure_raw_cld
+from pipelines.cld_reference import write_cld_reference_tables
 from pipelines.config import Settings
 from pipelines.db import write_table
 from pipelines.registry import headline_frame
@@ -29,6 +31,7 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
             union all select max(received_date) from raw_referrals
             union all select max(registered_date) from raw_pa_register
             union all select max(review_date) from raw_outcome_reviews
+            union all select max(reporting_period_end_date) from raw_cld
         )""").fetchall()[0][0]
     periods = [
         p
@@ -51,6 +54,7 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
 
 
 def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Quarter]:
+    ensure_raw_cld(con)  # a store from before any CLD load: the CLD models then read an empty table
     quarters = reporting_quarters(con, settings)
     ref_quarter = pl.DataFrame(
         {
@@ -108,6 +112,7 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -
     )
     write_table(con, "ref_service_type", ref_service_type)
     write_table(con, "ref_measure", headline_frame(settings))
+    write_cld_reference_tables(con, settings)
     for name in ("survey_question", "ascof_measure"):
         path = REFERENCE_DIR / f"{name}s.csv"
         con.sql(

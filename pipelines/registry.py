@@ -15,11 +15,12 @@ a headline), lay it out through a presenter in ``dashboard/present``. See ``docs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.config import Settings
+from pipelines.config import ConfigError, Settings
 
 UNITS = ("percent", "count", "hours", "gbp", "days", "rate")
 
@@ -41,6 +42,8 @@ class Measure:
     kpi_code: str | None = None  # the contract KPI this measure is (its target then comes from the catalogue)
     personal: bool = True  # counts of people (or of sole traders) are suppressed below the threshold
     headline: bool = False  # shown as a tile on the Overview and in the pack's headline table
+    # Known changes in the process, (first period, what changed): SPC limits are recalculated from each.
+    change_points: tuple[tuple[str, str], ...] = ()
 
 
 def measure_registry(settings: Settings) -> dict[str, Measure]:
@@ -59,6 +62,8 @@ def measure_registry(settings: Settings) -> dict[str, Measure]:
             amber_tolerance=t.dp_uptake_amber_points,
             target_by=t.dp_uptake_by,
             headline=True,
+            # ASCOF's 2024/25 refresh renumbered and redefined the measure; the two series are not one process.
+            change_points=(("2024/25 Q1", "ASCOF series break: 1C(2a) became 3D(2a)"),),
         ),
         Measure(
             "active_pas",
@@ -198,3 +203,29 @@ def headline_frame(settings: Settings) -> pl.DataFrame:
         "personal": pl.Boolean,
     }
     return pl.DataFrame(rows, schema=schema).with_row_index("display_order")
+
+
+_PERIOD = re.compile(r"^\d{4}/\d{2}( Q[1-4])?$")
+
+
+def change_points(settings: Settings, measure_key: str) -> list[tuple[str, str]]:
+    """Known change points of a measure, (first period, label), oldest first: the registry's and the user's.
+
+    Raises
+    ------
+    ConfigError
+        If a ``[[change_points]]`` entry names an unknown measure or a period not like ``2024/25 Q1``.
+    """
+    registry = measure_registry(settings)
+    found = list(registry[measure_key].change_points) if measure_key in registry else []
+    for i, point in enumerate(settings.change_points):
+        where = f"change_points[{i}]"
+        if point.measure not in registry:
+            raise ConfigError(
+                f"{where}: measure {point.measure!r} is not in the registry; known: {', '.join(registry)}"
+            )
+        if not _PERIOD.match(point.period):
+            raise ConfigError(f"{where}: period {point.period!r} should look like 2024/25 Q1 (or 2024/25)")
+        if point.measure == measure_key:
+            found.append((point.period, point.label or "Change declared by the council"))
+    return sorted(set(found))

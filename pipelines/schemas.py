@@ -45,6 +45,9 @@ MAX_KPI_VALUE = 100_000_000
 # England totals (the population aged 65 and over is about 11 million).
 MAX_ASCOF_VALUE = 1_000_000_000
 MAX_AREA_POPULATION = 100_000_000  # one area's projected population (England's is about 57 million)
+# A CLD service's unit cost: a year of the costliest care (MAX_WEEKLY_COST_GBP a week) paid as one annual unit.
+MAX_CLD_UNIT_COST = MAX_WEEKLY_COST_GBP * 53
+MAX_CLD_UNITS_PER_WEEK = 7 * 24 * 4  # quarter-hour units round the clock
 
 SERVICE_TYPES = (
     "home_care",
@@ -81,6 +84,11 @@ ASCOF_MEASURE_TYPES = ("Outcome", "Numerator", "Denominator", "Base", "Margin of
 SUPPRESSION_MARKERS = ("[x]", "[c]", "[z]", "[u]", "*", "-", ":", "..")
 SNPP_SEXES = ("persons", "males", "females")
 SNPP_AGE_GROUPS = tuple(str(age) for age in range(90)) + ("90 and over", "All ages")
+
+
+def normalise_column_name(name: str) -> str:
+    """Match column names case- and space-insensitively: ``' Person ID '`` -> ``person_id``."""
+    return "_".join(str(name).lstrip("\ufeff").strip().lower().replace("-", " ").split())
 
 
 @dataclass(frozen=True)
@@ -379,6 +387,89 @@ SOURCES: dict[str, Source] = {
     ]
 }
 
+# The council's Client Level Data (CLD) return, as sent to NHS England each quarter (one file per submission, a
+# rolling 12 months). Read by its own reader (pipelines/cld), not the generic checks: values outside the lists are
+# kept (mapped to Release 2 or "Invalid and not mapped"), names and full postcodes are dropped as the file is read,
+# and raw_cld holds the cleaned columns (see pipelines/cld/fields.py), not these. The columns below are what a
+# file may hold; the spaced names of the specification (`Event Start Date`) and the national underscore names
+# (`Event_Start_Date`) both match.
+_CLD_CODED = "A coded value of the CLD specification (Release 1 or 2 wording); others are kept as invalid."
+
+
+def _cld(name: str, kind: str, description: str, required: bool = False, spec: str = "", **bounds) -> Column:
+    aliases = (normalise_column_name(spec),) if spec else ()
+    return Column(name, kind, required, description, aliases=aliases, **bounds)
+
+
+CLD_SOURCES: dict[str, Source] = {
+    "cld": Source(
+        "cld",
+        "one row per event (request, assessment, service or review) of one person in one quarterly submission",
+        (
+            _cld("la_code", "str", "ONS code of the council making the return (blank: this council's)."),
+            _cld("reporting_period_start_date", "date", "First day of the submission's 12 months.", True),
+            _cld("reporting_period_end_date", "date", "Last day of the submission's 12 months.", True),
+            _cld("nhs_number", "str", "NHS Number; replaced by a keyed hash on ingest, never stored."),
+            _cld("la_person_unique_identifier", "str", "The council's person ID; replaced by a keyed hash on ingest."),
+            _cld("first_name", "str", "Read past and not stored."),
+            _cld("last_name", "str", "Read past and not stored."),
+            _cld("gp_practice_code", "str", "GP practice code."),
+            _cld("gp_practice_name", "str", "Read past and not stored."),
+            _cld("gender", "str", _CLD_CODED),
+            _cld("ethnicity", "str", _CLD_CODED),
+            _cld("date_of_birth", "date", "Date of birth; only its year and month are stored."),
+            _cld("birth_year", "int", "Year of birth (national extracts).", minimum=1880, maximum=2100, unit="years"),
+            _cld("birth_month", "int", "Month of birth (national extracts).", minimum=1, maximum=12, unit="number"),
+            _cld("date_of_death", "date", "Date of death, if the person has died."),
+            _cld("client_type", "str", _CLD_CODED),
+            _cld("primary_support_reason", "str", _CLD_CODED),
+            _cld("postcode", "str", "Postcode; only its outward code (and sector, for split districts) is stored."),
+            _cld("accommodation_status", "str", _CLD_CODED),
+            _cld("employment_status", "str", _CLD_CODED),
+            _cld("has_unpaid_carer", "str", _CLD_CODED),
+            _cld("client_funding_status", "str", _CLD_CODED),
+            _cld("event_type", "str", "Request, Assessment, Service or Review.", True),
+            _cld("event_reference", "str", "The council's reference for the event."),
+            _cld("event_start_date", "date", "First day of the event.", True),
+            _cld("event_end_date", "date", "Last day of the event; blank while it is open."),
+            _cld("event_description", "str", "The council's own description of the event."),
+            _cld("event_outcome", "str", _CLD_CODED),
+            _cld("request_route_of_access", "str", _CLD_CODED, spec="Request: Route of Access"),
+            _cld("assessment_type", "str", _CLD_CODED),
+            _cld("eligible_needs_identified", "str", _CLD_CODED),
+            _cld("method_of_assessment", "str", _CLD_CODED),
+            _cld(
+                "total_hrs_caring_per_week",
+                "float",
+                "Hours a week an unpaid carer cares.",
+                minimum=0,
+                maximum=MAX_WEEKLY_HOURS,
+                unit="hours",
+            ),
+            _cld("service_type", "str", _CLD_CODED),
+            _cld("service_component", "str", _CLD_CODED),
+            _cld("delivery_mechanism", "str", _CLD_CODED + " Not mandatory: often blank."),
+            _cld("provider_cqc_location_id", "str", "CQC location ID of the provider."),
+            _cld("provider_cqc_location_name", "str", "CQC location name of the provider."),
+            _cld("review_reason", "str", _CLD_CODED),
+            _cld("review_outcomes_achieved", "str", _CLD_CODED),
+            _cld("method_of_review", "str", _CLD_CODED),
+            _cld("unit_cost", "float", "Cost of one unit in pounds.", minimum=0, maximum=MAX_CLD_UNIT_COST, unit="gbp"),
+            _cld("cost_frequency_unit_type", "str", _CLD_CODED, spec="Cost Frequency (Unit Type)"),
+            _cld(
+                "planned_units_per_week",
+                "float",
+                "Units of the service planned a week.",
+                minimum=0,
+                maximum=MAX_CLD_UNITS_PER_WEEK,
+                unit="number",
+            ),
+        ),
+        person_columns=("nhs_number", "la_person_unique_identifier"),
+    )
+}
+
+
 # National publications, loaded beside the local data: comparators and projections.
 PUBLISHED_SOURCES: dict[str, Source] = {
     s.name: s
@@ -480,15 +571,10 @@ PUBLISHED_SOURCES: dict[str, Source] = {
     ]
 }
 # Every source ``asc ingest`` accepts: the council's and providers' own data, then the publications.
-ALL_SOURCES: dict[str, Source] = {**SOURCES, **PUBLISHED_SOURCES}
+ALL_SOURCES: dict[str, Source] = {**SOURCES, **CLD_SOURCES, **PUBLISHED_SOURCES}
 
 # KPI returns are checked against the catalogue, so a catalogue is loaded before the returns sent with it.
 LOAD_ORDER = ("kpi_catalogue",)
-
-
-def normalise_column_name(name: str) -> str:
-    """Match column names case- and space-insensitively: ``' Person ID '`` -> ``person_id``."""
-    return "_".join(str(name).lstrip("\ufeff").strip().lower().replace("-", " ").split())
 
 
 def is_year_column(name: str) -> bool:

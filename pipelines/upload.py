@@ -88,7 +88,9 @@ def ingest_upload(
         path = Path(folder) / file_name
         path.write_bytes(data)
         try:
-            outcome.results = ingest_paths([path], settings, source_name, dry_run, sheet or None, year or None)
+            outcome.results = ingest_paths(
+                [path], settings, source_name, dry_run, sheet or None, year or None, upload=True
+            )
         except StoreUnavailable as exc:
             raise UploadRefused(str(exc)) from exc
         except Exception as exc:  # never a traceback on the page: a reference, and the detail in the log

@@ -189,40 +189,68 @@ def spc_chart(
     y_suffix: str = "",
     target: float | None = None,
     target_label: str = "",
+    breaks: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
 ) -> go.Figure:
-    """An XmR chart: values, mean, process limits, and special-cause points marked by colour and shape."""
+    """An XmR chart: values, mean, process limits, and special-cause points marked by colour and shape.
+
+    Where the table has several periods (limits recalculated at change points), each period's mean and limits
+    are drawn as their own segments, with a dotted vertical line and the ``breaks`` label where one begins.
+    """
     fig = go.Figure()
     grey = "#6b6b6b"
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=table["upper"].to_list(),
-            name="Upper process limit",
-            mode="lines",
-            line={"color": grey, "dash": "dot", "width": 1.5},
-            hoverinfo="skip",
-        )
+    period_of = table["period"].to_list() if "period" in table.columns else [0] * table.height
+    segments = [[i for i, p in enumerate(period_of) if p == number] for number in dict.fromkeys(period_of)]
+    line_styles = (
+        ("upper", "Upper process limit", {"color": grey, "dash": "dot", "width": 1.5}),
+        ("lower", "Lower process limit", {"color": grey, "dash": "dot", "width": 1.5}),
+        ("centre", "Mean", {"color": grey, "width": 1.5}),
     )
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=table["lower"].to_list(),
-            name="Lower process limit",
-            mode="lines",
-            line={"color": grey, "dash": "dot", "width": 1.5},
-            hoverinfo="skip",
+    for column, name, style in line_styles:
+        values = table[column].to_list()
+        for k, rows in enumerate(segments):
+            fig.add_trace(
+                go.Scatter(
+                    x=[periods[i] for i in rows],
+                    y=[values[i] for i in rows],
+                    name=name,
+                    legendgroup=column,
+                    showlegend=k == 0,
+                    mode="lines",
+                    line=style,
+                    hoverinfo="skip",
+                )
+            )
+    shapes, notes = [], []
+    labels = dict(breaks)
+    for rows in segments[1:]:
+        start = rows[0]
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": start - 0.5,
+                "x1": start - 0.5,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#000000", "dash": "dashdot", "width": 1.5},
+            }
         )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=table["centre"].to_list(),
-            name="Mean",
-            mode="lines",
-            line={"color": grey, "width": 1.5},
-            hoverinfo="skip",
+        label = labels.get(periods[start], "Change")
+        notes.append(
+            {
+                "text": f"From {periods[start]}: {label}",
+                "xref": "x",
+                "x": start - 0.5,
+                "xanchor": "left",
+                "yref": "paper",
+                "y": 1,
+                "yanchor": "top",
+                "showarrow": False,
+                "bgcolor": "rgba(255,255,255,0.8)",
+                "font": {"size": 11},
+            }
         )
-    )
     fig.add_trace(
         go.Scatter(
             x=periods,
@@ -252,6 +280,7 @@ def spc_chart(
                 )
             )
     lines = (_reference_line(target, target_label or "Target", colour="#D55E00"),) if target is not None else ()
+    lines += tuple(zip(shapes, notes, strict=True))
     return _layout(
         fig, title, y_title, y_suffix, lines=lines, xaxis=_quarter_ticks(periods), yaxis={"rangemode": "normal"}
     )

@@ -128,8 +128,10 @@ def definitions_and_sources(scope: Scope, synthetic: bool) -> Section:
             "near a limit is special-cause variation, labelled improvement or concern by the measure’s direction."
         ),
         Paragraph(
-            "Survey shares carry Wilson 95% intervals; a change between quarters is called significant only when a "
-            "two-proportion test gives p < 0.05. Funnel plots compare districts with the county average using 95% "
+            "Survey shares carry Wilson 95% intervals and the number who answered; a change between quarters is "
+            "tested only when enough people answered in both (the survey_min_base setting), by Fisher's exact test "
+            "where the counts are small and a two-proportion test otherwise, and called significant when p < 0.05. "
+            "Funnel plots compare districts with the county average using 95% "
             "and 99.8% limits for their size."
         ),
         Paragraph(

@@ -84,6 +84,7 @@ class SpcView:
     y_suffix: str = ""
     target: float | None = None
     target_label: str = ""
+    change_points: tuple[tuple[str, str], ...] = ()  # (first period, what changed): SPC limits recalculated
 
 
 @dataclass

@@ -19,6 +19,8 @@ from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from dashboard.signals import assurance_label, rag_words, variation_label
 from models.measures import Assessment, MeasureSpec, assess
+from pipelines.config import Settings
+from pipelines.registry import change_points
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,10 @@ class _Judged:
     rests_on_year_before: list[float]
 
 
-def assess_frame(frame: pl.DataFrame, period: str) -> list[_Judged]:
+def assess_frame(frame: pl.DataFrame, period: str, settings: Settings | None = None) -> list[_Judged]:
     """Each measure of ``mart_headline_measures`` rows (one area) judged up to ``period``, against the target in
-    force in ``period``, with the counts its value (and a year before's) rests on."""
+    force in ``period``, with the counts its value (and a year before's) rests on. With ``settings``, SPC limits
+    are recalculated at the measure's known change points (registry and ``[[change_points]]``)."""
     end = frame.filter(pl.col("period") == period)["quarter_end"]
     if end.is_empty():
         return []
@@ -172,6 +175,7 @@ def assess_frame(frame: pl.DataFrame, period: str) -> list[_Judged]:
             target=latest["target"],
             amber_tolerance=latest["amber_tolerance"],
             target_by=latest["target_by"],
+            change_points=tuple(p for p, _ in change_points(settings, latest["measure_key"])) if settings else (),
         )
         rests_on = rows["rests_on"].to_list()
         results.append(
@@ -194,7 +198,7 @@ def headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline
 def _headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline]:
     disclosure = Disclosure(wh.settings.suppression_threshold)
     shown = []
-    for judged in assess_frame(wh.headline_measures(code), period):
+    for judged in assess_frame(wh.headline_measures(code), period, wh.settings):
         a, spec = judged.assessment, judged.assessment.spec
         small_now = judged.personal and disclosure.any_small(judged.rests_on_now)
         small_before = judged.personal and disclosure.any_small(judged.rests_on_year_before)

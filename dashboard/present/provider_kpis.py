@@ -502,6 +502,17 @@ def scorecard_view(review: Review) -> Scorecard:
     )
 
 
+def review_scorecard(wh: Warehouse, contract_id: str, period: str) -> Scorecard:
+    """The page's scorecard for a contract and quarter (for ``per_build``: computed once per build, not per view)."""
+    return scorecard_view(shared_review(wh, contract_id, period))
+
+
+def shared_review(wh: Warehouse, contract_id: str, period: str) -> Review:
+    """The review ``per_build(open_review, ...)`` keeps for this build (same key), opened if it is not there yet."""
+    key = (open_review.__module__, open_review.__qualname__, (contract_id, period))
+    return wh.memo(key, lambda: open_review(wh, contract_id, period))
+
+
 # One KPI in detail --------------------------------------------------------------------------------------
 
 
@@ -589,6 +600,11 @@ def kpi_detail(review: Review, code: str) -> KpiDetail:
     return KpiDetail(code, row["kpi_name"], Paragraph(line), _spc_chart(review, history))
 
 
+def review_kpi_detail(wh: Warehouse, contract_id: str, period: str, code: str) -> KpiDetail:
+    """One KPI's summary and SPC chart for the page (for ``per_build``: computed once per build, not per view)."""
+    return kpi_detail(shared_review(wh, contract_id, period), code)
+
+
 # Compared with other providers ---------------------------------------------------------------------------
 
 
@@ -600,7 +616,7 @@ class Comparison:
 
 def comparison(wh: Warehouse, review: Review, code: str, widen: bool = False) -> Comparison:
     """The KPI across every provider of the same contract type in the quarter: a funnel plot for a proportion
-    (providers with small numerators or denominators left off), a table otherwise."""
+    (every provider pooled; those with small numerators or denominators left off the plot), a table otherwise."""
     peers = wh.kpi_across_providers(review.contract_type, review.period, code)
     return compare_providers(review, code, peers, widen)
 
@@ -646,12 +662,16 @@ def compare_providers(review: Review, code: str, peers: pl.DataFrame, widen: boo
             ],
             funnel=False,
         )
-    ids = [r["contract_id"] for r in shown]
-    numerators = [r["numerator"] for r in shown]
-    denominators = [r["denominator"] for r in shown]
+    # Every provider with data is pooled (the average and the overdispersion rest on all of them); those with
+    # small numbers are only left off the plot and the table afterwards.
+    ids = [r["contract_id"] for r in usable]
+    numerators = [r["numerator"] for r in usable]
+    denominators = [r["denominator"] for r in usable]
     providers = {r["contract_id"]: r["provider"] for r in shown}
     spread = estimate_overdispersion(numerators, denominators, sum(numerators) / sum(denominators))
-    table = funnel_table(ids, numerators, denominators, overdispersion=widen)
+    table = funnel_table(ids, numerators, denominators, overdispersion=widen).filter(
+        pl.col("unit").is_in(list(providers))
+    )
     tau2 = spread.tau2 if widen and not math.isnan(spread.tau2) else 0.0
     figure = kpi_funnel_figure(table, name, period, "Denominator (people, visits or runs)", tau2)
     blocks: list[Block] = []

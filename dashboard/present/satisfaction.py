@@ -19,7 +19,7 @@ put in a table: a chart's values are blanked before the figure is built, so its 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,19 +33,24 @@ from dashboard.signals import rag_words
 from models.measures import Assessment, MeasureSpec, rag_rating
 from models.periods import parse_quarter
 from models.survey import add_wilson, flag_changes
-from pipelines.registry import measure_registry
+from pipelines.registry import change_points, measure_registry
 
-MIN_BASE = 30  # below this many respondents a survey share is read with caution and a change is not tested
 DPSS_MEASURE = "dpss_very_good_pct"  # the contract KPI dpss_very_good: its target is the contract's
 OUTCOMES_MEASURE = "outcomes_achieved_pct"
 ASCS_MEASURE = "ascs_satisfaction_pct"  # ASCOF 1D: the council's target from the settings, through the registry
 ENGLAND = "E92000001"
 
-DPSS_HOW_TO_READ = (
-    "Dots are the share each quarter; the bars show the 95% interval. A ring marks a change from the quarter "
-    f"before that is too big to be chance (two-proportion test, p < 0.05, with at least {MIN_BASE} respondents "
-    "in both quarters). The dashed line is the contract's target; a quarter with too few respondents is left out."
-)
+
+def dpss_how_to_read(min_base: int) -> str:
+    return (
+        "Dots are the share each quarter, with the number who answered beside it; the bars show the 95% interval. "
+        "A ring marks a change from the quarter before that is too big to be chance (p < 0.05; Fisher's exact "
+        f"test where the counts are small, else a two-proportion test), tested only with at least {min_base} "
+        "respondents in both quarters. The dashed line is the contract's target; a quarter with too few "
+        "respondents is left out."
+    )
+
+
 ASCS_HOW_TO_READ = (
     "Published yearly by NHS England for the council as a whole (real data); the measure was 3A until 2022/23 and "
     "is 1D from 2023/24. The dashed line is the council's target."
@@ -86,11 +91,13 @@ class DpssSurvey:
     paragraphs: list[Paragraph]  # the result with its base and interval, its rating, the change on the quarter
     chart: Chart | None
     by_district: Table | None
-    by_district_note: Note = field(
-        default_factory=lambda: Note(
-            f"A district's share rests on few respondents: read it with its interval (fewer than {MIN_BASE} "
-            "respondents is too few to test a change)."
-        )
+    by_district_note: Note
+
+
+def by_district_note(min_base: int) -> Note:
+    return Note(
+        f"A district's share rests on few respondents: read it with its interval (fewer than {min_base} "
+        "respondents is too few to test a change)."
     )
 
 
@@ -139,7 +146,7 @@ def headline_assessment(wh: Warehouse, code: str, period: str, key: str) -> tupl
     """A headline measure judged as the Overview judges it: the target, tolerance and source in force in
     ``period`` (``mart_headline_measures``), or None where the measure has no value for the quarter."""
     frame = wh.headline_measures(code).filter(pl.col("measure_key") == key)
-    for judged in assess_frame(frame, period):
+    for judged in assess_frame(frame, period, wh.settings):
         if judged.assessment.period == period:
             return judged.assessment, judged.target_source
     return None
@@ -179,24 +186,28 @@ class SurveyQuarter:
     upper: float | None
     change: float | None
     p_value: float | None
-    tested: bool  # both quarters have at least MIN_BASE respondents
+    tested: bool  # both quarters have at least min_base respondents and the answers vary
     significant: bool
+    method: str | None = None  # the test used: Fisher's exact test or the two-proportion z-test
+    min_base: int = 30  # respondents needed in each of two quarters before their change is tested
+    few_answered: bool = False  # a change not tested because a quarter had fewer than min_base respondents
 
 
-def survey_quarters(survey: pl.DataFrame, disclosure: Disclosure) -> list[SurveyQuarter]:
+def survey_quarters(survey: pl.DataFrame, disclosure: Disclosure, min_base: int = 30) -> list[SurveyQuarter]:
     """Each quarter's share, interval and change on the quarter before, with what rests on small counts hidden.
 
     A change is hidden where either quarter's share is (else it would give the hidden share away), and
-    tested only where both quarters have at least ``MIN_BASE`` respondents.
+    tested only where both quarters have at least ``min_base`` respondents (the ``survey_min_base`` setting),
+    by Fisher's exact test where any expected count is under 5.
     """
-    tested = flag_changes(add_wilson(survey, "top_box", "responses"), "top_box", "responses")
+    tested = flag_changes(add_wilson(survey, "top_box", "responses"), "top_box", "responses", min_base=min_base)
     quarters: list[SurveyQuarter] = []
     previous_shown, previous_base = False, 0
     for r in tested.iter_rows(named=True):
         counts = [r["top_box"], r["responses"]]
         shown = not disclosure.any_small(counts) and r["responses"] > 0
         change = r["change_points"] if shown and previous_shown else None
-        test = change is not None and r["p_value"] is not None and min(r["responses"], previous_base) >= MIN_BASE
+        test = change is not None and r["test"] is not None
         quarters.append(
             SurveyQuarter(
                 period=r["period"],
@@ -210,6 +221,9 @@ def survey_quarters(survey: pl.DataFrame, disclosure: Disclosure) -> list[Survey
                 p_value=r["p_value"] if test else None,
                 tested=test,
                 significant=test and bool(r["significant_change"]),
+                method=r["test"] if test else None,
+                min_base=min_base,
+                few_answered=change is not None and min(r["responses"], previous_base) < min_base,
             )
         )
         previous_shown, previous_base = shown, r["responses"]
@@ -223,9 +237,9 @@ def p_text(p_value: float) -> str:
 def change_test_text(q: SurveyQuarter) -> str:
     """The table's verdict on a change: 'Significant (p = 0.006)', 'Not tested (under 30 respondents)', '–'."""
     if q.tested and q.p_value is not None:
-        return f"{'Significant' if q.significant else 'Not significant'} ({p_text(q.p_value)})"
+        return f"{'Significant' if q.significant else 'Not significant'} ({q.method}, {p_text(q.p_value)})"
     if q.change is not None:
-        return f"Not tested (under {MIN_BASE} respondents)"
+        return f"Not tested (under {q.min_base} respondents)" if q.few_answered else "Not tested (every answer alike)"
     return HIDDEN
 
 
@@ -236,15 +250,14 @@ def change_sentence(q: SurveyQuarter, first: bool) -> str | None:
         return "The change on the quarter before is not shown (small numbers)."
     word = "change" if round(q.change, 1) == 0 else ("rise" if q.change > 0 else "fall")
     if not q.tested or q.p_value is None:
-        return (
-            f"The {word} of {points(q.change)} on the quarter before is not tested: fewer than {MIN_BASE} people "
-            "answered in one of the two quarters."
+        why = (
+            f"fewer than {q.min_base} people answered in one of the two quarters, too few to call any change real"
+            if q.few_answered
+            else "everyone gave the same answer in both quarters"
         )
+        return f"The {word} of {points(q.change)} on the quarter before is not tested: {why}."
     verdict = "statistically significant" if q.significant else "not statistically significant"
-    return (
-        f"The {word} of {points(q.change)} on the quarter before is {verdict} (two-proportion test, "
-        f"{p_text(q.p_value)})."
-    )
+    return f"The {word} of {points(q.change)} on the quarter before is {verdict} ({q.method}, {p_text(q.p_value)})."
 
 
 def result_sentence(q: SurveyQuarter, who: str, did: str, area: str, when: str, threshold: int) -> str:
@@ -260,8 +273,8 @@ def result_sentence(q: SurveyQuarter, who: str, did: str, area: str, when: str, 
         f"In {when}, {pct(q.share)} of the {q.responses} {who} who answered in {area} {did} "
         f"(95% interval {pct(q.lower)} to {pct(q.upper)})."
     )
-    if q.base < MIN_BASE:
-        sentence += f" Fewer than {MIN_BASE} people answered, so treat the share with caution."
+    if q.base < q.min_base:
+        sentence += f" Fewer than {q.min_base} people answered, so treat the share with caution."
     return sentence
 
 
@@ -270,10 +283,16 @@ def dpss_survey(wh: Warehouse, code: str, period: str, area: str, disclosure: Di
     end = parse_quarter(period).end
     survey = wh.satisfaction("dpss_customer", "overall_rating", code).filter(pl.col("quarter_end") <= end)
     by_district = dpss_by_district(wh, code, period, disclosure)
-    quarters = survey_quarters(survey, disclosure) if not survey.is_empty() else []
+    min_base = wh.settings.survey_min_base
+    quarters = survey_quarters(survey, disclosure, min_base) if not survey.is_empty() else []
     if not quarters or quarters[-1].period != period:
         return DpssSurvey(
-            heading, [], [Paragraph(f"No DPSS survey responses for {area} in {period}.")], None, by_district
+            heading,
+            [],
+            [Paragraph(f"No DPSS survey responses for {area} in {period}.")],
+            None,
+            by_district,
+            by_district_note(min_base),
         )
     now = quarters[-1]
     judged = headline_assessment(wh, code, period, DPSS_MEASURE)
@@ -299,7 +318,7 @@ def dpss_survey(wh: Warehouse, code: str, period: str, area: str, disclosure: Di
         Metric(
             "Change on the quarter before",
             signed(now.change, 1, " points"),
-            help=None if len(quarters) == 1 else f"Two-proportion test: {verdict}.",
+            help=None if len(quarters) == 1 else f"{(now.method or 'No test').capitalize()}: {verdict}.",
         ),
     ]
     paragraphs = [
@@ -316,12 +335,15 @@ def dpss_survey(wh: Warehouse, code: str, period: str, area: str, disclosure: Di
         heading,
         metrics,
         paragraphs,
-        dpss_chart(quarters, area, period, rated),
+        dpss_chart(quarters, area, period, rated, tuple(change_points(wh.settings, DPSS_MEASURE))),
         by_district,
+        by_district_note(min_base),
     )
 
 
-def dpss_chart(quarters: list[SurveyQuarter], area: str, period: str, rated: Rating) -> Chart | None:
+def dpss_chart(
+    quarters: list[SurveyQuarter], area: str, period: str, rated: Rating, breaks: tuple[tuple[str, str], ...] = ()
+) -> Chart | None:
     if all(q.share is None for q in quarters):
         return None
     frame = pl.DataFrame(
@@ -366,7 +388,7 @@ def dpss_chart(quarters: list[SurveyQuarter], area: str, period: str, rated: Rat
             "Rated very good (%)",
             "95% interval (%)",
             "Change on the quarter before (points)",
-            "Two-proportion test",
+            "Test of the change",
         ],
         [
             [
@@ -388,7 +410,7 @@ def dpss_chart(quarters: list[SurveyQuarter], area: str, period: str, rated: Rat
         f"intervals; {latest}.",
         height=300,
         name="dpss_survey",
-        how_to_read=DPSS_HOW_TO_READ,
+        how_to_read=dpss_how_to_read(now.min_base),
         table=table,
         spc=SpcView(
             frame["period"].to_list(),
@@ -399,6 +421,7 @@ def dpss_chart(quarters: list[SurveyQuarter], area: str, period: str, rated: Rat
             "%",
             rated.target,
             rated.label,
+            breaks,
         ),
     )
 
@@ -469,7 +492,7 @@ def ascs_survey(wh: Warehouse, code: str, period: str, area: str, disclosure: Di
         rated = rating(spec, None, why_not=" (no survey yet)")
         paragraphs.append(Paragraph(f"No Adult Social Care Survey results for {area} up to {period}."))
     else:
-        last = survey_quarters(survey, disclosure)[-1]
+        last = survey_quarters(survey, disclosure, cfg.survey_min_base)[-1]
         year = parse_quarter(last.period).fy
         rated = rating(spec, last.share, why_not=" (too few respondents)")
         paragraphs += [
@@ -662,11 +685,19 @@ def outcome_reviews(wh: Warehouse, code: str, period: str, area: str, disclosure
         ),
     ]
     return OutcomeReviews(
-        heading, metrics, paragraphs, outcomes_chart(quarters, area, period, rated), by_area, by_domain, grid
+        heading,
+        metrics,
+        paragraphs,
+        outcomes_chart(quarters, area, period, rated, tuple(change_points(wh.settings, OUTCOMES_MEASURE))),
+        by_area,
+        by_domain,
+        grid,
     )
 
 
-def outcomes_chart(quarters: list[OutcomeQuarter], area: str, period: str, rated: Rating) -> Chart | None:
+def outcomes_chart(
+    quarters: list[OutcomeQuarter], area: str, period: str, rated: Rating, breaks: tuple[tuple[str, str], ...] = ()
+) -> Chart | None:
     if all(q.achieved_pct is None for q in quarters):
         return None
     frame = pl.DataFrame(
@@ -733,6 +764,7 @@ def outcomes_chart(quarters: list[OutcomeQuarter], area: str, period: str, rated
             "%",
             rated.target,
             rated.label,
+            breaks,
         ),
     )
 

@@ -10,15 +10,15 @@ import re
 
 import streamlit as st
 
-from dashboard import charts
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Table
-from models.spc import spc_chart
+from dashboard.present.spc import spc_figure
 
 SPC_NOTE = (
     "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
     "varies within, around its mean. Marked points are unusual (beyond the limits, a run of 7 on one side "
-    "of the mean, 7 rising or falling, or 2 of 3 near a limit): blue for improvement, orange for concern."
+    "of the mean, 7 rising or falling, or 2 of 3 near a limit): blue for improvement, orange for concern. "
+    "Where the process is known to have changed, the limits are recalculated and the periods drawn apart."
 )
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$])")
 # GitHub-flavoured Markdown makes links of bare addresses too (www.x.org, https://x, mailto:a, a@x.org): a word
@@ -48,11 +48,8 @@ def show_chart(chart: Chart) -> None:
     fig, how_to_read = chart.figure, chart.how_to_read
     spc = chart.spc
     if spc is not None and st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE):
-        result = spc_chart(spc.values, spc.higher_is_better, target=spc.target)
-        fig = charts.spc_chart(
-            spc.periods, result.table, spc.title, spc.y_title, spc.y_suffix, spc.target, spc.target_label
-        )
-        how_to_read = SPC_NOTE
+        fig, reading = spc_figure(spc)
+        how_to_read = f"{reading} {SPC_NOTE}"
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{chart.name}")
     if how_to_read:
         st.caption(how_to_read)

@@ -72,7 +72,7 @@ if not review.codes:
     st.info(review.no_kpis)
     st.stop()
 
-card = kpis.scorecard_view(review)
+card = per_build(kpis.review_scorecard, contract, quarter)  # shared by every session, like the review
 st.header(plain(card.table.caption))
 show_metrics(card.metrics)
 codes = card.codes
@@ -117,7 +117,7 @@ if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
 kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
 st.query_params["kpi"] = kpi
 
-detail = kpis.kpi_detail(review, kpi)
+detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
 st.header(plain(detail.name))
 show([detail.summary])
 show_chart(detail.chart)

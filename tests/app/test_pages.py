@@ -311,7 +311,7 @@ def test_satisfaction_page_flags_the_dpss_drop_as_significant(warehouse):
     assert metric(at, "Change on the quarter before") == "−30.0 points"
     text = text_of(at)
     assert "The fall of 30.0 points on the quarter before is statistically significant" in text
-    assert "(two-proportion test, p = 0.006)" in text
+    assert "(two-proportion z-test, p = 0.006)" in text  # 40 answered each quarter: no expected count under 5
     assert f"{share:.1f}% of the {n} DPSS customers who answered in Cambridgeshire (all)" in text
 
 
@@ -386,7 +386,7 @@ def test_satisfaction_page_for_a_district_shows_no_small_numbers(warehouse):
             assert y == pytest.approx(share), period
     assert all("customdata" not in t and "text" not in t for t in figure["data"])
     # The chart's table: counts "<5", shares and intervals "–", latest first.
-    table = next(d.value for d in at.dataframe if "Two-proportion test" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "Test of the change" in d.value.columns)
     assert table["Quarter"].iloc[0] == "2024/25 Q1"
     for period, n, top, _share in series:
         row = table[table["Quarter"] == period].iloc[0]
@@ -474,6 +474,15 @@ def test_spc_view_of_satisfaction(demo_env):
     at.toggle(key="spc-dpss_survey").set_value(True).run()
     names = {t.get("name") for spec in _charts(at).values() for t in spec["data"]}
     assert {"Upper process limit", "Lower process limit", "Mean"} <= names
+    # The change point declared in asc.toml splits the chart into two periods, each with its own limits.
+    spc = next(spec for title, spec in _charts(at).items() if "SPC view" in title)
+    means = [t for t in spc["data"] if t.get("name") == "Mean"]
+    assert [t["x"][0] for t in means] == ["2020/21 Q1", "2023/24 Q3"]
+    notes = [a["text"] for a in spc["layout"]["annotations"]]
+    assert "From 2023/24 Q3: Query backlog at the support service" in notes
+    captions = " ".join(c.value for c in at.caption)
+    assert "Limits recalculated from 2023/24 Q3 (Query backlog at the support service)." in captions
+    assert "no assurance is given until there are 12" in captions
 
 
 def test_spc_view_of_a_measure(demo_env):

@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from pipelines.config import ConfigError, Settings, load_settings
+from pipelines.config import LIST_ITEMS, ConfigError, Settings, load_settings
 
 
 def all_settings(cls, prefix=""):
@@ -11,8 +11,8 @@ def all_settings(cls, prefix=""):
         default = getattr(cls(), f.name)
         if dataclasses.is_dataclass(default):
             yield from all_settings(type(default), f"{prefix}{f.name}.")
-        if f.name == "localities":
-            yield from all_settings(type(default[0]), f"{prefix}{f.name}[].")
+        if f.name in LIST_ITEMS:
+            yield from all_settings(LIST_ITEMS[f.name], f"{prefix}{f.name}[].")
 
 
 def test_every_setting_has_a_description():

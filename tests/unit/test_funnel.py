@@ -1,4 +1,5 @@
-"""Funnel plot limits, unit positions and Spiegelhalter overdispersion."""
+"""Funnel plot limits, unit positions and Spiegelhalter overdispersion on the normal approximation's scale
+(``method="normal"``, ``scale="normal"``); the exact and arcsine defaults are worked in test_funnel_exact.py."""
 
 import math
 
@@ -16,7 +17,7 @@ def test_limits_p0_half_n_100():
     # s = sqrt(0.5 x 0.5 / 100) = 0.05
     # 95%:   0.5 +/- 1.959964 x 0.05 = 0.5 +/- 0.0979982 -> 0.4020018 .. 0.5979982
     # 99.8%: 0.5 +/- 3.090232 x 0.05 = 0.5 +/- 0.1545116 -> 0.3454884 .. 0.6545116
-    row = funnel_limits(0.5, [100]).row(0, named=True)
+    row = funnel_limits(0.5, [100], method="normal").row(0, named=True)
     assert row["n"] == 100
     assert (row["lower_95"], row["upper_95"]) == pytest.approx((0.4020018, 0.5979982))
     assert (row["lower_998"], row["upper_998"]) == pytest.approx((0.3454884, 0.6545116))
@@ -24,16 +25,16 @@ def test_limits_p0_half_n_100():
 
 def test_limits_clipped_to_unit_interval():
     # p0 = 0.1, n = 10: s = sqrt(0.09 / 10) = 0.0948683; 99.8% lower = 0.1 - 0.29317 < 0 -> 0.
-    row = funnel_limits(0.1, [10]).row(0, named=True)
+    row = funnel_limits(0.1, [10], method="normal").row(0, named=True)
     assert row["lower_998"] == 0.0
     assert row["upper_998"] == pytest.approx(0.1 + 3.090232 * 0.0948683)
     # p0 = 0.95, n = 5 pushes the upper limits past 1.
-    row = funnel_limits(0.95, [5]).row(0, named=True)
+    row = funnel_limits(0.95, [5], method="normal").row(0, named=True)
     assert row["upper_95"] == 1.0 and row["upper_998"] == 1.0
 
 
 def test_limits_zero_denominator_are_null():
-    limits = funnel_limits(0.5, [0, 100])
+    limits = funnel_limits(0.5, [0, 100], method="normal")
     assert limits["lower_95"][0] is None and limits["upper_998"][0] is None
     assert limits["lower_95"][1] == pytest.approx(0.4020018)
 
@@ -57,7 +58,7 @@ def test_limits_nest_and_stay_in_range(p0, n):
     ],
 )
 def test_position_against_target(numerator, position):
-    table = funnel_table(["Unit"], [numerator], [100], target=0.5)
+    table = funnel_table(["Unit"], [numerator], [100], target=0.5, method="normal")
     assert table["position"].item() == position
     assert table["proportion"].item() == pytest.approx(numerator / 100)
 
@@ -65,7 +66,7 @@ def test_position_against_target(numerator, position):
 def test_pooled_proportion_is_default_benchmark():
     # p0 = (30 + 50) / (100 + 100) = 0.4; s = sqrt(0.24 / 100) = 0.0489898
     # 95% limits 0.4 +/- 0.0960182 -> 0.3039818 .. 0.4960182: 0.3 is below, 0.5 above.
-    table = funnel_table(["North", "South"], [30, 50], [100, 100])
+    table = funnel_table(["North", "South"], [30, 50], [100, 100], method="normal")
     assert table["p0"].to_list() == pytest.approx([0.4, 0.4])
     assert table["upper_95"][0] == pytest.approx(0.4960182)
     assert table["position"].to_list() == ["below 95%", "above 95%"]
@@ -88,7 +89,7 @@ def test_output_columns():
 
 
 def test_zero_denominator_is_no_data():
-    table = funnel_table(["Empty", "Busy"], [0, 40], [0, 100], target=0.5)
+    table = funnel_table(["Empty", "Busy"], [0, 40], [0, 100], target=0.5, method="normal")
     empty = table.row(0, named=True)
     assert empty["proportion"] is None
     assert empty["upper_95"] is None
@@ -109,7 +110,7 @@ def test_overdispersion_hand_worked():
     # I phi = 47.22 > I - 1 = 9, so with w = 1 / 0.0025 = 400 for every unit:
     # tau2 = (47.22 - 9) / (4000 - 10 x 400^2 / 4000) = 38.22 / 3600 = 0.0106167
     numerators = [round(p * 100) for p in SPREAD_PROPORTIONS]
-    estimate = estimate_overdispersion(numerators, [100] * 10, p0=0.5)
+    estimate = estimate_overdispersion(numerators, [100] * 10, p0=0.5, scale="normal")
     assert estimate.phi == pytest.approx(4.722)
     assert estimate.tau2 == pytest.approx(38.22 / 3600)
     assert estimate.units == 10
@@ -119,8 +120,8 @@ def test_overdispersion_widens_limits():
     # 95% limits become 0.5 +/- 1.959964 x sqrt(0.0025 + 0.0106167) = 0.5 +/- 0.224471.
     numerators = [round(p * 100) for p in SPREAD_PROPORTIONS]
     units = [f"Unit {i}" for i in range(10)]
-    plain = funnel_table(units, numerators, [100] * 10, target=0.5)
-    widened = funnel_table(units, numerators, [100] * 10, target=0.5, overdispersion=True)
+    plain = funnel_table(units, numerators, [100] * 10, target=0.5, method="normal")
+    widened = funnel_table(units, numerators, [100] * 10, target=0.5, overdispersion=True, method="normal")
     assert widened["upper_95"][0] == pytest.approx(0.5 + 1.959964 * math.sqrt(0.0025 + 38.22 / 3600))
     assert (widened["upper_95"] > plain["upper_95"]).all()
     assert (widened["lower_998"] < plain["lower_998"]).all()
@@ -134,11 +135,11 @@ def test_no_overdispersion_leaves_limits_alone():
     # I phi = 6.42 <= 9, so tau2 = 0 and the limits match the plain funnel.
     proportions = [0.40, 0.45, 0.45, 0.50, 0.50, 0.50, 0.50, 0.55, 0.55, 0.60]
     numerators = [round(p * 100) for p in proportions]
-    estimate = estimate_overdispersion(numerators, [100] * 10, p0=0.5)
+    estimate = estimate_overdispersion(numerators, [100] * 10, p0=0.5, scale="normal")
     assert (estimate.phi, estimate.tau2) == pytest.approx((0.642, 0.0))
     units = list("ABCDEFGHIJ")
-    plain = funnel_table(units, numerators, [100] * 10, target=0.5)
-    adjusted = funnel_table(units, numerators, [100] * 10, target=0.5, overdispersion=True)
+    plain = funnel_table(units, numerators, [100] * 10, target=0.5, method="normal")
+    adjusted = funnel_table(units, numerators, [100] * 10, target=0.5, overdispersion=True, method="normal")
     assert adjusted["upper_95"].to_list() == pytest.approx(plain["upper_95"].to_list())
 
 

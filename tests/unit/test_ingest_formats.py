@@ -81,7 +81,9 @@ def test_xlsx_loads_after_its_catalogue_and_numbers_read_from_cells(settings, tm
     results = ingest_paths([DATA / "kpi_return_hc01_2024-25_q1.xlsx", catalogue], settings)
     # The catalogue is loaded first whatever the order given, so the return is checked against it.
     assert [(r.source, r.status) for r in results] == [("kpi_catalogue", "loaded"), ("kpi_returns", "loaded")]
-    assert results[1].message == "sheet 'Return', header on row 4"
+    assert results[1].message == (
+        "sheet 'Return', header on row 4; other sheet(s) not read: 'Cover' (name one with --sheet to load it)"
+    )
     rows = store_rows(settings, "select source_row, period, kpi_code, numerator, value, comment from raw_kpi_returns")
     assert sorted(rows) == [
         (5, "2024/25 Q1", "hc_missed", 30.0, 1.5, "Staff sickness"),

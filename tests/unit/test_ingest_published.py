@@ -83,7 +83,9 @@ def test_renumbered_codes_continue_the_shipped_series_in_mart_ascof(settings, mo
 def test_an_ingested_year_wins_over_the_shipped_extract_and_its_variant_columns_are_read(settings, monkeypatch):
     results = ingest_paths([ASCOF_2122, ASCOF_2021_XLSX], settings)
     assert [(r.status, r.rows_loaded) for r in results] == [("loaded", 6), ("loaded", 6)]
-    assert results[1].message == "sheet 'Data', header on row 3"
+    assert results[1].message == (
+        "sheet 'Data', header on row 3; other sheet(s) not read: 'Notes' (name one with --sheet to load it)"
+    )
     build(settings, monkeypatch)
     dp = dict(
         warehouse_rows(

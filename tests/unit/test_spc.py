@@ -272,6 +272,7 @@ def test_output_columns():
     table = spc_chart(BASELINE, True).table
     assert table.columns == [
         "index",
+        "period",
         "value",
         "centre",
         "lower",

@@ -1,8 +1,16 @@
--- The county row equals the sum of its localities (nobody counted twice or lost between districts).
+-- The county row equals the sum of its localities and the unplaced (nobody counted twice or lost).
 with localities as (
-    select period, sum(dp_recipients) as dp, sum(community_clients) as clients
-    from mart_dp_uptake
-    where locality_code <> (select council_code from ref_council)
+    select period, sum(dp) as dp, sum(clients) as clients
+    from (
+        select period, dp_recipients as dp, community_clients as clients
+        from mart_dp_uptake
+        where locality_code <> (select council_code from ref_council)
+        union all
+        select period, count(*) filter (where is_dp_recipient), count(*)
+        from int_community_clients_snapshotted
+        where locality_code is null
+        group by period
+    )
     group by period
 ),
 

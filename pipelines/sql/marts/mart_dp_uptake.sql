@@ -1,6 +1,8 @@
 -- Grain: one row per quarter x locality, plus one row per quarter for the county (the council's code).
 -- DP uptake (local version of ASCOF 1C(2a)/3D(2a)): DP recipients / people in long-term community
--- support, both aged 18+, at the quarter's end.
+-- support, both aged 18+, at the quarter's end. From Client Level Data this is ASCOF 3D(2a) exactly:
+-- community_clients is its denominator (people placed in Community by the setting hierarchy) and
+-- dp_recipients its numerator. People who cannot be placed in an area count in the council's row only.
 with snapshot as (
     select * from int_community_clients_snapshotted
 ),
@@ -13,6 +15,7 @@ by_locality as (
         count(*) as community_clients,
         sum(dp_weekly_cost_gbp) * 52 as dp_annual_spend_gbp
     from snapshot
+    where locality_code is not null
     group by period, locality_code
 ),
 

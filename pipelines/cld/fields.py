@@ -1,0 +1,262 @@
+"""What is kept of a CLD row, and how: one SQL expression per stored column, one quality code per file field.
+
+Stored (``raw_cld``, see /work/briefs CLD_CONTRACT): cleaned Release 2 labels, dates, numbers, the keyed hash of
+the person's NHS Number (else of the LA Person Unique Identifier), birth year and month, and the postcode's
+outward code (and its sector, kept only to settle an outward code split between districts). Never stored: names,
+GP practice name, the full postcode, the raw identifiers, the date of birth. They are read inside DuckDB's
+expression and dropped there, so they reach no table, not even a temporary one.
+
+Each file field also gets a quality code per row: 0 valid, 1 blank, 2 invalid (kept as ``Invalid and not
+mapped`` or as blank), 3 mapped (a Release 1 or differently written value turned into its Release 2 label).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.cld.mapping import coded_fields, mapped_quality_sql, mapped_sql
+from pipelines.readers import quote_identifier as qi
+from pipelines.schemas import CLD_SOURCES
+
+SOURCE = CLD_SOURCES["cld"]
+VALID, BLANK, INVALID, MAPPED = 0, 1, 2, 3
+_EARLIEST, _LATEST = "1900-01-01", "2100-12-31"
+_DATE_REASON = "should be a date like 2024-04-30 or 30/04/2024"
+NO_PERSON_REASON = (
+    "no person identifier: NHS Number and LA Person Unique Identifier are both blank, so the event cannot be "
+    "counted for anyone"
+)
+# Read and dropped: never stored, never in a quality count's values.
+DROPPED = ("first_name", "last_name", "gp_practice_name")
+# Dates a row cannot be placed without: blank or unreadable rejects the row (a structural fault).
+REQUIRED_DATES = ("reporting_period_start_date", "reporting_period_end_date", "event_start_date")
+TEXT = ("event_reference", "event_description", "provider_cqc_location_id", "provider_cqc_location_name")
+NUMBERS = ("total_hrs_caring_per_week", "unit_cost", "planned_units_per_week")
+
+# raw_cld's columns in order, with their types (CLD_CONTRACT).
+STORED: tuple[tuple[str, str], ...] = (
+    ("load_id", "BIGINT"),
+    ("source_row", "BIGINT"),
+    ("submission_id", "VARCHAR"),
+    ("la_code", "VARCHAR"),
+    ("reporting_period_start_date", "DATE"),
+    ("reporting_period_end_date", "DATE"),
+    ("person_id", "VARCHAR"),
+    ("person_id_source", "VARCHAR"),
+    ("birth_year", "INTEGER"),
+    ("birth_month", "INTEGER"),
+    ("postcode_district", "VARCHAR"),
+    ("postcode_sector", "VARCHAR"),
+    ("gender", "VARCHAR"),
+    ("ethnicity", "VARCHAR"),
+    ("date_of_death", "DATE"),
+    ("client_type", "VARCHAR"),
+    ("primary_support_reason", "VARCHAR"),
+    ("accommodation_status", "VARCHAR"),
+    ("employment_status", "VARCHAR"),
+    ("has_unpaid_carer", "VARCHAR"),
+    ("client_funding_status", "VARCHAR"),
+    ("event_type", "VARCHAR"),
+    ("event_reference", "VARCHAR"),
+    ("event_start_date", "DATE"),
+    ("event_end_date", "DATE"),
+    ("event_description", "VARCHAR"),
+    ("event_outcome", "VARCHAR"),
+    ("request_route_of_access", "VARCHAR"),
+    ("assessment_type", "VARCHAR"),
+    ("eligible_needs_identified", "VARCHAR"),
+    ("method_of_assessment", "VARCHAR"),
+    ("total_hrs_caring_per_week", "DOUBLE"),
+    ("service_type", "VARCHAR"),
+    ("service_component", "VARCHAR"),
+    ("delivery_mechanism", "VARCHAR"),
+    ("provider_cqc_location_id", "VARCHAR"),
+    ("provider_cqc_location_name", "VARCHAR"),
+    ("review_reason", "VARCHAR"),
+    ("review_outcomes_achieved", "VARCHAR"),
+    ("method_of_review", "VARCHAR"),
+    ("unit_cost", "DOUBLE"),
+    ("cost_frequency_unit_type", "VARCHAR"),
+    ("planned_units_per_week", "DOUBLE"),
+    ("gp_practice_code", "VARCHAR"),
+)
+STORED_NAMES = [name for name, _ in STORED]
+# Fields the data quality report counts, in the specification's order (birth year and month count as date of birth).
+QUALITY_FIELDS: tuple[str, ...] = tuple(
+    c.name for c in SOURCE.columns if c.name not in (*DROPPED, "birth_year", "birth_month")
+)
+_PER_WORD = 31  # 2-bit codes packed into a BIGINT
+
+
+def quality_words() -> int:
+    return -(-len(QUALITY_FIELDS) // _PER_WORD)
+
+
+def quality_position(field: str) -> tuple[int, int]:
+    """Which packed word holds ``field``'s code, and at which bit."""
+    i = QUALITY_FIELDS.index(field)
+    return i // _PER_WORD, 2 * (i % _PER_WORD)
+
+
+def _date(x: str) -> str:
+    """A date written ISO, day first with slashes, or as a spreadsheet timestamp; null if none, or out of range."""
+    t = f"trim({x})"
+    parsed = (
+        f"coalesce(try_cast({x} as date), cast(try_strptime({t}, '%d/%m/%Y') as date), "
+        f"cast(try_cast({t} as timestamp) as date))"
+    )
+    return f"(case when {parsed} between date '{_EARLIEST}' and date '{_LATEST}' then {parsed} end)"
+
+
+def _number(x: str, low: float, high: float) -> str:
+    n = f"coalesce(try_cast({x} as double), try_cast(regexp_replace(trim({x}), '[£,\\s]', '', 'g') as double))"
+    return f"(case when {n} between {low!r} and {high!r} then {n} end)"
+
+
+def _blank(x: str) -> str:
+    return f"({x} is null or trim({x}) = '')"
+
+
+@dataclass
+class Cleaning:
+    """The cleaning query over one opened file: ``file_column`` maps CLD names to the file's column names."""
+
+    file_column: dict[str, str]
+    council_code: str
+    file_digest: str
+    params: dict
+
+    def raw(self, name: str) -> str:
+        return f"src.{qi(self.file_column[name])}" if name in self.file_column else "null::varchar"
+
+    def sql(self, fragment: str) -> str:
+        """Every stored column (but load_id), ``_problems`` (rejects, null for a good row) and ``_q0``.. (quality).
+
+        ``fragment`` gives the file's rows as text with ``_row``, the spreadsheet row number. Each value is
+        read once (``t_<name>``, beside the raw text); quality codes and problems then compare the two.
+        """
+        p = self.params
+        p["council_code"] = self.council_code
+        p["digest"] = self.file_digest[:12]
+        r = self.raw
+        typed: dict[str, str] = {}
+        quality: dict[str, str] = {}
+
+        def read_or_blank(name: str) -> str:  # 1 blank, 2 sent but unreadable, 0 read
+            return f"case when t_{name} is not null then 0 when {_blank(r(name))} then 1 else 2 end"
+
+        for name in coded_fields():
+            typed[name] = mapped_sql(name, r(name), p)
+            quality[name] = mapped_quality_sql(f"t_{name}", r(name))
+        for name in TEXT + ("gp_practice_code",):
+            typed[name] = f"nullif(trim({r(name)}), '')"
+            quality[name] = f"case when t_{name} is null then 1 else 0 end"
+        typed["la_code"] = f"upper(nullif(trim({r('la_code')}), ''))"
+        quality["la_code"] = (
+            "case when t_la_code is null then 1 when regexp_full_match(t_la_code, '[EW][0-9]{8}') then 0 else 2 end"
+        )
+        for name in (*REQUIRED_DATES, "event_end_date", "date_of_death", "date_of_birth"):
+            typed[name] = _date(r(name))
+            quality[name] = read_or_blank(name)
+        for name in NUMBERS:
+            c = SOURCE.column(name)
+            typed[name] = _number(r(name), c.minimum, c.maximum)
+            quality[name] = read_or_blank(name)
+        # Date of birth: kept as year and month only (a national extract sends only these).
+        typed["birth_year"] = f"cast({_number(r('birth_year'), 1880, 2100)} as integer)"
+        typed["birth_month"] = f"cast({_number(r('birth_month'), 1, 12)} as integer)"
+        quality["date_of_birth"] = (
+            "case when t_date_of_birth is not null or t_birth_year is not null then 0 "
+            f"when {_blank(r('date_of_birth'))} and {_blank(r('birth_year'))} then 1 else 2 end"
+        )
+        quality["nhs_number"] = "case when coalesce(_nhs, '') = '' then 1 when _nhs_ok then 0 else 2 end"
+        quality["la_person_unique_identifier"] = "case when _la is null then 1 else 0 end"
+        quality["postcode"] = "case when coalesce(_pc, '') = '' then 1 when _pc_full or _pc_outward then 0 else 2 end"
+        stored = {
+            "la_code": "coalesce(t_la_code, $council_code)",
+            "birth_year": "coalesce(year(t_date_of_birth), t_birth_year)",
+            "birth_month": "coalesce(month(t_date_of_birth), t_birth_month)",
+            "postcode_district": "case when _pc_full then left(_pc, length(_pc) - 3) when _pc_outward then _pc end",
+            "postcode_sector": (
+                "case when _pc_full then left(_pc, length(_pc) - 3) || ' ' || substr(_pc, length(_pc) - 2, 1) end"
+            ),
+        }
+        columns = []
+        for name in STORED_NAMES:
+            if name in ("load_id", "source_row", "submission_id", "person_id", "person_id_source"):
+                continue
+            columns.append(f"{stored.get(name, f't_{name}')} as {qi(name)}")
+        return f"""
+            with src as ({fragment}),
+            pre as (
+                select *,
+                    regexp_replace(trim({r("nhs_number")}), '[\\s-]', '', 'g') as _nhs,
+                    nullif(trim({r("la_person_unique_identifier")}), '') as _la,
+                    upper(regexp_replace({r("postcode")}, '\\s+', '', 'g')) as _pc
+                from src
+                where {self._not_blank_row()}
+            ),
+            typed as (
+                select *,
+                    regexp_full_match(_nhs, '[0-9]{{10}}') as _nhs_ok,
+                    regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}') as _pc_full,
+                    regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?') as _pc_outward,
+                    {", ".join(f"{expr} as t_{name}" for name, expr in typed.items())}
+                from pre as src
+            ),
+            checked as (
+                select _row as source_row,
+                    coalesce(t_la_code, $council_code) || '_' || strftime(t_reporting_period_start_date, '%Y%m%d')
+                        || '_' || strftime(t_reporting_period_end_date, '%Y%m%d') || '_' || $digest as submission_id,
+                    {self._person_sql()},
+                    {", ".join(columns)},
+                    {self._problems_sql()} as _problems,
+                    {self._packed_quality_sql(quality)}
+                from typed as src
+            )
+            select * from checked"""
+
+    def _not_blank_row(self) -> str:
+        present = [f"nullif(trim(src.{qi(c)}), '')" for c in self.file_column.values()]
+        return f"coalesce({', '.join(present)}) is not null" if present else "false"
+
+    def _person_sql(self) -> str:
+        """The keyed hash of the NHS Number, else of the LA person ID (prefixed, so the two never collide)."""
+        key = (
+            "case when _nhs_ok then 'nhs:' || _nhs when _la is not null then 'la:' || _la "
+            "when coalesce(_nhs, '') <> '' then 'nhs:' || _nhs end"
+        )
+        kind = (
+            "case when _nhs_ok then 'nhs_number' when _la is not null then 'la_person_id' "
+            "when coalesce(_nhs, '') <> '' then 'nhs_number' end"
+        )
+        return f"'ph_' || left(sha256($pseudonym_key || encode({key})), 20) as person_id, {kind} as person_id_source"
+
+    def _problems_sql(self) -> str:
+        """The row's structural faults as a list of {column, value, reason}; null for a good row (most rows, so the
+        list is built only where a fault is found)."""
+        items, faults = [], []
+        for name in REQUIRED_DATES:
+            raw = self.raw(name)
+            faults.append(f"t_{name} is null")
+            items.append(
+                f"case when {_blank(raw)} then {{'column': '{name}', 'value': null::varchar, "
+                f"'reason': '{name} is required but blank'}} "
+                f"when t_{name} is null then {{'column': '{name}', 'value': trim({raw}), "
+                f"'reason': '{name} {_DATE_REASON}'}} end"
+            )
+        nobody = "coalesce(_nhs, '') = '' and _la is null"
+        faults.append(f"({nobody})")
+        items.append(
+            f"case when {nobody} then {{'column': 'nhs_number', 'value': null::varchar, "
+            f"'reason': '{NO_PERSON_REASON}'}} end"
+        )
+        listed = f"list_filter([{', '.join(items)}], lambda x: x is not null)"
+        return f"case when {' or '.join(faults)} then {listed} end"
+
+    def _packed_quality_sql(self, quality: dict[str, str]) -> str:
+        words: list[list[str]] = [[] for _ in range(quality_words())]
+        for name in QUALITY_FIELDS:
+            word, bit = quality_position(name)
+            words[word].append(f"(cast({quality[name]} as bigint) << {bit})")
+        return ", ".join(f"({' + '.join(parts)}) as _q{i}" for i, parts in enumerate(words))

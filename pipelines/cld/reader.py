@@ -1,0 +1,123 @@
+"""Load one CLD file: cleaned, minimised and pseudonymised in one pass into its own table, in one transaction.
+
+Called by ``ingest.ingest_file`` once the file is recognised as CLD by its columns (or named with ``--source
+cld``). Every row loads unless it has a structural fault (a required date blank or unreadable, no person
+identifier at all); those go to ``rejects`` with their reason, as for every source. Values outside the lists are
+kept (``mapping``) and counted in ``cld_quality``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.cld import CLD
+from pipelines.cld.fields import Cleaning
+from pipelines.cld.quality import record_quality
+from pipelines.cld.store import load_table
+from pipelines.config import Settings
+from pipelines.ingest import (
+    FIRST_REJECTS,
+    SYNTHETIC_MARKER,
+    FileResult,
+    NoDataRows,
+    _archive,
+    _notes,
+    _pause_for_tests,
+    _reading_error,
+    pseudonymisation_key,
+)
+from pipelines.readers import InputFile
+from pipelines.schemas import Source, canonical_names
+from pipelines.validate import REJECT_NAMES, Context, bind
+
+
+def file_columns(opened: InputFile, source: Source) -> dict[str, str]:
+    """CLD name -> the file's column (an exact name wins over an alias)."""
+    names = canonical_names(source)
+    found: dict[str, str] = {}
+    for column in opened.columns:
+        target = names.get(column)
+        if target and (target not in found or column == target):
+            found[target] = column
+    return found
+
+
+def load_cld(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    digest: str,
+    opened: InputFile,
+    source: Source,
+    context: Context,
+    settings: Settings,
+    dry_run: bool,
+    seen: list,
+) -> FileResult:
+    params: dict = {"pseudonym_key": context.key or pseudonymisation_key(con, settings)}
+    cleaning = Cleaning(file_columns(opened, source), settings.council.code, digest, params)
+    query = cleaning.sql(opened.fragment)
+    copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+    archiving = None if dry_run else copier.submit(_archive, path, digest, settings)
+    con.begin()
+    try:
+        load_id = con.sql("select nextval('load_id_seq')").fetchall()[0][0]
+        table = load_table(load_id)
+        sql = f"create table {table} as select $load_id::bigint as load_id, * from ({query})"
+        try:
+            con.sql(sql, params=bind(sql, {**opened.params, **params, "load_id": load_id}))
+        except duckdb.Error as exc:
+            raise _reading_error(opened, exc) from exc
+        rows_read, rows_bad = con.sql(f"select count(*), count(_problems) from {table}").fetchall()[0]
+        if rows_read == 0:
+            raise NoDataRows(
+                f"{path.name}: no data rows: the file has a header (row {opened.header_row}) but no rows under it"
+            )
+        con.sql(
+            "insert into rejects select load_id, $source, $file, source_row, p.column, p.value, p.reason "
+            f"from (select load_id, source_row, unnest(_problems) as p from {table} where _problems is not null)",
+            params={"source": CLD, "file": path.name},
+        )
+        con.sql("insert into cld_loads values (?, ?)", params=[load_id, table])
+        record_quality(con, table, load_id)
+        rejects = con.sql(
+            f"select {', '.join(REJECT_NAMES)} from rejects where load_id = ? order by row_number, column_name limit ?",
+            params=[load_id, FIRST_REJECTS],
+        ).fetchall()
+        notes = _notes(opened, source, context, seen)
+        status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
+        result = FileResult(
+            path.name, CLD, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
+        )
+        con.sql(
+            "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params=[
+                load_id,
+                CLD,
+                path.name,
+                digest,
+                rows_read,
+                rows_read - rows_bad,
+                rows_bad,
+                status,
+                notes,
+                (path.parent / SYNTHETIC_MARKER).exists(),
+                datetime.now(UTC),
+            ],
+        )
+        if dry_run:
+            con.rollback()
+            result.status, result.load_id = "dry_run", None
+            return result
+        _pause_for_tests(path)
+        archiving.result()  # the archived file is part of the load: its failure rolls the load back
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        copier.shutdown(wait=True)
+    return result

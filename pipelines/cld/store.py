@@ -1,0 +1,50 @@
+"""Where CLD rows live in the ingest store: one table per load, read together as ``raw_cld``.
+
+Each load is cleaned in one pass straight into ``cld_load_<id>`` (its good rows, its rejected rows with their
+problems, and each row's packed quality codes), listed in ``cld_loads``. Copying the good rows into one table
+afterwards would read the whole file a second time (for the ingest of ten million activity rows, the copy was a
+third of the load). ``raw_cld`` itself stays a table of the contract's shape (empty unless rows are written to
+it directly, as test fixtures do); ``cld_rows_sql`` gives it with every load's good rows, and ``asc build``
+copies that into the warehouse as ``raw_cld``.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.cld.fields import STORED, STORED_NAMES
+from pipelines.readers import quote_identifier as qi
+
+QUALITY_COLUMNS = (
+    "load_id bigint, submission_id varchar, field varchar, rows bigint, blank bigint, invalid bigint, mapped bigint"
+)
+
+
+def ensure_cld_store(con: duckdb.DuckDBPyConnection) -> None:
+    columns = ", ".join(f"{qi(name)} {kind}" for name, kind in STORED)
+    con.sql(f"create table if not exists raw_cld ({columns})")
+    con.sql("create table if not exists cld_loads (load_id bigint primary key, table_name varchar)")
+    con.sql(f"create table if not exists cld_quality ({QUALITY_COLUMNS})")
+
+
+def load_table(load_id: int) -> str:
+    return f"cld_load_{int(load_id):d}"
+
+
+def cld_rows_sql(con: duckdb.DuckDBPyConnection, catalog: str = "") -> str:
+    """SQL for every CLD row loaded into a store (``catalog``: its name when attached): raw_cld and each load's
+    good rows."""
+    prefix = f"{catalog}." if catalog else ""
+    names = ", ".join(qi(n) for n in STORED_NAMES)
+    parts = [f"select {names} from {prefix}raw_cld"]
+    tables = {
+        t
+        for (t,) in con.sql(
+            "select table_name from duckdb_tables() where database_name = coalesce(nullif(?, ''), current_database())",
+            params=[catalog],
+        ).fetchall()
+    }
+    if "cld_loads" in tables:
+        for (table,) in con.sql(f"select table_name from {prefix}cld_loads order by load_id").fetchall():
+            parts.append(f"select {names} from {prefix}{qi(table)} where _problems is null")
+    return "\nunion all ".join(parts)

@@ -1,0 +1,189 @@
+"""CLD in: Release 1 and 2 files, spaced and underscore headers, CSV and XLSX, stacked in one load.
+
+Small hand-made submissions; every expected value below is worked out by hand from the rows written here.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+import xlsxwriter
+
+from pipelines.config import load_settings
+from pipelines.ingest import ingest_paths
+from tests.conftest import write_test_config
+from tests.unit.test_ingest import build, store_rows, warehouse_rows
+
+SPACED = [
+    "LA Code", "Reporting Period Start Date", "Reporting Period End Date", "NHS Number",
+    "LA Person Unique Identifier", "First Name", "Last Name", "GP Practice Name", "Date of Birth", "Postcode",
+    "Client Type", "Event Type", "Event Start Date", "Event End Date", "Service Type", "Service Component",
+    "Delivery Mechanism", "Cost Frequency (Unit Type)", "Request: Route of Access",
+]  # fmt: skip
+UNDERSCORE = [h.replace(": ", "_").replace(" (", "_").replace(")", "").replace(" ", "_") for h in SPACED]
+# Release 2 wording, spaced headers, CSV: the 2024/25 submission.
+R2_ROWS = [
+    ["E10000003", "01/04/2024", "31/03/2025", "943 476 5919", "LA001", "Alicia", "Featherstone", "The Abbey Surgery",
+     "15/06/1940", "cb6 1ab", "Service user", "Service", "2024-05-01", "", "Long term support: Community",
+     "Direct payment", "Direct payment", "Weekly", ""],
+    # no NHS number: the LA id identifies her; odd case and spacing everywhere
+    ["E10000003", "01/04/2024", "31/03/2025", "", "LA002", "Beatrix", "Quenby", "Riverside Practice",
+     "1950-02-10", " pe13  2xy ", "Service user", "Service", "2024-06-01", "2024-12-31",
+     "long term support:  community", "Home Support", "Cash", "Four weekly", ""],
+    # nobody: rejected
+    ["E10000003", "01/04/2024", "31/03/2025", "", "", "Carys", "Pemberton", "", "", "CB1 2AB", "Service user",
+     "Request", "2024-07-01", "", "", "", "", "", "Community / Other route"],
+    # 31 February: rejected
+    ["E10000003", "01/04/2024", "31/03/2025", "4010232137", "LA004", "Daniel", "Ashcombe", "", "", "CB7 4AA",
+     "Service user", "Assessment", "31/02/2024", "", "", "", "", "", ""],
+]  # fmt: skip
+# Release 1 wording, underscore headers, XLSX: the next quarter's rolling submission.
+R1_ROWS = [
+    ["E10000003", "2024-07-01", "2025-06-30", "9434765870", "LA010", "Evelyn", "Whitlock", "Hillcrest Surgery",
+     "1960-03-03", "cb61ab", "Carer", "Service", "2024-08-01", "", "Carer Support: Direct to Carer",
+     "Carer Respite", "Direct Payment", "One off", ""],
+    ["E10000003", "2024-07-01", "2025-06-30", "9434765919", "", "Alicia", "Featherstone", "The Abbey Surgery",
+     "1940-06-15", "CB7", "Service User", "Service", "2024-09-01", "", "Long Term Support: Nursing Care",
+     "Nursing Care", "", "", ""],
+]  # fmt: skip
+NAMES = ["Alicia", "Featherstone", "Beatrix", "Quenby", "Carys", "Pemberton", "Daniel", "Ashcombe", "Evelyn"]
+NAMES += ["Whitlock", "Abbey Surgery", "Riverside Practice", "Hillcrest"]
+NHS_NUMBERS = ["943 476 5919", "9434765919", "4010232137", "9434765870"]
+POSTCODES = ["cb6 1ab", "cb61ab", "pe13  2xy", "pe132xy", "pe13 2xy", "cb1 2ab", "cb12ab", "cb7 4aa", "cb74aa"]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(write_test_config(tmp_path))
+
+
+def write_csv(path, header, rows):
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def write_xlsx(path, header, rows):
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("CLD")
+    for i, row in enumerate([header, *rows]):
+        for j, value in enumerate(row):
+            if value:
+                sheet.write_string(i, j, value)
+    book.close()
+    return path
+
+
+@pytest.fixture
+def loaded(settings, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "cld_2024_25_q4.csv", SPACED, R2_ROWS)
+    write_xlsx(inbox / "cld_2025_26_q1.xlsx", UNDERSCORE, R1_ROWS)
+    results = ingest_paths([inbox], settings)
+    return settings, results
+
+
+def test_both_releases_and_header_styles_load_as_release_2_in_one_load(loaded):
+    settings, results = loaded
+    assert [(r.source, r.status, r.rows_read, r.rows_loaded, r.rows_rejected) for r in results] == [
+        ("cld", "loaded_with_rejects", 4, 2, 2),
+        ("cld", "loaded", 2, 2, 0),
+    ]
+    rows = store_rows(
+        settings,
+        "select source_row, person_id_source, birth_year, birth_month, postcode_district, postcode_sector, "
+        "client_type, service_type, service_component, delivery_mechanism, cost_frequency_unit_type, "
+        "event_start_date::varchar, event_end_date::varchar from raw_cld order by load_id, source_row",
+    )
+    assert rows == [
+        (2, "nhs_number", 1940, 6, "CB6", "CB6 1", "Service user", "Long term support: Community",
+         "Direct payment", "Direct payment", "Weekly", "2024-05-01", None),
+        (3, "la_person_id", 1950, 2, "PE13", "PE13 2", "Service user", "Long term support: Community",
+         "Home support or domiciliary care", "Invalid and not mapped", "4-weekly", "2024-06-01", "2024-12-31"),
+        (2, "nhs_number", 1960, 3, "CB6", "CB6 1", "Unpaid carer", "Unpaid carer support: Direct to unpaid carer",
+         "Unpaid carer respite", "Direct payment", "One-off", "2024-08-01", None),
+        (3, "nhs_number", 1940, 6, "CB7", None, "Service user", "Long term support: Nursing care",
+         "Long term nursing care", None, None, "2024-09-01", None),
+    ]  # fmt: skip
+
+
+def test_the_same_nhs_number_is_the_same_person_across_submissions_and_spellings(loaded):
+    settings, _ = loaded
+    (alice_q4, bea, eve, alice_q1) = [
+        r[0] for r in store_rows(settings, "select person_id from raw_cld order by load_id, source_row")
+    ]
+    assert alice_q4 == alice_q1  # "943 476 5919" and "9434765919"
+    assert len({alice_q4, bea, eve}) == 3 and all(p.startswith("ph_") and len(p) == 23 for p in (bea, eve))
+
+
+def test_structural_faults_are_rejected_with_their_reason(loaded):
+    settings, _ = loaded
+    rejects = store_rows(settings, "select row_number, column_name, value, reason from rejects order by row_number")
+    assert rejects == [
+        (4, "nhs_number", None, "no person identifier: NHS Number and LA Person Unique Identifier are both blank, "
+         "so the event cannot be counted for anyone"),
+        (5, "event_start_date", "31/02/2024", "event_start_date should be a date like 2024-04-30 or 30/04/2024"),
+    ]  # fmt: skip
+
+
+def test_quality_counts_blank_invalid_and_mapped_per_submission_and_field(loaded):
+    settings, _ = loaded
+    rows = store_rows(
+        settings,
+        "select split_part(submission_id, '_', 2), field, rows, blank, invalid, mapped from cld_quality "
+        "where field in ('delivery_mechanism', 'service_type', 'postcode', 'nhs_number', 'event_start_date') "
+        "order by 1, 2",
+    )
+    assert rows == [
+        # Q4 CSV: DP valid, "Cash" invalid, two blanks; service type "long term support:  community" mapped
+        ("20240401", "delivery_mechanism", 4, 2, 1, 0),
+        ("20240401", "event_start_date", 4, 0, 1, 0),
+        ("20240401", "nhs_number", 4, 2, 0, 0),
+        ("20240401", "postcode", 4, 0, 0, 0),
+        ("20240401", "service_type", 4, 2, 0, 1),
+        # Q1 XLSX (Release 1): "Direct Payment" mapped, one blank; both service types mapped
+        ("20240701", "delivery_mechanism", 2, 1, 0, 1),
+        ("20240701", "event_start_date", 2, 0, 0, 0),
+        ("20240701", "nhs_number", 2, 0, 0, 0),
+        ("20240701", "postcode", 2, 0, 0, 0),
+        ("20240701", "service_type", 2, 0, 0, 2),
+    ]
+
+
+def found_in(path, needles: list[str]) -> list[tuple]:
+    """(table, column, value) of every VARCHAR value in the database at ``path`` holding one of ``needles``
+    (case and spaces ignored: "PE13  2XY" is found as "pe132xy" too)."""
+    hits = []
+    with duckdb.connect() as con:
+        con.sql("attach ? as db (read_only)", params=[str(path)])
+        columns = con.sql(
+            "select table_name, column_name from duckdb_columns() where database_name = 'db' and data_type = 'VARCHAR'"
+        ).fetchall()
+        for table, column in columns:
+            value = f"lower(replace(\"{column}\", ' ', ''))"
+            rows = con.sql(
+                f'select "{column}" from db."{table}" '
+                f"where exists (select 1 from unnest($n) as u(x) where contains({value}, x)) limit 1",
+                params={"n": sorted({n.lower().replace(" ", "") for n in needles})},
+            ).fetchall()
+            hits += [(table, column, v) for (v,) in rows]
+    return hits
+
+
+def test_no_name_nhs_number_or_full_postcode_in_any_table_of_the_store_or_warehouse(loaded, monkeypatch):
+    settings, _ = loaded
+    build(settings, monkeypatch)
+    for path in (settings.path("ingest_store"), settings.path("warehouse")):
+        assert found_in(path, NAMES + NHS_NUMBERS + POSTCODES) == []
+        # The search does find what is kept: the postcode sector of CB6 1AB.
+        assert ("raw_cld" if "warehouse" in path.name else "cld_load_1", "postcode_sector", "CB6 1") in found_in(
+            path, ["cb6 1"]
+        )
+    assert warehouse_rows(settings, "select count(*) from raw_cld") == [(4,)]
+
+
+def test_the_reader_writes_the_shape_the_cld_models_read():
+    from pipelines.cld.fields import STORED
+    from pipelines.cld_contract import RAW_CLD_COLUMNS
+
+    assert [(name, kind.lower()) for name, kind in STORED] == list(RAW_CLD_COLUMNS.items())
