@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from dashboard.app_state import connect, ensure_table
+from dashboard.app_state import AppStateUnavailable, connect, ensure_table
 from models.periods import parse_quarter
 from pipelines.config import Settings
 
@@ -83,11 +83,15 @@ def save_note(
 
 
 def _query(settings: Settings | None, where: str, params: tuple) -> pl.DataFrame:
-    with connect(settings) as con:
-        _prepare(con)
-        rows = con.execute(
-            f"select {', '.join(COLUMNS)} from kpi_review_notes where {where} order by created_at, note_id", params
-        ).fetchall()
+    """Notes matching ``where``; none when the database cannot be opened (the page says so: app_state.problem)."""
+    try:
+        with connect(settings) as con:
+            _prepare(con)
+            rows = con.execute(
+                f"select {', '.join(COLUMNS)} from kpi_review_notes where {where} order by created_at, note_id", params
+            ).fetchall()
+    except AppStateUnavailable:
+        rows = []
     return pl.DataFrame([tuple(r) for r in rows], schema=SCHEMA, orient="row")
 
 

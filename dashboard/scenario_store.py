@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import polars as pl
 import xlsxwriter
 
-from dashboard.app_state import connect, ensure_table
+from dashboard.app_state import AppStateUnavailable, connect, ensure_table
 from dashboard.exports.safe_cells import neutralise, neutralise_frame
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
@@ -209,14 +209,18 @@ def share(name: str, shared: bool, settings: Settings, owner: str = "", administ
 
 def saved(defaults: Levers, settings: Settings, viewer: str = "") -> dict[str, SavedScenario]:
     """The scenarios ``viewer`` may see (their own, shared ones, and the demo's), by name, oldest first.
-    Levers saved by an older version fall back to the defaults."""
-    with connect(settings) as con:
-        _prepare(con)
-        rows = con.execute(
-            "select name, levers, base_period, saved_at, owner, shared from saved_scenarios "
-            "where owner = '' or owner = ? or shared = 1 order by saved_at",
-            (viewer,),
-        ).fetchall()
+    Levers saved by an older version fall back to the defaults. None saved can be read when the database cannot
+    be opened (the page says so: app_state.problem)."""
+    try:
+        with connect(settings) as con:
+            _prepare(con)
+            rows = con.execute(
+                "select name, levers, base_period, saved_at, owner, shared from saved_scenarios "
+                "where owner = '' or owner = ? or shared = 1 order by saved_at",
+                (viewer,),
+            ).fetchall()
+    except AppStateUnavailable:
+        rows = []
     scenarios = {}
     for row in rows:
         stored = json.loads(row["levers"])
@@ -235,9 +239,7 @@ def delete(name: str, settings: Settings, owner: str = "", administrator: bool =
     """Delete a scenario (its owner, or an administrator); the levers deleted, as saved (None if already gone)."""
     with connect(settings) as con:
         _prepare(con)
-        row = con.execute(
-            "select levers, owner from saved_scenarios where name = ?", (name,)
-        ).fetchone()
+        row = con.execute("select levers, owner from saved_scenarios where name = ?", (name,)).fetchone()
         if row is None:
             return None
         if row["owner"] != owner and not administrator:

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.cld.store import QUALITY_COLUMNS
 from pipelines.cld_reference import PostcodeLookupError
 from pipelines.config import Settings
 from pipelines.ingest import ensure_store, loaded_rows_sql, remove_stale_files
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
 from pipelines.schemas import ALL_SOURCES
+from pipelines.store_lock import store_lock
 
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
@@ -121,6 +123,8 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
     for table in STORE_TABLES:
         if table in tables:
             con.sql(f"create table {table} as select * from store.{table}")
+    if "cld_quality" not in tables:  # a store from before CLD was read: the quality mart is then empty
+        con.sql(f"create table cld_quality ({QUALITY_COLUMNS})")
     for source in ALL_SOURCES.values():
         if f"raw_{source.name}" in tables:  # with the good rows of the source's large loads
             con.sql(f"create table raw_{source.name} as {loaded_rows_sql(con, source, 'store')}")
@@ -128,9 +132,16 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
 
 
 def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda _: None) -> BuildResult:
+    """Build a new warehouse and swap it in, holding the data folder's write lock (an ingest or another
+    build in another process finishes first: ``store_lock``)."""
     started = datetime.now(UTC)
+    settings.path("warehouse").parent.mkdir(parents=True, exist_ok=True)
+    with store_lock(settings, on_step):
+        return _build(settings, on_step, started)
+
+
+def _build(settings: Settings, on_step: Callable[[str], None], started: datetime) -> BuildResult:
     target = settings.path("warehouse")
-    target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_files(settings)  # what a killed build or ingest left behind (303 MB once)
     tmp = target.with_name(f"{target.name}.building-{os.getpid()}")
     tmp.unlink(missing_ok=True)

@@ -7,8 +7,9 @@
 
 Exit codes, for scheduled jobs: 0 all loaded, 2 usage error, 3 some rows rejected, 4 a file rejected
 whole (or holding no data rows), 5 a file not loaded because of an unexpected error or a store that
-cannot be written (the message gives a reference; the detail is in the error log, see
-``pipelines/errors.py``), 1 a build failure. ``asc ingest`` exits with the worst of its files' outcomes.
+cannot be read (the message gives a reference; the detail is in the error log, see
+``pipelines/errors.py``), 6 the data folder cannot be written (read-only, no permission, disk full), 1 a build
+failure. ``asc ingest`` exits with the worst of its files' outcomes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipelines.permissions import owner_only, tighten_all
 
 console = Console(stderr=True)
 EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED, EXIT_FAILED = 0, 1, 2, 3, 4, 5
+EXIT_UNWRITABLE = 6  # the data folder (ingest store, warehouse, archive) cannot be written: nothing changed
 
 
 @contextmanager
@@ -54,13 +56,16 @@ def cmd_demo(args, settings) -> int:
 def cmd_ingest(args, settings) -> int:
     """Load the files named; no traceback reaches the user (see pipelines/errors.py)."""
     from pipelines.errors import record_unexpected, unexpected_message
-    from pipelines.ingest import StoreUnavailable
+    from pipelines.ingest import IdentityError, StoreUnavailable
 
     try:
         return _ingest(args, settings)
-    except StoreUnavailable as exc:
+    except IdentityError as exc:
         console.print(f"[red]Nothing was loaded:[/red] {exc}", soft_wrap=True)
         return EXIT_FAILED
+    except StoreUnavailable as exc:
+        console.print(f"[red]Nothing was loaded:[/red] {exc}", soft_wrap=True)
+        return EXIT_UNWRITABLE
     except Exception as exc:
         reference, log = record_unexpected(exc, settings, "asc ingest " + " ".join(args.paths))
         console.print(f"[red]{unexpected_message('asc ingest stopped', exc, reference, log)}[/red]", soft_wrap=True)
@@ -82,7 +87,9 @@ def _ingest(args, settings) -> int:
     if removed:
         console.print(f"Removed what an interrupted run left behind: {', '.join(str(p) for p in removed)}")
     with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
-        results = ingest_paths(paths, settings, args.source, args.dry_run, args.sheet, args.year)
+        results = ingest_paths(
+            paths, settings, args.source, args.dry_run, args.sheet, args.year, on_wait=lambda why: console.print(why)
+        )
     print_ingest_summary(results, dry_run=args.dry_run)
     return ingest_exit_code(results)
 
@@ -144,7 +151,10 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
 
 
 def cmd_build(args, settings) -> int:
+    import duckdb
+
     from pipelines.build import BuildError, build_warehouse
+    from pipelines.errors import describe_os_error, record_unexpected, unexpected_message
 
     try:
         with progress("Building the warehouse") as step:
@@ -152,6 +162,19 @@ def cmd_build(args, settings) -> int:
     except BuildError as exc:
         console.print(f"[red]Build failed; the previous warehouse is unchanged.[/red]\n{exc}")
         return EXIT_BUILD_FAILED
+    except (OSError, duckdb.IOException, duckdb.PermissionException) as exc:
+        why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc).strip().splitlines()[0]
+        console.print(
+            f"[red]Build failed; the previous warehouse is unchanged.[/red] The data folder cannot be written "
+            f"({why}). Check that {settings.path('warehouse').parent} exists and that this user may write to it, "
+            "or set paths.warehouse and paths.ingest_store in the settings file",
+            soft_wrap=True,
+        )
+        return EXIT_UNWRITABLE
+    except Exception as exc:  # never a traceback: a reference, and the detail in the log
+        reference, log = record_unexpected(exc, settings, "asc build")
+        console.print(f"[red]{unexpected_message('asc build stopped', exc, reference, log)}[/red]", soft_wrap=True)
+        return EXIT_FAILED
     console.print(f"  {len(result.models)} models, {len(result.checks)} checks passed -> {result.path}")
     return EXIT_OK
 

@@ -287,6 +287,16 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
+def child_environment(config: str | Path | None = None) -> dict[str, str]:
+    """The environment for a process this one starts (the dashboard, an upload job): ``ASC_CONFIG`` names the
+    same settings file, so every process uses the same stores and the same pseudonymisation key path."""
+    env = os.environ.copy()
+    path = config or env.get("ASC_CONFIG")
+    if path:
+        env["ASC_CONFIG"] = str(Path(path).resolve())
+    return env
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read the settings: defaults overlaid with the TOML file (``ASC_CONFIG`` or ``asc.toml``)."""
     if path is None:

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.demo_activity import build_activity
+from pipelines.demo_cld import build_cld_submissions
 from pipelines.demo_common import make_context
 from pipelines.demo_people import build_outcome_reviews, build_pa_register, build_referrals
 from pipelines.demo_returns import build_kpi_catalogue, build_kpi_returns, build_survey_responses
@@ -37,13 +38,16 @@ extracts and providers' returns.
 """
 
 
-def build_demo_frames(settings: Settings | None = None) -> dict[str, pl.DataFrame]:
+def build_demo_frames(settings: Settings | None = None, cld: bool = False) -> dict[str, pl.DataFrame]:
     """The synthetic inbox as frames, one per source, with exactly the schema's columns in order.
 
     Parameters
     ----------
     settings
         Settings giving the localities, the demo years and the seed; the defaults when omitted.
+    cld
+        Also the council's Client Level Data return drawn from the same people: one frame per quarterly
+        submission, keyed by its file name (``cld_2024_4.csv``), after the sources.
 
     Returns
     -------
@@ -64,11 +68,14 @@ def build_demo_frames(settings: Settings | None = None) -> dict[str, pl.DataFram
         "pa_register": pa_register,
         "outcome_reviews": build_outcome_reviews(ctx, activity),
     }
-    return {name: frames[name].select(SOURCES[name].column_names) for name in SOURCES if name in frames}
+    ordered = {name: frames[name].select(SOURCES[name].column_names) for name in SOURCES if name in frames}
+    if not cld:
+        return ordered
+    return ordered | build_cld_submissions(ctx, activity.frame, referrals, frames["outcome_reviews"])
 
 
 def write_demo_inbox(out_dir: Path, settings: Settings | None = None) -> dict[str, Path]:
-    """Write ``<source>.csv`` for every inbox source and the synthetic-data notice into ``out_dir``.
+    """Write ``<source>.csv`` per inbox source, the CLD submissions and the synthetic-data notice into ``out_dir``.
 
     Dates are written as YYYY-MM-DD, booleans as true/false and missing values as blanks.
 
@@ -77,7 +84,7 @@ def write_demo_inbox(out_dir: Path, settings: Settings | None = None) -> dict[st
     dict
         Source name -> path of the file written.
     """
-    return write_inbox_files(out_dir, build_demo_frames(settings))
+    return write_inbox_files(out_dir, build_demo_frames(settings, cld=True))
 
 
 def write_inbox_files(out_dir: Path, frames: dict[str, pl.DataFrame]) -> dict[str, Path]:
@@ -86,7 +93,7 @@ def write_inbox_files(out_dir: Path, frames: dict[str, pl.DataFrame]) -> dict[st
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, frame in frames.items():
-        path = out_dir / f"{name}.csv"
+        path = out_dir / (name if name.endswith(".csv") else f"{name}.csv")
         frame.write_csv(path, date_format="%Y-%m-%d", null_value="")
         written[name] = path
     (out_dir / MARKER_FILE).write_text(MARKER_TEXT, encoding="utf-8")

@@ -21,7 +21,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,6 +50,7 @@ from pipelines.readers import (
     quote_identifier,
 )
 from pipelines.schemas import ALL_SOURCES, LOAD_ORDER, Source, canonical_names
+from pipelines.store_lock import store_lock
 from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order, period_mapping, reject_schema
 
 if TYPE_CHECKING:
@@ -407,6 +410,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         try:
             _read_into(con, opened, f"create temp table _checked as {query}", params)
             _check_date_order(con, plan, "_checked", opened)
+            _flag_duplicates(con, plan, "_checked")
         except (FileRejected, _ReadSerially, _MonthFirst):
             con.sql("drop table if exists _checked")
             raise
@@ -420,6 +424,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         if large:
             checked = _check_into_own_table(con, opened, plan, query, params, load_id)
             _check_date_order(con, plan, checked, opened)
+            _flag_duplicates(con, plan, checked)
         else:
             checked = "_checked"
             _insert_good_rows(con, plan, load_id)
@@ -513,6 +518,13 @@ def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
         )
     row, column, value = kinds["month"][1][0]
     raise _MonthFirst(f"{value} ({column}, row {row})")
+
+
+def _flag_duplicates(con, plan: Plan, checked: str) -> None:
+    """Reject each row whose key an earlier row of the file has ("same ... as row N")."""
+    sql = plan.duplicates_sql(checked)
+    if sql is not None:
+        con.sql(sql)
 
 
 def _checked_query(con, plan: Plan, opened: InputFile) -> str:
@@ -742,6 +754,7 @@ def ingest_paths(
     sheet: str | None = None,
     year: str | None = None,
     upload: bool = False,
+    on_wait: Callable[[str], None] = lambda _: None,
 ) -> list[FileResult]:
     """Ingest files and folders; catalogues first, so returns sent with them are checked against them.
 
@@ -751,14 +764,29 @@ def ingest_paths(
     Each file gets its outcome whatever happens to the others: an error nobody foresaw while loading one
     is logged with its traceback (``errors.record_unexpected``) and that file reported as failed, with a
     reference, and the next is loaded on a fresh connection. Raises StoreUnavailable if the store cannot
-    be opened at all.
+    be opened at all. Holds the data folder's write lock (``store_lock``) throughout, waiting for another
+    process's load or build to finish first (``on_wait`` is told).
     """
     files = expand_paths(paths)
     limits = ReadLimits.of(settings.limits, upload)
     if source_name is None:
         files.sort(key=lambda f: peek_source(f, sheet, limits) not in LOAD_ORDER)
-    if not dry_run:
+    if dry_run:
+        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits)
+    with ExitStack() as held:
+        try:
+            held.enter_context(store_lock(settings, on_wait))
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot open the ingest store {settings.path('ingest_store')} for writing ({describe_os_error(exc)})."
+                " Check that the folder exists and that this user may write to it, or set paths.ingest_store in "
+                "the settings file"
+            ) from exc
         remove_stale_files(settings)
+        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits)
+
+
+def _ingest_each(files, settings, source_name, dry_run, sheet, year, limits) -> list[FileResult]:
     results = []
     con = _connect(settings, dry_run)
     try:

@@ -23,6 +23,10 @@ from pipelines.validate import Context, Plan, bind, period_mapping
 ASCOF_FILE = "ascof_trend_2017_2023.csv"
 POPULATION_FILE = "snpp2022_migcat_cambs_districts_65plus.csv"
 SHIPPED = {"ascof_published": ASCOF_FILE, "population_projection": POPULATION_FILE}
+# Every council's published figures (data/public/national/README.md): compact Parquet made by
+# scripts/national_data.py, read as they are into public_national_<name>.
+NATIONAL_DIR = "national"
+NATIONAL_FILES = ("ascof", "population", "areas", "districts", "district_history")
 
 
 class PublicDataError(ValueError):
@@ -58,3 +62,13 @@ def load_public_data(con: duckdb.DuckDBPyConnection, public_dir: Path) -> None:
     ensure_store(con)
     for source_name, file_name in SHIPPED.items():
         load_published_file(con, public_dir / file_name, source_name, f"public_{source_name}")
+    load_national(con, public_dir / NATIONAL_DIR)
+
+
+def load_national(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Copy the national Parquet files into ``public_national_<name>`` tables (DuckDB reads Parquet itself)."""
+    for name in NATIONAL_FILES:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            raise PublicDataError(f"{path} is missing: the national comparators ship with the product")
+        con.sql(f"create or replace table public_national_{name} as select * from read_parquet(?)", params=[str(path)])

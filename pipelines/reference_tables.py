@@ -113,7 +113,7 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -
     write_table(con, "ref_service_type", ref_service_type)
     write_table(con, "ref_measure", headline_frame(settings))
     write_cld_reference_tables(con, settings)
-    for name in ("survey_question", "ascof_measure"):
+    for name in ("survey_question", "ascof_measure", "ascof_national_measure"):
         path = REFERENCE_DIR / f"{name}s.csv"
         con.sql(
             f"create or replace table ref_{name} as select * from read_csv(?, all_varchar = true)", params=[str(path)]

@@ -260,6 +260,11 @@ class Plan:
             self._column_checks(c, qi("r_" + c.name), qi(c.name), reason)
         self._row_checks()
         self._layout_checks()
+        self.duplicate_bit = None
+        if self.source.key and not self.source.year_columns:
+            # Set after the rows are read (see duplicates_sql): a key can only be compared across the whole file.
+            self.duplicate_bit = len(self.checks)
+            self.checks.append(Check(self.source.key[0], "false", "same key as an earlier row"))
         if len(self.checks) > 62:
             raise ValueError(f"{self.source.name}: too many checks for one problem mask")
         # One bit per check. (Measured and dropped: testing "all good" first, which evaluates the conditions
@@ -291,7 +296,7 @@ class Plan:
             typed as (select {row}{", ".join(parts)} from src),
             checked as (select *, {blank} as _blank, {mask} as _mask from typed)
             select {row}_blank, _mask, {", ".join(qi(c.name) for c in cols)},
-                case when _mask <> 0 then [{raw_values}] end as _raw
+                case when _mask <> 0 then [{raw_values}] end as _raw, null::bigint as _dup_of
             from checked"""
 
     def _column_checks(self, c: Column, r: str, t: str, type_reason: str) -> None:
@@ -479,6 +484,27 @@ class Plan:
             "where c._mask = 0 and not c._blank"
         )
 
+    def duplicates_sql(self, table: str) -> str | None:
+        """SQL flagging each good row whose key an earlier good row of the file already has (``_dup_of``: that
+        row), or None when the source has no key. A file holds one row per key: a second one would silently
+        stand in for the first in the marts (issue 16: a million identical rows passed)."""
+        if self.duplicate_bit is None:
+            return None
+        keys = [qi(k) for k in self.source.key]
+        row = self.row_sql("t")
+        same = " and ".join(f"t.{k} is not distinct from d.{k}" for k in keys)
+        # Only fixed-size columns are updated: DuckDB rewrites a row whose list (_raw) changes as a new row, with
+        # a new rowid, and rowids are row numbers here. Grouped first (a hash aggregate): a file without
+        # duplicates pays one pass and joins nothing.
+        return f"""
+            update {table} as t set _mask = t._mask | {1 << self.duplicate_bit}, _dup_of = d.first_row
+            from (
+                select {", ".join(keys)}, min({self.row_sql("c")}) as first_row
+                from {table} as c where c._mask = 0 and not c._blank
+                group by all having count(*) > 1
+            ) as d
+            where {same} and t._mask = 0 and not t._blank and {row} > d.first_row"""
+
     def reject_sql(self, table: str) -> str:
         """Rejects from the checked rows in ``table``: row_number, column_name, value, reason."""
         cols = self.source.column_names
@@ -494,14 +520,35 @@ class Plan:
             year_index = cols.index(self.source.year_columns[0]) + 1
             value_name = self.source.year_columns[1]
             column = f"case when {column} = '{value_name}' then list_extract(c._raw, {year_index}) else {column} end"
-        value = "list_extract(c._raw, list_extract($check_index, p.i))"
+        value = self._shown_value("list_extract(c._raw, list_extract($check_index, p.i))", table)
+        reason = "list_extract($check_reasons, p.i)"
+        if self.duplicate_bit is not None:
+            key = _words([str(k) for k in self.source.key])
+            dup = self.duplicate_bit + 1
+            reason = f"case when p.i = {dup} then 'same {key} as row ' || c._dup_of else {reason} end"
+            first = qi(self.source.key[0])  # the value shown: the key's first column, as stored (pseudonymised)
+            value = f"case when p.i = {dup} then cast(c.{first} as varchar) else {value} end"
         # A wide layout repeats a row's text columns once per year: report each problem once.
         distinct = "distinct" if self.source.year_columns else ""
         return f"""
             select {distinct} {self.row_sql("c")} as row_number, {column} as column_name, {value} as value,
-                list_extract($check_reasons, p.i) as reason
+                {reason} as reason
             from {table} as c, range(1, {len(self.checks) + 1}) as p(i)
             where c._mask <> 0 and not c._blank and (c._mask >> (p.i - 1)) & 1 = 1{only}"""
+
+    def _shown_value(self, value: str, table: str) -> str:
+        """A rejected value as kept in ``rejects``: a person identifier sent in the wrong column is not kept as sent.
+
+        A value shaped like an NHS number (ten digits, perhaps spaced 3-3-4), or one that is some row's person
+        identifier in this file (its pseudonym is among the file's), is pseudonymised like the person columns,
+        or without a key masked.
+        """
+        shaped = f"regexp_full_match(trim({value}), '\\d{{3}}[ -]?\\d{{3}}[ -]?\\d{{4}}')"
+        if not self.pseudonymised():
+            return f"case when {shaped} then '(looks like an NHS number: not kept)' else {value} end"
+        hashed = self.pseudonym_sql(f"trim({value})")
+        known = " union all ".join(f"select {qi(c)} as p from {table}" for c in self.source.person_columns)
+        return f"case when {shaped} or {hashed} in ({known}) then {hashed} else {value} end"
 
     def number_rows_while_reading(self) -> None:
         """Give up the parallel read: take each row's number from the reader, in one thread."""
@@ -517,6 +564,11 @@ class Plan:
 
     def all_params(self) -> dict:
         return dict(self.params)
+
+
+def _words(names: list[str]) -> str:
+    """a, b and c"""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def keeps_file_order(con: duckdb.DuckDBPyConnection, create_sql: str, params: dict) -> bool:

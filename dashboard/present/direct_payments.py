@@ -559,8 +559,16 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         highlight=cfg.council.short_name,
     )
     if (ascof["year"] >= "2024/25").any():
-        ascof_fig.add_vline(
-            x="2024/25", line={"dash": "dot", "color": "#444"}, annotation_text="Series break: from Client Level Data"
+        # On a category axis plotly cannot place an annotation attached to a vline (it averages the x values):
+        # the line and its label are added apart.
+        ascof_fig.add_vline(x="2024/25", line={"dash": "dot", "color": "#444"})
+        ascof_fig.add_annotation(
+            x="2024/25",
+            y=1,
+            yref="paper",
+            text="Series break: from Client Level Data",
+            showarrow=False,
+            xanchor="right",
         )
     comparators_chart = Chart(
         ascof_fig,

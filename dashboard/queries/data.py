@@ -50,3 +50,10 @@ class DataQueries:
     def reject_files(self) -> pl.DataFrame:
         """Files and sources that have rejects, for the filters."""
         return self.q("select distinct file_name, source from rejects order by file_name")
+
+    def cld_quality(self) -> pl.DataFrame:
+        """CLD data quality: per load, submission and field, rows and blank, invalid and mapped values."""
+        return self.q(
+            "select load_id, file_name, loaded_at, submission_id, field, rows, blank, invalid, mapped "
+            "from mart_cld_quality order by load_id desc, submission_id, field"
+        )

@@ -4,10 +4,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
+from dashboard.present.data_quality import cld_quality
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
 from dashboard.shell.access import allowed, person
-from dashboard.shell.components import plain
+from dashboard.shell.components import plain, show_table
 from dashboard.shell.errors import for_page
 from models.periods import PeriodError
 from pipelines.access import AccessRefused, check_provider_upload, refusal
@@ -126,7 +127,7 @@ if outcome is not None:
 # Load history -----------------------------------------------------------------------------------
 if not allowed(who, "see_load_history", quiet=True):
     st.caption(refusal("see_load_history"))
-else:  # the history and rejects list every organisation's files
+else:  # the history, rejects and data quality cover every organisation's files
     meta = wh.meta()
     log = wh.load_log()
     st.header("Load history")
@@ -204,6 +205,26 @@ else:  # the history and rejects list every organisation's files
             mime="text/csv",
             on_click="ignore",
             help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
+        )
+
+    # CLD data quality -------------------------------------------------------------------------------
+    st.header("CLD data quality")
+    report = cld_quality(wh.cld_quality())
+    if report is None:
+        st.info("No Client Level Data (CLD) return has been loaded yet.")
+    else:
+        chosen = st.selectbox(
+            "Submission", list(report.submissions), format_func=report.submissions.get, key="cld_submission"
+        )
+        report = cld_quality(wh.cld_quality(), chosen)
+        st.markdown(plain(report.summary.text))
+        show_table(report.table, "cld-quality")
+        st.caption(report.note.text)
+        st.download_button(
+            "Download data quality, every submission (CSV)",
+            neutralise_frame(report.download).write_csv(),
+            file_name="cld_data_quality.csv",
+            mime="text/csv",
         )
 
 # Templates --------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import scenario_store
+from dashboard import app_state, scenario_store
+from dashboard.app_state import AppStateUnavailable
 from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
@@ -105,7 +106,7 @@ def _save(levers: Levers) -> None:
         )
         private = " It is private to you until you share it." if owner else ""
         st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.{private}")
-    except LeverError as error:
+    except (LeverError, AppStateUnavailable) as error:
         st.session_state["scenario_message"] = ("error", str(error))
 
 
@@ -123,7 +124,7 @@ def _manage(action: str, name: str) -> None:
             scenario_store.share(name, action == "share", cfg, owner, admin)
             words = "shared with colleagues" if action == "share" else "private to you again"
             st.session_state["manage_message"] = ("success", f"“{name}” is {words}.")
-    except LeverError as error:
+    except (LeverError, AppStateUnavailable) as error:
         st.session_state["manage_message"] = ("error", str(error))
 
 
@@ -260,7 +261,9 @@ with scenario_tab:
 # Compare -----------------------------------------------------------------------------------------
 with compare_tab:
     saved = scenario_store.saved(defaults, cfg, owner)
-    if not saved:
+    if store_problem := app_state.problem(cfg):
+        st.warning(plain(store_problem), icon="⚠️")
+    elif not saved:
         st.info("No saved scenarios yet: set the levers on the Scenario tab and save one to compare it here.")
     picked = st.multiselect(
         f"Saved scenarios to compare with the baseline (up to {scenario_store.MAX_COMPARED})",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import review_notes
+from dashboard import app_state, review_notes
+from dashboard.app_state import AppStateUnavailable
 from dashboard.charts import OKABE_ITO
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
@@ -140,6 +141,9 @@ if not allowed(who, "read_notes", quiet=True):
     st.caption(refusal("read_notes"))
     st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
 
+notes_problem = app_state.problem(settings)
+if notes_problem:
+    st.warning(plain(notes_problem), icon="⚠️")
 with st.form("review_note", clear_on_submit=True, border=True):
     st.markdown(f"**Review note: {plain(detail.name)}, {quarter}**")
     commentary = st.text_area("Commentary", key="note_commentary", max_chars=review_notes.MAX_NOTE_CHARS)
@@ -150,7 +154,7 @@ with st.form("review_note", clear_on_submit=True, border=True):
         try:
             review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
             st.success(f"Note saved for {plain(detail.name)}, {quarter}.")
-        except review_notes.NoteRejected as exc:
+        except (review_notes.NoteRejected, AppStateUnavailable) as exc:
             st.error(plain(str(exc)))
 
 notes = kpis.quarter_notes(wh, review)

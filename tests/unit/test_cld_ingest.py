@@ -187,3 +187,26 @@ def test_the_reader_writes_the_shape_the_cld_models_read():
     from pipelines.cld_contract import RAW_CLD_COLUMNS
 
     assert [(name, kind.lower()) for name, kind in STORED] == list(RAW_CLD_COLUMNS.items())
+
+
+def test_data_quality_report_names_the_submission_and_counts_each_field(loaded, monkeypatch):
+    from dashboard.present.data_quality import cld_quality
+    from dashboard.queries import Warehouse
+
+    settings, _ = loaded
+    build(settings, monkeypatch)
+    frame = Warehouse(settings).cld_quality()
+    newest = cld_quality(frame)
+    assert list(newest.submissions.values()) == [
+        "E10000003, 1 July 2024 to 30 June 2025 (cld_2025_26_q1.xlsx)",
+        "E10000003, 1 April 2024 to 31 March 2025 (cld_2024_25_q4.csv)",
+    ]
+    q4 = cld_quality(frame, next(s for s in newest.submissions if "_20240401_" in s))
+    rows = {r[0]: r[1:] for r in q4.table.rows}
+    # 4 rows: delivery mechanism "Direct payment", "Cash" (invalid), two blanks
+    assert rows["Delivery mechanism"] == ["2 (50.0%)", "1 (25.0%)", "0"]
+    assert rows["Event start date"] == ["0", "1 (25.0%)", "0"]  # 31/02/2024
+    assert rows["Cost frequency unit type"] == ["2 (50.0%)", "0", "1 (25.0%)"]  # "Four weekly" -> "4-weekly"
+    assert q4.summary.text.startswith("E10000003, 1 April 2024 to 31 March 2025 (cld_2024_25_q4.csv): 4 rows.")
+    # The CSV has every submission's fields
+    assert q4.download.height == 2 * 39 and q4.download.columns[:3] == ["file_name", "submission", "field"]

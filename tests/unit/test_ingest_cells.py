@@ -193,7 +193,7 @@ def test_a_store_that_cannot_be_written_is_said_plainly(tmp_path, capsys):
     blocker.write_text("a file where the data folder should be")
     config.write_text(config.read_text().replace(str(tmp_path / "ingest.duckdb"), str(blocker / "ingest.duckdb")))
     path = write(tmp_path, "activity.csv", [HEADER, GOOD])
-    assert main(["--config", str(config), "ingest", str(path)]) == 5
+    assert main(["--config", str(config), "ingest", str(path)]) == 6  # the data folder cannot be written
     err = capsys.readouterr().err.replace("\n", "")
     assert "Traceback" not in err
     assert f"Nothing was loaded: cannot open the ingest store {blocker / 'ingest.duckdb'} for writing" in err

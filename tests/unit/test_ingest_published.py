@@ -63,10 +63,12 @@ def test_renumbered_codes_continue_the_shipped_series_in_mart_ascof(settings, mo
         ("2021/22", "1C2A", 21.3),
         ("2022/23", "1C2A", 19.6),
         ("2023/24", "3D2A", 21.4),
+        ("2024/25", "3D2A", 17.2),  # the shipped national series (DHSC), from Client Level Data
     ]
     latest = warehouse_rows(
         settings,
-        "select area_name, measure, published_code, value from mart_ascof where year = '2023/24' order by 1, 2",
+        "select area_name, measure, published_code, value from mart_ascof where year = '2023/24' "
+        "and source = 'loaded with asc ingest' order by 1, 2",
     )
     assert latest == [
         ("Cambridgeshire", "control_daily_life", "3A", 77.1),  # 3A means control from 2023/24 ...

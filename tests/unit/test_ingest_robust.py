@@ -103,10 +103,10 @@ def test_a_quoted_line_break_deep_in_a_file_read_in_parallel(settings, tmp_path)
     # Big enough for DuckDB to split it between threads: its parallel reader cannot pad short rows
     # across a quoted line break, so the file is read again in one thread.
     n = 150_000
-    lines = [PA_HEADER] + [pa(i % 1000) for i in range(n)]
-    lines[100_000] = pa(7, '"two\nlines"')
-    lines[120_000] = pa(8, locality="X")
-    lines[140_000] = "PA-009,E07000008,2023-04-01"  # a short row: padded, so left_date and the rest are blank
+    lines = [PA_HEADER] + [pa(i) for i in range(n)]  # one row per PA: a second with the same pa_id is rejected
+    lines[100_000] = pa(n + 7, '"two\nlines"')
+    lines[120_000] = pa(n + 8, locality="X")
+    lines[140_000] = f"PA-{n + 9},E07000008,2023-04-01"  # a short row: padded, so left_date and the rest are blank
     [result] = ingest_paths([write_bytes(tmp_path, "pa.csv", "\n".join(lines) + "\n")], settings)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (n, n - 2, 2)
     assert [r[:2] for r in rejects(settings)] == [(120_001, "locality_code"), (140_001, "on_payroll")]

@@ -7,7 +7,7 @@ with localities as (
         where locality_code <> (select council_code from ref_council)
         union all
         select period, count(*) filter (where is_dp_recipient), count(*)
-        from int_community_clients_snapshotted
+        from int_community_clients_reported
         where locality_code is null
         group by period
     )

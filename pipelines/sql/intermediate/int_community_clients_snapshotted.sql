@@ -1,9 +1,6 @@
 -- Grain: one row per quarter x person aged 18+ in long-term community support at the quarter's end.
--- From Client Level Data: the people ASCOF 3D's hierarchy places in Community (int_cld_ltc_placed), a DP
--- recipient being one placed in Community: Direct payment; locality is null for people who cannot be placed
--- (they count in the council total only). From the older activity layout: a person with several active
--- episodes (home care and day care, say) counts once, and is a DP recipient if any active community episode
--- is taken as a direct payment or part direct payment.
+-- A person with several active episodes (home care and day care, say) counts once; they are a DP
+-- recipient if any active community episode is taken as a direct payment or part direct payment.
 with quarters as (
     select period, quarter_end from ref_quarter
 ),
@@ -30,7 +27,7 @@ active as (
         on e.start_date <= q.quarter_end and (e.end_date is null or e.end_date >= q.quarter_end)
 ),
 
-activity_clients as (
+final as (
     select
         period,
         quarter_end,
@@ -42,20 +39,6 @@ activity_clients as (
         coalesce(sum(weekly_hours), 0) as weekly_hours
     from active
     group by period, quarter_end, person_id
-),
-
-cld_clients as (
-    select
-        period, quarter_end, person_id, locality_code, is_dp_recipient, dp_weekly_cost_gbp,
-        weekly_planned_hours as weekly_hours
-    from int_cld_ltc_placed
-    where is_community
-),
-
-final as (
-    select * from activity_clients
-    union all by name
-    select * from cld_clients
 )
 
 select * from final

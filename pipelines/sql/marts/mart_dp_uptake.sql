@@ -4,7 +4,7 @@
 -- community_clients is its denominator (people placed in Community by the setting hierarchy) and
 -- dp_recipients its numerator. People who cannot be placed in an area count in the council's row only.
 with snapshot as (
-    select * from int_community_clients_snapshotted
+    select * from int_community_clients_reported
 ),
 
 by_locality as (

@@ -6,7 +6,7 @@ with pas as (
 ),
 
 dp as (
-    select period, locality_code, is_dp_recipient from int_community_clients_snapshotted
+    select period, locality_code, is_dp_recipient from int_community_clients_reported
 ),
 
 pa_counts as (

@@ -1,7 +1,7 @@
 -- Grain: one row per quarter x locality, plus the county. Demand history for forecasting: people in
 -- long-term community support and their planned weekly hours, and new referrals received.
 with snapshot as (
-    select * from int_community_clients_snapshotted
+    select * from int_community_clients_reported
 ),
 
 clients as (

@@ -36,7 +36,7 @@ totals as (
 ),
 
 final as (
-    select year, area_code, area_name, published_code, value
+    select year, area_code, area_name, published_code, value, priority
     from totals
     qualify row_number() over (
         partition by year, area_code, published_code

@@ -1,0 +1,369 @@
+"""The synthetic Client Level Data return: quarterly rolling 12-month submissions drawn from the demo's people.
+
+The people, their services, referrals and reviews come from the demo's simulation (``demo_activity``,
+``demo_people``): people arriving, leaving (many of them dying), moving from council-arranged care to a direct
+payment and into care homes. Each quarter the council "sends" the CLD events of the twelve months to that
+quarter's end, as a council's case-management extract would show them then. The files carry the faults real
+returns carry, so the models' cleaning is exercised on every demo build:
+
+- a blank Delivery Mechanism on some services (a direct payment then shows only in the Service Component);
+- values outside the lists (kept as ``Invalid and not mapped`` on ingest, and in the 3D denominator);
+- Release 1 files (Release 1 wording, spaced headers) before 2024/25 Q3, Release 2 with underscore headers after;
+- late-closed services: some services that ended in a submission's last quarter still shown open, closed in
+  the next submission (submission selection takes the later one);
+- rows sent twice, services left open after the person's death, and people with no NHS number.
+
+Names and full postcodes are made up (the ingest drops them); NHS numbers are in the 999 range, never issued.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from models.periods import Quarter
+from pipelines.demo_common import EPOCH, DemoContext
+
+FIRST_SUBMISSION_YEARS_BEFORE_END = 3  # three years of quarterly submissions (twelve files)
+RELEASE_2_FROM = Quarter(2024, 3)  # files for 2024/25 Q3 onwards use Release 2 labels and underscore headers
+BLANK_MECHANISM_SHARE = 0.08
+INVALID_MECHANISM_SHARE = 0.01
+LATE_CLOSED_SHARE = 0.15
+DUPLICATE_SHARE = 0.004
+NO_NHS_NUMBER_SHARE = 0.03
+DEATH_SHARE = {"community": 0.45, "care_home": 0.85}
+OPEN_AFTER_DEATH_SHARE = 0.1
+SPLIT_POSTCODE_SHARE = 0.01
+NO_POSTCODE_SHARE = 0.004
+CARERS_PER_QUARTER = 320
+
+FIRST_NAMES = ("Alex", "Sam", "Jo", "Chris", "Pat", "Morgan", "Jamie", "Robin", "Kim", "Lee")
+LAST_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Green", "Hall")
+GENDER = {"female": "Female", "male": "Male", "other": "Other (not listed)", "unknown": "Not known"}
+PSR = {
+    "Physical support: access and mobility only": "Physical support: Access and mobility only",
+    "Physical support: personal care support": "Physical support: Personal care support",
+    "Sensory support": "Sensory support: Support for visual impairment",
+    "Support with memory and cognition": "Support with memory and cognition",
+    "Learning disability support": "Learning disability support",
+    "Mental health support": "Mental health support",
+    "Social support": "Social support: Support for social isolation or other",
+}
+ETHNICITIES = (
+    ("White: English, Welsh, Scottish, Northern Irish or British", 0.82),
+    ("White: Any other White background", 0.06),
+    ("Asian or Asian British: Indian", 0.02),
+    ("Asian or Asian British: Any other Asian background", 0.02),
+    ("Black, Black British, Caribbean or African: African", 0.015),
+    ("Mixed or multiple ethnic groups: Any other Mixed or multiple ethnic background", 0.015),
+    ("Other ethnic group: Any other ethnic group", 0.01),
+    ("No data: Undeclared or not known", 0.04),
+)
+COMMUNITY, RESIDENTIAL, NURSING = (
+    "Long term support: Community",
+    "Long term support: Residential care",
+    "Long term support: Nursing care",
+)
+DP, MANAGED, COMMISSIONED = "Direct payment", "CASSR managed personal budget", "CASSR commissioned support"
+# Demo service type -> CLD Service Type and Service Component.
+SERVICES = {
+    "home_care": (COMMUNITY, "Home support or domiciliary care"),
+    "direct_payment": (COMMUNITY, "Direct payment"),
+    "isf": (COMMUNITY, "Other long term support"),
+    "day_care": (COMMUNITY, "Day support"),
+    "cme": (COMMUNITY, "Home support or domiciliary care"),
+    "shared_lives": (COMMUNITY, "Shared Lives"),
+    "residential": (RESIDENTIAL, "Long term residential care"),
+    "nursing": (NURSING, "Long term nursing care"),
+    "reablement": ("Short term support: ST-Max", "Reablement"),
+}
+MECHANISMS = {"council_arranged": COMMISSIONED, "direct_payment": DP, "part_direct_payment": DP, "isf": MANAGED}
+RATINGS = {"achieved": "Fully achieved", "partly": "Partially achieved", "not_achieved": "Not achieved"}
+# Release 1 wording of the labels this generator writes (the ingest maps them to Release 2).
+RELEASE_1 = {
+    COMMUNITY: "Long Term Support: Community",
+    RESIDENTIAL: "Long Term Support: Residential Care",
+    NURSING: "Long Term Support: Nursing Care",
+    "Short term support: ST-Max": "Short Term Support: ST-Max",
+    DP: "Direct Payment",
+    MANAGED: "CASSR Managed Personal Budget",
+    COMMISSIONED: "CASSR Commissioned Support",
+    "Unpaid carer": "Carer",
+    "Unpaid carer support: Direct to unpaid carer": "Carer Support: Direct to Carer",
+    "Home support or domiciliary care": "Home Care",
+    "Day support": "Day Care",
+}
+SPEC_HEADERS = {
+    "la_code": "LA Code",
+    "reporting_period_start_date": "Reporting Period Start Date",
+    "reporting_period_end_date": "Reporting Period End Date",
+    "nhs_number": "NHS Number",
+    "la_person_unique_identifier": "LA Person Unique Identifier",
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "gender": "Gender",
+    "ethnicity": "Ethnicity",
+    "date_of_birth": "Date of Birth",
+    "date_of_death": "Date of Death",
+    "client_type": "Client Type",
+    "primary_support_reason": "Primary Support Reason",
+    "postcode": "Postcode",
+    "event_type": "Event Type",
+    "event_reference": "Event Reference",
+    "event_start_date": "Event Start Date",
+    "event_end_date": "Event End Date",
+    "event_outcome": "Event Outcome",
+    "request_route_of_access": "Request: Route of Access",
+    "assessment_type": "Assessment Type",
+    "eligible_needs_identified": "Eligible Needs Identified",
+    "service_type": "Service Type",
+    "service_component": "Service Component",
+    "delivery_mechanism": "Delivery Mechanism",
+    "review_reason": "Review Reason",
+    "review_outcomes_achieved": "Review Outcomes Achieved",
+    "unit_cost": "Unit Cost",
+    "cost_frequency_unit_type": "Cost Frequency (Unit Type)",
+    "planned_units_per_week": "Planned units per week",
+}
+CODED = ("service_type", "service_component", "delivery_mechanism", "client_type")
+
+
+def _day(days: pl.Expr) -> pl.Expr:
+    return pl.lit(EPOCH) + pl.duration(days=days)
+
+
+def _people(ctx: DemoContext, activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """One row per person: identifiers, names, birth date, postcode, ethnicity and (for some) death."""
+    first = activity.sort("start_date").group_by("person_id", maintain_order=True).first()
+    last_end = activity.group_by("person_id").agg(
+        last_end=pl.when(pl.col("end_date").is_null().any()).then(None).otherwise(pl.col("end_date").max()),
+        care_home=pl.col("service_type").is_in(["residential", "nursing"]).any(),
+    )
+    people = first.join(last_end, on="person_id").sort("person_id")
+    n = people.height
+    numbers = np.arange(n)
+    districts = {loc.code: [d for d in loc.postcode_districts] for loc in ctx.settings.localities}
+    split = {
+        d
+        for loc in ctx.settings.localities
+        for d in loc.postcode_districts
+        if sum(d in other.postcode_districts for other in ctx.settings.localities) > 1
+    }
+    district = []
+    for code, u in zip(people["locality_code"].to_list(), rng.random(n), strict=True):
+        own = [d for d in districts.get(code, []) if d not in split] or ["ZZ9"]
+        pool = [d for d in districts.get(code, []) if d in split] if u < SPLIT_POSTCODE_SHARE else own
+        district.append((pool or own)[int(u * 1000) % len(pool or own)])
+    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
+    postcode = [
+        f"{d} {s}{a}{b}"
+        for d, s, a, b in zip(
+            district,
+            rng.integers(1, 10, n),
+            letters[rng.integers(0, 20, n)],
+            letters[rng.integers(0, 20, n)],
+            strict=True,
+        )
+    ]
+    postcode = [None if u < NO_POSTCODE_SHARE else p for p, u in zip(postcode, rng.random(n), strict=True)]
+    died = rng.random(n) < np.where(people["care_home"].to_numpy(), DEATH_SHARE["care_home"], DEATH_SHARE["community"])
+    ethnic_p = np.array([p for _, p in ETHNICITIES])
+    labels = np.array([e for e, _ in ETHNICITIES], dtype=object)
+    ethnicity = labels[rng.choice(len(ETHNICITIES), n, p=ethnic_p / ethnic_p.sum())]
+    return people.select(
+        "person_id",
+        nhs_number=pl.Series([f"999{i:07d}" for i in numbers.tolist()], dtype=pl.String),
+        first_name=pl.Series(np.array(FIRST_NAMES)[rng.integers(0, 10, n)]),
+        last_name=pl.Series(np.array(LAST_NAMES)[rng.integers(0, 10, n)]),
+        gender=pl.col("sex").replace_strict(GENDER),
+        ethnicity=pl.Series(ethnicity.tolist(), dtype=pl.String),
+        date_of_birth=(pl.col("start_date") - pl.duration(days=(pl.col("age") * 365.25 + 180).cast(pl.Int64))),
+        date_of_death=pl.when(pl.Series(died) & pl.col("last_end").is_not_null()).then(pl.col("last_end")),
+        primary_support_reason=pl.col("primary_support_reason").replace_strict(PSR),
+        postcode=pl.Series(postcode, dtype=pl.String),
+        no_nhs=pl.Series(rng.random(n) < NO_NHS_NUMBER_SHARE),
+    )
+
+
+def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    n = activity.height
+    kind = activity["service_type"]
+    # Planned hours wherever the package has them (a DP too), so CLD weekly hours continue the activity series.
+    hourly = ~kind.is_in(["residential", "nursing"]) & (activity["weekly_hours"].fill_null(0) > 0)
+    return activity.select(
+        "person_id",
+        event_type=pl.lit("Service"),
+        event_start_date="start_date",
+        event_end_date="end_date",
+        service_type=kind.replace_strict({k: v[0] for k, v in SERVICES.items()}),
+        service_component=kind.replace_strict({k: v[1] for k, v in SERVICES.items()}),
+        delivery_mechanism=pl.when(kind.is_in(["residential", "nursing", "reablement"]))
+        .then(None)
+        .otherwise(pl.col("delivery_route").replace_strict(MECHANISMS)),
+        unit_cost=pl.when(pl.Series(hourly))
+        .then((pl.col("weekly_cost_gbp") / pl.col("weekly_hours")).round(2))
+        .otherwise(pl.col("weekly_cost_gbp")),
+        cost_frequency_unit_type=pl.when(pl.Series(hourly)).then(pl.lit("Hourly")).otherwise(pl.lit("Weekly")),
+        planned_units_per_week=pl.when(pl.Series(hourly)).then(pl.col("weekly_hours")).otherwise(pl.lit(1.0)),
+        fault=pl.Series(rng.random(n)),
+    )
+
+
+def _flow_events(referrals: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFrame:
+    """Requests and assessments from the referrals, reviews with their outcomes achieved."""
+    requests = referrals.select(
+        "person_id",
+        event_type=pl.lit("Request"),
+        event_start_date="received_date",
+        event_end_date="received_date",
+        event_outcome=pl.lit("Progress to assessment, review or reassessment"),
+        request_route_of_access=pl.lit("Community or other route"),
+    )
+    assessed = referrals.filter(pl.col("status") != "closed").select(
+        "person_id",
+        event_type=pl.lit("Assessment"),
+        event_start_date=pl.col("received_date") + pl.duration(days=7),
+        event_end_date=pl.col("received_date") + pl.duration(days=21),
+        event_outcome=pl.lit("Progress to support planning or services"),
+        assessment_type=pl.lit("Long term assessment"),
+        eligible_needs_identified=pl.lit("Yes"),
+    )
+    one_per_review = (
+        reviews.group_by("person_id", "review_date").agg(pl.col("rating").first()).sort("review_date", "person_id")
+    )
+    reviewed = one_per_review.select(
+        "person_id",
+        event_type=pl.lit("Review"),
+        event_start_date="review_date",
+        event_end_date="review_date",
+        event_outcome=pl.lit("Continuation of support or services"),
+        review_reason=pl.lit("Planned"),
+        review_outcomes_achieved=pl.col("rating").replace_strict(RATINGS),
+    )
+    return pl.concat([requests, assessed, reviewed], how="diagonal_relaxed")
+
+
+def _carers(ctx: DemoContext, rng: np.random.Generator) -> pl.DataFrame:
+    """Unpaid carers' support direct to the carer: about a third by direct payment."""
+    rows = []
+    for q, (first, last) in enumerate(zip(ctx.q_start, ctx.q_end, strict=True)):
+        k = rng.poisson(CARERS_PER_QUARTER)
+        start = first + rng.integers(0, last - first + 1, k)
+        mech = rng.choice([DP, MANAGED, COMMISSIONED, None], k, p=[0.3, 0.08, 0.5, 0.12])
+        for i in range(k):
+            rows.append(
+                (
+                    f"C{q:02d}{i:04d}",
+                    int(start[i]),
+                    int(start[i] + rng.integers(1, 90)),
+                    mech[i],
+                    ctx.codes[rng.choice(ctx.n_localities, p=ctx.shares)],
+                )
+            )
+    frame = pl.DataFrame(
+        rows, schema=["person_id", "start", "end", "delivery_mechanism", "locality_code"], orient="row"
+    )
+    return frame.select(
+        "person_id",
+        "locality_code",
+        client_type=pl.lit("Unpaid carer"),
+        event_type=pl.lit("Service"),
+        event_start_date=_day(pl.col("start")).cast(pl.Date),
+        event_end_date=_day(pl.col("end")).cast(pl.Date),
+        service_type=pl.lit("Unpaid carer support: Direct to unpaid carer"),
+        service_component=pl.when(pl.col("delivery_mechanism") == DP)
+        .then(pl.lit("Direct payment"))
+        .otherwise(pl.lit("Unpaid carer respite")),
+        delivery_mechanism="delivery_mechanism",
+        unit_cost=pl.lit(250.0),
+        cost_frequency_unit_type=pl.lit("One-off"),
+    )
+
+
+def build_cld_submissions(
+    ctx: DemoContext, activity: pl.DataFrame, referrals: pl.DataFrame, reviews: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """The council's quarterly CLD submissions, file name -> frame (columns as the file has them)."""
+    rng = ctx.rng(11)
+    people = _people(ctx, activity, rng)
+    events = pl.concat([_service_events(activity, rng), _flow_events(referrals, reviews)], how="diagonal_relaxed").join(
+        people, on="person_id", how="inner"
+    )
+    carers = _carers(ctx, rng).with_columns(
+        nhs_number=pl.lit(None, pl.String),
+        no_nhs=pl.lit(True),
+        gender=pl.lit("Female"),
+        first_name=pl.lit("Carer"),
+        last_name=pl.lit("Person"),
+        date_of_birth=pl.lit(date(1960, 5, 1)),
+        postcode=pl.lit(None, pl.String),
+    )
+    carer_postcode = {loc.code: loc.postcode_districts[0] for loc in ctx.settings.localities if loc.postcode_districts}
+    carers = carers.with_columns(postcode=pl.col("locality_code").replace_strict(carer_postcode, default=None) + " 1AA")
+    events = pl.concat(
+        [events.with_columns(client_type=pl.lit("Service user")), carers.drop("locality_code")], how="diagonal_relaxed"
+    )
+    # A direct payment recorded only on a home-care row (part DP) is kept clean: the calibrated DP counts hold.
+    faultless = (pl.col("delivery_mechanism") == DP) & (pl.col("service_component") != "Direct payment")
+    events = events.with_columns(
+        fault=pl.when(faultless).then(pl.lit(0.5)).otherwise(pl.Series(rng.random(events.height)))
+    )
+    # Faults that belong to the council's records, so every submission shows them alike.
+    events = events.with_columns(
+        delivery_mechanism=pl.when((pl.col("fault") < BLANK_MECHANISM_SHARE) & (pl.col("event_type") == "Service"))
+        .then(None)
+        .when(pl.col("fault") < BLANK_MECHANISM_SHARE + INVALID_MECHANISM_SHARE)
+        .then(pl.when(pl.col("delivery_mechanism").is_not_null()).then(pl.lit("Personal budget")))
+        .otherwise(pl.col("delivery_mechanism")),
+        event_end_date=pl.when(
+            pl.col("date_of_death").is_not_null()
+            & (pl.col("event_end_date") == pl.col("date_of_death"))
+            & (pl.col("fault") > 1 - OPEN_AFTER_DEATH_SHARE)
+        )
+        .then(None)
+        .otherwise(pl.col("event_end_date")),
+        nhs_number=pl.when(pl.col("no_nhs")).then(None).otherwise(pl.col("nhs_number")),
+        la_code=pl.lit(ctx.settings.council.code),
+    )
+    last = ctx.quarters[-1]
+    files = {}
+    for quarter in [q for q in ctx.quarters if q > last.plus(-4 * FIRST_SUBMISSION_YEARS_BEFORE_END)]:
+        files[f"cld_{quarter.start_year}_{quarter.number}.csv"] = _submission(events, quarter, rng)
+    return files
+
+
+def _submission(events: pl.DataFrame, quarter: Quarter, rng: np.random.Generator) -> pl.DataFrame:
+    end = quarter.end
+    start = quarter.plus(-3).start
+    last_quarter_start = quarter.start
+    in_period = events.filter(
+        (pl.col("event_start_date") <= end)
+        & (pl.col("event_end_date").is_null() | (pl.col("event_end_date") >= start))
+        & ((pl.col("event_type") == "Service") | (pl.col("event_end_date") <= end))
+    )
+    late = (pl.col("event_end_date") >= last_quarter_start) & (pl.col("fault") * 7 % 1 < LATE_CLOSED_SHARE)
+    frame = in_period.with_columns(
+        event_end_date=pl.when((pl.col("event_end_date") > end) | (late & (pl.col("event_type") == "Service")))
+        .then(None)
+        .otherwise(pl.col("event_end_date")),
+        date_of_death=pl.when(pl.col("date_of_death") <= end).then(pl.col("date_of_death")),
+        reporting_period_start_date=pl.lit(start),
+        reporting_period_end_date=pl.lit(end),
+    ).sort("person_id", "event_start_date", "event_type")
+    twice = frame.filter(pl.Series(rng.random(frame.height) < DUPLICATE_SHARE))
+    frame = pl.concat([frame, twice]).sort("person_id", "event_start_date", "event_type")
+    columns = [c for c in SPEC_HEADERS if c in frame.columns or c == "la_person_unique_identifier"]
+    frame = frame.with_columns(la_person_unique_identifier=pl.col("person_id")).select(columns)
+    if quarter < RELEASE_2_FROM:
+        frame = frame.with_columns(pl.col(c).replace(RELEASE_1) for c in CODED if c in frame.columns)
+        frame = frame.rename({c: SPEC_HEADERS[c] for c in frame.columns})
+    else:
+        frame = frame.rename(
+            {
+                c: SPEC_HEADERS[c].replace(": ", "_").replace(" ", "_").replace("(", "").replace(")", "")
+                for c in frame.columns
+            }
+        )
+    return frame
