@@ -51,6 +51,7 @@ TITLES = {
     "direct_payments": "Direct payments",
     "workforce": "Workforce",
     "satisfaction_outcomes": "Satisfaction and outcomes",
+    "benchmarking": "Benchmarking",
     "provider_kpis": "Provider KPIs",
     "demand_scenarios": "Demand and scenarios",
     "data": "Data",

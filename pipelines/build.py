@@ -20,7 +20,7 @@ import duckdb
 from pipelines.cld.store import QUALITY_COLUMNS
 from pipelines.cld_reference import PostcodeLookupError
 from pipelines.config import Settings
-from pipelines.ingest import ensure_store, loaded_rows_sql, remove_stale_files
+from pipelines.ingest import ensure_store, ensure_withdrawals, loaded_rows_sql, remove_stale_files
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
 from pipelines.schemas import ALL_SOURCES
@@ -29,10 +29,13 @@ from pipelines.store_lock import store_lock
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 # Tables copied from the ingest store so the warehouse is complete on its own.
-STORE_TABLES = ("load_log", "rejects", "cld_quality")
+STORE_TABLES = ("load_log", "rejects", "cld_quality", "withdrawals")
 # Python models run after the SQL marts and before the checks: (step name, "module:function"), each called
 # as function(con, settings) to write its own tables (forecasts, for example) into the new warehouse.
-PYTHON_STEPS: tuple[tuple[str, str], ...] = (("forecasts", "pipelines.forecasting:build_forecasts"),)
+PYTHON_STEPS: tuple[tuple[str, str], ...] = (
+    ("forecasts", "pipelines.forecasting:build_forecasts"),
+    ("peer groups", "pipelines.peers:build_peer_groups"),
+)
 
 
 class BuildError(RuntimeError):
@@ -129,6 +132,7 @@ def copy_ingest_store(con: duckdb.DuckDBPyConnection, store: Path) -> None:
         if f"raw_{source.name}" in tables:  # with the good rows of the source's large loads
             con.sql(f"create table raw_{source.name} as {loaded_rows_sql(con, source, 'store')}")
     con.sql("detach store")
+    ensure_withdrawals(con)  # a store from before resubmissions could withdraw rows has none
 
 
 def build_warehouse(settings: Settings, on_step: Callable[[str], None] = lambda _: None) -> BuildResult:

@@ -53,6 +53,21 @@ def cmd_demo(args, settings) -> int:
     return EXIT_OK
 
 
+def cmd_init(args, settings) -> int:
+    from pipelines.config import PROJECT_ROOT
+    from pipelines.council_init import UnknownCouncil, write_council_config
+
+    out = Path(args.out) if args.out else PROJECT_ROOT / "asc.toml"
+    try:
+        council, path = write_council_config(args.council, out, force=args.force)
+    except (UnknownCouncil, FileExistsError) as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        return EXIT_USAGE
+    console.print(f"Wrote {path} for {council['area_name']} ({council['area_code']}, {council['kind']}).")
+    console.print("Next: asc demo, asc ingest, asc build (with ASC_CONFIG or --config naming this file).")
+    return EXIT_OK
+
+
 def cmd_ingest(args, settings) -> int:
     """Load the files named; no traceback reaches the user (see pipelines/errors.py)."""
     from pipelines.errors import record_unexpected, unexpected_message
@@ -88,7 +103,14 @@ def _ingest(args, settings) -> int:
         console.print(f"Removed what an interrupted run left behind: {', '.join(str(p) for p in removed)}")
     with progress("Ingesting" + (" (dry run: nothing is loaded)" if args.dry_run else "")):
         results = ingest_paths(
-            paths, settings, args.source, args.dry_run, args.sheet, args.year, on_wait=lambda why: console.print(why)
+            paths,
+            settings,
+            args.source,
+            args.dry_run,
+            args.sheet,
+            args.year,
+            on_wait=lambda why: console.print(why),
+            resubmission=args.resubmission,
         )
     print_ingest_summary(results, dry_run=args.dry_run)
     return ingest_exit_code(results)
@@ -265,6 +287,17 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="folder to write to (default: <inbox>/demo)")
     demo.set_defaults(run=cmd_demo)
 
+    init = sub.add_parser(
+        "init",
+        help="write the settings file for a council",
+        description="Write asc.toml (or --out) for any English council with adult social care duties: name, "
+        "code, region, committee, districts as localities and default targets, from the shipped national lookups.",
+    )
+    init.add_argument("council", help="the council's name (Nottinghamshire) or GSS code (E10000024)")
+    init.add_argument("--out", help="file to write (default: asc.toml in the project)")
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
+    init.set_defaults(run=cmd_init)
+
     ingest = sub.add_parser(
         "ingest",
         help="validate and load inbox files",
@@ -281,6 +314,12 @@ def parser() -> argparse.ArgumentParser:
         "--year", help="published ASCOF files: the financial year, e.g. 2022/23, when the file name does not say"
     )
     ingest.add_argument("--dry-run", action="store_true", help="validate and report, load nothing")
+    ingest.add_argument(
+        "--resubmission",
+        action="store_true",
+        help="the files replace the earlier ones for the same providers and quarters: rows they no longer hold "
+        "are withdrawn (a file whose name holds the word 'resubmission' does so without this flag)",
+    )
     ingest.set_defaults(run=cmd_ingest)
 
     build = sub.add_parser(

@@ -134,6 +134,21 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Peers:
+    method: str = setting(
+        "open",
+        'Which peer group benchmarking uses: "open" (nearest neighbours computed from published population and '
+        'age structure among councils of the same kind) or "cipfa" (the licensed CIPFA list named in cipfa_file).',
+    )
+    count: int = setting(15, "Number of nearest neighbours in the open peer group.")
+    cipfa_file: str = setting(
+        "",
+        "CSV of CIPFA nearest neighbours (columns la_code, neighbour_code: GSS codes) for councils that license "
+        "the model; it is not open data, so it is not shipped. Relative paths are taken from the project.",
+    )
+
+
+@dataclass(frozen=True)
 class Demo:
     seed: int = setting(20240627, "Random seed for the synthetic demo data, so every run is identical.")
     first_year: str = setting("2020/21", "First financial year of synthetic demo data.")
@@ -230,6 +245,7 @@ class Settings:
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
     roles: Roles = setting(Roles(), "Roles of signed-in users (used when [auth] is set in .streamlit/secrets.toml).")
+    peers: Peers = setting(Peers(), "Comparator councils for benchmarking.")
     serve: Serve = setting(Serve(), "How `asc serve` runs the dashboard: worker processes and their watchdog.")
 
     def path(self, name: str) -> Path:

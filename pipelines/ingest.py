@@ -137,6 +137,7 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
         create table if not exists large_loads (
             load_id bigint primary key, source varchar, table_name varchar, row_offset bigint)""")
     con.sql("create table if not exists pseudonymisation (key_fingerprint varchar, recorded_at timestamptz)")
+    ensure_withdrawals(con)
     con.sql("""
         create table if not exists rejects (
             load_id bigint, source varchar, file_name varchar, row_number bigint,
@@ -154,6 +155,17 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
         for c in source.columns:
             if c.name not in existing:  # a store made before the schema gained this column
                 con.sql(f"alter table {table} add column {quote_identifier(c.name)} {_SQL_TYPES[c.type]}")
+
+
+def ensure_withdrawals(con: duckdb.DuckDBPyConnection) -> None:
+    """``withdrawals``: rows a resubmission no longer holds, by record key, made by load ``load_id``.
+
+    Staging leaves out a row whose key a later load withdrew (``withdrawn_load_id`` is the load the row came
+    from); sending the key again in a still later load brings it back.
+    """
+    con.sql("""
+        create table if not exists withdrawals (
+            load_id bigint, source varchar, record_key varchar, withdrawn_load_id bigint, withdrawn_at timestamptz)""")
 
 
 def loaded_rows_sql(con: duckdb.DuckDBPyConnection, source: Source, catalog: str = "") -> str:
@@ -344,6 +356,7 @@ def ingest_file(
     sheet: str | None = None,
     year: str | None = None,
     limits: ReadLimits | None = None,
+    resubmission: bool = False,
 ) -> FileResult:
     """Validate one file and, unless ``dry_run``, load it in one transaction (``limits``: the most it may hold,
     by default ``asc ingest``'s)."""
@@ -362,6 +375,7 @@ def ingest_file(
         source = ALL_SOURCES[source_name] if source_name else detect_source(opened.columns, path.name)
         check_columns(opened.columns, source, path.name)
         context = _context(con, source, opened, settings, year)
+        context.resubmission = is_resubmission(path, resubmission)
         while True:
             try:
                 load = _load
@@ -446,6 +460,8 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
             params=[load_id, FIRST_REJECTS],
         ).fetchall()
         notes = _notes(opened, source, context, seen)
+        if context.resubmission and (withdrew := _withdraw_missing_rows(con, source, load_id)):
+            notes = f"{notes}; {withdrew}" if notes else withdrew
         status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
         result = FileResult(
             path.name, source.name, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
@@ -518,6 +534,51 @@ def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
         )
     row, column, value = kinds["month"][1][0]
     raise _MonthFirst(f"{value} ({column}, row {row})")
+
+
+# A resubmission supersedes the earlier files for the same source over these columns (a provider's quarter).
+RESUBMISSION_SCOPE = {"kpi_returns": ("provider", "period")}
+RESUBMISSION_WORD = "resubmission"
+
+
+def is_resubmission(path: Path, flagged: bool) -> bool:
+    """Whether a file supersedes the earlier ones: ``--resubmission``, or the word in its name."""
+    return flagged or RESUBMISSION_WORD in path.name.lower()
+
+
+def _withdraw_missing_rows(con, source: Source, load_id: int) -> str | None:
+    """Withdraw the rows of earlier loads that this resubmission no longer holds; a note saying what it did.
+
+    Earlier rows are superseded over the resubmission's scope (``RESUBMISSION_SCOPE``: for a KPI return, the
+    provider's quarters it covers): a key there that it does not send again is withdrawn (``withdrawals``).
+    """
+    scope = RESUBMISSION_SCOPE.get(source.name)
+    if scope is None:
+        return None
+    rows = loaded_rows_sql(con, source)
+    key = "concat_ws('|', " + ", ".join(f"cast({quote_identifier(k)} as varchar)" for k in source.key) + ")"
+    in_scope = " and ".join(f"r.{quote_identifier(c)} is not distinct from n.{quote_identifier(c)}" for c in scope)
+    sql = f"""
+        insert into withdrawals
+        with loaded as (select *, {key} as record_key from ({rows})),
+        new as (select * from loaded where load_id = $load_id),
+        earlier as (
+            select r.record_key, max(r.load_id) as withdrawn_load_id from loaded as r
+            where r.load_id < $load_id and exists (select 1 from new as n where {in_scope})
+                and r.record_key not in (select record_key from new)
+            group by r.record_key
+        )
+        select $load_id, $source, e.record_key, e.withdrawn_load_id, now() from earlier as e
+        where not exists (
+            select 1 from withdrawals as w
+            where w.source = $source and w.record_key = e.record_key and w.load_id > e.withdrawn_load_id
+        )
+        returning withdrawn_load_id"""
+    withdrawn = [r for (r,) in con.sql(sql, params={"load_id": load_id, "source": source.name}).fetchall()]
+    if not withdrawn:
+        return "resubmission: every earlier row for its providers and quarters is sent again"
+    loads = ", ".join(str(x) for x in sorted(set(withdrawn)))
+    return f"resubmission: withdrew {len(withdrawn):,} row(s) it no longer holds (from load(s) {loads})"
 
 
 def _flag_duplicates(con, plan: Plan, checked: str) -> None:
@@ -755,6 +816,7 @@ def ingest_paths(
     year: str | None = None,
     upload: bool = False,
     on_wait: Callable[[str], None] = lambda _: None,
+    resubmission: bool = False,
 ) -> list[FileResult]:
     """Ingest files and folders; catalogues first, so returns sent with them are checked against them.
 
@@ -772,7 +834,7 @@ def ingest_paths(
     if source_name is None:
         files.sort(key=lambda f: peek_source(f, sheet, limits) not in LOAD_ORDER)
     if dry_run:
-        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits)
+        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits, resubmission)
     with ExitStack() as held:
         try:
             held.enter_context(store_lock(settings, on_wait))
@@ -783,17 +845,19 @@ def ingest_paths(
                 "the settings file"
             ) from exc
         remove_stale_files(settings)
-        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits)
+        return _ingest_each(files, settings, source_name, dry_run, sheet, year, limits, resubmission)
 
 
-def _ingest_each(files, settings, source_name, dry_run, sheet, year, limits) -> list[FileResult]:
+def _ingest_each(files, settings, source_name, dry_run, sheet, year, limits, resubmission=False) -> list[FileResult]:
     results = []
     con = _connect(settings, dry_run)
     try:
         pseudonymisation_key(con, settings, create=False)  # refuse to run with a missing or different key
         for path in files:
             try:
-                results.append(ingest_file(con, path, settings, source_name, dry_run, sheet, year, limits))
+                results.append(
+                    ingest_file(con, path, settings, source_name, dry_run, sheet, year, limits, resubmission)
+                )
             except Exception as exc:
                 reference, log = record_unexpected(exc, settings, f"ingesting {path}")
                 message = unexpected_message(f"{path.name}: not loaded", exc, reference, log)

@@ -57,6 +57,8 @@ class Context:
     # Dates written with slashes are day first (30/04/2024) unless the file proves otherwise: see
     # Plan.month_first_sql and DateOrder.
     month_first: bool = False
+    # The file supersedes earlier ones for its providers and periods (see ingest.RESUBMISSION_SCOPE).
+    resubmission: bool = False
 
 
 @dataclass

@@ -1,15 +1,27 @@
 -- Grain: one row per contract x quarter x KPI. A corrected resubmission replaces the earlier value
--- for reporting; the earlier rows stay in raw_kpi_returns as history.
+-- for reporting; the earlier rows stay in raw_kpi_returns as history. A row a later resubmission withdrew
+-- (it no longer holds that contract, quarter and KPI: see ingest.RESUBMISSION_SCOPE) is left out.
 with source as (
     select * from raw_kpi_returns
 ),
 
-final as (
+withdrawn as (
+    select record_key, max(load_id) as withdrawn_by from withdrawals where source = 'kpi_returns' group by record_key
+),
+
+latest as (
     select contract_id, provider, period, kpi_code, numerator, denominator, value, comment, load_id
     from source
     qualify row_number() over (
         partition by contract_id, period, kpi_code order by load_id desc, source_row desc
     ) = 1
+),
+
+final as (
+    select latest.*
+    from latest
+    left join withdrawn on withdrawn.record_key = concat_ws('|', latest.contract_id, latest.period, latest.kpi_code)
+    where withdrawn.withdrawn_by is null or withdrawn.withdrawn_by < latest.load_id
 )
 
 select * from final
