@@ -25,6 +25,7 @@ PAGES = [
     "direct_payments",
     "workforce",
     "satisfaction_outcomes",
+    "benchmarking",
     "provider_kpis",
     "demand_scenarios",
     "data",
