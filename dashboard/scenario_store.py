@@ -45,10 +45,16 @@ DDL = """create table if not exists saved_scenarios (
     name text primary key,
     levers text not null,
     base_period text not null,
-    saved_at text not null,
-    saved_by text not null default ''
+    saved_at text not null
 )"""
-MAX_SAVER_LENGTH = 80
+
+
+# Added after the first release: who saved a scenario ('' in the demo and for older rows, which everyone sees)
+# and whether it is shared (a signed-in commissioner's scenario is private until they share it).
+MIGRATIONS = {
+    "owner": "alter table saved_scenarios add column owner text not null default ''",
+    "shared": "alter table saved_scenarios add column shared integer not null default 0",
+}
 
 
 @dataclass(frozen=True)
@@ -56,15 +62,26 @@ class SavedScenario:
     name: str
     levers: Levers
     base_period: str
-    saved_at: str  # ISO 8601, UTC
-    saved_by: str = ""
+    saved_at: str
+    owner: str = ""
+    shared: bool = False
 
-    @property
-    def saved_words(self) -> str:
-        """'Saved by Sam Patel on 6 Dec 2026 at 18:20 UTC' (or without the name, for one saved before names)."""
-        when = datetime.fromisoformat(self.saved_at)
-        who = f" by {self.saved_by}" if self.saved_by else ""
-        return f"Saved{who} on {when.day} {when:%b %Y} at {when:%H:%M} UTC"
+
+class NotYours(LeverError):
+    """Someone else's scenario: it cannot be overwritten, shared or deleted by this person."""
+
+
+def _prepare(con) -> None:
+    ensure_table(con, DDL)
+    have = {row[1] for row in con.execute("pragma table_info(saved_scenarios)").fetchall()}
+    for column, ddl in MIGRATIONS.items():
+        if column not in have:
+            con.execute(ddl)
+
+
+def _owner_of(con, name: str) -> str | None:
+    row = con.execute("select owner from saved_scenarios where name = ?", (name,)).fetchone()
+    return None if row is None else row["owner"]
 
 
 # Running -------------------------------------------------------------------------------------------
@@ -151,51 +168,58 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def _ensure(con) -> None:
-    """The table, with the saved_by column that tables made before it lack."""
-    ensure_table(con, DDL)
-    if "saved_by" not in {row[1] for row in con.execute("pragma table_info(saved_scenarios)")}:
-        con.execute("alter table saved_scenarios add column saved_by text not null default ''")
+def save(name: str, levers: Levers, base_period: str, settings: Settings, owner: str = "") -> str:
+    """Save a named scenario (or overwrite one's own); returns the name as saved.
 
-
-def clean_saver(saved_by: str) -> str:
-    """The name of whoever saves a scenario, or LeverError: every saved scenario says who saved it."""
-    cleaned = " ".join((saved_by or "").split())
-    if not cleaned:
-        raise LeverError("Give your name, so others know who saved the scenario.")
-    if len(cleaned) > MAX_SAVER_LENGTH:
-        raise LeverError(f"Names can be at most {MAX_SAVER_LENGTH} characters.")
-    return cleaned
-
-
-def save(name: str, levers: Levers, base_period: str, settings: Settings, saved_by: str) -> str:
-    """Save (or overwrite) a named scenario with who saved it and when (UTC); returns the name as saved."""
-    cleaned, saver = clean_name(name), clean_saver(saved_by)
+    ``owner`` is the signed-in person ('' in the demo). A name already used by someone else is refused rather
+    than overwritten; a new scenario of a signed-in person is private until shared.
+    """
+    cleaned = clean_name(name)
     with connect(settings) as con:
-        _ensure(con)
+        _prepare(con)
+        existing = _owner_of(con, cleaned)
+        if existing is not None and existing != owner:
+            raise NotYours(f"“{cleaned}” is another person's scenario; choose another name.")
         con.execute(
-            "insert into saved_scenarios (name, levers, base_period, saved_at, saved_by) values (?, ?, ?, ?, ?) "
+            "insert into saved_scenarios (name, levers, base_period, saved_at, owner, shared) "
+            "values (?, ?, ?, ?, ?, ?) "
             "on conflict (name) do update set levers = excluded.levers, base_period = excluded.base_period, "
-            "saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+            "saved_at = excluded.saved_at",
             (
                 cleaned,
                 json.dumps(levers.to_mapping()),
                 base_period,
                 datetime.now(UTC).isoformat(timespec="seconds"),
-                saver,
+                owner,
+                int(not owner),  # the demo's scenarios are everyone's
             ),
         )
     return cleaned
 
 
-def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
-    """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults.
-    None saved can be read when the database cannot be opened (the page says so: app_state.problem)."""
+def share(name: str, shared: bool, settings: Settings, owner: str = "", administrator: bool = False) -> None:
+    """Share a scenario with every signed-in colleague, or make it private again (its owner, or an administrator)."""
+    with connect(settings) as con:
+        _prepare(con)
+        existing = _owner_of(con, name)
+        if existing is None:
+            raise LeverError(f"There is no saved scenario “{name}”.")
+        if existing != owner and not administrator:
+            raise NotYours(f"“{name}” is another person's scenario: only they can share it.")
+        con.execute("update saved_scenarios set shared = ? where name = ?", (int(shared), name))
+
+
+def saved(defaults: Levers, settings: Settings, viewer: str = "") -> dict[str, SavedScenario]:
+    """The scenarios ``viewer`` may see (their own, shared ones, and the demo's), by name, oldest first.
+    Levers saved by an older version fall back to the defaults. None saved can be read when the database cannot
+    be opened (the page says so: app_state.problem)."""
     try:
         with connect(settings) as con:
-            _ensure(con)
+            _prepare(con)
             rows = con.execute(
-                "select name, levers, base_period, saved_at, saved_by from saved_scenarios order by saved_at"
+                "select name, levers, base_period, saved_at, owner, shared from saved_scenarios "
+                "where owner = '' or owner = ? or shared = 1 order by saved_at",
+                (viewer,),
             ).fetchall()
     except AppStateUnavailable:
         rows = []
@@ -208,15 +232,22 @@ def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
         except LeverError:
             continue  # a lever now out of range: skip rather than break the page
         scenarios[row["name"]] = SavedScenario(
-            row["name"], levers, row["base_period"], row["saved_at"], row["saved_by"]
+            row["name"], levers, row["base_period"], row["saved_at"], row["owner"], bool(row["shared"])
         )
     return scenarios
 
 
-def delete(name: str, settings: Settings) -> None:
+def delete(name: str, settings: Settings, owner: str = "", administrator: bool = False) -> str | None:
+    """Delete a scenario (its owner, or an administrator); the levers deleted, as saved (None if already gone)."""
     with connect(settings) as con:
-        _ensure(con)
+        _prepare(con)
+        row = con.execute("select levers, owner from saved_scenarios where name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        if row["owner"] != owner and not administrator:
+            raise NotYours(f"“{name}” is another person's scenario: only they can delete it.")
         con.execute("delete from saved_scenarios where name = ?", (name,))
+    return row["levers"]
 
 
 # Downloads -----------------------------------------------------------------------------------------

@@ -17,12 +17,16 @@ from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
+from dashboard.shell.access import person
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
+from pipelines.access import may, refusal
 
 wh = warehouse()
 cfg = wh.settings
+who = person()
+owner = who.email  # '' in the demo, whose scenarios are everyone's
 code, quarter = locality(), period()
 area = locality_name(code)
 MODEL_CARDS = [
@@ -95,21 +99,36 @@ def _load(levers: Levers) -> None:
     st.session_state.update(scenario_store.widget_values(levers, target_pct))
 
 
-def _signed_in_name() -> str:
-    if st.user.get("is_logged_in"):
-        return str(st.user.get("name") or st.user.get("email") or "")
-    return ""
-
-
 def _save(levers: Levers) -> None:
-    saver = _signed_in_name() or st.session_state.get("scenario_saved_by", "")
+    if not may(who, "save_scenario"):  # checked here, where the save happens, whatever the page showed
+        st.session_state["scenario_message"] = ("error", refusal("save_scenario"))
+        return
     try:
         name = scenario_store.save(
-            st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, saver
+            st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, owner
         )
-        st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.")
+        private = " It is private to you until you share it." if owner else ""
+        st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.{private}")
     except (LeverError, AppStateUnavailable) as error:
         st.session_state["scenario_message"] = ("error", str(error))
+
+
+def _manage(action: str, name: str) -> None:
+    """Delete or share a saved scenario: a commissioner's own (an administrator's any)."""
+    if not may(who, "save_scenario"):
+        st.session_state["manage_message"] = ("error", refusal("save_scenario"))
+        return
+    admin = "administrator" in who.roles and not who.demo
+    try:
+        if action == "delete":
+            scenario_store.delete(name, cfg, owner, admin)
+            st.session_state["manage_message"] = ("success", f"Deleted “{name}”.")
+        else:
+            scenario_store.share(name, action == "share", cfg, owner, admin)
+            words = "shared with colleagues" if action == "share" else "private to you again"
+            st.session_state["manage_message"] = ("success", f"“{name}” is {words}.")
+    except (LeverError, AppStateUnavailable) as error:
+        st.session_state["manage_message"] = ("error", str(error))
 
 
 def _shown(step: float) -> str:
@@ -221,13 +240,6 @@ with scenario_tab:
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     name_col.text_input("Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH)
-    if not _signed_in_name():  # signed in, the name comes from the sign-in
-        name_col.text_input(
-            "Your name",
-            key="scenario_saved_by",
-            max_chars=scenario_store.MAX_SAVER_LENGTH,
-            help="Saved with the scenario, with the date and time, so others know whose it is.",
-        )
     save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary")
     csv_col.download_button(
         "Download CSV",
@@ -258,7 +270,7 @@ with scenario_tab:
 
 # Compare -----------------------------------------------------------------------------------------
 with compare_tab:
-    saved = scenario_store.saved(defaults, cfg)
+    saved = scenario_store.saved(defaults, cfg, owner)
     if store_problem := app_state.problem(cfg):
         st.warning(plain(store_problem), icon="⚠️")
     elif not saved:
@@ -269,8 +281,6 @@ with compare_tab:
         max_selections=scenario_store.MAX_COMPARED,
         key="compare",
     )
-    for name in picked:
-        st.caption(plain(f"“{name}”: {saved[name].saved_words}."))
     compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year", bind="query-params")
     chart_measure = st.selectbox(
         "Chart", demand.COMPARED_MEASURES, format_func=lambda m: MEASURES[m][0], key="compare_measure"
@@ -303,10 +313,20 @@ with compare_tab:
     if saved:
         with st.expander("Load or delete a saved scenario"):
             chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
-            st.caption(plain(f"{saved[chosen_name].saved_words}; based on {saved[chosen_name].base_period}."))
-            cols = st.columns(2)
-            cols[0].button("Load into the levers", on_click=_load, args=(saved[chosen_name].levers,), key="load")
-            cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name, cfg), key="delete")
+            chosen = saved[chosen_name]
+            if chosen.owner:
+                whose = "yours" if chosen.owner == owner else f"saved by {chosen.owner}"
+                st.caption(plain(f"{whose}; {'shared with colleagues' if chosen.shared else 'private'}"))
+            cols = st.columns(3)
+            cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load")
+            cols[1].button("Delete", on_click=_manage, args=("delete", chosen_name), key="delete")
+            if owner:
+                flip = "unshare" if chosen.shared else "share"
+                label = "Make private" if chosen.shared else "Share with colleagues"
+                cols[2].button(label, on_click=_manage, args=(flip, chosen_name), key="share")
+    message = st.session_state.pop("manage_message", None)
+    if message:
+        getattr(st, message[0])(plain(message[1]))
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
     for card in MODEL_CARDS:

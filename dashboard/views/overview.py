@@ -10,6 +10,7 @@ from dashboard.present.about import PAGE_OF_MEASURE
 from dashboard.present.direct_payments import uptake_summary
 from dashboard.present.headlines import RAG_EXPLAINED, headlines
 from dashboard.shell import warehouse
+from dashboard.shell.access import allowed, person
 from dashboard.shell.components import plain, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
@@ -67,7 +68,7 @@ st.caption(
     "definitions and data sources, ready to go with the committee papers. It takes 10 to 15 seconds to prepare."
 )
 pack_key = (code, quarter, str(wh.meta().built_at))
-if st.button("Prepare the committee pack (PDF)", key="prepare-pack"):
+if st.button("Prepare the committee pack (PDF)", key="prepare-pack") and allowed(person(), "download_pack"):
     from dashboard.pack import PackError, build_pack, render_pack  # imported on demand: it is heavy
 
     with st.spinner(f"Preparing the committee pack for {area}, {quarter}…"):
