@@ -7,7 +7,6 @@ import polars as pl
 
 from dashboard.formatting import by_unit
 from dashboard.pack.content import Heading, Note, Paragraph, Scope, Section, Table
-from dashboard.present.about import glossary_table
 from dashboard.queries import Warehouse
 from pipelines.reference_tables import REFERENCE_DIR
 
@@ -148,8 +147,6 @@ def definitions_and_sources(scope: Scope, synthetic: bool) -> Section:
             "the SALT return, a break in the series."
         ),
         ascof_codes(),
-        Heading("Glossary"),
-        glossary_table(),
         Heading("Data sources and licences"),
         _sources(scope.wh, synthetic),
         Note(
