@@ -20,6 +20,7 @@ from models.benchmark import benchmark, compare, interval
 from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
 
 ENGLAND = "E92000001"
+MIN_COUNCILS = 100  # a year is benchmarked only when at least this many councils have a published value
 QUARTILE_WORDS = {1: "best quarter", 2: "second quarter", 3: "third quarter", 4: "worst quarter"}
 
 
@@ -61,7 +62,13 @@ def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
     rows, spine_rows = [], []
     own = values.filter(pl.col("area_code") == council)
     for key in own["measure"].unique(maintain_order=True).to_list():
-        mine = own.filter(pl.col("measure") == key)
+        # The latest year published for most councils: a year only a compiled local extract covers (two councils)
+        # cannot rank anyone.
+        coverage = values.filter(pl.col("measure") == key).group_by("year").agg(pl.col("area_code").n_unique())
+        years = coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"]
+        mine = own.filter((pl.col("measure") == key) & pl.col("year").is_in(years))
+        if mine.is_empty():
+            continue
         year = mine["year"].max()
         this = values.filter((pl.col("measure") == key) & (pl.col("year") == year))
         me = this.filter(pl.col("area_code") == council).row(0, named=True)
@@ -108,7 +115,7 @@ def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
         rows,
         numeric=[False, False, True, True, True, False, False, False, False, False],
     )
-    measures = dict(zip(own["measure"].to_list(), own["measure_name"].to_list(), strict=True))
+    measures = dict(zip(own["measure"].to_list(), own["measure_name"].to_list(), strict=False))
     chosen = measure if measure in measures else ("dp_users" if "dp_users" in measures else next(iter(measures), ""))
     return BenchmarkPage(
         scope=f"{cfg.council.name}: published ASCOF values (real data, Open Government Licence v3.0) for every "
@@ -278,6 +285,9 @@ def _funnel(values: pl.DataFrame, measure: str, council: str, peers: list[str], 
 
 def _trend(values: pl.DataFrame, measure: str, council: str, peers: list[str], name: str) -> Chart:
     rows = values.filter(pl.col("measure") == measure)
+    # Years only a compiled local extract covers (a couple of councils) give no peer median or England line.
+    coverage = rows.group_by("year").agg(pl.col("area_code").n_unique())
+    rows = rows.filter(pl.col("year").is_in(coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"]))
     peer_median = (
         rows.filter(pl.col("area_code").is_in(peers))
         .group_by("year", "basis")

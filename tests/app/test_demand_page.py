@@ -286,6 +286,8 @@ def test_downloads_hold_every_figure_rounded_and_safe(frames, demo_env):
     threshold = demo_env.suppression_threshold
     disclosure = Disclosure(threshold)
     csv = pl.read_csv(io.BytesIO(scenario_store.to_csv(results, disclosure)))
+    assert csv.columns[:4] == ["Scenario", "Area code (ONS)", "Area", "Year"]  # headings for people
+    csv = csv.rename({human: name for name, human in scenario_store.CSV_HEADINGS.items()})
     assert csv.height == 2 * results["Baseline"].table.height
     assert set(csv["scenario"]) == {"Baseline", "'=HYPERLINK(1)"}
     people = results["Baseline"].value(COUNTY, YEAR, "people_supported")
