@@ -9,21 +9,28 @@ import streamlit as st
 
 from dashboard.queries import WarehouseMissing
 from dashboard.shell import settings, warehouse
+from dashboard.shell.access import current_person, refuse, sign_in_on, sign_in_page
+from dashboard.shell.components import plain
 from dashboard.shell.errors import show_unexpected
 from dashboard.shell.filters import draw_filters
+from pipelines.access import may_open_page, no_role_message, refusal
 
 wh = warehouse()
 
 PAGES = Path(__file__).parent / "views"  # not "pages/": Streamlit would run those files without this router
+NARROW_CSS = (Path(__file__).parent / "shell" / "narrow.css").read_text()
+SIDEBAR_PX = 240
 
-st.set_page_config(page_title="Adult social care commissioning", layout="wide")
-# Streamlit cuts a metric's label and value to one line ("DP uptake, ...", "4.7 ..." in an 800 px window):
-# let them wrap instead.
-st.html(
-    "<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] *, [data-testid='stMetricValue'], "
-    "[data-testid='stMetricValue'] * "
-    "{white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}</style>"
-)
+# The sidebar starts narrower than Streamlit's 300 px (it holds two filters), hides itself on a phone, and folds
+# away with its own button; the page's styles let rows, buttons and tabs wrap rather than be cut (narrow.css).
+st.set_page_config(page_title="Adult social care commissioning", layout="wide", initial_sidebar_state=SIDEBAR_PX)
+st.html(f"<style>{NARROW_CSS}</style>")
+
+# Nobody sees anything, not even whether a warehouse exists, before signing in (when sign-in is configured).
+who = current_person()
+if who is None:
+    sign_in_page()
+st.session_state["_person"] = who
 
 try:
     meta = wh.meta()
@@ -34,18 +41,33 @@ except WarehouseMissing as exc:
 
 # One flat list: Streamlit's grouped navigation puts section headings inside the list markup, which screen
 # readers (and axe-core's "list" rule) reject. Committee pages first, then contracts and planning.
-pages = [
-    st.Page(PAGES / "overview.py", title="Overview", default=True),
-    st.Page(PAGES / "direct_payments.py", title="Direct payments"),
-    st.Page(PAGES / "workforce.py", title="Workforce"),
-    st.Page(PAGES / "satisfaction_outcomes.py", title="Satisfaction and outcomes"),
-    st.Page(PAGES / "provider_kpis.py", title="Provider KPIs"),
-    st.Page(PAGES / "demand_scenarios.py", title="Demand and scenarios"),
-    st.Page(PAGES / "data.py", title="Data"),
-]
-navigation = st.navigation(pages)
+# Every page stays in the menu for every role: each is refused (below, and again where each action happens)
+# rather than hidden, so a provider who follows a colleague's link is told why instead of being redirected.
+# A provider starts on its own contracts.
+TITLES = {
+    "overview": "Overview",
+    "direct_payments": "Direct payments",
+    "workforce": "Workforce",
+    "satisfaction_outcomes": "Satisfaction and outcomes",
+    "benchmarking": "Benchmarking",
+    "provider_kpis": "Provider KPIs",
+    "demand_scenarios": "Demand and scenarios",
+    "data": "Data",
+    "glossary": "Glossary",
+}
+start = "provider_kpis" if who.only_provider else "overview"
+pages = {st.Page(PAGES / f"{name}.py", title=title, default=name == start): name for name, title in TITLES.items()}
+navigation = st.navigation(list(pages))
 
 st.sidebar.markdown(f"**{meta.council_name}**")
+if sign_in_on():
+    st.sidebar.caption(f"Signed in: {plain(who.label)}")
+    st.sidebar.button("Sign out", on_click=st.logout, key="sign-out")
+else:
+    st.info(
+        "🔓 **Demo mode: no sign-in.** Anyone who can open this address can use every feature. A council's "
+        "deployment turns sign-in on (README, 'Deploying for a council')."
+    )
 draw_filters()
 st.sidebar.caption(f"Data to {meta.latest_period}; warehouse built {meta.built_at:%d %b %Y %H:%M}.")
 
@@ -57,6 +79,11 @@ if meta.contains_synthetic_data:
         "Published ASCOF and ONS comparators are real."
     )
 
+page = pages.get(navigation, "overview")
+if not who.roles:
+    refuse(no_role_message(who))
+if not may_open_page(who, page):
+    refuse(refusal("read_pages"))
 try:
     navigation.run()
 except Exception as exc:  # st.stop and st.rerun are not Exceptions, so they pass through

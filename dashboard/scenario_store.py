@@ -49,12 +49,39 @@ DDL = """create table if not exists saved_scenarios (
 )"""
 
 
+# Added after the first release: who saved a scenario ('' in the demo and for older rows, which everyone sees)
+# and whether it is shared (a signed-in commissioner's scenario is private until they share it).
+MIGRATIONS = {
+    "owner": "alter table saved_scenarios add column owner text not null default ''",
+    "shared": "alter table saved_scenarios add column shared integer not null default 0",
+}
+
+
 @dataclass(frozen=True)
 class SavedScenario:
     name: str
     levers: Levers
     base_period: str
     saved_at: str
+    owner: str = ""
+    shared: bool = False
+
+
+class NotYours(LeverError):
+    """Someone else's scenario: it cannot be overwritten, shared or deleted by this person."""
+
+
+def _prepare(con) -> None:
+    ensure_table(con, DDL)
+    have = {row[1] for row in con.execute("pragma table_info(saved_scenarios)").fetchall()}
+    for column, ddl in MIGRATIONS.items():
+        if column not in have:
+            con.execute(ddl)
+
+
+def _owner_of(con, name: str) -> str | None:
+    row = con.execute("select owner from saved_scenarios where name = ?", (name,)).fetchone()
+    return None if row is None else row["owner"]
 
 
 # Running -------------------------------------------------------------------------------------------
@@ -115,13 +142,15 @@ def levers_from_widgets(state: Mapping[str, Any], defaults: Levers) -> Levers:
     return Levers.from_mapping(values, defaults)
 
 
-def share_query(levers: Levers, defaults: Levers, target_pct: float) -> str:
-    """The query string that reproduces ``levers``: the widget values that differ from the baseline's."""
+def share_query(levers: Levers, defaults: Levers, target_pct: float, view: Mapping[str, Any] | None = None) -> str:
+    """The query string that reproduces ``levers`` (the widget values that differ from the baseline's), after
+    ``view``: what else the sender sees (area, quarter, tab, year shown), so the link opens the same view."""
     now, base = widget_values(levers, target_pct), widget_values(defaults, target_pct)
     changed = {key: value for key, value in now.items() if value != base[key]}
     if not now[TARGET_SWITCH]:
         changed.pop("dp_target_pct", None)
-    return urlencode({key: str(value).lower() if isinstance(value, bool) else value for key, value in changed.items()})
+    shown = {key: str(value).lower() if isinstance(value, bool) else value for key, value in changed.items()}
+    return urlencode({**(view or {}), **shown})
 
 
 # Saving --------------------------------------------------------------------------------------------
@@ -139,28 +168,58 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def save(name: str, levers: Levers, base_period: str, settings: Settings) -> str:
-    """Save (or overwrite) a named scenario; returns the name as saved."""
+def save(name: str, levers: Levers, base_period: str, settings: Settings, owner: str = "") -> str:
+    """Save a named scenario (or overwrite one's own); returns the name as saved.
+
+    ``owner`` is the signed-in person ('' in the demo). A name already used by someone else is refused rather
+    than overwritten; a new scenario of a signed-in person is private until shared.
+    """
     cleaned = clean_name(name)
     with connect(settings) as con:
-        ensure_table(con, DDL)
+        _prepare(con)
+        existing = _owner_of(con, cleaned)
+        if existing is not None and existing != owner:
+            raise NotYours(f"“{cleaned}” is another person's scenario; choose another name.")
         con.execute(
-            "insert into saved_scenarios (name, levers, base_period, saved_at) values (?, ?, ?, ?) "
+            "insert into saved_scenarios (name, levers, base_period, saved_at, owner, shared) "
+            "values (?, ?, ?, ?, ?, ?) "
             "on conflict (name) do update set levers = excluded.levers, base_period = excluded.base_period, "
             "saved_at = excluded.saved_at",
-            (cleaned, json.dumps(levers.to_mapping()), base_period, datetime.now(UTC).isoformat(timespec="seconds")),
+            (
+                cleaned,
+                json.dumps(levers.to_mapping()),
+                base_period,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                owner,
+                int(not owner),  # the demo's scenarios are everyone's
+            ),
         )
     return cleaned
 
 
-def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
-    """Saved scenarios by name, oldest first. Levers saved by an older version fall back to the defaults.
-    None saved can be read when the database cannot be opened (the page says so: app_state.problem)."""
+def share(name: str, shared: bool, settings: Settings, owner: str = "", administrator: bool = False) -> None:
+    """Share a scenario with every signed-in colleague, or make it private again (its owner, or an administrator)."""
+    with connect(settings) as con:
+        _prepare(con)
+        existing = _owner_of(con, name)
+        if existing is None:
+            raise LeverError(f"There is no saved scenario “{name}”.")
+        if existing != owner and not administrator:
+            raise NotYours(f"“{name}” is another person's scenario: only they can share it.")
+        con.execute("update saved_scenarios set shared = ? where name = ?", (int(shared), name))
+
+
+def saved(defaults: Levers, settings: Settings, viewer: str = "") -> dict[str, SavedScenario]:
+    """The scenarios ``viewer`` may see (their own, shared ones, and the demo's), by name, oldest first.
+    Levers saved by an older version fall back to the defaults. None saved can be read when the database cannot
+    be opened (the page says so: app_state.problem)."""
     try:
         with connect(settings) as con:
-            ensure_table(con, DDL)
+            _prepare(con)
             rows = con.execute(
-                "select name, levers, base_period, saved_at from saved_scenarios order by saved_at"
+                "select name, levers, base_period, saved_at, owner, shared from saved_scenarios "
+                "where owner = '' or owner = ? or shared = 1 order by saved_at",
+                (viewer,),
             ).fetchall()
     except AppStateUnavailable:
         rows = []
@@ -172,14 +231,23 @@ def saved(defaults: Levers, settings: Settings) -> dict[str, SavedScenario]:
             levers = Levers.from_mapping(known, defaults)
         except LeverError:
             continue  # a lever now out of range: skip rather than break the page
-        scenarios[row["name"]] = SavedScenario(row["name"], levers, row["base_period"], row["saved_at"])
+        scenarios[row["name"]] = SavedScenario(
+            row["name"], levers, row["base_period"], row["saved_at"], row["owner"], bool(row["shared"])
+        )
     return scenarios
 
 
-def delete(name: str, settings: Settings) -> None:
+def delete(name: str, settings: Settings, owner: str = "", administrator: bool = False) -> str | None:
+    """Delete a scenario (its owner, or an administrator); the levers deleted, as saved (None if already gone)."""
     with connect(settings) as con:
-        ensure_table(con, DDL)
+        _prepare(con)
+        row = con.execute("select levers, owner from saved_scenarios where name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        if row["owner"] != owner and not administrator:
+            raise NotYours(f"“{name}” is another person's scenario: only they can delete it.")
         con.execute("delete from saved_scenarios where name = ?", (name,))
+    return row["levers"]
 
 
 # Downloads -----------------------------------------------------------------------------------------
@@ -246,8 +314,25 @@ def _rounded(results: Mapping[str, ScenarioResult], disclosure: Disclosure | Non
     )
 
 
+# The CSV's headings as people read them (the long table's own names are for code).
+CSV_HEADINGS = {
+    "scenario": "Scenario",
+    "locality_code": "Area code (ONS)",
+    "locality_name": "Area",
+    "year": "Year",
+    "measure": "Measure code",
+    "label": "Measure",
+    "unit": "Unit",
+    "central": "Central",
+    "lo_80": "80% range, low",
+    "hi_80": "80% range, high",
+    "lo_95": "95% range, low",
+    "hi_95": "95% range, high",
+}
+
+
 def to_csv(results: Mapping[str, ScenarioResult], disclosure: Disclosure) -> bytes:
-    return long_table(results, disclosure).write_csv().encode("utf-8")
+    return long_table(results, disclosure).rename(CSV_HEADINGS).write_csv().encode("utf-8")
 
 
 EXCEL_FORMATS = {"count": "#,##0", "hours": "#,##0", "pct": '0.0"%"', "gbp": '"£"#,##0'}

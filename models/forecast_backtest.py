@@ -3,8 +3,9 @@
 The contract follows Nixtla's statsforecast: a long table in (``series_id``, ``period_start``,
 ``value``), where ``period_start`` is the first day of a financial-year quarter (1 April, 1 July,
 1 October, 1 January), and long tables out. For each series every candidate model from
-:data:`models.forecast.MODELS` is backtested, the one with the lowest MASE is refitted on the whole
-history, and its forecasts are returned beside the metrics that chose it.
+:data:`models.forecast.MODELS` is backtested on the earlier forecast origins, the one with the lowest MASE
+is refitted on the whole history, and its forecasts are returned beside its accuracy on the last origins,
+held out from the choice (a model chosen and scored on the same origins looks better than it is).
 
 Run ``python -m models.forecast_backtest`` to time :func:`forecast_all` on 60 synthetic series.
 """
@@ -55,8 +56,9 @@ class BacktestResult:
     model : str
         The model that was asked for (fallbacks at some origins are counted in ``note``).
     mase : float
-        Mean absolute error over all origins and steps divided by :func:`mase_scale`. NaN without
-        origins; 0 when errors and scale are both zero; infinite when only the scale is zero.
+        Mean of the absolute errors over all origins and steps, each divided by the in-sample
+        seasonal-naive error of its own training window (:func:`mase_scale`), the standard MASE. NaN
+        without origins; a window with a zero scale scores 0 for perfect forecasts, infinity otherwise.
     coverage_80, coverage_95 : float
         Share of held-out values inside the 80% and 95% prediction intervals (NaN without origins).
     origins : int
@@ -103,14 +105,15 @@ def backtest(
     step: int = 1,
     *,
     nonnegative: bool = False,
+    first_origin: int | None = None,
 ) -> BacktestResult:
     """Rolling-origin evaluation of one model: MASE and empirical 80%/95% interval coverage.
 
     The model is refitted at origins ``min_train, min_train + step, ...`` up to ``len(y) - 1``; each
     forecasts ``min(horizon, len(y) - origin)`` quarters, so the last origins score fewer steps.
-    Errors from all origins are pooled. Missing held-out values are not scored. MASE is scaled by the
-    in-sample seasonal-naive MAE of the whole series (lag 4; lag 1 below two years), a constant per
-    series, so it ranks models exactly as their mean absolute errors do.
+    Errors from all origins are pooled. Missing held-out values are not scored. Each origin's errors
+    are scaled by the in-sample seasonal-naive MAE of its training window (lag 4; lag 1 below two
+    years), so no scale uses data the forecast could not have seen.
 
     Parameters
     ----------
@@ -126,6 +129,8 @@ def backtest(
         Quarters between origins.
     nonnegative : bool, default False
         Clip forecasts at zero, as :func:`forecast_all` does for counts.
+    first_origin : int, optional
+        Score only origins from this position on (the held-out last origins); defaults to ``min_train``.
 
     Returns
     -------
@@ -137,7 +142,7 @@ def backtest(
     y = np.asarray(y, dtype=float)
     errors, inside_80, inside_95 = [], [], []
     fallbacks = 0
-    for origin in range(min_train, len(y), step):
+    for origin in range(max(min_train, first_origin or 0), len(y), step):
         truth = y[origin : origin + horizon]
         scored = np.isfinite(truth)
         if not scored.any():
@@ -147,7 +152,7 @@ def backtest(
             result = result.clipped_at_zero()
         fallbacks += result.model != model_name
         actual = truth[scored]
-        errors.append(np.abs(actual - result.mean[scored]))
+        errors.append(_scaled(np.abs(actual - result.mean[scored]), mase_scale(y[:origin])))
         inside_80.append((actual >= result.lo_80[scored]) & (actual <= result.hi_80[scored]))
         inside_95.append((actual >= result.lo_95[scored]) & (actual <= result.hi_95[scored]))
 
@@ -155,21 +160,21 @@ def backtest(
     if origins == 0:
         note = f"too short to backtest ({len(y)} quarters; needs at least {min_train + 1})"
         return BacktestResult(model_name, float("nan"), float("nan"), float("nan"), 0, note)
-    mae = float(np.mean(np.concatenate(errors)))
-    scale = mase_scale(y)
-    if scale == 0:
-        # A perfectly repeating series: a perfect forecast scores 0, any error scores infinity.
-        mase = 0.0 if mae == 0 else float("inf")
-    else:
-        mase = mae / scale
     return BacktestResult(
         model=model_name,
-        mase=mase,
+        mase=float(np.mean(np.concatenate(errors))),
         coverage_80=float(np.mean(np.concatenate(inside_80))),
         coverage_95=float(np.mean(np.concatenate(inside_95))),
         origins=origins,
         note=f"fell back to a simpler model at {fallbacks} of {origins} origins" if fallbacks else "",
     )
+
+
+def _scaled(errors: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 0:
+        # A perfectly repeating window: a perfect forecast scores 0, any error scores infinity.
+        return np.where(errors == 0, 0.0, np.inf)
+    return errors / scale
 
 
 def choose_model(results: dict[str, BacktestResult]) -> str:
@@ -237,11 +242,24 @@ def _forecast_series(
     backtest_options: dict,
     nonnegative: bool,
 ) -> tuple[list[tuple], ForecastResult]:
-    """Backtest the candidates on one series and forecast with the chosen one."""
-    results = {name: backtest(values, name, nonnegative=nonnegative, **backtest_options) for name in candidates}
-    chosen = choose_model(results)
+    """Choose a model on the earlier origins, report every candidate's accuracy on the held-out last origins,
+    and forecast with the chosen one. Too short a series for both is chosen and scored on the same origins,
+    and the note says the figure is optimistic."""
+    options = dict(backtest_options)
+    holdout = options.pop("holdout")
+    cut = len(values) - holdout
+    if holdout > 0 and cut >= options["min_train"] + 1:
+        chosen_on = {name: backtest(values[:cut], name, nonnegative=nonnegative, **options) for name in candidates}
+        results = {
+            name: backtest(values, name, nonnegative=nonnegative, first_origin=cut, **options) for name in candidates
+        }
+        caveat = f"accuracy on the last {holdout} origins, held out from the choice"
+    else:
+        chosen_on = results = {name: backtest(values, name, nonnegative=nonnegative, **options) for name in candidates}
+        caveat = "optimistic: the model was chosen and scored on the same origins (too short to hold any out)"
+    chosen = choose_model(chosen_on)
     metric_rows = [
-        (series_id, name, r.mase, r.coverage_80, r.coverage_95, r.origins, name == chosen, r.note)
+        (series_id, name, r.mase, r.coverage_80, r.coverage_95, r.origins, name == chosen, _join(r.note, caveat))
         for name, r in results.items()
     ]
     forecast = get_model(chosen)(values, horizon)
@@ -250,6 +268,10 @@ def _forecast_series(
     if results[BASELINE].origins == 0:
         forecast = forecast.with_note(results[BASELINE].note)
     return metric_rows, forecast
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(note for note in notes if note)
 
 
 def forecast_all(
@@ -261,6 +283,7 @@ def forecast_all(
     min_train: int = 8,
     step: int = 1,
     nonnegative: bool = True,
+    holdout: int = 4,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Backtest each candidate model per series, pick the best and forecast the next quarters.
 
@@ -276,6 +299,10 @@ def forecast_all(
     backtest_horizon, min_train, step : int, default 4, 8, 1
         Passed to :func:`backtest`. Series with fewer than ``min_train + 1`` quarters are not
         backtested and use the baseline, which says so in ``note``.
+    holdout : int, default 4
+        Last forecast origins held out: the model is chosen on the origins before them and its accuracy
+        (``mase``, coverage, ``origins`` in ``metrics``) measured on them. 0, or a series too short to
+        spare them, chooses and scores on the same origins, and ``note`` says the figure is optimistic.
     nonnegative : bool, default True
         Clip forecasts and intervals at zero because the series are counts; clipping a quantile at
         zero keeps the interval's coverage (see :meth:`models.forecast.ForecastResult.clipped_at_zero`).
@@ -300,7 +327,9 @@ def forecast_all(
     candidates = list(dict.fromkeys([BASELINE, *models]))
     for name in candidates:
         get_model(name)  # fail on an unknown name before any fitting
-    options = {"horizon": backtest_horizon, "min_train": min_train, "step": step}
+    if holdout < 0:
+        raise ValueError(f"holdout must not be negative, got {holdout}")
+    options = {"horizon": backtest_horizon, "min_train": min_train, "step": step, "holdout": holdout}
     forecast_columns: dict[str, list] = {column: [] for column in FORECAST_SCHEMA}
     metric_rows = []
     for series_id, last_period, values in _series(history):

@@ -32,7 +32,10 @@ LAYERS = ("staging", "intermediate", "marts")
 STORE_TABLES = ("load_log", "rejects", "cld_quality", "withdrawals")
 # Python models run after the SQL marts and before the checks: (step name, "module:function"), each called
 # as function(con, settings) to write its own tables (forecasts, for example) into the new warehouse.
-PYTHON_STEPS: tuple[tuple[str, str], ...] = (("forecasts", "pipelines.forecasting:build_forecasts"),)
+PYTHON_STEPS: tuple[tuple[str, str], ...] = (
+    ("forecasts", "pipelines.forecasting:build_forecasts"),
+    ("peer groups", "pipelines.peers:build_peer_groups"),
+)
 
 
 class BuildError(RuntimeError):

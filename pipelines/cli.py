@@ -53,6 +53,21 @@ def cmd_demo(args, settings) -> int:
     return EXIT_OK
 
 
+def cmd_init(args, settings) -> int:
+    from pipelines.config import PROJECT_ROOT
+    from pipelines.council_init import UnknownCouncil, write_council_config
+
+    out = Path(args.out) if args.out else PROJECT_ROOT / "asc.toml"
+    try:
+        council, path = write_council_config(args.council, out, force=args.force)
+    except (UnknownCouncil, FileExistsError) as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        return EXIT_USAGE
+    console.print(f"Wrote {path} for {council['area_name']} ({council['area_code']}, {council['kind']}).")
+    console.print("Next: asc demo, asc ingest, asc build (with ASC_CONFIG or --config naming this file).")
+    return EXIT_OK
+
+
 def cmd_ingest(args, settings) -> int:
     """Load the files named; no traceback reaches the user (see pipelines/errors.py)."""
     from pipelines.errors import record_unexpected, unexpected_message
@@ -271,6 +286,17 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", help="folder to write to (default: <inbox>/demo)")
     demo.set_defaults(run=cmd_demo)
+
+    init = sub.add_parser(
+        "init",
+        help="write the settings file for a council",
+        description="Write asc.toml (or --out) for any English council with adult social care duties: name, "
+        "code, region, committee, districts as localities and default targets, from the shipped national lookups.",
+    )
+    init.add_argument("council", help="the council's name (Nottinghamshire) or GSS code (E10000024)")
+    init.add_argument("--out", help="file to write (default: asc.toml in the project)")
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
+    init.set_defaults(run=cmd_init)
 
     ingest = sub.add_parser(
         "ingest",

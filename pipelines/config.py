@@ -134,10 +134,56 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Peers:
+    method: str = setting(
+        "open",
+        'Which peer group benchmarking uses: "open" (nearest neighbours computed from published population and '
+        'age structure among councils of the same kind) or "cipfa" (the licensed CIPFA list named in cipfa_file).',
+    )
+    count: int = setting(15, "Number of nearest neighbours in the open peer group.")
+    cipfa_file: str = setting(
+        "",
+        "CSV of CIPFA nearest neighbours (columns la_code, neighbour_code: GSS codes) for councils that license "
+        "the model; it is not open data, so it is not shipped. Relative paths are taken from the project.",
+    )
+
+
+@dataclass(frozen=True)
 class Demo:
     seed: int = setting(20240627, "Random seed for the synthetic demo data, so every run is identical.")
     first_year: str = setting("2020/21", "First financial year of synthetic demo data.")
     last_year: str = setting("2024/25", "Last financial year of synthetic demo data.")
+
+
+ROLE_NAMES = ("committee_member", "contract_manager", "commissioner", "data_officer", "administrator", "provider")
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str = setting(
+        "committee_member",
+        "The role given: committee_member, contract_manager, commissioner, data_officer, administrator or provider.",
+    )
+    emails: list[str] = setting([], "Signed-in e-mail addresses given the role (matched ignoring case).")
+    groups: list[str] = setting(
+        [], "Group claims (Entra ID group object ids, or group names) whose members are given the role."
+    )
+    contracts: list[str] = setting(
+        [], "contract_manager: the contract ids assigned to them. provider: contracts of theirs (added to provider's)."
+    )
+    provider: str = setting(
+        "", "provider: the provider's name as in its KPI returns; its users see and load its own contracts only."
+    )
+
+
+@dataclass(frozen=True)
+class Roles:
+    group_claim: str = setting(
+        "groups", "Name of the ID-token claim listing the user's groups (Entra ID sends 'groups' when configured)."
+    )
+    grants: list[Grant] = setting(
+        [], "Who may do what once sign-in is on ([[roles.grants]] tables); nobody without a grant sees any page."
+    )
 
 
 @dataclass(frozen=True)
@@ -198,6 +244,8 @@ class Settings:
     limits: Limits = setting(Limits(), "Bounds on the work one file may cause, checked before it is read.")
     paths: Paths = setting(Paths(), "Where files live.")
     demo: Demo = setting(Demo(), "Synthetic demo data settings.")
+    roles: Roles = setting(Roles(), "Roles of signed-in users (used when [auth] is set in .streamlit/secrets.toml).")
+    peers: Peers = setting(Peers(), "Comparator councils for benchmarking.")
     serve: Serve = setting(Serve(), "How `asc serve` runs the dashboard: worker processes and their watchdog.")
 
     def path(self, name: str) -> Path:
@@ -219,7 +267,13 @@ class ConfigError(ValueError):
     """The configuration file names a setting that does not exist or has the wrong type."""
 
 
-LIST_ITEMS = {"localities": Locality, "change_points": ChangePoint}  # [[name]] tables and what each one is
+def _check(cls: type, values: dict[str, Any], where: str) -> None:
+    if cls is Grant and values.get("role", "committee_member") not in ROLE_NAMES:
+        raise ConfigError(f"{where}.role: unknown role {values['role']!r}; roles: {', '.join(ROLE_NAMES)}")
+
+
+# [[name]] tables and what each one is
+LIST_ITEMS = {"localities": Locality, "change_points": ChangePoint, "grants": Grant}
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
@@ -227,13 +281,14 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    _check(cls, values, where)
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
         default = getattr(cls(), name)
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
         elif name in LIST_ITEMS:
-            if not isinstance(value, list):
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
                 raise ConfigError(f"{where}.{name} should be a list of [[{name}]] tables, got {value!r}")
             kwargs[name] = [_build(LIST_ITEMS[name], item, f"{where}.{name}[{i}]") for i, item in enumerate(value)]
         else:

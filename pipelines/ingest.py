@@ -466,29 +466,7 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
         result = FileResult(
             path.name, source.name, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
         )
-        con.sql(
-            "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params=[
-                load_id,
-                source.name,
-                path.name,
-                digest,
-                result.rows_read,
-                result.rows_loaded,
-                result.rows_rejected,
-                status,
-                notes,
-                (path.parent / SYNTHETIC_MARKER).exists(),
-                datetime.now(UTC),
-            ],
-        )
-        if dry_run:
-            con.rollback()
-            result.status, result.load_id = "dry_run", None
-            return result
-        _pause_for_tests(path)
-        archiving.result()  # raises the copy's error, if any, here: the load is then rolled back
-        con.commit()
+        return finish_load(con, result, path, dry_run, archiving)
     except BaseException:
         con.rollback()
         con.sql("set preserve_insertion_order = true")  # in case the insert above failed
@@ -496,7 +474,6 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
     finally:
         copier.shutdown(wait=True)
         con.sql("drop table if exists _checked")
-    return result
 
 
 def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
@@ -666,6 +643,35 @@ def _notes(opened: InputFile, source: Source, context: Context, seen) -> str:
     if seen:
         notes.append(f"identical content already loaded (load {seen[0][0]})")
     return "; ".join(notes)
+
+
+def finish_load(con: duckdb.DuckDBPyConnection, result: FileResult, path: Path, dry_run: bool, archiving) -> FileResult:
+    """Log a checked file's load and commit it, or roll it back for a dry run. The archived copy is part of the
+    load: ``archiving.result()`` raises the copy's error, if any, here, and the caller then rolls the load back."""
+    con.sql(
+        "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params=[
+            result.load_id,
+            result.source,
+            path.name,
+            result.sha256,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_rejected,
+            result.status,
+            result.message,
+            (path.parent / SYNTHETIC_MARKER).exists(),
+            datetime.now(UTC),
+        ],
+    )
+    if dry_run:
+        con.rollback()
+        result.status, result.load_id = "dry_run", None
+        return result
+    _pause_for_tests(path)
+    archiving.result()
+    con.commit()
+    return result
 
 
 def _pause_for_tests(path: Path) -> None:

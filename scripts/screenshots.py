@@ -17,6 +17,7 @@ PAGES = {
     "direct_payments": "direct_payments",
     "workforce": "workforce",
     "satisfaction": "satisfaction_outcomes",
+    "benchmarking": "benchmarking",
     "provider_kpis": "provider_kpis",
     "demand": "demand_scenarios",
     "data": "data",

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from dashboard.charts import DASHES, MARKERS, OKABE_ITO, chart_title, trend_lines
+from dashboard.charts import DASHES, MARKERS, OKABE_ITO, chart_title, quarter_ticks, trend_lines
 from models.forecast import LABELS
 from models.scenarios import MEASURES, ScenarioResult
 
@@ -50,10 +50,10 @@ def _band(fig: go.Figure, x: list, lower: list, upper: list, colour: str, alpha:
 
 
 def _year_ticks(fig: go.Figure, labels: list[str]) -> None:
-    """On a quarterly axis, label only each financial year's first quarter."""
-    ticks = [label for label in labels if label.endswith("Q1")]
-    if len(labels) > 8 and ticks:
-        fig.update_xaxes(tickvals=ticks, ticktext=ticks, tickangle=0)
+    """On a quarterly axis, label only the first quarter of each year (or of every other year)."""
+    ticks = quarter_ticks(labels)
+    if ticks:
+        fig.update_xaxes(**ticks)
 
 
 def forecast_fan(history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_title: str) -> go.Figure:

@@ -54,10 +54,21 @@ class RagCell:
 
 
 @dataclass(frozen=True)
+class IconCell:
+    """A Making Data Count signal in a table: our SVG icon (dashboard/mdc_icons.py) and its words beside it."""
+
+    svg: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Table:
     caption: str
     columns: list[str]
-    rows: list[list[str | RagCell]]
+    rows: list[list[str | RagCell | IconCell]]
     numeric: list[bool] = field(default_factory=list)  # right-aligned columns
     bold_rows: list[int] = field(default_factory=list)  # the selected area, the total
     widths: list[str] = field(default_factory=list)  # CSS widths per column, optional

@@ -33,7 +33,8 @@ class QualityReport:
 
 
 def field_label(field: str) -> str:
-    return field.replace("_", " ").capitalize().replace("Nhs", "NHS").replace("Gp", "GP").replace("Cqc", "CQC")
+    label = field.replace("_", " ").capitalize()
+    return label.replace("Nhs", "NHS").replace("Gp ", "GP ").replace("cqc", "CQC").replace("La ", "LA ")
 
 
 def submission_label(submission_id: str, file_name: str) -> str:
@@ -57,12 +58,17 @@ def cld_quality(frame: pl.DataFrame, submission: str | None = None) -> QualityRe
     if frame.is_empty():
         return None
     order = {f: i for i, f in enumerate(QUALITY_FIELDS)}
-    frame = frame.with_columns(
-        pl.struct("submission_id", "file_name")
-        .map_elements(lambda s: submission_label(s["submission_id"], s["file_name"]), return_dtype=pl.String)
-        .alias("submission"),
-        pl.col("field").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_order"),
-    ).sort(["load_id", "submission_id", "_order"], descending=[True, False, False])
+    # Labels in plain Python over the few distinct submissions, joined on: no Python callback inside a Polars
+    # expression (map_elements runs on Polars' threads and can deadlock on the GIL under load, issue 16).
+    pairs = frame.select("submission_id", "file_name").unique()
+    labels = pairs.with_columns(
+        pl.Series("submission", [submission_label(i, f) for i, f in pairs.iter_rows()], dtype=pl.String)
+    )
+    frame = (
+        frame.join(labels, on=["submission_id", "file_name"], how="left", nulls_equal=True)
+        .with_columns(pl.col("field").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_order"))
+        .sort(["load_id", "submission_id", "_order"], descending=[True, False, False])
+    )
     submissions = dict(frame.select("submission_id", "submission").unique(maintain_order=True).iter_rows())
     chosen = submission if submission in submissions else next(iter(submissions))
     one = frame.filter(pl.col("submission_id") == chosen)

@@ -107,8 +107,14 @@ def accuracy_sentence(metrics: pl.DataFrame, what: str) -> str:
         return f"There is too little history to test the forecast of {what}; treat it as a rough guide."
     row = chosen.row(0, named=True)
     baseline = metrics.filter(pl.col("model") == "seasonal_naive").row(0, named=True)
+    held_out = "held out" in (row.get("note") or "")
+    how = (
+        "quarters the model was not chosen on"
+        if held_out
+        else "quarters that also chose the model, so these figures flatter it"
+    )
     tested = (
-        f"Tested on the last {row['origins']} quarters (forecasting up to a year ahead from each), the "
+        f"Tested on the last {row['origins']} {how} (forecasting up to a year ahead from each), the "
         f"forecast of {what} was within its 80% range {pct(100 * row['coverage_80'], 0)} of the time and within "
         f"its 95% range {pct(100 * row['coverage_95'], 0)}."
     )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard.formatting import by_unit, change_by_unit, points
-from dashboard.present.blocks import RagCell, Table
+from dashboard.mdc_icons import assurance_icon, variation_icon
+from dashboard.present.blocks import IconCell, RagCell, Table
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from dashboard.signals import assurance_label, rag_words, variation_label
@@ -40,6 +41,16 @@ class Headline:
     assurance: str  # "–" without a target
     sentence: str
     assessment: Assessment
+    variation_icon: str = ""  # Making Data Count icons as SVG (dashboard/mdc_icons.py), beside the words
+    assurance_icon: str = ""
+
+    @property
+    def signals(self) -> list[IconCell]:
+        """The SPC signal and the assurance, each an icon with its words, as the Overview and the pack show them."""
+        cells = [IconCell(self.variation_icon, self.variation.split(" ", 1)[1])]
+        if self.assurance != "–":
+            cells.append(IconCell(self.assurance_icon, self.assurance.split(" ", 1)[1]))
+        return cells
 
     @property
     def delta_color(self) -> str:
@@ -231,6 +242,8 @@ def _headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headlin
                 assurance=str(assurance_label(a.spc.assurance)) if spec.target is not None else "–",
                 sentence=measure_sentence(a, area, small_now, small_before),
                 assessment=a,
+                variation_icon=variation_icon(a.spc.variation, a.spc.side),
+                assurance_icon=assurance_icon(a.spc.assurance) if spec.target is not None else "",
             )
         )
     return shown
@@ -242,15 +255,17 @@ def _rag_text(rating: str | None, hidden: bool) -> str:
     return "Not rated (small numbers)" if hidden else "No target"
 
 
+def _signal_cells(h: Headline) -> list[IconCell | str]:
+    variation, *assurance = h.signals
+    return [variation, assurance[0] if assurance else "–"]
+
+
 def headline_table(items: list[Headline], caption: str) -> Table:
     """The pack's (and any export's) table of headline measures."""
     return Table(
         caption,
         ["Measure", "Value", "Change on a year before", "Target", "RAG", "SPC signal", "Assurance"],
-        [
-            [h.name, h.value, h.change or "–", h.target, RagCell(h.rag, h.rag_text), h.variation, h.assurance]
-            for h in items
-        ],
+        [[h.name, h.value, h.change or "–", h.target, RagCell(h.rag, h.rag_text), *_signal_cells(h)] for h in items],
         numeric=[False, True, True],
         widths=["15%", "8%", "11%", "24%", "11%", "16%", "15%"],
     )

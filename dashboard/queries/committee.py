@@ -80,3 +80,23 @@ class CommitteeQueries:
 
     def dpss_use(self) -> pl.DataFrame:
         return self.q("select * from mart_dpss_use order by quarter_end")
+
+    def benchmark_values(self) -> pl.DataFrame:
+        """Published ASCOF values of every current council and England, with each measure's unit and direction."""
+        return self.q(
+            "select m.year, m.area_code, m.area_name, m.measure, m.value, m.numerator, m.denominator, "
+            "m.margin_of_error, m.basis, i.name as measure_name, i.unit, "
+            "i.higher_is_better = 'true' as higher_is_better, "
+            "i.interval from mart_ascof as m join ref_ascof_national_measure as i on i.measure = m.measure "
+            "left join dim_council as c on c.council_code = m.area_code "
+            "where (c.current or m.area_code = 'E92000001') and m.value is not null order by m.measure, m.year"
+        )
+
+    def peer_codes(self, council_code: str, method: str) -> list[str]:
+        """The council's peers (nearest first) in the chosen peer group."""
+        frame = self.q(
+            "select peer_code from mart_peer_groups where council_code = ? and method = ? order by rank",
+            council_code,
+            method,
+        )
+        return frame["peer_code"].to_list()

@@ -7,9 +7,11 @@ from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.data_quality import cld_quality
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
+from dashboard.shell.access import allowed, person
 from dashboard.shell.components import plain, show_table
 from dashboard.shell.errors import for_page
 from models.periods import PeriodError
+from pipelines.access import AccessRefused, check_provider_upload, refusal
 from pipelines.ascof import canonical_year
 from pipelines.schemas import ALL_SOURCES
 from pipelines.templates import column_guide, guide_csv, template_csv, template_xlsx
@@ -71,20 +73,26 @@ with st.form("upload", clear_on_submit=False):
     dry_run = st.checkbox("Check only: do not load anything")
     submitted = st.form_submit_button("Check and load", type="primary")
 
-if submitted:
+who = person()
+if submitted and not allowed(who, "upload"):
+    st.session_state.pop("upload_outcome", None)
+elif submitted:
     if uploaded is None:
         st.warning("Choose a file first.")
     else:
         try:
             year_value = canonical_year(year) if year.strip() else None
+            # The check sits where the upload is accepted: a provider loads its own contracts' KPI returns only.
+            check_provider_upload(who, uploaded.name, uploaded.getvalue())
             with st.spinner(f"Checking {uploaded.name} and rebuilding the warehouse..."):
                 source = None if source_label.startswith("Work it out") else source_label
+                source = "kpi_returns" if who.only_provider else source
                 st.session_state["upload_outcome"] = ingest_upload(
                     uploaded.name, uploaded.getvalue(), settings, source, sheet.strip(), year_value, dry_run
                 )
             if st.session_state["upload_outcome"].rebuilt:
                 st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
-        except (UploadRefused, PeriodError) as exc:
+        except (UploadRefused, PeriodError, AccessRefused) as exc:
             st.session_state.pop("upload_outcome", None)
             st.error(f"Not loaded: {plain(for_page(str(exc)))}")
 
@@ -117,98 +125,107 @@ if outcome is not None:
         )
 
 # Load history -----------------------------------------------------------------------------------
-meta = wh.meta()
-log = wh.load_log()
-st.header("Load history")
-cols = st.columns(3)
-loaded = pl.col("status").str.starts_with("loaded") & (pl.col("rows_loaded") > 0)
-cols[0].metric("Files loaded", f"{log.filter(loaded).height:,}")
-cols[1].metric("Rows loaded", f"{int(log['rows_loaded'].sum() or 0):,}")
-cols[2].metric("Rows rejected", f"{int(log['rows_rejected'].sum() or 0):,}")
-st.caption(f"Warehouse built {meta.built_at:%d %B %Y at %H:%M} UTC; data to {meta.latest_period}.")
-st.dataframe(
-    log.with_columns(
-        pl.when((pl.col("status") == "loaded_with_rejects") & (pl.col("rows_loaded") == 0))
-        .then(pl.lit(EVERY_ROW_REJECTED[1]))
-        .otherwise(pl.col("status").replace_strict({k: v[1] for k, v in STATUS.items()}, default=pl.col("status")))
-        .alias("status")
-    ),
-    hide_index=True,
-    width="stretch",
-    column_order=[
-        "loaded_at",
-        "file_name",
-        "source",
-        "status",
-        "rows_read",
-        "rows_loaded",
-        "rows_rejected",
-        "message",
-        "is_synthetic",
-        "load_id",
-    ],
-    column_config={
-        "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm", width="medium"),
-        "file_name": TEXT("file", width="medium"),
-        "source": TEXT("source", width="small"),
-        "status": TEXT("result", width="medium"),
-        "rows_read": NUMBER("rows read", format="localized"),
-        "rows_loaded": NUMBER("rows loaded", format="localized"),
-        "rows_rejected": NUMBER("rows rejected", format="localized"),
-        "message": TEXT("notes", width="large"),
-        "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data", width="small"),
-        "load_id": NUMBER("load", width="small"),
-    },
-)
-
-# Rejected rows ----------------------------------------------------------------------------------
-st.header("Rejected rows")
-available = wh.reject_files()
-if available.is_empty():
-    st.success("No rows have been rejected.")
-else:
-    left, right = st.columns(2)
-    files = left.multiselect("File", available["file_name"].unique().sort().to_list(), placeholder="All files")
-    sources = right.multiselect(
-        "Source", available["source"].drop_nulls().unique().sort().to_list(), placeholder="All sources"
-    )
-    problems, rows = wh.reject_counts(files, sources)
-    shown = wh.rejects(files, sources)
-    st.caption(
-        f"{rows:,} row(s) rejected, {problems:,} problem(s) in all"
-        + (f"; the first {shown.height:,} are shown, the download has them all." if problems > shown.height else ".")
-        + " A blank row number means the whole file was refused."
-    )
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
-    st.download_button(
-        "Download rejected rows (CSV)",
-        # Written when the button is pressed, not on every render: it may hold a million rows.
-        lambda: neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
-        file_name="rejected_rows.csv",
-        mime="text/csv",
-        on_click="ignore",
-        help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
+if not allowed(who, "see_load_history", quiet=True):
+    st.caption(refusal("see_load_history"))
+else:  # the history, rejects and data quality cover every organisation's files
+    meta = wh.meta()
+    log = wh.load_log()
+    st.header("Load history")
+    cols = st.columns(3)
+    loaded = pl.col("status").str.starts_with("loaded") & (pl.col("rows_loaded") > 0)
+    cols[0].metric("Files loaded", f"{log.filter(loaded).height:,}")
+    cols[1].metric("Rows loaded", f"{int(log['rows_loaded'].sum() or 0):,}")
+    cols[2].metric("Rows rejected", f"{int(log['rows_rejected'].sum() or 0):,}")
+    st.caption(f"Warehouse built {meta.built_at:%d %B %Y at %H:%M} UTC; data to {meta.latest_period}.")
+    st.dataframe(
+        log.with_columns(
+            pl.when((pl.col("status") == "loaded_with_rejects") & (pl.col("rows_loaded") == 0))
+            .then(pl.lit(EVERY_ROW_REJECTED[1]))
+            .otherwise(pl.col("status").replace_strict({k: v[1] for k, v in STATUS.items()}, default=pl.col("status")))
+            .alias("status")
+        ),
+        hide_index=True,
+        width="stretch",
+        column_order=[
+            "loaded_at",
+            "file_name",
+            "source",
+            "status",
+            "rows_read",
+            "rows_loaded",
+            "rows_rejected",
+            "message",
+            "is_synthetic",
+            "load_id",
+        ],
+        column_config={
+            "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm", width="medium"),
+            "file_name": TEXT("file", width="medium"),
+            "source": TEXT("source", width="small"),
+            "status": TEXT("result", width="medium"),
+            "rows_read": NUMBER("rows read", format="localized"),
+            "rows_loaded": NUMBER("rows loaded", format="localized"),
+            "rows_rejected": NUMBER("rows rejected", format="localized"),
+            "message": TEXT("notes", width="large"),
+            "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data", width="small"),
+            "load_id": NUMBER("load", width="small"),
+        },
     )
 
-# CLD data quality -------------------------------------------------------------------------------
-st.header("CLD data quality")
-report = cld_quality(wh.cld_quality())
-if report is None:
-    st.info("No Client Level Data (CLD) return has been loaded yet.")
-else:
-    chosen = st.selectbox(
-        "Submission", list(report.submissions), format_func=report.submissions.get, key="cld_submission"
-    )
-    report = cld_quality(wh.cld_quality(), chosen)
-    st.markdown(plain(report.summary.text))
-    show_table(report.table, "cld-quality")
-    st.caption(report.note.text)
-    st.download_button(
-        "Download data quality, every submission (CSV)",
-        neutralise_frame(report.download).write_csv(),
-        file_name="cld_data_quality.csv",
-        mime="text/csv",
-    )
+    # Rejected rows ----------------------------------------------------------------------------------
+    st.header("Rejected rows")
+    available = wh.reject_files()
+    if not allowed(who, "see_rejects", quiet=True):
+        st.caption(refusal("see_rejects"))
+    elif available.is_empty():
+        st.success("No rows have been rejected.")
+    else:
+        left, right = st.columns(2)
+        files = left.multiselect("File", available["file_name"].unique().sort().to_list(), placeholder="All files")
+        sources = right.multiselect(
+            "Source", available["source"].drop_nulls().unique().sort().to_list(), placeholder="All sources"
+        )
+        problems, rows = wh.reject_counts(files, sources)
+        shown = wh.rejects(files, sources)
+        st.caption(
+            f"{rows:,} row(s) rejected, {problems:,} problem(s) in all"
+            + (
+                f"; the first {shown.height:,} are shown, the download has them all."
+                if problems > shown.height
+                else "."
+            )
+            + " A blank row number means the whole file was refused."
+        )
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
+        st.download_button(
+            "Download rejected rows (CSV)",
+            # Written when the button is pressed, not on every render: it may hold a million rows.
+            lambda: neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
+            file_name="rejected_rows.csv",
+            mime="text/csv",
+            on_click="ignore",
+            help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
+        )
+
+    # CLD data quality -------------------------------------------------------------------------------
+    st.header("CLD data quality")
+    report = cld_quality(wh.cld_quality())
+    if report is None:
+        st.info("No Client Level Data (CLD) return has been loaded yet.")
+    else:
+        chosen = st.selectbox(
+            "Submission", list(report.submissions), format_func=report.submissions.get, key="cld_submission"
+        )
+        report = cld_quality(wh.cld_quality(), chosen)
+        st.markdown(plain(report.summary.text))
+        show_table(report.table, "cld-quality")
+        st.caption(report.note.text)
+        st.download_button(
+            "Download data quality, every submission (CSV)",
+            neutralise_frame(report.download).write_csv(),
+            file_name="cld_data_quality.csv",
+            mime="text/csv",
+        )
 
 # Templates --------------------------------------------------------------------------------------
 st.header("Blank templates")

@@ -16,12 +16,17 @@ from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
 from dashboard.shell import per_build, warehouse
+from dashboard.shell.about import about_measures
+from dashboard.shell.access import person
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
+from pipelines.access import may, refusal
 
 wh = warehouse()
 cfg = wh.settings
+who = person()
+owner = who.email  # '' in the demo, whose scenarios are everyone's
 code, quarter = locality(), period()
 area = locality_name(code)
 MODEL_CARDS = [
@@ -42,6 +47,7 @@ def _static_table(table: Table) -> None:
 
 
 st.title("Demand and scenarios")
+about_measures("demand_scenarios", code, quarter, area)
 missing = demand.missing_tables(wh)
 if missing:
     st.error(missing)
@@ -50,8 +56,9 @@ if missing:
 projection = per_build(demand.projection, code, area)
 _metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 3)
 
+# The open tab is kept in the URL (?tab=Scenario), so a copied link opens the tab its sender was on.
 forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
-    ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"]
+    ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"], key="tab", bind="query-params"
 )
 
 # Forecasts ---------------------------------------------------------------------------------------
@@ -93,11 +100,35 @@ def _load(levers: Levers) -> None:
 
 
 def _save(levers: Levers) -> None:
+    if not may(who, "save_scenario"):  # checked here, where the save happens, whatever the page showed
+        st.session_state["scenario_message"] = ("error", refusal("save_scenario"))
+        return
     try:
-        name = scenario_store.save(st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg)
-        st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.")
+        name = scenario_store.save(
+            st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, owner
+        )
+        private = " It is private to you until you share it." if owner else ""
+        st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.{private}")
     except (LeverError, AppStateUnavailable) as error:
         st.session_state["scenario_message"] = ("error", str(error))
+
+
+def _manage(action: str, name: str) -> None:
+    """Delete or share a saved scenario: a commissioner's own (an administrator's any)."""
+    if not may(who, "save_scenario"):
+        st.session_state["manage_message"] = ("error", refusal("save_scenario"))
+        return
+    admin = "administrator" in who.roles and not who.demo
+    try:
+        if action == "delete":
+            scenario_store.delete(name, cfg, owner, admin)
+            st.session_state["manage_message"] = ("success", f"Deleted “{name}”.")
+        else:
+            scenario_store.share(name, action == "share", cfg, owner, admin)
+            words = "shared with colleagues" if action == "share" else "private to you again"
+            st.session_state["manage_message"] = ("success", f"“{name}” is {words}.")
+    except (LeverError, AppStateUnavailable) as error:
+        st.session_state["manage_message"] = ("error", str(error))
 
 
 def _shown(step: float) -> str:
@@ -188,7 +219,9 @@ with scenario_tab:
     except LeverError as error:
         st.error(f"These levers cannot be used: {error}")
         st.stop()
-    shown_year = st.select_slider("Show figures for", years[1:], value=years[5], key="scenario_year")
+    shown_year = st.select_slider(
+        "Show figures for", years[1:], value=years[5], key="scenario_year", bind="query-params"
+    )
     scenario = demand.scenario(wh, code, area, levers, shown_year)
 
     st.markdown(f"**{plain(scenario.scope)}**: {plain(scenario.scope_note)}")
@@ -225,14 +258,19 @@ with scenario_tab:
     message = st.session_state.pop("scenario_message", None)
     if message:
         getattr(st, message[0])(plain(message[1]))
-    query = scenario_store.share_query(levers, defaults, target_pct)
+    # The link opens what the sender sees: the area, the quarter, this tab, the year shown and the levers.
+    view = {"locality": code, "period": quarter, "tab": "Scenario", "scenario_year": shown_year}
+    at_baseline = not scenario_store.share_query(levers, defaults, target_pct)
     page_url = (st.context.url or "").split("?")[0]
-    st.markdown("**Share this scenario**: the address in your browser holds the lever values; this link does too:")
-    st.code(f"{page_url}?{query}" if query else f"{page_url} (the baseline)", language=None)
+    st.markdown(
+        "**Share this scenario**: the address in your browser holds the area, quarter and lever values; "
+        "this link does too" + (" (the levers are at the baseline)" if at_baseline else "") + ":"
+    )
+    st.code(f"{page_url}?{scenario_store.share_query(levers, defaults, target_pct, view)}", language=None)
 
 # Compare -----------------------------------------------------------------------------------------
 with compare_tab:
-    saved = scenario_store.saved(defaults, cfg)
+    saved = scenario_store.saved(defaults, cfg, owner)
     if store_problem := app_state.problem(cfg):
         st.warning(plain(store_problem), icon="⚠️")
     elif not saved:
@@ -243,7 +281,7 @@ with compare_tab:
         max_selections=scenario_store.MAX_COMPARED,
         key="compare",
     )
-    compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year")
+    compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year", bind="query-params")
     chart_measure = st.selectbox(
         "Chart", demand.COMPARED_MEASURES, format_func=lambda m: MEASURES[m][0], key="compare_measure"
     )
@@ -275,9 +313,20 @@ with compare_tab:
     if saved:
         with st.expander("Load or delete a saved scenario"):
             chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
-            cols = st.columns(2)
-            cols[0].button("Load into the levers", on_click=_load, args=(saved[chosen_name].levers,), key="load")
-            cols[1].button("Delete", on_click=scenario_store.delete, args=(chosen_name, cfg), key="delete")
+            chosen = saved[chosen_name]
+            if chosen.owner:
+                whose = "yours" if chosen.owner == owner else f"saved by {chosen.owner}"
+                st.caption(plain(f"{whose}; {'shared with colleagues' if chosen.shared else 'private'}"))
+            cols = st.columns(3)
+            cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load")
+            cols[1].button("Delete", on_click=_manage, args=("delete", chosen_name), key="delete")
+            if owner:
+                flip = "unshare" if chosen.shared else "share"
+                label = "Make private" if chosen.shared else "Share with colleagues"
+                cols[2].button(label, on_click=_manage, args=(flip, chosen_name), key="share")
+    message = st.session_state.pop("manage_message", None)
+    if message:
+        getattr(st, message[0])(plain(message[1]))
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
     for card in MODEL_CARDS:

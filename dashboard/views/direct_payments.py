@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.present.direct_payments import direct_payments
 from dashboard.shell import per_build
+from dashboard.shell.about import about_measures
 from dashboard.shell.components import plain, show, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 
@@ -16,6 +17,7 @@ page = per_build(direct_payments, code, quarter, locality_name(code))
 
 st.title("Direct payments")
 st.caption(plain(page.scope))
+about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
 show([page.uptake_chart])

@@ -1,11 +1,16 @@
 """Overview: every headline measure a committee member reads first, with its target and signals. Layout only."""
 
+from html import escape
+
 import streamlit as st
 
 from dashboard.formatting import metric_delta
+from dashboard.mdc_icons import as_img
+from dashboard.present.about import PAGE_OF_MEASURE
 from dashboard.present.direct_payments import uptake_summary
 from dashboard.present.headlines import RAG_EXPLAINED, headlines
 from dashboard.shell import warehouse
+from dashboard.shell.access import allowed, person
 from dashboard.shell.components import plain, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
@@ -26,11 +31,20 @@ show_metrics(uptake.people_metrics)
 
 st.header("Headline measures")
 st.caption(RAG_EXPLAINED)
-# Tiles of a fixed width in a wrapping row: four across on a wide screen, two on a narrow one.
+# Tiles of a fixed width in a wrapping row: four or five across on a wide screen, two in an 800 px window.
 tiles = st.container(horizontal=True, wrap=True, gap="small")
 for h in headlines(wh, code, quarter, area):
-    with tiles.container(border=True, width=300):
-        st.markdown(f"**{plain(h.name)}**")
+    with tiles.container(border=True, width=250):
+        page = PAGE_OF_MEASURE.get(h.key)
+        if page:  # drill-through: the tile's name opens its page at this measure, for this area and quarter
+            st.page_link(
+                f"views/{page}.py",
+                label=f"**{plain(h.name)}** →",
+                query_params={"measure": h.key, "locality": code, "period": quarter},
+                help=f"Open {h.name} on its page",
+            )
+        else:
+            st.markdown(f"**{plain(h.name)}**")
         st.metric(
             h.name,
             h.value,
@@ -41,7 +55,10 @@ for h in headlines(wh, code, quarter, area):
         rag = f"  \n{rag_label(h.rag)}" if h.rag else ("  \n" + h.rag_text if h.rag_text != "No target" else "")
         target = h.target if h.target.startswith("No target") else f"Target {h.target}"
         st.markdown(f"{plain(target)}{rag}")
-        st.markdown(f"{h.variation}  \n{h.assurance if h.assurance != '–' else ''}")
+        # Making Data Count icons (our own SVGs, as in the pack), each with its words.
+        st.html(
+            "".join(f'<div class="mdc-signal">{as_img(c.svg)}<span>{escape(c.text)}</span></div>' for c in h.signals)
+        )
         st.caption(plain(h.sentence))
 
 # --- Committee pack: generated only on request (10-15 s), then offered as a download ----------------------
@@ -51,7 +68,7 @@ st.caption(
     "definitions and data sources, ready to go with the committee papers. It takes 10 to 15 seconds to prepare."
 )
 pack_key = (code, quarter, str(wh.meta().built_at))
-if st.button("Prepare the committee pack (PDF)", key="prepare-pack"):
+if st.button("Prepare the committee pack (PDF)", key="prepare-pack") and allowed(person(), "download_pack"):
     from dashboard.pack import PackError, build_pack, render_pack  # imported on demand: it is heavy
 
     with st.spinner(f"Preparing the committee pack for {area}, {quarter}…"):

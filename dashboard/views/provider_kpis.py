@@ -19,11 +19,28 @@ from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.present import provider_kpis as kpis
 from dashboard.shell import per_build, warehouse
+from dashboard.shell.access import allowed, person, refuse
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import from_url, period
+from pipelines.access import refusal
 
 wh = warehouse()
 settings = wh.settings
+# The verdicts straight after the KPI's name, so a narrow window (800 px, a phone) shows them without scrolling
+# sideways; the figures they rest on follow. The exports keep the presenter's order.
+SCORECARD_ORDER = [
+    "KPI",
+    "RAG",
+    "Variation (SPC)",
+    "Assurance (SPC)",
+    "Value",
+    "Target",
+    "Last 8 quarters",
+    "Change on last quarter",
+    "Change on same quarter last year",
+    "Checks",
+    "Provider's comment",
+]
 NOTICES = {"error": st.error, "warning": st.warning, "info": st.info, "plain": st.caption}
 
 
@@ -39,7 +56,14 @@ def _reviewed_quarter() -> str:
 quarter = _reviewed_quarter()
 st.title("Provider KPIs: quarterly review")
 
-labels = kpis.contract_labels(wh)
+who = person()
+every_label = kpis.contract_labels(wh)
+labels = {c: label for c, label in every_label.items() if allowed(who, "read_contract", c, quiet=True)}
+# A link to a contract that exists but is not this person's is refused, not swapped for one of theirs.
+if "contract" not in st.session_state and st.query_params.get("contract") in set(every_label) - set(labels):
+    refuse(refusal("read_contract"))
+if every_label and not labels:
+    refuse("No contracts have been given to your account yet. Ask the dashboard's administrator.")
 if not labels:
     st.info("No provider KPI returns have been loaded yet. Load a `kpi_returns` file on the Data page.")
     st.stop()
@@ -90,8 +114,10 @@ st.dataframe(
     key="scorecard_table",
     on_select=_open_selected_row,
     selection_mode="single-row",
+    column_order=SCORECARD_ORDER,
     column_config={
-        "KPI": st.column_config.TextColumn(width=280, pinned=True),
+        "KPI": st.column_config.TextColumn(width=180, pinned=True),
+        "RAG": st.column_config.TextColumn(width=120),
         "Last 8 quarters": st.column_config.LineChartColumn(
             width="small", color=OKABE_ITO[0], help="Quarters without a value (or below the threshold) are left out."
         ),
@@ -116,10 +142,21 @@ show_chart(detail.chart)
 
 
 def _author() -> str:
-    if st.user.get("is_logged_in"):
-        return str(st.user.get("name") or st.user.get("email") or "")
-    return ""
+    return who.author  # the signed-in name; '' in the demo, where the form asks for it
 
+
+def _returns() -> None:
+    st.header("Returns")
+    returned = kpis.returns(wh, review)
+    show([returned.table, returned.note], key="returns")
+    if returned.problems is not None:
+        show([returned.problems], key="problems")
+
+
+if not allowed(who, "read_notes", quiet=True):
+    _returns()
+    st.caption(refusal("read_notes"))
+    st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
 
 notes_problem = app_state.problem(settings)
 if notes_problem:
@@ -130,7 +167,7 @@ with st.form("review_note", clear_on_submit=True, border=True):
     actions = st.text_area("Agreed actions", key="note_actions", max_chars=review_notes.MAX_NOTE_CHARS)
     signed_in = _author()
     author = signed_in or st.text_input("Your name", key="note_author", max_chars=review_notes.MAX_AUTHOR_CHARS)
-    if st.form_submit_button("Save note"):
+    if st.form_submit_button("Save note") and allowed(who, "write_note", contract):
         try:
             review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
             st.success(f"Note saved for {plain(detail.name)}, {quarter}.")
@@ -151,11 +188,7 @@ if compared.funnel:
     st.checkbox("Allow for overdispersion", key="funnel_overdispersion", help=kpis.OVERDISPERSION_HELP)
 show(compared.blocks, key="compared")
 
-st.header("Returns")
-returned = kpis.returns(wh, review)
-show([returned.table, returned.note], key="returns")
-if returned.problems is not None:
-    show([returned.problems], key="problems")
+_returns()
 
 st.header("Export this review")
 left, right = st.columns(2)

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.satisfaction import satisfaction_outcomes
 from dashboard.shell import per_build, warehouse
+from dashboard.shell.about import about_measures
 from dashboard.shell.components import show, show_chart, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 
@@ -17,6 +18,7 @@ page = per_build(satisfaction_outcomes, code, quarter, locality_name(code))
 
 st.title("Satisfaction and outcomes")
 st.caption(page.scope)
+about_measures("satisfaction_outcomes", code, quarter, locality_name(code))
 
 # --- DPSS customer survey -------------------------------------------------------------------------------
 dpss = page.dpss

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.present.workforce import workforce
 from dashboard.shell import per_build
+from dashboard.shell.about import about_measures
 from dashboard.shell.components import plain, show, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 
@@ -16,6 +17,7 @@ page = per_build(workforce, code, quarter, locality_name(code))
 
 st.title("Workforce")
 st.caption(plain(page.scope))
+about_measures("workforce", code, quarter, locality_name(code))
 show_metrics(page.metrics)
 show([b for b in (page.verdict, page.payroll) if b is not None])
 show([page.pa_chart])

@@ -9,7 +9,6 @@ kept (``mapping``) and counted in ``cld_quality``.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,13 +20,12 @@ from pipelines.cld.store import load_table
 from pipelines.config import Settings
 from pipelines.ingest import (
     FIRST_REJECTS,
-    SYNTHETIC_MARKER,
     FileResult,
     NoDataRows,
     _archive,
     _notes,
-    _pause_for_tests,
     _reading_error,
+    finish_load,
     pseudonymisation_key,
 )
 from pipelines.readers import InputFile
@@ -92,32 +90,9 @@ def load_cld(
         result = FileResult(
             path.name, CLD, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
         )
-        con.sql(
-            "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params=[
-                load_id,
-                CLD,
-                path.name,
-                digest,
-                rows_read,
-                rows_read - rows_bad,
-                rows_bad,
-                status,
-                notes,
-                (path.parent / SYNTHETIC_MARKER).exists(),
-                datetime.now(UTC),
-            ],
-        )
-        if dry_run:
-            con.rollback()
-            result.status, result.load_id = "dry_run", None
-            return result
-        _pause_for_tests(path)
-        archiving.result()  # the archived file is part of the load: its failure rolls the load back
-        con.commit()
+        return finish_load(con, result, path, dry_run, archiving)
     except BaseException:
         con.rollback()
         raise
     finally:
         copier.shutdown(wait=True)
-    return result

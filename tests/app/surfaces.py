@@ -30,6 +30,7 @@ PAGES = {
     "provider_kpis.py": "Provider KPIs",
     "demand_scenarios.py": "Demand and scenarios",
     "data.py": "Data",
+    "glossary.py": "Glossary",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -104,7 +105,18 @@ def test_overview_tiles_carry_value_target_rag_word_and_signals(warehouse, lates
     assert "Target 25.0% by 2024/25 Q4 (higher is better; amber within 2.0 points)" in text
     assert "Target 75.0% (the contract's target; higher is better; amber within 5.0 points)" in text
     assert "65.0%" not in text
-    assert any(word in text for word in ("Common cause", "Improvement", "Concern"))
+    # The SPC signal and assurance: Making Data Count icons (our SVGs, as images) with their words beside them.
+    signals = " ".join(e.proto.body for e in at.get("html") if "mdc-signal" in e.proto.body)
+    assert any(word in signals for word in ("Common cause", "Improvement", "Concern"))
+    # Each signal with an SPC verdict or an assurance has its icon beside its words.
+    with_verdict = len(
+        re.findall(r'<div class="mdc-signal">(?:(?!</div>).)*(?:Common cause|Improvement|Concern|target)', signals)
+    )
+    assert (
+        signals.count('<div class="mdc-signal"><img class="mdc-icon" src="data:image/svg+xml;base64,')
+        >= with_verdict
+        > 0
+    )
 
 
 def test_overview_for_one_locality_from_the_url(warehouse):

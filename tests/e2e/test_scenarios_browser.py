@@ -17,10 +17,11 @@ def open_tab(page, name: str) -> None:
 
 
 def save_scenario(page, name: str) -> None:
-    field = page.get_by_label("Scenario name")
-    field.fill(name)
-    field.press("Enter")
-    wait_until_idle(page)
+    for label, value in (("Scenario name", name),):
+        field = page.get_by_label(label)
+        field.fill(value)
+        field.press("Enter")
+        wait_until_idle(page)
     page.get_by_role("button", name="Save scenario").click()
     expect(page.get_by_text(f"Saved “{name}”")).to_be_visible(timeout=60_000)
     wait_until_idle(page)

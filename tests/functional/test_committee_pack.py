@@ -115,7 +115,8 @@ def test_headline_figures_equal_the_warehouse(pages, warehouse):
 def test_direct_payment_and_workforce_figures_recomputed_from_the_snapshots(pages, warehouse):
     dp, clients, spend = warehouse.sql(
         "select count(*) filter (where is_dp_recipient), count(*), sum(dp_weekly_cost_gbp) * 52 "
-        "from int_community_clients_snapshotted where period = ?",
+        # the source the council's figures are reported from: CLD where its submissions cover the quarter
+        "from int_community_clients_reported where period = ?",
         params=[PERIOD],
     ).fetchall()[0]
     pas, payroll = warehouse.sql(

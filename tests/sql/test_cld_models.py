@@ -197,3 +197,17 @@ def test_a_postcode_lookup_that_cannot_be_used_is_named_with_the_reason(tmp_path
     settings = dataclasses.replace(settings, paths=dataclasses.replace(settings.paths, postcode_lookup=str(lookup)))
     with pytest.raises(PostcodeLookupError, match=f"nspl.csv.*{message}"):
         build(settings)
+
+
+def test_the_year_end_county_value_sits_beside_the_published_one_for_that_year(con):
+    published = con.sql(
+        "select value from mart_ascof where year = '2024/25' and area_code = ? and measure = 'dp_users'",
+        params=[COUNTY],
+    ).fetchall()
+    assert len(published) == 1  # the shipped ASCOF 2024/25 file has Cambridgeshire's 3D(2a)
+    got = con.sql(
+        "select period, round(value_pct, 1), published_value_pct from mart_cld_ascof_3d "
+        "where ascof_code = '3D(2a)' and locality_code = ? and period in ('2024/25 Q3', '2024/25 Q4') order by period",
+        params=[COUNTY],
+    ).fetchall()
+    assert got == [("2024/25 Q3", 50.0, None), ("2024/25 Q4", 40.0, published[0][0])]

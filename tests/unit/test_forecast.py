@@ -256,8 +256,31 @@ def test_forecast_all_shapes_periods_and_one_choice_per_series():
     assert periods[0] == date(2024, 4, 1) and periods[-1] == date(2026, 1, 1)
     chosen = metrics.filter("chosen")
     assert sorted(chosen["series_id"].to_list()) == ["A", "B"]
-    assert (metrics["origins"] == 12).all()
+    # 20 quarters: chosen on origins 8-15 (of the first 16), scored on the held-out origins 16-19.
+    assert (metrics["origins"] == 4).all()
     assert metrics["mase"].is_finite().all()
+    assert metrics["note"].str.contains("held out from the choice").all()
+
+
+def test_mase_scales_each_origin_by_its_own_training_window():
+    # y = 1 2 3 4 2 3 4 5 9 9, forecasts of zero, one step ahead from origins 8 and 9: errors 9 and 9.
+    # Origin 8 trains on 1..5: lag-4 differences 1, 1, 1, 1 -> scale 1 -> scaled error 9.
+    # Origin 9 trains on the first nine: differences 1, 1, 1, 1, |9 - 2| = 7 -> scale 11 / 5 = 2.2 -> 4.0909.
+    # MASE = (9 + 4.0909) / 2 = 6.54545 (the whole-series scale, 17 / 6, would have given 9 / 2.8333 = 3.1765).
+    MODELS["zero"] = zero
+    try:
+        result = backtest(np.array([1, 2, 3, 4, 2, 3, 4, 5, 9, 9.0]), "zero", horizon=1, min_train=8)
+    finally:
+        del MODELS["zero"]
+    assert result.origins == 2
+    assert result.mase == pytest.approx((9 + 9 / 2.2) / 2)
+
+
+def test_a_series_too_short_to_hold_out_origins_says_its_accuracy_is_optimistic():
+    frame = history({"A": simulate(1, 12)[0]})
+    _, metrics = forecast_all(frame, horizon=4, models=("seasonal_naive",))
+    assert (metrics["origins"] == 4).all()  # origins 8-11: all of them, both to choose and to score
+    assert metrics["note"].str.contains("optimistic").all()
 
 
 def test_forecast_all_chooses_the_best_model_with_a_fake(monkeypatch):

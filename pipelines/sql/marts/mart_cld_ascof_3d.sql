@@ -2,7 +2,8 @@
 -- from Client Level Data: 3D(1a) and 3D(2a), people who use services receiving self-directed support and
 -- direct payments (snapshot at the quarter's end, denominator all placed in Community); 3D(1b) and 3D(2b),
 -- carers (over the twelve months to the quarter's end, denominator carers with a direct payment, managed
--- budget or commissioned support). The Q4 county values are the council's ASCOF 3D for the year.
+-- budget or commissioned support). The Q4 county values are the council's ASCOF 3D for the year, shown beside
+-- the value NHS England published for that year where the shipped ASCOF data has one (published_value_pct).
 -- People who cannot be placed in an area count in the county only.
 with clients as (
     select period, locality_code, is_self_directed, is_dp_recipient from int_cld_ltc_placed where is_community
@@ -52,10 +53,19 @@ final as (
         end as measure_name,
         c.numerator,
         c.denominator,
-        100.0 * c.numerator / c.denominator as value_pct
+        100.0 * c.numerator / c.denominator as value_pct,
+        p.value as published_value_pct
     from counts as c
     inner join ref_quarter as q on q.period = c.period
     inner join dim_locality as l on l.locality_code = c.locality_code
+    left join mart_ascof as p
+        on q.quarter_number = 4
+        and p.year = q.financial_year
+        and p.area_code = c.locality_code
+        and p.measure = case c.ascof_code
+            when '3D(1a)' then 'sds_users' when '3D(2a)' then 'dp_users'
+            when '3D(1b)' then 'sds_carers' else 'dp_carers'
+        end
 )
 
 select * from final

@@ -1,0 +1,333 @@
+"""Benchmarking: the council against every English council and its peers on each published ASCOF measure.
+
+Every figure is a published value (real data, Open Government Licence v3.0): no disclosure control is needed
+beyond what the publishers applied. Ranks, quartiles and the comparison with England come from
+``models.benchmark``; the funnel from ``models.funnel`` (exact binomial limits, overdispersion on the arcsine
+scale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.present.blocks import Chart, Paragraph, Table
+from dashboard.queries import Warehouse
+from models.benchmark import benchmark, compare, interval
+from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
+
+ENGLAND = "E92000001"
+MIN_COUNCILS = 100  # a year is benchmarked only when at least this many councils have a published value
+QUARTILE_WORDS = {1: "best quarter", 2: "second quarter", 3: "third quarter", 4: "worst quarter"}
+
+
+@dataclass
+class BenchmarkPage:
+    scope: str
+    peers_sentence: Paragraph
+    summary: Table
+    spine: Chart
+    measures: dict[str, str]  # measure key -> name, for the measure chooser
+    funnel: Chart | None
+    trend: Chart
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
+    cfg = wh.settings
+    council, name = cfg.council.code, cfg.council.short_name
+    values = wh.benchmark_values()
+    peers = wh.peer_codes(council, cfg.peers.method)
+    peer_names = values.filter(pl.col("area_code").is_in(peers)).unique("area_code")["area_name"].sort().to_list()
+    method = (
+        "CIPFA nearest neighbours (licensed list)"
+        if cfg.peers.method == "cipfa"
+        else ("the nearest councils of the same kind on adult population and age structure (ONS mid-year estimates)")
+    )
+    peers_sentence = Paragraph(
+        f"{name}'s {len(peers)} peers are {method}: {', '.join(peer_names)}."
+        if peers
+        else f"No peer group is available for {name} (its code is not among the current councils)."
+    )
+    rows, spine_rows = [], []
+    own = values.filter(pl.col("area_code") == council)
+    for key in own["measure"].unique(maintain_order=True).to_list():
+        # The latest year published for most councils: a year only a compiled local extract covers (two councils)
+        # cannot rank anyone.
+        coverage = values.filter(pl.col("measure") == key).group_by("year").agg(pl.col("area_code").n_unique())
+        years = coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"]
+        mine = own.filter((pl.col("measure") == key) & pl.col("year").is_in(years))
+        if mine.is_empty():
+            continue
+        year = mine["year"].max()
+        this = values.filter((pl.col("measure") == key) & (pl.col("year") == year))
+        me = this.filter(pl.col("area_code") == council).row(0, named=True)
+        councils_only = this.filter(pl.col("area_code") != ENGLAND)
+        higher = bool(me["higher_is_better"])
+        b = benchmark(councils_only, council, peers, higher)
+        england = this.filter(pl.col("area_code") == ENGLAND)["value"]
+        england_value = float(england[0]) if england.len() else None
+        low, high = interval(
+            me["value"], me["numerator"], me["denominator"], me["margin_of_error"], me["interval"], me["unit"]
+        )
+        verdict = compare(low, high, england_value, higher)
+        rows.append(
+            [
+                me["measure_name"],
+                year,
+                _fmt(me["value"], me["unit"]),
+                _fmt(england_value, me["unit"]),
+                _fmt(b["peer_median"], me["unit"]),
+                f"{b['rank_all']} of {b['n_all']}" if b["rank_all"] else "–",
+                QUARTILE_WORDS.get(b["quartile_all"], "–"),
+                f"{b['rank_peers']} of {b['n_peers']}" if b["rank_peers"] else "–",
+                verdict if verdict != "not compared" else "not compared (no interval published)",
+                "higher is better" if higher else "lower is better",
+            ]
+        )
+        spine_rows.append(
+            (me["measure_name"], year, councils_only, me["value"], b["peer_median"], england_value, higher, verdict)
+        )
+    summary = Table(
+        f"{name} on each published ASCOF measure, latest year: rank 1 is the best in the measure's direction",
+        [
+            "Measure",
+            "Year",
+            name,
+            "England",
+            "Peer median",
+            "Rank, all councils",
+            "Quartile",
+            "Rank among peers",
+            "Compared with England (95% interval)",
+            "Direction",
+        ],
+        rows,
+        numeric=[False, False, True, True, True, False, False, False, False, False],
+    )
+    measures = dict(zip(own["measure"].to_list(), own["measure_name"].to_list(), strict=False))
+    chosen = measure if measure in measures else ("dp_users" if "dp_users" in measures else next(iter(measures), ""))
+    return BenchmarkPage(
+        scope=f"{cfg.council.name}: published ASCOF values (real data, Open Government Licence v3.0) for every "
+        f"English council. Peers: {cfg.peers.method} group.",
+        peers_sentence=peers_sentence,
+        summary=summary,
+        spine=_spine(spine_rows, name),
+        measures=measures,
+        funnel=_funnel(values, chosen, council, peers, name),
+        trend=_trend(values, chosen, council, peers, name),
+    )
+
+
+def _percentile(values: np.ndarray, value: float, higher: bool) -> float:
+    """Share of councils (0-100) this value is better than or equal to, in the measure's direction."""
+    better_or_equal = (values <= value) if higher else (values >= value)
+    return 100.0 * better_or_equal.mean()
+
+
+def _spine(rows: list, name: str) -> Chart:
+    fig = go.Figure()
+    labels = [f"{m} ({y})" for m, y, *_ in rows]
+    for low, high, colour in ((0, 25, "#d9d9d9"), (25, 75, "#bdbdbd"), (75, 100, "#d9d9d9")):
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=[high - low] * len(rows),
+                base=[low] * len(rows),
+                orientation="h",
+                marker_color=colour,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    table_rows = []
+    own_x, peer_x, eng_x, words = [], [], [], []
+    for _, _, councils, value, peer_median, england, higher, verdict in rows:
+        v = councils["value"].to_numpy()
+        own_x.append(_percentile(v, value, higher))
+        peer_x.append(_percentile(v, peer_median, higher) if peer_median is not None else None)
+        eng_x.append(_percentile(v, england, higher) if england is not None else None)
+        words.append(verdict)
+    for label, x_values, symbol, colour in (
+        (name, own_x, "circle", "#08519c"),
+        ("Peer median", peer_x, "diamond", "#ff7f00"),
+        ("England", eng_x, "line-ns-open", "#000000"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                y=labels,
+                x=x_values,
+                mode="markers",
+                name=label,
+                marker={"symbol": symbol, "size": 12, "color": colour, "line": {"width": 2}},
+            )
+        )
+    for label, o, p, e, w in zip(labels, own_x, peer_x, eng_x, words, strict=True):
+        table_rows.append([label, f"{o:.0f}", "–" if p is None else f"{p:.0f}", "–" if e is None else f"{e:.0f}", w])
+    fig.update_layout(
+        barmode="overlay",
+        xaxis={"range": [0, 100], "title": "Position among councils (100 = best)"},
+        height=max(300, 28 * len(rows) + 120),
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": 1.05},
+    )
+    return Chart(
+        fig,
+        f"Spine chart: {name}'s position among all English councils on each measure, with its peers' median and "
+        "England.",
+        height=max(300, 28 * len(rows) + 120),
+        name="benchmark_spine",
+        how_to_read="Each row is a measure. The bar runs from the worst council (left) to the best (right); the "
+        "darker middle is the middle half of councils. The circle is the council, the diamond its peers' median, "
+        "the line England. Position is the share of councils it does as well as or better than.",
+        table=Table(
+            "Position among councils (100 = best)",
+            ["Measure", name, "Peer median", "England", "Compared with England"],
+            table_rows,
+        ),
+    )
+
+
+def _funnel(values: pl.DataFrame, measure: str, council: str, peers: list[str], name: str) -> Chart | None:
+    rows = values.filter(
+        (pl.col("measure") == measure)
+        & pl.col("denominator").is_not_null()
+        & pl.col("numerator").is_not_null()
+        & (pl.col("area_code") != ENGLAND)
+    )
+    if rows.is_empty() or rows.row(0, named=True)["unit"] != "percent":
+        return None
+    year = rows["year"].max()
+    rows = rows.filter(pl.col("year") == year)
+    x, n = rows["numerator"].to_numpy(), rows["denominator"].to_numpy()
+    table = funnel_table(rows["area_code"].to_list(), x, n, overdispersion=True)
+    p0 = float(table["p0"][0])
+    tau2 = estimate_overdispersion(x, n, p0, "arcsine").tau2
+    curve = funnel_curve(p0, max(1.0, float(n.min())), float(n.max()), tau2=0.0 if np.isnan(tau2) else tau2)
+    fig = go.Figure()
+    for column, dash in (("lower_95", "dash"), ("upper_95", "dash"), ("lower_998", "dot"), ("upper_998", "dot")):
+        fig.add_trace(
+            go.Scatter(
+                x=curve["n"],
+                y=curve[column] * 100,
+                mode="lines",
+                showlegend=False,
+                line={"dash": dash, "color": "#666"},
+                hoverinfo="skip",
+            )
+        )
+    role = (
+        pl.when(pl.col("unit") == council)
+        .then(pl.lit(name))
+        .when(pl.col("unit").is_in(peers))
+        .then(pl.lit("Peers"))
+        .otherwise(pl.lit("Other councils"))
+    )
+    table = table.with_columns(role.alias("role")).join(
+        rows.select(pl.col("area_code").alias("unit"), "area_name"), on="unit"
+    )
+    for label, colour, size in (("Other councils", "#9ecae1", 7), ("Peers", "#ff7f00", 9), (name, "#08519c", 14)):
+        part = table.filter(pl.col("role") == label)
+        fig.add_trace(
+            go.Scatter(
+                x=part["denominator"],
+                y=part["proportion"] * 100,
+                mode="markers",
+                name=label,
+                text=part["area_name"],
+                marker={"color": colour, "size": size},
+            )
+        )
+    fig.add_hline(y=p0 * 100, line={"color": "#000"})
+    fig.update_layout(
+        xaxis={"type": "log", "title": "Denominator (people)"},
+        yaxis={"title": "%"},
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": 1.05},
+    )
+    measure_name = rows["measure_name"][0]
+    me = table.filter(pl.col("unit") == council)
+    position = me["position"][0] if me.height else "not published"
+    return Chart(
+        fig,
+        f"Funnel plot of {measure_name}, {year}, for every English council; {name}'s position: {position}.",
+        name="benchmark_funnel",
+        how_to_read="Each point is a council, placed by its size (people in the denominator) and value. The solid "
+        "line is England's pooled value; inside the dashed lines a council's difference is within what chance and "
+        "the usual variation between councils (overdispersion) give 19 times in 20; outside the dotted lines, less "
+        "than once in 500.",
+        table=Table(
+            f"{measure_name}, {year}",
+            ["Council", "Numerator", "Denominator", "Value", "Position"],
+            [
+                [
+                    r["area_name"],
+                    f"{r['numerator']:,.0f}",
+                    f"{r['denominator']:,.0f}",
+                    f"{100 * r['proportion']:.1f}%",
+                    r["position"],
+                ]
+                for r in table.sort("area_name").iter_rows(named=True)
+            ],
+        ),
+    )
+
+
+def _trend(values: pl.DataFrame, measure: str, council: str, peers: list[str], name: str) -> Chart:
+    rows = values.filter(pl.col("measure") == measure)
+    # Years only a compiled local extract covers (a couple of councils) give no peer median or England line.
+    coverage = rows.group_by("year").agg(pl.col("area_code").n_unique())
+    rows = rows.filter(pl.col("year").is_in(coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"]))
+    peer_median = (
+        rows.filter(pl.col("area_code").is_in(peers))
+        .group_by("year", "basis")
+        .agg(pl.col("value").median())
+        .with_columns(pl.lit("Peer median").alias("series"))
+    )
+    lines = pl.concat(
+        [
+            rows.filter(pl.col("area_code") == council).select("year", "basis", "value", pl.lit(name).alias("series")),
+            peer_median.select("year", "basis", "value", "series"),
+            rows.filter(pl.col("area_code") == ENGLAND).select(
+                "year", "basis", "value", pl.lit("England").alias("series")
+            ),
+        ]
+    ).sort("year")
+    fig = go.Figure()
+    colours = {name: "#08519c", "Peer median": "#ff7f00", "England": "#000000"}
+    for (series, basis), part in lines.group_by("series", "basis", maintain_order=True):
+        # One line per basis: no line is drawn across the series break to Client Level Data.
+        fig.add_trace(
+            go.Scatter(
+                x=part["year"],
+                y=part["value"],
+                mode="lines+markers",
+                name=f"{series} ({basis})",
+                line={"color": colours[series], "dash": "dot" if basis == "CLD" else "solid"},
+            )
+        )
+    fig.update_xaxes(type="category", categoryorder="category ascending")
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.1})
+    measure_name = rows["measure_name"][0] if rows.height else measure
+    return Chart(
+        fig,
+        f"Line chart of {measure_name} by year for {name}, its peers' median and England.",
+        name="benchmark_trend",
+        how_to_read="Solid lines are the survey- or SALT-based series; dotted points are computed from Client Level "
+        "Data (from 2024-25), a series break, so the two are not joined.",
+        table=Table(
+            f"{measure_name} by year",
+            ["Year", "Series", "Basis", "Value"],
+            [[r["year"], r["series"], r["basis"], f"{r['value']:.1f}"] for r in lines.iter_rows(named=True)],
+        ),
+    )

@@ -1,0 +1,104 @@
+"""The audit trail: who did what, append-only, in the application-state database.
+
+One row per sign-in, upload (file, hash, rows loaded and rejected), build, note written, scenario saved, shared
+or deleted, pack or export downloaded, and refused action. Triggers refuse UPDATE and DELETE on the table, so
+nothing in the product (nor anyone using it through SQLite) can change or remove a row; only replacing the file
+itself could, which is why backups of it matter (README, "Deploying for a council").
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+import polars as pl
+
+from pipelines.config import Settings
+
+DDL = [
+    """create table if not exists audit_log (
+        audit_id integer primary key autoincrement,
+        at text not null,
+        actor text not null,
+        action text not null,
+        subject text not null default '',
+        detail text not null default ''
+    )""",
+    """create trigger if not exists audit_log_no_update before update on audit_log
+       begin select raise(abort, 'the audit trail is append-only: its rows cannot be changed'); end""",
+    """create trigger if not exists audit_log_no_delete before delete on audit_log
+       begin select raise(abort, 'the audit trail is append-only: its rows cannot be deleted'); end""",
+]
+COLUMNS = ("audit_id", "at", "actor", "action", "subject", "detail")
+ACTIONS = {
+    "sign_in": "signed in",
+    "upload": "loaded a file",
+    "upload_refused": "was refused an upload",
+    "build": "rebuilt the warehouse",
+    "note_write": "wrote a review note",
+    "scenario_save": "saved a scenario",
+    "scenario_share": "shared a scenario",
+    "scenario_unshare": "made a scenario private",
+    "scenario_delete": "deleted a scenario",
+    "pack_download": "downloaded the committee pack",
+    "export_download": "downloaded an export",
+    "refused": "was refused",
+    "purge": "purged raw data",
+}
+
+
+class AuditError(sqlite3.DatabaseError):
+    """The audit trail refused a change."""
+
+
+def _connect(settings: Settings) -> sqlite3.Connection:
+    path = settings.path("app_state")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=10)
+    for ddl in DDL:
+        con.execute(ddl)
+    return con
+
+
+def record(settings: Settings, actor: str, action: str, subject: str = "", **detail) -> int:
+    """Append one row; its id. ``actor`` is the signed-in person ('demo user' in the demo, 'asc CLI' for jobs)."""
+    if action not in ACTIONS:
+        raise KeyError(f"unknown audit action {action!r}")
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    con = _connect(settings)
+    try:
+        with con:
+            cursor = con.execute(
+                "insert into audit_log (at, actor, action, subject, detail) values (?, ?, ?, ?, ?)",
+                (at, actor or "demo user", action, subject, json.dumps(detail, default=str) if detail else ""),
+            )
+        return int(cursor.lastrowid)
+    finally:
+        con.close()
+
+
+def read(settings: Settings, limit: int | None = None) -> pl.DataFrame:
+    """The trail, newest first."""
+    con = _connect(settings)
+    try:
+        rows = con.execute(
+            f"select {', '.join(COLUMNS)} from audit_log order by audit_id desc" + (" limit ?" if limit else ""),
+            (limit,) if limit else (),
+        ).fetchall()
+    finally:
+        con.close()
+    schema = {c: (pl.Int64 if c == "audit_id" else pl.String) for c in COLUMNS}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def try_change(settings: Settings, sql: str, params: tuple = ()) -> None:
+    """Run an UPDATE or DELETE on the trail (what the product never does): AuditError, as the triggers refuse."""
+    con = _connect(settings)
+    try:
+        with con:
+            con.execute(sql, params)
+    except sqlite3.IntegrityError as exc:
+        raise AuditError(str(exc)) from exc
+    finally:
+        con.close()

@@ -1,0 +1,139 @@
+"""`asc init COUNCIL`: write the settings file for any English council from the shipped national lookups.
+
+The council is found by GSS code or name in ``data/public/national/areas.parquet`` (councils current in
+2024-25); its districts come from the ONS December 2024 lookup or, for a unitary formed from districts, from
+the districts whose area it now holds. An unknown council is refused with the closest names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.config import PROJECT_ROOT, load_settings
+
+NATIONAL = PROJECT_ROOT / "data" / "public" / "national"
+FORMAL_SUFFIX = {
+    "Shire county": "County Council",
+    "London borough": "Council",
+    "Metropolitan district": "Council",
+    "Unitary authority": "Council",
+}
+
+
+class UnknownCouncil(ValueError):
+    """No current council matches the name or code given."""
+
+
+def _plain(text: str) -> str:
+    text = text.lower().replace("&", "and")
+    text = re.sub(
+        r"\b(london borough of|royal borough of|city of|county council|borough council|city council|"
+        r"metropolitan borough council|council)\b",
+        " ",
+        text,
+    )
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def councils(folder: Path = NATIONAL) -> pl.DataFrame:
+    return pl.read_parquet(folder / "areas.parquet").filter(pl.col("current"))
+
+
+def find_council(query: str, folder: Path = NATIONAL) -> dict:
+    """The current council whose GSS code, CASSR code or name is ``query``; UnknownCouncil with suggestions."""
+    table = councils(folder)
+    wanted = query.strip()
+    by_code = table.filter((pl.col("area_code") == wanted.upper()) | (pl.col("cassr_code") == wanted.upper()))
+    if by_code.height == 1:
+        return by_code.row(0, named=True)
+    names = table["area_name"].to_list()
+    plain = {_plain(n): n for n in names}
+    if _plain(wanted) in plain:
+        return table.filter(pl.col("area_name") == plain[_plain(wanted)]).row(0, named=True)
+    close = difflib.get_close_matches(_plain(wanted), list(plain), n=5, cutoff=0.5)
+    suggestion = f" Closest names: {', '.join(plain[c] for c in close)}." if close else ""
+    raise UnknownCouncil(
+        f"No English council with adult social care duties is called or coded {query!r}.{suggestion} "
+        "Give a name as ONS writes it (for example Nottinghamshire) or a GSS code (for example E10000024)."
+    )
+
+
+def districts_of(code: str, folder: Path = NATIONAL) -> list[tuple[str, str]]:
+    """(code, name) of the council's districts: lower-tier districts, or the districts a unitary was formed from."""
+    lookup = pl.read_parquet(folder / "districts.parquet").filter(
+        (pl.col("council_code") == code) & (pl.col("district_code") != code)
+    )
+    if lookup.is_empty():
+        history = pl.read_parquet(folder / "district_history.parquet")
+        lookup = history.filter((pl.col("council_code_now") == code) & (pl.col("district_code") != code)).rename(
+            {"council_code_now": "council_code"}
+        )
+    return sorted(zip(lookup["district_code"], lookup["district_name"], strict=True), key=lambda d: d[1])
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def council_toml(council: dict, folder: Path = NATIONAL) -> str:
+    """The text of ``asc.toml`` for ``council`` (a row of :func:`councils`)."""
+    name = council["area_name"]
+    code = council["area_code"]
+    districts = districts_of(code, folder)
+    formal = f"{name} {FORMAL_SUFFIX.get(council['kind'], 'Council')}"
+    lines = [
+        f"# Settings for {name}, written by `asc init`. Every setting, its default and its meaning is declared in",
+        "# pipelines/config.py; anything left out takes that default. Unknown names are refused.",
+        "",
+        "suppression_threshold = 5   # counts of 1-4 are hidden in every view and export",
+        "",
+        "[council]",
+        f"name = {_quoted(formal)}",
+        f"short_name = {_quoted(name)}",
+        f"code = {_quoted(code)}",
+        f"region_code = {_quoted(council['region_code'])}",
+        f"region_name = {_quoted(council['region_name'])}",
+        'committee = "Adult Social Care Committee"',
+        "",
+        "# Local targets: ASCOF sets none nationally. Review them with the committee.",
+        "[targets]",
+        "dp_uptake_pct = 25.0          # higher is better",
+        'dp_uptake_by = "2024/25 Q4"',
+        "pa_growth_pct_per_year = 10.0 # higher is better",
+        "isf_new_per_year = 50",
+        "satisfaction_pct = 65.0       # Adult Social Care Survey overall satisfaction (ASCOF 1D); higher is better",
+        "outcomes_achieved_pct = 70.0",
+        "",
+        "# Areas the council reports on. Client Level Data places a person by the outward code of their postcode:",
+        "# list each area's outward codes in postcode_districts (the shipped open data has no postcode lookup).",
+    ]
+    if not districts:
+        raise UnknownCouncil(
+            f"{name} ({code}) is a single-tier council with no districts in the shipped ONS lookups, and the "
+            "dashboard reports on areas inside the council (the council total has the council's own code). "
+            "Copy an asc.toml and list your own areas under [[localities]] (for example wards, E05 codes) instead."
+        )
+    for district_code, district_name in districts:
+        lines += [
+            "",
+            "[[localities]]",
+            f"code = {_quoted(district_code)}",
+            f"name = {_quoted(district_name)}",
+            "rural = false",
+            "postcode_districts = []",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_council_config(query: str, out: Path, force: bool = False) -> tuple[dict, Path]:
+    """Find the council, write its settings to ``out`` and check they load; refuse to overwrite unless ``force``."""
+    council = find_council(query)
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} exists; pass --force to replace it, or --out to write elsewhere")
+    out.write_text(council_toml(council))
+    load_settings(out)  # a file `asc init` writes must load, or it is not written at all
+    return council, out

@@ -1,0 +1,89 @@
+"""`asc init`: any current council's settings from the shipped national lookups; peers from published data."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from models.peers import nearest_neighbours
+from pipelines.cli import main
+from pipelines.config import load_settings
+from pipelines.council_init import NATIONAL, UnknownCouncil, find_council
+from pipelines.peers import PeerFileError, read_cipfa_file
+
+
+@pytest.mark.parametrize("query", ["Nottinghamshire", "nottinghamshire county council", "E10000024", "511"])
+def test_a_council_is_found_by_name_or_code(query):
+    assert find_council(query)["area_code"] == "E10000024"
+
+
+def test_an_unknown_council_is_refused_with_the_closest_names():
+    with pytest.raises(UnknownCouncil, match="Closest names: Nottinghamshire, Nottingham"):
+        find_council("Nottinghamshir")
+
+
+def test_init_writes_a_valid_config_with_the_councils_districts(tmp_path):
+    out = tmp_path / "asc.toml"
+    assert main(["init", "Nottinghamshire", "--out", str(out)]) == 0
+    settings = load_settings(out)
+    assert settings.council.name == "Nottinghamshire County Council"
+    assert (settings.council.code, settings.council.region_code, settings.council.region_name) == (
+        "E10000024",
+        "E12000004",
+        "East Midlands",
+    )
+    expected = pl.read_parquet(NATIONAL / "districts.parquet").filter(pl.col("council_code") == "E10000024")
+    assert sorted(settings.locality_codes) == sorted(expected["district_code"].to_list())
+    assert "Rushcliffe" in [loc.name for loc in settings.localities]
+    assert settings.targets.dp_uptake_pct == 25.0
+    # A second run does not overwrite the file without --force.
+    assert main(["init", "Lambeth", "--out", str(out)]) == 2
+    assert load_settings(out).council.code == "E10000024"
+
+
+def test_a_unitary_formed_from_districts_gets_them_as_localities(tmp_path):
+    out = tmp_path / "asc.toml"
+    assert main(["init", "Cumberland", "--out", str(out)]) == 0
+    assert sorted(loc.name for loc in load_settings(out).localities) == ["Allerdale", "Carlisle", "Copeland"]
+
+
+def test_a_single_tier_council_without_districts_is_told_what_to_do(tmp_path):
+    assert main(["init", "Lambeth", "--out", str(tmp_path / "asc.toml")]) == 2
+    assert not (tmp_path / "asc.toml").exists()
+
+
+def test_nearest_neighbours_stay_within_the_kind_and_take_the_closest():
+    councils = pl.DataFrame(
+        {
+            "council_code": ["A", "B", "C", "D", "E"],
+            "kind": ["county", "county", "county", "borough", "borough"],
+            "x": [1.0, 1.1, 5.0, 1.0, 9.0],
+        }
+    )
+    peers = nearest_neighbours(councils, k=2, features=["x"])
+    a = peers.filter(pl.col("council_code") == "A")
+    assert a["peer_code"].to_list() == ["B", "C"]
+    assert peers.filter(pl.col("council_code") == "D")["peer_code"].to_list() == ["E"]
+
+
+def test_peer_groups_in_the_warehouse_are_councils_of_the_same_kind(warehouse):
+    rows = warehouse.sql(
+        "select p.council_code, c.kind, q.kind from mart_peer_groups as p "
+        "join dim_council as c on c.council_code = p.council_code "
+        "join dim_council as q on q.council_code = p.peer_code where p.method = 'open'"
+    ).fetchall()
+    assert len({r[0] for r in rows}) >= 150
+    assert all(kind == peer_kind for _, kind, peer_kind in rows)
+    cambs = [r for r in rows if r[0] == "E10000003"]
+    assert len(cambs) == 15 and cambs[0][1] == "Shire county"
+
+
+def test_a_cipfa_file_is_read_and_a_bad_one_named(tmp_path):
+    good = tmp_path / "cipfa.csv"
+    good.write_text("la_code,neighbour_code\nE10000003,E10000024\nE10000003,E10000020\n")
+    frame = read_cipfa_file(good)
+    assert frame["peer_code"].to_list() == ["E10000024", "E10000020"] and frame["rank"].to_list() == [1, 2]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("la_code,neighbour_code\nE10000003,Norfolk\n")
+    with pytest.raises(PeerFileError, match="row 2: .*'Norfolk'.* is not a GSS code"):
+        read_cipfa_file(bad)
