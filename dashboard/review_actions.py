@@ -14,6 +14,8 @@ No Streamlit here.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -29,6 +31,7 @@ from pipelines.config import Settings, load_settings
 MAX_ACTION_CHARS = review_notes.MAX_NOTE_CHARS
 MAX_OWNER_CHARS = review_notes.MAX_AUTHOR_CHARS
 STATUSES = ("open", "done", "overdue")
+_log = logging.getLogger("asc.audit")
 
 DDL = """
 create table if not exists review_actions (
@@ -125,8 +128,13 @@ def _clean(text: str, owner: str, due: date | None) -> tuple[str, str]:
     return text, owner
 
 
-def _settings(settings: Settings | None) -> Settings:
-    return settings or load_settings()
+def _audit(settings: Settings | None, actor: str, action: str, subject: str, **detail) -> None:
+    """One audit row (the note itself is recorded by the page, beside the note it follows). The write has been
+    committed by then, so a trail that cannot be written goes to the error log rather than undoing it."""
+    try:
+        audit.record(settings or load_settings(), actor, action, subject, **detail)
+    except (sqlite3.Error, OSError) as exc:
+        _log.error("The audit trail could not be written (%s %s by %s): %s", action, subject, actor, exc)
 
 
 def save_note_with_action(
@@ -160,19 +168,9 @@ def save_note_with_action(
         action_id = None
         if agreed_action:
             action_id = _insert(con, contract_id, kpi_code, period, agreed_action, owner, due, author, at, note_id)
-    cfg = _settings(settings)
-    audit.record(
-        cfg,
-        author,
-        "note_write",
-        f"{contract_id} {period} {kpi_code}",
-        note_id=note_id,
-        commentary=commentary,
-        agreed_action=agreed_action,
-    )
     if action_id is not None:
-        audit.record(
-            cfg,
+        _audit(
+            settings,
             author,
             "action_write",
             f"{contract_id} action {action_id}",
@@ -227,8 +225,8 @@ def update_action(
             "updated_by = ?, updated_at = ? where action_id = ?",
             (text, owner, due.isoformat(), done_on, done_period, by, at, action_id),
         )
-    audit.record(
-        _settings(settings),
+    _audit(
+        settings,
         by,
         "action_edit",
         f"{before['contract_id']} action {action_id}",
