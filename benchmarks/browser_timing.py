@@ -35,7 +35,9 @@ READY = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || !main.querySelector('[data-testid="stSlider"], [data-testid="stHeading"]')) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-  return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'));
+  // Charts in a tab not open are not drawn until it opens.
+  return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every(c => !c.checkVisibility() || c.querySelector('.main-svg'));
 }"""
 # Records that a rerun (of the app or of a fragment) has started, however quickly it ends.
 WATCH_RUN = """() => {
