@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Table
 from dashboard.present.spc import spc_figure
+from dashboard.shell.audit import on_download
 
 SPC_NOTE = (
     "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
@@ -78,6 +79,7 @@ def _draw_chart(chart: Chart, spc: bool) -> None:
                 file_name=f"{chart.name}.csv",
                 mime="text/csv",
                 key=f"download-{chart.name}",
+                on_click=on_download(f"{chart.name}.csv"),
             )
 
 

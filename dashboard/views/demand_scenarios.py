@@ -18,6 +18,7 @@ from dashboard.present.blocks import Metric, Table
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
+from dashboard.shell.audit import audit, on_download
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
@@ -110,11 +111,13 @@ def _load(levers: Levers) -> None:
 def _save(levers: Levers) -> None:
     if not may(who, "save_scenario"):  # checked here, where the save happens, whatever the page showed
         st.session_state["scenario_message"] = ("error", refusal("save_scenario"))
+        audit("refused", "save_scenario", who)
         return
     try:
         name = scenario_store.save(
             st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, owner
         )
+        audit("scenario_save", name, who, levers=levers, base_period=setup.base.base_period)
         private = " It is private to you until you share it." if owner else ""
         st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.{private}")
     except (LeverError, AppStateUnavailable) as error:
@@ -125,14 +128,17 @@ def _manage(action: str, name: str) -> None:
     """Delete or share a saved scenario: a commissioner's own (an administrator's any)."""
     if not may(who, "save_scenario"):
         st.session_state["manage_message"] = ("error", refusal("save_scenario"))
+        audit("refused", f"{action}_scenario", who, scenario=name)
         return
     admin = "administrator" in who.roles and not who.demo
     try:
         if action == "delete":
             scenario_store.delete(name, cfg, owner, admin)
+            audit("scenario_delete", name, who)
             st.session_state["manage_message"] = ("success", f"Deleted “{name}”.")
         else:
             scenario_store.share(name, action == "share", cfg, owner, admin)
+            audit(f"scenario_{action}", name, who)
             words = "shared with colleagues" if action == "share" else "private to you again"
             st.session_state["manage_message"] = ("success", f"“{name}” is {words}.")
     except (LeverError, AppStateUnavailable) as error:
@@ -257,6 +263,7 @@ def _scenario() -> None:
         "scenario.csv",
         "text/csv",
         key="scenario_csv",
+        on_click=on_download("scenario.csv", area=code, levers=levers),
     )
     excel_col.download_button(
         "Download Excel",
@@ -264,6 +271,7 @@ def _scenario() -> None:
         "scenario.xlsx",
         EXCEL,
         key="scenario_excel",
+        on_click=on_download("scenario.xlsx", area=code, levers=levers),
     )
     message = st.session_state.pop("scenario_message", None)
     if message:
@@ -319,12 +327,14 @@ def _compare() -> None:
             compared.csv,
             "scenarios.csv",
             "text/csv",
+            on_click=on_download("scenarios.csv", area=code, scenarios=picked),
         )
         cols[1].download_button(
             "Download comparison (Excel)",
             compared.excel,
             "scenarios.xlsx",
             EXCEL,
+            on_click=on_download("scenarios.xlsx", area=code, scenarios=picked),
         )
     if saved:
         with st.expander("Load or delete a saved scenario"):
