@@ -26,6 +26,7 @@ from dashboard.present.blocks import Chart, Metric, Note, Paragraph, Table
 from dashboard.present.direct_payments import judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
+from models.population_projection import UNPLACED
 from models.scenarios import MEASURES, BaseState, Levers, ScenarioResult, compare
 
 # What can be forecast: label, the y-axis title, the unit in table headings, and whether it counts people.
@@ -308,7 +309,8 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
     """Population-driven demand for one area (the county sums its districts); None if there is no projection."""
     cfg = wh.settings
     disclosure = Disclosure(cfg.suppression_threshold)
-    areas = cfg.locality_codes if code == cfg.council.code else [code]
+    # the county counts the people CLD cannot place in a district, as the Overview does
+    areas = [*cfg.locality_codes, UNPLACED] if code == cfg.council.code else [code]
     full = wh.demand_projection()
     rates = wh.service_use_rates()
     # Today's counts by district and band are recorded people: hidden (with secondary suppression against the

@@ -167,9 +167,14 @@ def test_population_driven_demand_to_2040(warehouse):
     totals = dict(
         warehouse.sql("select projection_year, sum(expected_people) from fct_demand_projection group by 1").fetchall()
     )
-    # The projection starts from the districts' people in mart_demand_base (the activity layout until the
-    # demand base reads CLD too: people CLD cannot place in a district are not projected).
-    ((people_now,),) = warehouse.sql("select sum(people_supported) from mart_demand_base").fetchall()
+    # The projection starts from the people the Overview counts: the county's row of mart_dp_uptake at the
+    # latest quarter, people CLD cannot place in a district included (they are a row of mart_demand_base).
+    ((people_now,),) = warehouse.sql(
+        "select community_clients from mart_dp_uptake where locality_code = ? order by quarter_end desc limit 1",
+        params=[COUNTY],
+    ).fetchall()
+    ((base,),) = warehouse.sql("select sum(people_supported) from mart_demand_base").fetchall()
+    assert base == people_now
     at = open_page()
     assert metric(at, "Expected people needing support, 2024").value == count(people_now)
     assert metric(at, "Expected in 2031").value == count(totals[2031])

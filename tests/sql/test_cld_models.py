@@ -211,3 +211,28 @@ def test_the_year_end_county_value_sits_beside_the_published_one_for_that_year(c
         params=[COUNTY],
     ).fetchall()
     assert got == [("2024/25 Q3", 50.0, None), ("2024/25 Q4", 40.0, published[0][0])]
+
+
+def test_the_demand_base_counts_the_people_the_overview_counts_unplaced_included(con):
+    got = con.sql(
+        "select locality_code, period, people_supported, dp_recipients, other_weekly_hours from mart_demand_base "
+        "where locality_code in (?, ?, 'unplaced') order by locality_code",
+        params=[CAMBRIDGE, FENLAND],
+    ).fetchall()
+    # Cambridge p2 (DP), p3, p4; Fenland p7 (10 planned hours a week, not a DP); p9 on a DP, in no district.
+    assert got == [
+        (CAMBRIDGE, "2024/25 Q4", 3, 1, 0.0),
+        (FENLAND, "2024/25 Q4", 1, 0, 10.0),
+        ("unplaced", "2024/25 Q4", 1, 1, 0.0),
+    ]
+    ((people,),) = con.sql("select sum(people_supported) from mart_demand_base").fetchall()
+    assert people == uptake(con, "2024/25 Q4")[-1][2] == 5
+
+
+def test_demand_age_bands_use_the_cld_birth_date_on_the_snapshot_date(con):
+    got = con.sql(
+        "select locality_code, age_band, people from mart_demand_clients_by_age where people > 0 "
+        "order by locality_code, age_band"
+    ).fetchall()
+    # Everyone was born in June 1950: 74 on 2025-03-31, in 65-74.
+    assert got == [(CAMBRIDGE, "65-74", 3), (FENLAND, "65-74", 1), ("unplaced", "65-74", 1)]
