@@ -81,20 +81,31 @@ def by_hand(frames, year_start: int) -> dict[str, float]:
             return forecasts.filter((pl.col("measure") == measure) & (pl.col("locality_code") == code)).to_dicts()
 
         people_fc, dp_fc = path("people_supported"), path("dp_recipients")
-        at_two_years = people_fc[7]["mean"]
 
         def expected(year: int, code: str = code) -> float:
             rows = totals.filter((pl.col("area_code") == code) & (pl.col("projection_year") == year))
             return rows["expected_people"][0]
 
+        dp_per = row["dp_weekly_hours"] / row["dp_recipients"]
+        other_per = row["other_weekly_hours"] / (row["people_supported"] - row["dp_recipients"])
+        if not people_fc:
+            # People CLD cannot place in a district have no series of their own: today's count grown with the
+            # projection (the county's bands), today's DP share held, a 2% a year drift for the range.
+            here = row["people_supported"] * expected(year_start) / expected(2024)
+            dp = here * row["dp_recipients"] / row["people_supported"]
+            cost += 52 * ((here - dp) * other_per * home_rate + dp * dp_per * dp_rate)
+            people += here
+            sigma = 0.02 * math.sqrt(k)
+            low += here * math.exp(-Z_80 * sigma)
+            high += here * math.exp(Z_80 * sigma)
+            continue
+        at_two_years = people_fc[7]["mean"]
         here = at_two_years * expected(year_start) / expected(2026) if k > 2 else people_fc[4 * k - 1]["mean"]
         share = (
             dp_fc[7]["mean"] / people_fc[7]["mean"]
             if k > 2
             else dp_fc[4 * k - 1]["mean"] / people_fc[4 * k - 1]["mean"]
         )
-        dp_per = row["dp_weekly_hours"] / row["dp_recipients"]
-        other_per = row["other_weekly_hours"] / (row["people_supported"] - row["dp_recipients"])
         dp = here * share
         cost += 52 * ((here - dp) * other_per * home_rate + dp * dp_per * dp_rate)
         people += here

@@ -10,12 +10,12 @@ import pytest
 
 from models.population_projection import (
     UNPLACED,
-    project_unplaced,
     demand_index,
     poppi_projection,
     population_by_band,
     prevalence_by_age,
     project_demand,
+    project_unplaced,
     service_use_rates,
 )
 from pipelines.config import Settings
