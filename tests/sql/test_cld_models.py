@@ -236,3 +236,18 @@ def test_demand_age_bands_use_the_cld_birth_date_on_the_snapshot_date(con):
     ).fetchall()
     # Everyone was born in June 1950: 74 on 2025-03-31, in 65-74.
     assert got == [(CAMBRIDGE, "65-74", 3), (FENLAND, "65-74", 1), ("unplaced", "65-74", 1)]
+
+
+def test_a_council_reporting_on_one_area_places_everyone_there():
+    # A single-tier council as `asc init` writes it: one locality, its whole area, no outward codes listed. The
+    # same people (Cambridge, Fenland, the split PE7) all land in it, so it equals the council total: 2 DPs of 5.
+    from pipelines.config import Locality
+
+    whole = Locality("E10000003-area", "Cambridgeshire (whole area)", False, [])
+    con = build(dataclasses.replace(Settings(), localities=[whole]))
+    got = con.sql(
+        "select locality_code, dp_recipients, community_clients from mart_dp_uptake where period = '2024/25 Q4' "
+        "order by locality_code"
+    ).fetchall()
+    assert got == [(COUNTY, 2, 5), (whole.code, 2, 5)]
+    assert con.sql("select count(*) from mart_cld_unplaced").fetchall()[0][0] == 0
