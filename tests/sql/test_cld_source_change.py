@@ -21,6 +21,7 @@ from pipelines.ingest import ensure_store
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
 from tests.cld_fixtures import DP, cld_row, insert_cld, submission
+from tests.unit.test_forecasting_step import ACTIVITY_INSERT
 
 CAMBRIDGE = "E07000008"
 SUBMISSION = submission(20, date(2023, 7, 1), date(2024, 6, 30))
@@ -40,7 +41,7 @@ def warehouse(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     ensure_store(con)
     load_public_data(con, settings.path("public_data"))
     rows = [activity(1, "a1", "direct_payment", "direct_payment"), activity(2, "a2", "home_care", "council_arranged")]
-    con.executemany("insert into raw_activity values (" + ", ".join(["?"] * 14) + ")", rows)
+    con.executemany(ACTIVITY_INSERT, rows)
     insert_cld(con, [cld_row(SUBMISSION, "c1", delivery_mechanism=DP), cld_row(SUBMISSION, "c2"),
                      cld_row(SUBMISSION, "c3")])  # fmt: skip
     write_reference_tables(con, settings)
