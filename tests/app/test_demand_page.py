@@ -197,6 +197,29 @@ def test_population_driven_demand_to_2040(warehouse):
     ) in markdown(at)
 
 
+# Waiting times and cost -------------------------------------------------------------------------
+
+
+def test_waiting_times_and_annual_cost_shown_as_the_marts_hold_them(warehouse):
+    ((median, p90, waits, requests),) = warehouse.sql(
+        "select assessment_median_days, assessment_p90_days, assessment_waits, requests from mart_cld_waiting_times "
+        "where locality_code = ? and period = '2024/25 Q4'",
+        params=[COUNTY],
+    ).fetchall()
+    ((cost,),) = warehouse.sql(
+        "select annual_cost_gbp from mart_service_demand where locality_code = ? and period = '2024/25 Q4'",
+        params=[COUNTY],
+    ).fetchall()
+    at = open_page()
+    assert metric(at, "Request to assessment, median, 2024/25 Q4").value == f"{round(median):,} days"
+    assert metric(at, "Request to assessment, 90th centile, 2024/25 Q4").value == f"{round(p90):,} days"
+    assert f"{count(requests)} requests for support" in markdown(at)
+    assert f"a median of {round(median):,} days, 9 in 10 within {round(p90):,} days ({count(waits)} waits)" in (
+        markdown(at)
+    )
+    assert metric(at, "Planned cost of that support a year").value == gbp(cost)
+
+
 # Scenarios ---------------------------------------------------------------------------------------
 
 

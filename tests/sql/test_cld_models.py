@@ -251,3 +251,14 @@ def test_a_council_reporting_on_one_area_places_everyone_there():
     ).fetchall()
     assert got == [(COUNTY, 2, 5), (whole.code, 2, 5)]
     assert con.sql("select count(*) from mart_cld_unplaced").fetchall()[0][0] == 0
+
+
+def test_planned_hours_and_annualised_cost_from_unit_cost_frequency_and_units(con):
+    got = con.sql(
+        "select locality_code, people_supported, weekly_hours, annual_cost_gbp from mart_service_demand "
+        "where period = '2024/25 Q4' and locality_code in (?, ?) order by locality_code",
+        params=[CAMBRIDGE, FENLAND],
+    ).fetchall()
+    # Cambridge: p2's £300 a week (Weekly) x 52; p3 and p4 have no cost. Fenland: p7 £20 an hour x 10 hours a
+    # week (sent twice, counted once) = £200 a week, x 52.
+    assert got == [(CAMBRIDGE, 3, 0.0, 300.0 * 52), (FENLAND, 1, 10.0, 200.0 * 52)]

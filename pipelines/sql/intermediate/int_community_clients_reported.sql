@@ -6,13 +6,15 @@
 with cld as (
     select
         period, quarter_end, person_id, locality_code, is_dp_recipient, dp_weekly_cost_gbp,
-        weekly_planned_hours as weekly_hours, age_at_quarter_end as age
+        weekly_planned_hours as weekly_hours, weekly_cost_gbp, age_at_quarter_end as age
     from int_cld_ltc_placed
     where is_community
 ),
 
 activity as (
-    select period, quarter_end, person_id, locality_code, is_dp_recipient, dp_weekly_cost_gbp, weekly_hours, age
+    select
+        period, quarter_end, person_id, locality_code, is_dp_recipient, dp_weekly_cost_gbp, weekly_hours,
+        weekly_cost_gbp, age
     from int_community_clients_snapshotted
     where period not in (select period from int_cld_submission_selected)
 ),

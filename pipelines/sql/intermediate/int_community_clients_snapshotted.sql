@@ -40,7 +40,8 @@ final as (
         max(age_at_quarter_end) as age,
         bool_or(is_dp) as is_dp_recipient,
         coalesce(sum(weekly_cost_gbp) filter (where is_dp), 0) as dp_weekly_cost_gbp,
-        coalesce(sum(weekly_hours), 0) as weekly_hours
+        coalesce(sum(weekly_hours), 0) as weekly_hours,
+        coalesce(sum(weekly_cost_gbp), 0) as weekly_cost_gbp
     from active
     group by period, quarter_end, person_id
 )
