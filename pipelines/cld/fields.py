@@ -99,18 +99,22 @@ def quality_position(field: str) -> tuple[int, int]:
 
 
 def _date(x: str) -> str:
-    """A date written ISO, day first with slashes, or as a spreadsheet timestamp; null if none, or out of range."""
+    """A date written ISO, day first with slashes, or as a spreadsheet timestamp; null if none. Read once (in the
+    ``pre`` step), so the range check (``_within``) does not parse it again."""
     t = f"trim({x})"
-    parsed = (
+    return (
         f"coalesce(try_cast({x} as date), cast(try_strptime({t}, '%d/%m/%Y') as date), "
         f"cast(try_cast({t} as timestamp) as date))"
     )
-    return f"(case when {parsed} between date '{_EARLIEST}' and date '{_LATEST}' then {parsed} end)"
 
 
-def _number(x: str, low: float, high: float) -> str:
-    n = f"coalesce(try_cast({x} as double), try_cast(regexp_replace(trim({x}), '[£,\\s]', '', 'g') as double))"
-    return f"(case when {n} between {low!r} and {high!r} then {n} end)"
+def _number(x: str) -> str:
+    """A number, also written with £, commas or spaces; null if none."""
+    return f"coalesce(try_cast({x} as double), try_cast(regexp_replace(trim({x}), '[£,\\s]', '', 'g') as double))"
+
+
+def _within(parsed: str, low: str, high: str) -> str:
+    return f"(case when {parsed} between {low} and {high} then {parsed} end)"
 
 
 def _blank(x: str) -> str:
@@ -129,11 +133,16 @@ class Cleaning:
     def raw(self, name: str) -> str:
         return f"src.{qi(self.file_column[name])}" if name in self.file_column else "null::varchar"
 
-    def sql(self, fragment: str) -> str:
-        """Every stored column (but load_id), ``_problems`` (rejects, null for a good row) and ``_q0``.. (quality).
+    def sql(self, fragment: str, numbered: bool = True) -> str:
+        """Every stored column (but load_id), ``_blank`` (an empty line), ``_problems`` (rejects, null for a good
+        row) and ``_q0``.. (quality).
 
-        ``fragment`` gives the file's rows as text with ``_row``, the spreadsheet row number. Each value is
-        read once (``t_<name>``, beside the raw text); quality codes and problems then compare the two.
+        ``fragment`` gives the file's rows as text, with ``_row`` (the spreadsheet row number) when ``numbered``.
+        Without it (a CSV read in parallel) there is no ``source_row`` column: rows are written in file order and
+        a row's number is its position plus the file's offset (``store.cld_rows_sql``). Numbering rows as they
+        stream ties the whole query to one thread: at 3 million rows the load took twice as long. Empty lines are
+        therefore flagged, not filtered, so positions stay those of the file. Each value is read once
+        (``t_<name>``, beside the raw text); quality codes and problems then compare the two.
         """
         p = self.params
         p["council_code"] = self.council_code
@@ -141,6 +150,7 @@ class Cleaning:
         r = self.raw
         typed: dict[str, str] = {}
         quality: dict[str, str] = {}
+        parsed: dict[str, str] = {}  # read once in ``pre`` as ``_p_<name>``; ``typed`` checks the range
 
         def read_or_blank(name: str) -> str:  # 1 blank, 2 sent but unreadable, 0 read
             return f"case when t_{name} is not null then 0 when {_blank(r(name))} then 1 else 2 end"
@@ -156,15 +166,18 @@ class Cleaning:
             "case when t_la_code is null then 1 when regexp_full_match(t_la_code, '[EW][0-9]{8}') then 0 else 2 end"
         )
         for name in (*REQUIRED_DATES, "event_end_date", "date_of_death", "date_of_birth"):
-            typed[name] = _date(r(name))
+            parsed[name] = _date(r(name))
+            typed[name] = _within(f"_p_{name}", f"date '{_EARLIEST}'", f"date '{_LATEST}'")
             quality[name] = read_or_blank(name)
         for name in NUMBERS:
             c = SOURCE.column(name)
-            typed[name] = _number(r(name), c.minimum, c.maximum)
+            parsed[name] = _number(r(name))
+            typed[name] = _within(f"_p_{name}", repr(c.minimum), repr(c.maximum))
             quality[name] = read_or_blank(name)
         # Date of birth: kept as year and month only (a national extract sends only these).
-        typed["birth_year"] = f"cast({_number(r('birth_year'), 1880, 2100)} as integer)"
-        typed["birth_month"] = f"cast({_number(r('birth_month'), 1, 12)} as integer)"
+        for name, low, high in (("birth_year", 1880, 2100), ("birth_month", 1, 12)):
+            parsed[name] = _number(r(name))
+            typed[name] = f"cast({_within(f'_p_{name}', repr(low), repr(high))} as integer)"
         quality["date_of_birth"] = (
             "case when t_date_of_birth is not null or t_birth_year is not null then 0 "
             f"when {_blank(r('date_of_birth'))} and {_blank(r('birth_year'))} then 1 else 2 end"
@@ -192,9 +205,10 @@ class Cleaning:
                 select *,
                     regexp_replace(trim({r("nhs_number")}), '[\\s-]', '', 'g') as _nhs,
                     nullif(trim({r("la_person_unique_identifier")}), '') as _la,
-                    upper(regexp_replace({r("postcode")}, '\\s+', '', 'g')) as _pc
+                    upper(regexp_replace({r("postcode")}, '\\s+', '', 'g')) as _pc,
+                    {", ".join(f"{expr} as _p_{name}" for name, expr in parsed.items())},
+                    {self._blank_row()} as _blank
                 from src
-                where {self._not_blank_row()}
             ),
             typed as (
                 select *,
@@ -205,7 +219,7 @@ class Cleaning:
                 from pre as src
             ),
             checked as (
-                select _row as source_row,
+                select {"_row as source_row, " if numbered else ""}_blank,
                     coalesce(t_la_code, $council_code) || '_' || strftime(t_reporting_period_start_date, '%Y%m%d')
                         || '_' || strftime(t_reporting_period_end_date, '%Y%m%d') || '_' || $digest as submission_id,
                     {self._person_sql()},
@@ -216,10 +230,10 @@ class Cleaning:
             )
             select * from checked"""
 
-    def _not_blank_row(self) -> str:
+    def _blank_row(self) -> str:
         # An empty line reads as all nulls; testing the values as read (not trimmed) keeps this cheap on 44 columns.
         present = [f"src.{qi(c)}" for c in self.file_column.values()]
-        return f"coalesce({', '.join(present)}) is not null" if present else "false"
+        return f"coalesce({', '.join(present)}) is null" if present else "true"
 
     def _person_sql(self) -> str:
         """The keyed hash of the NHS Number, else of the LA person ID (prefixed, so the two never collide)."""
@@ -253,7 +267,7 @@ class Cleaning:
             f"'reason': '{NO_PERSON_REASON}'}} end"
         )
         listed = f"list_filter([{', '.join(items)}], lambda x: x is not null)"
-        return f"case when {' or '.join(faults)} then {listed} end"
+        return f"case when _blank then null when {' or '.join(faults)} then {listed} end"
 
     def _packed_quality_sql(self, quality: dict[str, str]) -> str:
         words: list[list[str]] = [[] for _ in range(quality_words())]

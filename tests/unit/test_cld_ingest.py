@@ -210,3 +210,24 @@ def test_data_quality_report_names_the_submission_and_counts_each_field(loaded, 
     assert q4.summary.text.startswith("E10000003, 1 April 2024 to 31 March 2025 (cld_2024_25_q4.csv): 4 rows.")
     # The CSV has every submission's fields
     assert q4.download.height == 2 * 39 and q4.download.columns[:3] == ["file_name", "submission", "field"]
+
+
+def test_rows_keep_their_file_row_numbers_across_empty_lines(settings, tmp_path):
+    # The CSV is read in parallel and rows are numbered by position: empty lines must not shift the numbers.
+    # Header on row 1; Alicia row 2; an empty line (3) and a line of commas (4); Beatrix row 5; Carys (no person
+    # identifier) row 6; Daniel (31 February) row 7.
+    path = tmp_path / "cld_gaps.csv"
+    lines = [",".join(SPACED), ",".join(R2_ROWS[0]), "", "," * (len(SPACED) - 1)]
+    lines += [",".join(r) for r in R2_ROWS[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [result] = ingest_paths([path], settings)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert store_rows(settings, "select row_number, column_name from rejects order by row_number") == [
+        (6, "nhs_number"),
+        (7, "event_start_date"),
+    ]
+    assert store_rows(settings, "select source_row, event_start_date::varchar from raw_cld order by source_row") == [
+        (2, "2024-05-01"),
+        (5, "2024-06-01"),
+    ]
+    assert [r[0] for r in store_rows(settings, "select rows from cld_quality where field = 'event_type'")] == [4]
