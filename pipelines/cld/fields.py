@@ -26,6 +26,10 @@ NO_PERSON_REASON = (
     "no person identifier: NHS Number and LA Person Unique Identifier are both blank, so the event cannot be "
     "counted for anyone"
 )
+INVALID_NHS_REASON = (
+    "no usable person identifier: the NHS Number fails its check digit (modulus 11; the number is not kept) and "
+    "the LA Person Unique Identifier is blank, so the event cannot be counted for anyone"
+)
 # Read and dropped: never stored, never in a quality count's values.
 DROPPED = ("first_name", "last_name", "gp_practice_name")
 # Dates a row cannot be placed without: blank or unreadable rejects the row (a structural fault).
@@ -115,6 +119,15 @@ def _number(x: str) -> str:
 
 def _within(parsed: str, low: str, high: str) -> str:
     return f"(case when {parsed} between {low} and {high} then {parsed} end)"
+
+
+def _nhs_number_valid(x: str) -> str:
+    """Whether ``x`` (spaces and dashes removed) is an NHS Number: ten digits whose last is the modulus 11 check
+    digit of the first nine (weights 10 down to 2; 11 - remainder, 11 meaning 0, 10 never valid). A mistyped
+    number usually fails it, and is then not used to identify anyone (it could be someone else's)."""
+    weighted = " + ".join(f"{11 - i} * (ascii(substr({x}, {i}, 1)) - 48)" for i in range(1, 10))
+    check = f"(11 - ({weighted}) % 11) % 11 = ascii(substr({x}, 10, 1)) - 48"
+    return f"case when regexp_full_match({x}, '[0-9]{{10}}') then {check} else false end"
 
 
 def _blank(x: str) -> str:
@@ -212,7 +225,7 @@ class Cleaning:
             ),
             typed as (
                 select *,
-                    regexp_full_match(_nhs, '[0-9]{{10}}') as _nhs_ok,
+                    {_nhs_number_valid("_nhs")} as _nhs_ok,
                     regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}') as _pc_full,
                     regexp_full_match(_pc, '[A-Z]{{1,2}}[0-9][A-Z0-9]?') as _pc_outward,
                     {", ".join(f"{expr} as t_{name}" for name, expr in typed.items())}
@@ -237,14 +250,8 @@ class Cleaning:
 
     def _person_sql(self) -> str:
         """The keyed hash of the NHS Number, else of the LA person ID (prefixed, so the two never collide)."""
-        key = (
-            "case when _nhs_ok then 'nhs:' || _nhs when _la is not null then 'la:' || _la "
-            "when coalesce(_nhs, '') <> '' then 'nhs:' || _nhs end"
-        )
-        kind = (
-            "case when _nhs_ok then 'nhs_number' when _la is not null then 'la_person_id' "
-            "when coalesce(_nhs, '') <> '' then 'nhs_number' end"
-        )
+        key = "case when _nhs_ok then 'nhs:' || _nhs when _la is not null then 'la:' || _la end"
+        kind = "case when _nhs_ok then 'nhs_number' when _la is not null then 'la_person_id' end"
         return f"'ph_' || left(sha256($pseudonym_key || encode({key})), 20) as person_id, {kind} as person_id_source"
 
     def _problems_sql(self) -> str:
@@ -260,11 +267,12 @@ class Cleaning:
                 f"when t_{name} is null then {{'column': '{name}', 'value': trim({raw}), "
                 f"'reason': '{name} {_DATE_REASON}'}} end"
             )
-        nobody = "coalesce(_nhs, '') = '' and _la is null"
+        # An NHS Number failing its check digit identifies no one; the value itself is never written to rejects.
+        nobody = "not _nhs_ok and _la is null"
         faults.append(f"({nobody})")
         items.append(
-            f"case when {nobody} then {{'column': 'nhs_number', 'value': null::varchar, "
-            f"'reason': '{NO_PERSON_REASON}'}} end"
+            f"case when {nobody} then {{'column': 'nhs_number', 'value': null::varchar, 'reason': "
+            f"case when coalesce(_nhs, '') = '' then '{NO_PERSON_REASON}' else '{INVALID_NHS_REASON}' end}} end"
         )
         listed = f"list_filter([{', '.join(items)}], lambda x: x is not null)"
         return f"case when _blank then null when {' or '.join(faults)} then {listed} end"

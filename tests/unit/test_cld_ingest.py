@@ -231,3 +231,35 @@ def test_rows_keep_their_file_row_numbers_across_empty_lines(settings, tmp_path)
         (5, "2024-06-01"),
     ]
     assert [r[0] for r in store_rows(settings, "select rows from cld_quality where field = 'event_type'")] == [4]
+
+
+def test_an_nhs_number_failing_its_check_digit_is_not_used_as_identity(settings, tmp_path):
+    # 9434765919 and 4010232137 pass the modulus 11 check: 9434765919's first nine digits weigh
+    # 9*10 + 4*9 + 3*8 + 4*7 + 7*6 + 6*5 + 5*4 + 9*3 + 1*2 = 299 = 27*11 + 2, so the check digit is 11 - 2 = 9.
+    # 9434765918 (the last digit mistyped) and 4010232138 fail it.
+    header = ["LA Code", "Reporting Period Start Date", "Reporting Period End Date", "NHS Number",
+              "LA Person Unique Identifier", "Client Type", "Event Type", "Event Start Date"]
+    start = ["E10000003", "2024-04-01", "2025-03-31"]
+    rows = [
+        start + ["943-476-5918", "LA100", "Service user", "Request", "2024-05-01"],  # invalid: the LA id is used
+        start + ["", "LA100", "Service user", "Assessment", "2024-05-02"],  # the same person, by the LA id
+        start + ["4010232138", "", "Service user", "Request", "2024-05-03"],  # invalid, no LA id: rejected
+        start + ["401 023 2137", "LA101", "Service user", "Request", "2024-05-04"],  # valid: the NHS number is used
+        start + ["4010232137", "", "Service user", "Review", "2024-05-05"],  # the same person, by the NHS number
+    ]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_check_digit.csv", header, rows)], settings)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 4, 1)
+    people = store_rows(settings, "select source_row, person_id, person_id_source from raw_cld order by source_row")
+    assert [(row, source) for row, _, source in people] == [
+        (2, "la_person_id"), (3, "la_person_id"), (5, "nhs_number"), (6, "nhs_number"),
+    ]  # fmt: skip
+    ids = [p for _, p, _ in people]
+    assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
+    assert store_rows(settings, "select row_number, column_name, value, reason from rejects") == [
+        (4, "nhs_number", None, "no usable person identifier: the NHS Number fails its check digit (modulus 11; "
+         "the number is not kept) and the LA Person Unique Identifier is blank, so the event cannot be counted "
+         "for anyone"),
+    ]  # fmt: skip
+    # The data quality report counts the two failing numbers as invalid, the one blank as blank.
+    quality = "select rows, blank, invalid from cld_quality where field = 'nhs_number'"
+    assert store_rows(settings, quality) == [(5, 1, 2)]
