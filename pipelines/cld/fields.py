@@ -21,7 +21,11 @@ from pipelines.schemas import CLD_SOURCES
 SOURCE = CLD_SOURCES["cld"]
 VALID, BLANK, INVALID, MAPPED = 0, 1, 2, 3
 _EARLIEST, _LATEST = "1900-01-01", "2100-12-31"
+_DMY, _MDY = "%d/%m/%Y", "%m/%d/%Y"
 _DATE_REASON = "should be a date like 2024-04-30 or 30/04/2024"
+_MONTH_FIRST_REASON = "should be a date like 2024-04-30 or, as this file writes them (month first), 04/30/2024"
+DATES = ("reporting_period_start_date", "reporting_period_end_date", "event_start_date", "event_end_date")
+DATES += ("date_of_death", "date_of_birth")
 NO_PERSON_REASON = (
     "no person identifier: NHS Number and LA Person Unique Identifier are both blank, so the event cannot be "
     "counted for anyone"
@@ -102,12 +106,13 @@ def quality_position(field: str) -> tuple[int, int]:
     return i // _PER_WORD, 2 * (i % _PER_WORD)
 
 
-def _date(x: str) -> str:
-    """A date written ISO, day first with slashes, or as a spreadsheet timestamp; null if none. Read once (in the
-    ``pre`` step), so the range check (``_within``) does not parse it again."""
+def _date(x: str, month_first: bool) -> str:
+    """A date written ISO, with slashes (day first unless the file proves month first, as for every source: see
+    ``ingest.decide_date_order``), or as a spreadsheet timestamp; null if none. Read once (in the ``pre`` step), so
+    the range check (``_within``) does not parse it again."""
     t = f"trim({x})"
     return (
-        f"coalesce(try_cast({x} as date), cast(try_strptime({t}, '%d/%m/%Y') as date), "
+        f"coalesce(try_cast({x} as date), cast(try_strptime({t}, '{_MDY if month_first else _DMY}') as date), "
         f"cast(try_cast({t} as timestamp) as date))"
     )
 
@@ -142,6 +147,7 @@ class Cleaning:
     council_code: str
     file_digest: str
     params: dict
+    month_first: bool = False  # the file's dates with slashes are month first (04/30/2024)
 
     def raw(self, name: str) -> str:
         return f"src.{qi(self.file_column[name])}" if name in self.file_column else "null::varchar"
@@ -178,8 +184,8 @@ class Cleaning:
         quality["la_code"] = (
             "case when t_la_code is null then 1 when regexp_full_match(t_la_code, '[EW][0-9]{8}') then 0 else 2 end"
         )
-        for name in (*REQUIRED_DATES, "event_end_date", "date_of_death", "date_of_birth"):
-            parsed[name] = _date(r(name))
+        for name in DATES:
+            parsed[name] = _date(r(name), self.month_first)
             typed[name] = _within(f"_p_{name}", f"date '{_EARLIEST}'", f"date '{_LATEST}'")
             quality[name] = read_or_blank(name)
         for name in NUMBERS:
@@ -238,6 +244,7 @@ class Cleaning:
                     {self._person_sql()},
                     {", ".join(columns)},
                     {self._problems_sql()} as _problems,
+                    {self._month_first_sql()} as _month_first,
                     {self._packed_quality_sql(quality)}
                 from typed as src
             )
@@ -254,6 +261,18 @@ class Cleaning:
         kind = "case when _nhs_ok then 'nhs_number' when _la is not null then 'la_person_id' end"
         return f"'ph_' || left(sha256($pseudonym_key || encode({key})), 20) as person_id, {kind} as person_id_source"
 
+    def _month_first_sql(self) -> str:
+        """Whether a date of the row is unreadable day first but reads month first (04/30/2024): if any row says
+        so, the reader decides the file's order from all its dates. Only unreadable dates are looked at again."""
+        if self.month_first:
+            return "false"
+        checks = [
+            f"(t_{name} is null and try_strptime(trim({self.raw(name)}), '{_MDY}') is not null)"
+            for name in DATES
+            if name in self.file_column
+        ]
+        return f"({' or '.join(checks)})" if checks else "false"
+
     def _problems_sql(self) -> str:
         """The row's structural faults as a list of {column, value, reason}; null for a good row (most rows, so the
         list is built only where a fault is found)."""
@@ -265,7 +284,7 @@ class Cleaning:
                 f"case when {_blank(raw)} then {{'column': '{name}', 'value': null::varchar, "
                 f"'reason': '{name} is required but blank'}} "
                 f"when t_{name} is null then {{'column': '{name}', 'value': trim({raw}), "
-                f"'reason': '{name} {_DATE_REASON}'}} end"
+                f"'reason': '{name} {_MONTH_FIRST_REASON if self.month_first else _DATE_REASON}'}} end"
             )
         # An NHS Number failing its check digit identifies no one; the value itself is never written to rejects.
         nobody = "not _nhs_ok and _la is null"

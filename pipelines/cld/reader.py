@@ -25,12 +25,13 @@ from pipelines.ingest import (
     _archive,
     _notes,
     _reading_error,
+    decide_date_order,
     finish_load,
     pseudonymisation_key,
 )
 from pipelines.readers import InputFile
 from pipelines.schemas import Source, canonical_names
-from pipelines.validate import REJECT_NAMES, Context, bind, keeps_file_order
+from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order
 
 
 def file_columns(opened: InputFile, source: Source) -> dict[str, str]:
@@ -56,7 +57,9 @@ def load_cld(
     seen: list,
 ) -> FileResult:
     params: dict = {"pseudonym_key": context.key or pseudonymisation_key(con, settings)}
-    cleaning = Cleaning(file_columns(opened, source), settings.council.code, digest, params)
+    cleaning = Cleaning(
+        file_columns(opened, source), settings.council.code, digest, params, month_first=context.month_first
+    )
     # A CSV is read in parallel and its rows numbered by position (see store), if DuckDB keeps the file's order.
     numbered = opened.fast_fragment is None or opened.row_offset is None
     query = cleaning.sql(opened.fragment if numbered else opened.fast_fragment, numbered=numbered)
@@ -76,6 +79,9 @@ def load_cld(
             con.sql(sql, params=bind(sql, {**opened.params, **params, "load_id": load_id}))
         except duckdb.Error as exc:
             raise _reading_error(opened, exc) from exc
+        if not context.month_first and con.sql(f"select count(*) from {table} where _month_first").fetchall()[0][0]:
+            # Raises (read again month first, or the file contradicts itself) unless every date reads day first.
+            decide_date_order(con, Plan(source, opened.fragment, opened.columns, context), opened)
         rows_read, rows_bad, first_rowid = con.sql(
             f"select count(*) filter (not _blank), count(_problems), min(rowid) from {table}"
         ).fetchall()[0]

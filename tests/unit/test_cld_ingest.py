@@ -263,3 +263,56 @@ def test_an_nhs_number_failing_its_check_digit_is_not_used_as_identity(settings,
     # The data quality report counts the two failing numbers as invalid, the one blank as blank.
     quality = "select rows, blank, invalid from cld_quality where field = 'nhs_number'"
     assert store_rows(settings, quality) == [(5, 1, 2)]
+
+
+DATE_HEADER = ["LA Code", "Reporting Period Start Date", "Reporting Period End Date", "LA Person Unique Identifier",
+               "Client Type", "Event Type", "Event Start Date", "Event End Date", "Date of Death"]  # fmt: skip
+
+
+def test_month_first_dates_are_read_so_when_the_file_proves_it(settings, tmp_path):
+    # 03/31/2025 and 04/30/2024 can only be month first, and no date only day first: the whole file is month first,
+    # so 03/04/2024 is 4 March and 12/01/2024 is 1 December (day first they would be 3 April and 12 January).
+    rows = [
+        ["E10000003", "04/01/2024", "03/31/2025", "LA1", "Service user", "Request", "04/30/2024", "", ""],
+        ["E10000003", "04/01/2024", "03/31/2025", "LA2", "Service user", "Service", "03/04/2024", "12/01/2024",
+         "12/01/2024"],
+    ]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_us_dates.csv", DATE_HEADER, rows)], settings)
+    assert (result.status, result.rows_loaded) == ("loaded", 2)
+    assert "dates read month first, as 03/31/2025 (reporting_period_end_date, row 2) shows" in result.message
+    assert store_rows(
+        settings,
+        "select reporting_period_start_date::varchar, reporting_period_end_date::varchar, event_start_date::varchar, "
+        "event_end_date::varchar, date_of_death::varchar from raw_cld order by source_row",
+    ) == [
+        ("2024-04-01", "2025-03-31", "2024-04-30", None, None),
+        ("2024-04-01", "2025-03-31", "2024-03-04", "2024-12-01", "2024-12-01"),
+    ]
+
+
+def test_dates_are_day_first_unless_the_file_proves_otherwise(settings, tmp_path):
+    rows = [["E10000003", "01/04/2024", "31/03/2025", "LA1", "Service user", "Service", "03/04/2024", "12/01/2025",
+             ""]]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_uk_dates.csv", DATE_HEADER, rows)], settings)
+    assert result.status == "loaded" and "month first" not in result.message
+    assert store_rows(settings, "select event_start_date::varchar, event_end_date::varchar from raw_cld") == [
+        ("2024-04-03", "2025-01-12")
+    ]
+
+
+def test_a_file_whose_dates_contradict_each_other_is_rejected_with_the_evidence(settings, tmp_path):
+    # Row 2's end date 31/03/2025 is only day first; row 3's event date 04/30/2024 only month first.
+    rows = [
+        ["E10000003", "01/04/2024", "31/03/2025", "LA1", "Service user", "Request", "2024-05-01", "", ""],
+        ["E10000003", "2024-04-01", "2025-03-31", "LA2", "Service user", "Request", "04/30/2024", "", ""],
+    ]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_mixed_dates.csv", DATE_HEADER, rows)], settings)
+    assert result.status == "rejected"
+    assert result.message == (
+        "cld_mixed_dates.csv: the dates contradict each other, so none can be read with certainty: "
+        "04/30/2024 (event_start_date, row 3) can only be month first (as in the US), but "
+        "31/03/2025 (reporting_period_end_date, row 2) only day first (as in the UK); so 01/04/2024 "
+        "(reporting_period_start_date, row 2) could be either. Send the dates in one order throughout, best as "
+        "2023-04-30"
+    )
+    assert store_rows(settings, "select count(*) from raw_cld") == [(0,)]
