@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.queries import WarehouseMissing
 from dashboard.shell import settings, warehouse
 from dashboard.shell.access import current_person, refuse, sign_in_on, sign_in_page
+from dashboard.shell.audit import sign_in_once
 from dashboard.shell.components import plain
 from dashboard.shell.errors import show_unexpected
 from dashboard.shell.filters import draw_filters
@@ -31,6 +32,8 @@ who = current_person()
 if who is None:
     sign_in_page()
 st.session_state["_person"] = who
+if sign_in_on():
+    sign_in_once(who)  # the audit trail's sign-in row: this session's first render, whatever page it opens
 
 try:
     meta = wh.meta()
@@ -54,6 +57,7 @@ TITLES = {
     "demand_scenarios": "Demand and scenarios",
     "data": "Data",
     "glossary": "Glossary",
+    "audit": "Audit trail",
 }
 start = "provider_kpis" if who.only_provider else "overview"
 pages = {st.Page(PAGES / f"{name}.py", title=title, default=name == start): name for name, title in TITLES.items()}
@@ -83,7 +87,7 @@ page = pages.get(navigation, "overview")
 if not who.roles:
     refuse(no_role_message(who))
 if not may_open_page(who, page):
-    refuse(refusal("read_pages"))
+    refuse(refusal("see_audit" if page == "audit" else "read_pages"))
 try:
     navigation.run()
 except Exception as exc:  # st.stop and st.rerun are not Exceptions, so they pass through

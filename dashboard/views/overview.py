@@ -12,6 +12,7 @@ from dashboard.present.headlines import RAG_EXPLAINED, headlines
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person
+from dashboard.shell.audit import on_download
 from dashboard.shell.components import plain, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
@@ -87,4 +88,5 @@ if ready and ready[0] == pack_key:
         file_name=ready[1],
         mime="application/pdf",
         key="download-pack",
+        on_click=on_download(ready[1], "pack_download", area=code, quarter=quarter),
     )
