@@ -39,6 +39,8 @@ ACTIONS = {
     "upload_refused": "was refused an upload",
     "build": "rebuilt the warehouse",
     "note_write": "wrote a review note",
+    "action_write": "agreed a review action",
+    "action_edit": "updated a review action",
     "scenario_save": "saved a scenario",
     "scenario_share": "shared a scenario",
     "scenario_unshare": "made a scenario private",
