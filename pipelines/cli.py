@@ -294,6 +294,7 @@ def cmd_report(args, settings) -> int:
         partial.write_bytes(files[fmt])
         partial.replace(path)
         console.print(f"  {fmt.upper():<4} {path}")
+        audit_cli(settings, "pack_download", path.name, via="asc report", out=str(path))
     return EXIT_OK
 
 
