@@ -108,6 +108,7 @@ def test_the_overview_shows_the_councils_own_published_dp_uptake(councils, name)
         assert not at.exception, [e.message for e in at.exception]
         shown = {m.label: m.value for m in at.metric}
         text = "\n".join(m.value for m in at.markdown)
+        warnings = "\n".join(w.value for w in at.warning)
     finally:
         if previous is not None:
             os.environ["ASC_CONFIG"] = previous
@@ -115,6 +116,7 @@ def test_the_overview_shows_the_councils_own_published_dp_uptake(councils, name)
         st.cache_data.clear()
     assert shown[f"{name}, ASCOF {year}"] == f"{value:.1f}%"
     assert f"{name} {value:.1f}%" in text
+    assert f"calibrated to published {name} figures" in warnings  # the synthetic-data banner names the council
     # The demo is calibrated to the same published figure: its county value at 2024/25 Q4 is that value.
     (demo,) = query(
         settings,
