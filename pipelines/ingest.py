@@ -487,6 +487,15 @@ def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
     count_sql = plan.month_first_sql(checked)
     if count_sql is None or not con.sql(count_sql).fetchall()[0][0]:
         return
+    decide_date_order(con, plan, opened)
+
+
+def decide_date_order(con, plan: Plan, opened: InputFile) -> None:
+    """Some date reads only month first: read every date of the file to decide (see ``_check_date_order``).
+
+    Returns if no date proves month first after all; raises ``_MonthFirst`` (load the file again, month first)
+    or, if other dates prove day first, ``FileRejected`` with the rows that show the contradiction.
+    """
     evidence_sql = plan.date_evidence_sql()
     try:
         found = con.sql(evidence_sql, params=bind(evidence_sql, opened.params)).fetchall()
@@ -533,7 +542,7 @@ def _withdraw_missing_rows(con, source: Source, load_id: int) -> str | None:
     if scope is None:
         return None
     rows = loaded_rows_sql(con, source)
-    key = "concat_ws('|', " + ", ".join(f"cast({quote_identifier(k)} as varchar)" for k in source.key) + ")"
+    key = source.record_key_sql()  # as staging compares rows (the <source>_record_key macros)
     in_scope = " and ".join(f"r.{quote_identifier(c)} is not distinct from n.{quote_identifier(c)}" for c in scope)
     sql = f"""
         insert into withdrawals

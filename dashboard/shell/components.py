@@ -12,8 +12,10 @@ import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Table
+from dashboard.present.missing_sources import MissingSources
 from dashboard.present.spc import spc_figure
 from dashboard.shell.audit import on_download
+from pipelines.templates import template_csv
 
 SPC_NOTE = (
     "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
@@ -47,11 +49,26 @@ def show_table(table: Table, key: str) -> None:
 
 
 def show_chart(chart: Chart) -> None:
-    """Draw a chart (or its SPC view), a plain-words note on reading it, and its data as a table and CSV."""
+    """Draw a chart (or its SPC view), a plain-words note on reading it, and its data as a table and CSV.
+
+    A chart with an SPC view is a fragment: its toggle redraws this chart alone, not the whole page.
+    """
+    if chart.spc is None:
+        _draw_chart(chart, spc=False)
+    else:
+        _chart_with_spc_toggle(chart)
+
+
+@st.fragment
+def _chart_with_spc_toggle(chart: Chart) -> None:
+    spc = st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE)
+    _draw_chart(chart, spc)
+
+
+def _draw_chart(chart: Chart, spc: bool) -> None:
     fig, how_to_read = chart.figure, chart.how_to_read
-    spc = chart.spc
-    if spc is not None and st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE):
-        fig, reading = spc_figure(spc)
+    if spc:
+        fig, reading = spc_figure(chart.spc)
         how_to_read = f"{reading} {SPC_NOTE}"
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{chart.name}")
     if how_to_read:
@@ -86,3 +103,13 @@ def show(blocks: list, key: str = "") -> None:
         elif isinstance(block, Table):
             st.markdown(f"**{plain(block.caption)}**")
             show_table(block, f"{key}-{i}")
+
+
+def show_missing(missing: MissingSources | None, page: str) -> None:
+    """Say which files the page still needs, with a download of each one's blank template."""
+    if missing is None:
+        return
+    st.info(plain(missing.sentence.text))
+    for column, m in zip(st.columns(max(len(missing.sources), 1)), missing.sources, strict=False):
+        label, key = f"Template: {m.label}", f"template-{page}-{m.source}"
+        column.download_button(label, template_csv(m.source), m.template_file, "text/csv", key=key)

@@ -15,11 +15,12 @@ from dashboard.app_state import AppStateUnavailable
 from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
+from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
 from dashboard.shell.audit import audit, on_download
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
 from pipelines.access import may, refusal
@@ -48,6 +49,7 @@ def _static_table(table: Table) -> None:
 
 
 st.title("Demand and scenarios")
+show_missing(per_build(missing_sources, "demand_scenarios"), "demand_scenarios")
 about_measures("demand_scenarios", code, quarter, area)
 missing = demand.missing_tables(wh)
 if missing:
@@ -62,8 +64,12 @@ forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
     ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"], key="tab", bind="query-params"
 )
 
+
 # Forecasts ---------------------------------------------------------------------------------------
-with forecast_tab:
+# Each tab's own widgets (a forecast's measure, the levers, the scenarios compared) re-run that tab alone, as a
+# fragment: the rest of the page is not recomputed nor redrawn. The sidebar filters and the tabs re-run it all.
+@st.fragment
+def _forecasts() -> None:
     measure = st.selectbox(
         "Forecast of", list(demand.FORECASTS), format_func=lambda m: demand.FORECASTS[m][0], key="forecast_measure"
     )
@@ -78,6 +84,10 @@ with forecast_tab:
     if fc.backtest:
         with st.expander("How each model did in the backtest"):
             show_table(fc.backtest, "backtest")
+
+
+with forecast_tab:
+    _forecasts()
 
 # Population-driven demand --------------------------------------------------------------------------
 with projection_tab:
@@ -176,7 +186,8 @@ def _number(container, name: str):
     )
 
 
-with scenario_tab:
+@st.fragment
+def _scenario() -> None:
     show([setup.intro])
     with st.expander("Levers", expanded=True):
         demand_col, workforce_col, cost_col = st.columns(3)
@@ -246,7 +257,8 @@ with scenario_tab:
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     name_col.text_input("Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH)
-    save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary")
+    if save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary"):
+        st.rerun()  # the whole page, so the Compare tab lists the new scenario
     csv_col.download_button(
         "Download CSV",
         scenario.csv,
@@ -276,8 +288,14 @@ with scenario_tab:
     )
     st.code(f"{page_url}?{scenario_store.share_query(levers, defaults, target_pct, view)}", language=None)
 
+
+with scenario_tab:
+    _scenario()
+
+
 # Compare -----------------------------------------------------------------------------------------
-with compare_tab:
+@st.fragment
+def _compare() -> None:
     saved = scenario_store.saved(defaults, cfg, owner)
     if store_problem := app_state.problem(cfg):
         st.warning(plain(store_problem), icon="⚠️")
@@ -328,7 +346,8 @@ with compare_tab:
                 whose = "yours" if chosen.owner == owner else f"saved by {chosen.owner}"
                 st.caption(plain(f"{whose}; {'shared with colleagues' if chosen.shared else 'private'}"))
             cols = st.columns(3)
-            cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load")
+            if cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load"):
+                st.rerun()  # the whole page: the levers and the Scenario tab's figures are outside this fragment
             cols[1].button("Delete", on_click=_manage, args=("delete", chosen_name), key="delete")
             if owner:
                 flip = "unshare" if chosen.shared else "share"
@@ -337,6 +356,10 @@ with compare_tab:
     message = st.session_state.pop("manage_message", None)
     if message:
         getattr(st, message[0])(plain(message[1]))
+
+
+with compare_tab:
+    _compare()
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
     for card in MODEL_CARDS:
