@@ -20,7 +20,7 @@ from dashboard.queries import Warehouse
 from models.funnel import funnel_curve, funnel_table
 from models.measures import MeasureSpec, net_new_needed
 from models.periods import parse_quarter
-from pipelines.registry import change_points, measure_registry
+from pipelines.registry import measure_registry
 
 ENGLAND = "E92000001"  # GSS code of England, the national comparator
 
@@ -521,7 +521,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
             "%",
             target,
             f"Target ({direction})",
-            tuple(change_points(wh.settings, "dp_uptake_pct")),
+            wh.change_points("dp_uptake_pct"),
         ),
     )
 
