@@ -269,10 +269,16 @@ def test_a_contract_manager_writes_an_action_on_an_assigned_contract_only(signed
     )
     # Listed on the page with its owner, due date and status, carried into the next quarter's review.
     heading = page.get_by_role("heading", name="Actions to follow up, 2024/25 Q4")
-    heading.scroll_into_view_if_needed()
-    table = page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').filter(has_text="Recovery plan")
-    expect(table.first).to_be_visible()
+    table = page.locator('[data-testid="stDataFrame"]').filter(has_text="Recovery plan for missed visits").last
+    expect(table).to_contain_text("Priya Shah")
+    expect(table).to_contain_text("30 Jun 2025")
+    expect(table).to_contain_text("2024/25 Q4 (this review)")
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
     shot(page, "actions_list")
+    page.set_viewport_size({"width": 800, "height": 1100})
+    wait_until_idle(page)
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    shot(page, "actions_list_800")
     sign_out(page)
 
 
