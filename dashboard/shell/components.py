@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
@@ -95,8 +96,10 @@ def _draw_chart(chart: Chart, spc: bool, areas: dict[str, str] | None = None) ->
         how_to_read = f"{reading} {SPC_NOTE}"
     key = f"chart-{chart.name}"
     if areas and not spc:  # an SPC view is one area's series: nothing to pick
+        # A unified hover (every line's value at a quarter) makes a click select every line at once: here the
+        # hover, and so the click, is the nearest area's point alone.
         st.plotly_chart(
-            fig,
+            go.Figure(fig).update_layout(hovermode="closest"),
             width="stretch",
             config={"displaylogo": False},
             key=key,
