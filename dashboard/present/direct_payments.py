@@ -526,7 +526,9 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     raw = wh.dp_uptake_at(period)
     area_table, funnel, plotted = _area_table(at, raw, county, code, period, target)
     p0 = funnel["p0"][0]
-    curve = funnel_curve(p0, max(10, funnel["denominator"].min() * 0.5), funnel["denominator"].max() * 1.5)
+    # A council's first small file can have districts of a handful of people: the curve still spans them.
+    low = max(10, funnel["denominator"].min() * 0.5)
+    curve = funnel_curve(p0, low, max(low, funnel["denominator"].max() * 1.5))
     funnel_chart = Chart(
         charts.funnel_chart(
             plotted,

@@ -15,11 +15,12 @@ from dashboard.app_state import AppStateUnavailable
 from dashboard.formatting import metric_delta
 from dashboard.present import demand
 from dashboard.present.blocks import Metric, Table
+from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
 from dashboard.shell.audit import audit, on_download
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
 from pipelines.access import may, refusal
@@ -48,6 +49,7 @@ def _static_table(table: Table) -> None:
 
 
 st.title("Demand and scenarios")
+show_missing(per_build(missing_sources, "demand_scenarios"), "demand_scenarios")
 about_measures("demand_scenarios", code, quarter, area)
 missing = demand.missing_tables(wh)
 if missing:

@@ -7,15 +7,17 @@ which the committee pack lays out too.
 import streamlit as st
 
 from dashboard.present.direct_payments import direct_payments
+from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
-from dashboard.shell.components import plain, show, show_chart, show_metrics
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing
 from dashboard.shell.filters import area_codes, locality, locality_name, period
 
 code, quarter = locality(), period()
 page = per_build(direct_payments, code, quarter, locality_name(code))
 
 st.title("Direct payments")
+show_missing(per_build(missing_sources, "direct_payments"), "direct_payments")
 st.caption(plain(page.scope))
 about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
