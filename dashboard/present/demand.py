@@ -21,11 +21,12 @@ import polars as pl
 
 from dashboard import scenario_store
 from dashboard.charts import demand as demand_charts
-from dashboard.formatting import by_unit, change_by_unit, count, pct
+from dashboard.formatting import by_unit, change_by_unit, count, gbp, pct
 from dashboard.present.blocks import Chart, Metric, Note, Paragraph, Table
 from dashboard.present.direct_payments import judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
+from models.population_projection import UNPLACED
 from models.scenarios import MEASURES, BaseState, Levers, ScenarioResult, compare
 
 # What can be forecast: label, the y-axis title, the unit in table headings, and whether it counts people.
@@ -41,8 +42,14 @@ FAN_EXPLAINED = (
     "The dashed line is the forecast; the dark band holds 80% of likely values and the light band 95%. "
     "The dotted grey line repeats the same quarter of last year: the simple guess every model must beat."
 )
+# Where the population comes from: an ONS projection where one ships or was loaded, else a trend of the ONS
+# mid-year estimates every council has (stg_population_projection's projection_basis).
+POPULATION_BASIS = {
+    "ons": "ONS 2022-based subnational projections, real data",
+    "trend": "a trend of ONS mid-year estimates 2015-2020, real data; no ONS projection for this area is loaded",
+}
 PROJECTION_EXPLAINED = (
-    "Population (ONS 2022-based subnational projections, real data) times today’s rate of support per person in "
+    "Population ({basis}) times today’s rate of support per person in "
     "need, by age band; for people aged 65+, need is the population weighted by the POPPI prevalence of needing help "
     "with at least one self-care task."
 )
@@ -308,7 +315,8 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
     """Population-driven demand for one area (the county sums its districts); None if there is no projection."""
     cfg = wh.settings
     disclosure = Disclosure(cfg.suppression_threshold)
-    areas = cfg.locality_codes if code == cfg.council.code else [code]
+    # the county counts the people CLD cannot place in a district, as the Overview does
+    areas = [*cfg.locality_codes, UNPLACED] if code == cfg.council.code else [code]
     full = wh.demand_projection()
     rates = wh.service_use_rates()
     # Today's counts by district and band are recorded people: hidden (with secondary suppression against the
@@ -336,6 +344,8 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         .iter_rows()
     )
     population = wh.population("65+").filter(pl.col("area_code").is_in(areas))
+    trend = "projection_basis" in population.columns and "trend" in population["projection_basis"].to_list()
+    basis = POPULATION_BASIS["trend" if trend else "ons"]
     pop = dict(population.group_by("projection_year").agg(pl.col("population").sum()).iter_rows())
     now = totals[first]  # today's people supported, recorded
     small = disclosure.is_small(now)
@@ -357,11 +367,11 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         growth_65 = Metric(
             f"Growth in people aged 65+, {first} to 2031",
             pct(100 * (pop[2031] / pop[first] - 1)),
-            help="ONS 2022-based subnational population projections (real data).",
+            help=f"Population: {basis}.",
         )
     growth = (
         f"The number of people aged 65 and over in {area} is projected to grow {growth_65.value} from {first} to "
-        "2031 (ONS 2022-based projections, real data). "
+        f"2031 ({basis}). "
         if growth_65
         else ""
     )
@@ -408,7 +418,7 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         + ("" if small else f" {supported.strip()}"),
         height=280,
         name=f"demand_projection_{code}",
-        how_to_read=PROJECTION_EXPLAINED,
+        how_to_read=PROJECTION_EXPLAINED.format(basis=basis),
         table=Table(
             f"Population and expected people needing support by age band, {area}",
             ["Year", "Age band", "Population (ONS)", "Expected people needing support"],
@@ -452,14 +462,22 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
 
 
 def demand_now(wh: Warehouse, code: str, period: str, growth_65: Metric | None) -> list[Metric]:
-    """People in long-term community support and planned hours in the quarter, and the growth in people 65+."""
+    """People in long-term community support, their planned hours and annualised cost in the quarter, and the
+    growth in people 65+."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
     rows = wh.service_demand(code).filter(pl.col("period") == period)
-    now = rows.row(0, named=True) if rows.height else {"people_supported": None, "weekly_hours": None}
+    none = {"people_supported": None, "weekly_hours": None, "annual_cost_gbp": None}
+    now = rows.row(0, named=True) if rows.height else none
     small = disclosure.is_small(now["people_supported"])
     metrics = [
         Metric(f"People in long-term community support, {period}", disclosure.count(now["people_supported"])),
         Metric("Planned hours of care a week", HIDDEN if small else count(now["weekly_hours"])),
+        Metric(
+            "Planned cost of that support a year",
+            HIDDEN if small else gbp(now["annual_cost_gbp"]),
+            help="The weekly cost of the services open at the quarter's end, times 52: Client Level Data's Unit "
+            "Cost by its Cost Frequency (hourly and daily costs times Planned units per week).",
+        ),
     ]
     return metrics + ([growth_65] if growth_65 else [])
 

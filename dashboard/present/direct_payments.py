@@ -20,7 +20,7 @@ from dashboard.queries import Warehouse
 from models.funnel import funnel_curve, funnel_table
 from models.measures import MeasureSpec, net_new_needed
 from models.periods import parse_quarter
-from pipelines.registry import change_points, measure_registry
+from pipelines.registry import measure_registry
 
 ENGLAND = "E92000001"  # GSS code of England, the national comparator
 
@@ -97,14 +97,17 @@ class UptakeSummary:
 
 
 def comparator_values(wh: Warehouse, measure: str) -> tuple[str | None, dict[str, float]]:
-    """Latest published ASCOF values for England and the region (real data), England first."""
+    """Latest published ASCOF values (real data) for the council itself, where published, England and the region."""
     published = wh.ascof(measure)
     if published.is_empty():
         return None, {}
     year = published["year"].max()
-    rows = published.filter(
-        (pl.col("year") == year) & pl.col("area_code").is_in([ENGLAND, wh.settings.council.region_code])
-    ).sort("area_code", descending=True)
+    order = [wh.settings.council.code, ENGLAND, wh.settings.council.region_code]
+    rows = (
+        published.filter((pl.col("year") == year) & pl.col("area_code").is_in(order) & pl.col("value").is_not_null())
+        .with_columns(order=pl.col("area_code").replace_strict(order, list(range(len(order))), default=None))
+        .sort("order")
+    )
     return year, dict(zip(rows["area_name"], rows["value"], strict=True))
 
 
@@ -518,7 +521,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
             "%",
             target,
             f"Target ({direction})",
-            tuple(change_points(wh.settings, "dp_uptake_pct")),
+            wh.change_points("dp_uptake_pct"),
         ),
     )
 

@@ -7,6 +7,7 @@ which the committee pack lays out too.
 import streamlit as st
 
 from dashboard.present.direct_payments import direct_payments
+from dashboard.present.dp_breakdowns import dp_breakdowns
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
@@ -29,4 +30,7 @@ show_chart(page.funnel_chart, area_codes())
 show([page.comparators_heading, page.comparators_chart])
 show([page.dpss_heading, page.dpss_chart])
 show([page.isf_heading] + [b for b in (page.isf_sentence, page.isf_chart) if b is not None])
+breakdowns = per_build(dp_breakdowns, code, quarter, locality_name(code))
+if breakdowns is not None:
+    show([breakdowns.heading, breakdowns.intro, *breakdowns.charts])
 st.caption(plain(page.disclosure_note.text))
