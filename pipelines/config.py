@@ -131,6 +131,12 @@ class Limits:
         "Most any part of an Excel workbook may shrink when zipped (unzipped size / zipped size); beyond it the file "
         "is refused as a zip bomb. Ordinary workbooks shrink 5 to 30 times.",
     )
+    ingest_memory_mb: int = setting(
+        1000,
+        "DuckDB's working memory while `asc ingest` loads a file (MB); beyond it DuckDB spills to a temporary folder "
+        "beside the ingest store. With 1000, a 50-million-row national CLD file loaded with the process's peak "
+        "memory about 1.1 GB; less saves memory but spills, and the load takes longer.",
+    )
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,12 @@ class Settings:
         30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
     )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    background_upload_kb: int = setting(
+        256,
+        "Uploads at least this large (KB) are checked, loaded and the warehouse rebuilt by a background process, "
+        "with progress on the Data page, so other people's pages keep their speed; smaller ones (a KPI return) "
+        "are done while the page waits. 0: every upload in the background.",
+    )
     archive_retention_days: int = setting(
         0,
         "Days a raw file is kept in the archive after its last load; `asc purge --expired` (run it on a schedule) "
