@@ -11,8 +11,8 @@ from dashboard.present.dp_breakdowns import dp_breakdowns
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
-from dashboard.shell.components import plain, show, show_metrics, show_missing
-from dashboard.shell.filters import locality, locality_name, period
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing
+from dashboard.shell.filters import area_codes, locality, locality_name, period
 
 code, quarter = locality(), period()
 page = per_build(direct_payments, code, quarter, locality_name(code))
@@ -23,8 +23,10 @@ st.caption(plain(page.scope))
 about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
-show([page.uptake_chart])
-show([page.districts_heading, page.funnel_chart])
+# Clicking an area's line or point on these two charts shows the page for that area (and the URL says so).
+show_chart(page.uptake_chart, area_codes())
+show([page.districts_heading])
+show_chart(page.funnel_chart, area_codes())
 show([page.comparators_heading, page.comparators_chart])
 show([page.dpss_heading, page.dpss_chart])
 show([page.isf_heading] + [b for b in (page.isf_sentence, page.isf_chart) if b is not None])
