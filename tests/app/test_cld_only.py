@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pipelines.build import build_warehouse
@@ -31,11 +32,17 @@ def cld_only(tmp_path_factory):
     build_warehouse(settings)
     before = os.environ.get("ASC_CONFIG")
     os.environ["ASC_CONFIG"] = str(config)  # the dashboard (AppTest) reads the same settings
+    # The dashboard keeps its settings and warehouse in Streamlit's process-wide caches: cleared on the way in
+    # and out, so neither this council's nor the demo's leaks into the other's tests.
+    st.cache_resource.clear()
+    st.cache_data.clear()
     yield settings
     if before is None:
         os.environ.pop("ASC_CONFIG", None)
     else:
         os.environ["ASC_CONFIG"] = before
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def run_page(page: str) -> AppTest:
