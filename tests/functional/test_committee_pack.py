@@ -12,6 +12,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import polars as pl
 import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
@@ -401,11 +402,26 @@ def test_demand_outlook_says_what_the_page_says(pages, warehouse, demo_env):
     projection = demand.projection(wh, COUNTY, "Cambridgeshire (all)")
     for paragraph in (forecast.sentence, forecast.accuracy, projection.sentence):
         assert _flat(paragraph.text) in text, paragraph.text
-    rows = warehouse.sql(
-        "select period, mean, lo_80, hi_80, lo_95, hi_95 from fct_forecasts where measure = 'people_supported' "
-        "and locality_code = ? and role = 'chosen' order by period_start limit 4",
+    # The county's people follow the demand path: its districts' forecasts added up, each range rebuilt from the
+    # forecast's 80% interval (a relative spread on the log scale), then population-driven after 2026/27 Q4.
+    forecasts = warehouse.sql(
+        "select locality_code, period, mean, lo_80, hi_80 from fct_forecasts where measure = 'people_supported' "
+        "and role = 'chosen' and locality_code <> ? order by locality_code, period_start",
         params=[COUNTY],
-    ).fetchall()
+    ).pl()
+    z_80, z_95 = 1.2815515655446004, 1.959963984540054
+    sigma = (forecasts["hi_80"] - forecasts["lo_80"]) / (2 * z_80 * forecasts["mean"])
+    path = (
+        forecasts.with_columns(
+            lo_80=forecasts["mean"] * np.exp(-z_80 * sigma),
+            hi_80=forecasts["mean"] * np.exp(z_80 * sigma),
+            lo_95=forecasts["mean"] * np.exp(-z_95 * sigma),
+            hi_95=forecasts["mean"] * np.exp(z_95 * sigma),
+        )
+        .group_by("period", maintain_order=True)
+        .agg(pl.col("mean", "lo_80", "hi_80", "lo_95", "hi_95").sum())
+    )
+    rows = path.head(4).rows()
     period, mean, lo_80, hi_80, lo_95, hi_95 = rows[3]
     ((recorded,),) = warehouse.sql(
         "select value from mart_demand_history where measure = 'people_supported' and locality_code = ? and period = ?",
@@ -418,10 +434,17 @@ def test_demand_outlook_says_what_the_page_says(pages, warehouse, demo_env):
     ) in text
     for period, mean, lo_80, hi_80, lo_95, hi_95 in rows:  # the table of the next four quarters
         assert f"{period} {mean:,.0f} {lo_80:,.0f} to {hi_80:,.0f} {lo_95:,.0f} to {hi_95:,.0f}" in text, period
-    totals = dict(
-        warehouse.sql("select projection_year, sum(expected_people) from fct_demand_projection group by 1").fetchall()
-    )
+    projected = warehouse.sql(
+        "select area_code, projection_year, sum(expected_people) as people from fct_demand_projection "
+        "group by all order by all"
+    ).fetchall()
+    totals = {(code, year): people for code, year, people in projected}
+    joint = {code: m for code, p, m in forecasts.select("locality_code", "period", "mean").rows() if p == "2026/27 Q4"}
+
+    def at_end_of(year: int) -> float:
+        return sum(m * totals[(code, year)] / totals[(code, 2026)] for code, m in joint.items())
+
     assert (
-        f"would have about {totals[2031]:,.0f} people in long-term community support in 2031 and about "
-        f"{totals[2040]:,.0f} in 2040"
+        f"would have about {at_end_of(2031):,.0f} people in long-term community support at the end of 2031/32 and "
+        f"about {at_end_of(2040):,.0f} at the end of 2040/41"
     ) in text
