@@ -1,8 +1,10 @@
-"""Benchmark: median server render time of every dashboard page (AppTest, warm runs).
+"""Benchmark: median server render time of every dashboard page (AppTest, warm runs), and with `--browser`
+each page's time to ready in Chromium beside a one-line Streamlit app's.
 
-Run on demand: `.venv/bin/python benchmarks/pages.py`. Uses the warehouse named by ASC_CONFIG (or
+Run on demand: `.venv/bin/python benchmarks/pages.py [--browser]`. Uses the warehouse named by ASC_CONFIG (or
 asc.toml); with `--fresh` it builds the demo warehouse in a temporary folder first. Prints, asserts nothing.
-Targets: committee pages and the scorecard under 300 ms, every page under 500 ms.
+Targets: committee pages and the scorecard under 300 ms, every page under 500 ms; in the browser, each page
+ready within 1.3x of the trivial page and a lever change within 1.3x of a trivial rerun.
 """
 
 from __future__ import annotations
@@ -65,6 +67,22 @@ def session_start_times(runs: int = 5) -> float:
     return statistics.median(times[1:]) * 1000
 
 
+# Every page's address under the dashboard, as a browser asks for it.
+BROWSER_PAGES = {"Overview": "", **{p.removesuffix(".py"): p.removesuffix(".py") for p in PAGES[1:]}}
+
+
+def print_browser_timings(runs: int) -> None:
+    from benchmarks.browser_timing import browser_timings, serve
+
+    with serve(ROOT / "dashboard" / "app.py") as url:
+        rows = browser_timings(url, BROWSER_PAGES, runs)
+    print(f"\nIn Chromium (1400 px, fresh context per view), median of {runs}, beside a one-line Streamlit app:")
+    print(f"  {'':<34}{'dashboard':>10}{'trivial':>10}{'ratio':>8}")
+    for name, (ours, trivial) in rows.items():
+        flag = "" if ours <= 1.3 * trivial else "  over 1.3x"
+        print(f"  {name:<34}{ours:>9.2f}s{trivial:>9.2f}s{ours / trivial:>7.2f}x{flag}")
+
+
 def build_demo(folder: Path) -> None:
     from pipelines.build import build_warehouse
     from pipelines.config import load_settings
@@ -84,14 +102,21 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="build the demo warehouse in a temporary folder")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cold", action="store_true", help="time each page as the first view after a rebuild")
+    parser.add_argument("--browser", action="store_true", help="also time every page and a lever in Chromium")
+    parser.add_argument("--browser-only", action="store_true", help="only the Chromium timings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.fresh:
             build_demo(Path(tmp))
+        if args.browser_only:
+            print_browser_timings(args.runs)
+            return
         print(f"Page render, AppTest, median of {args.runs} {'cold' if args.cold else 'warm'} runs:")
         for page, ms in page_render_times(args.runs, cold=args.cold).items():
             print(f"  {page:<28}{ms:>8.0f} ms")
         print(f"  {'(new session, first run)':<28}{session_start_times(args.runs):>8.0f} ms")
+        if args.browser:
+            print_browser_timings(args.runs)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.queries import WarehouseMissing
 from dashboard.shell import settings, warehouse
 from dashboard.shell.access import current_person, refuse, sign_in_on, sign_in_page
+from dashboard.shell.audit import sign_in_once
 from dashboard.shell.components import plain
 from dashboard.shell.errors import show_unexpected
 from dashboard.shell.filters import draw_filters
@@ -31,6 +32,8 @@ who = current_person()
 if who is None:
     sign_in_page()
 st.session_state["_person"] = who
+if sign_in_on():
+    sign_in_once(who)  # the audit trail's sign-in row: this session's first render, whatever page it opens
 
 try:
     meta = wh.meta()

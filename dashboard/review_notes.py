@@ -100,6 +100,16 @@ def notes_for_quarter(settings: Settings | None, contract_id: str, period: str) 
     return _query(settings, "contract_id = ? and period = ?", (contract_id, period))
 
 
+def latest_note(settings: Settings | None, contract_id: str, period: str, kpi_code: str) -> dict | None:
+    """The last note on one KPI of a contract's quarter (what a new note follows on from), or None: the audit
+    trail keeps it beside the new one, as the text the new note replaces."""
+    notes = _query(settings, "contract_id = ? and period = ? and kpi_code = ?", (contract_id, period, kpi_code))
+    if notes.is_empty():
+        return None
+    last = notes.row(-1, named=True)
+    return {k: last[k] for k in ("note_id", "commentary", "agreed_actions", "author", "created_at")}
+
+
 def notes_for_kpi(settings: Settings | None, contract_id: str, kpi_code: str) -> pl.DataFrame:
     """Every note on one KPI of a contract, all quarters, oldest first."""
     return _query(settings, "contract_id = ? and kpi_code = ?", (contract_id, kpi_code))

@@ -8,6 +8,7 @@ itself could, which is why backups of it matter (README, "Deploying for a counci
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -48,6 +49,15 @@ ACTIONS = {
 }
 
 
+def _jsonable(value: object) -> object:
+    """Details as a reader would want them: a dataclass (scenario levers) as its fields, anything else as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)
+
+
 class AuditError(sqlite3.DatabaseError):
     """The audit trail refused a change."""
 
@@ -71,7 +81,7 @@ def record(settings: Settings, actor: str, action: str, subject: str = "", **det
         with con:
             cursor = con.execute(
                 "insert into audit_log (at, actor, action, subject, detail) values (?, ?, ?, ?, ?)",
-                (at, actor or "demo user", action, subject, json.dumps(detail, default=str) if detail else ""),
+                (at, actor or "demo user", action, subject, json.dumps(detail, default=_jsonable) if detail else ""),
             )
         return int(cursor.lastrowid)
     finally:

@@ -78,7 +78,18 @@ def check_files() -> list[Path]:
     return sorted((SQL_DIR / "checks").glob("*.sql"))
 
 
+def define_record_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """A macro ``<source>_record_key(<key columns>)`` per keyed source, from its schema (``Source.record_key_sql``):
+    staging keeps the latest row of each record key and leaves out the keys a resubmission withdrew, comparing
+    rows exactly as ingest did (the duplicate check, ``withdrawals``)."""
+    for source in ALL_SOURCES.values():
+        if source.key and not source.year_columns:
+            params = ", ".join(dict.fromkeys(source.key + source.fallback_key))
+            con.sql(f"create or replace macro {source.name}_record_key({params}) as {source.record_key_sql()}")
+
+
 def run_models(con: duckdb.DuckDBPyConnection, on_step: Callable[[str], None] = lambda _: None) -> list[str]:
+    define_record_keys(con)
     names = []
     for path in model_files():
         on_step(path.stem)

@@ -15,6 +15,7 @@ failure. ``asc ingest`` exits with the worst of its files' outcomes.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 import time
@@ -113,6 +114,19 @@ def _ingest(args, settings) -> int:
             resubmission=args.resubmission,
         )
     print_ingest_summary(results, dry_run=args.dry_run)
+    for r in results:
+        audit_cli(
+            settings,
+            "upload",
+            r.file,
+            sha256=r.sha256,
+            source=r.source,
+            status=r.status,
+            rows_loaded=r.rows_loaded,
+            rows_rejected=r.rows_rejected,
+            dry_run=args.dry_run,
+            via="asc ingest",
+        )
     return ingest_exit_code(results)
 
 
@@ -172,7 +186,27 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
                 )
 
 
+def audit_cli(settings, action: str, subject: str, **detail) -> None:
+    """One audit-trail row for a command, naming the operating-system account that ran it; a trail that cannot be
+    written is said on the console rather than stopping a job whose work is done."""
+    import sqlite3
+
+    from pipelines.audit import record
+
+    try:
+        record(settings, f"asc CLI ({getpass.getuser()})", action, subject, **detail)
+    except (sqlite3.Error, OSError) as exc:
+        console.print(f"[yellow]The audit trail could not be written:[/yellow] {exc}", soft_wrap=True)
+
+
 def cmd_build(args, settings) -> int:
+    code = _build(settings)
+    outcome = "rebuilt" if code == EXIT_OK else "failed; the previous warehouse is unchanged"
+    audit_cli(settings, "build", "warehouse", outcome=outcome, exit_code=code, via="asc build")
+    return code
+
+
+def _build(settings) -> int:
     import duckdb
 
     from pipelines.build import BuildError, build_warehouse

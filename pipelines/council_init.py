@@ -2,7 +2,9 @@
 
 The council is found by GSS code or name in ``data/public/national/areas.parquet`` (councils current in
 2024-25); its districts come from the ONS December 2024 lookup or, for a unitary formed from districts, from
-the districts whose area it now holds. An unknown council is refused with the closest names.
+the districts whose area it now holds. A single-tier council with neither (a London borough, a metropolitan
+district, most unitaries) reports on its whole area as one locality. An unknown council is refused with the
+closest names.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.config import DEFAULT_LOCALITIES, PROJECT_ROOT, load_settings
 
 NATIONAL = PROJECT_ROOT / "data" / "public" / "national"
 FORMAL_SUFFIX = {
@@ -22,6 +24,9 @@ FORMAL_SUFFIX = {
     "Metropolitan district": "Council",
     "Unitary authority": "Council",
 }
+
+# Suffix of the one locality a single-tier council reports on (its whole area), e.g. E09000022-area.
+WHOLE_AREA_SUFFIX = "-area"
 
 
 class UnknownCouncil(ValueError):
@@ -75,6 +80,16 @@ def districts_of(code: str, folder: Path = NATIONAL) -> list[tuple[str, str]]:
     return sorted(zip(lookup["district_code"], lookup["district_name"], strict=True), key=lambda d: d[1])
 
 
+def whole_area_code(council_code: str) -> str:
+    """The locality code of a single-tier council's whole area: the council total already has its GSS code."""
+    return f"{council_code}{WHOLE_AREA_SUFFIX}"
+
+
+def area_of_locality(locality_code: str) -> str:
+    """The ONS area whose published figures describe a locality (a district, or the whole-area council)."""
+    return locality_code.removesuffix(WHOLE_AREA_SUFFIX)
+
+
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -109,22 +124,32 @@ def council_toml(council: dict, folder: Path = NATIONAL) -> str:
         "outcomes_achieved_pct = 70.0",
         "",
         "# Areas the council reports on. Client Level Data places a person by the outward code of their postcode:",
-        "# list each area's outward codes in postcode_districts (the shipped open data has no postcode lookup).",
+        "# list each area's outward codes in postcode_districts (the shipped open data has no postcode lookup; the",
+        "# ones filled in below are those the project knows), or set paths.postcode_lookup to the ONS postcode",
+        "# lookup (NSPL), whose district codes are these locality codes.",
     ]
     if not districts:
-        raise UnknownCouncil(
-            f"{name} ({code}) is a single-tier council with no districts in the shipped ONS lookups, and the "
-            "dashboard reports on areas inside the council (the council total has the council's own code). "
-            "Copy an asc.toml and list your own areas under [[localities]] (for example wards, E05 codes) instead."
-        )
+        # A single-tier council (London borough, metropolitan district, most unitaries) has no districts below
+        # it, and the shipped open data has no ward or constituency lookup: it reports on its whole area as one
+        # locality. The council total keeps the council's own code, so the locality takes a code of its own.
+        lines += [
+            "# A single-tier council: the shipped ONS lookups have no areas inside it (no wards, no constituencies),",
+            "# so it reports on its whole area as one locality, and Client Level Data places everyone there. To",
+            "# report by ward or constituency, replace this with one [[localities]] table per area (GSS codes, for",
+            "# example E05 wards) with their outward codes or paths.postcode_lookup.",
+        ]
+        districts = [(whole_area_code(code), f"{name} (whole area)")]
+    known = {loc.code: loc for loc in DEFAULT_LOCALITIES}
     for district_code, district_name in districts:
+        loc = known.get(district_code)
+        outward = ", ".join(_quoted(d) for d in loc.postcode_districts) if loc else ""
         lines += [
             "",
             "[[localities]]",
             f"code = {_quoted(district_code)}",
             f"name = {_quoted(district_name)}",
-            "rural = false",
-            "postcode_districts = []",
+            f"rural = {'true' if loc and loc.rural else 'false'}",
+            f"postcode_districts = [{outward}]",
         ]
     return "\n".join(lines) + "\n"
 

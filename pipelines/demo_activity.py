@@ -439,7 +439,10 @@ class _Simulation:
                 pl.Series("provider_id", e.provider.tolist(), dtype=pl.String),
             ]
         )
-        return frame.sort("person_id", "start_date", "service_type"), person_ids
+        frame = frame.sort("person_id", "start_date", "service_type")
+        # The case system's episode references: what keys an episode, whatever later corrections change.
+        episode_ids = pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7)
+        return frame.with_columns(episode_id=pl.lit("EP") + episode_ids), person_ids
 
 
 def build_activity(ctx: DemoContext) -> ActivityResult:

@@ -214,6 +214,7 @@ def build_outcome_reviews(ctx: DemoContext, activity: ActivityResult) -> pl.Data
     after = np.minimum(np.maximum(np.round(before * factor[review_rows] * 2) / 2, 0.5), 168)
     return pl.DataFrame(
         [
+            pl.Series("review_id", [f"RV{r + 1:06d}" for r in review_rows.tolist()], dtype=pl.String),
             pl.Series("person_id", activity.person_ids[person].tolist(), dtype=pl.String),
             date_series("review_date", day),
             pick(ctx.codes, loc).alias("locality_code"),

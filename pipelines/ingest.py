@@ -533,7 +533,7 @@ def _withdraw_missing_rows(con, source: Source, load_id: int) -> str | None:
     if scope is None:
         return None
     rows = loaded_rows_sql(con, source)
-    key = "concat_ws('|', " + ", ".join(f"cast({quote_identifier(k)} as varchar)" for k in source.key) + ")"
+    key = source.record_key_sql()  # as staging compares rows (the <source>_record_key macros)
     in_scope = " and ".join(f"r.{quote_identifier(c)} is not distinct from n.{quote_identifier(c)}" for c in scope)
     sql = f"""
         insert into withdrawals

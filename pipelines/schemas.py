@@ -122,8 +122,12 @@ class Source:
     name: str
     grain: str
     columns: tuple[Column, ...]
-    # Columns that identify a row; a later file with the same key replaces it for reporting.
+    # Columns that identify a row; a later file with the same key replaces it for reporting. They are stable
+    # references (an episode's, a review's, a referral's), never values a correction may change.
     key: tuple[str, ...] = field(default_factory=tuple)
+    # What identifies a row whose reference is blank (a layout without it): values, so a corrected one of them
+    # makes a new record. Documented with the reference column.
+    fallback_key: tuple[str, ...] = field(default_factory=tuple)
     # Columns holding person identifiers, replaced by a keyed hash on ingest.
     person_columns: tuple[str, ...] = field(default_factory=tuple)
     # Wide layouts (ONS SNPP): every column named like a year holds values; read as (name column, value column).
@@ -153,6 +157,22 @@ class Source:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def record_key_sql(self, alias: str = "") -> str:
+        """SQL for a row's record key, the one identity staging, resubmissions and duplicate checks all use.
+
+        The key's columns joined by ``|``; where the source has a ``fallback_key`` and a row's reference is
+        blank, the fallback's columns instead (after ``~``, so the two kinds never meet).
+        """
+        prefix = f"{alias}." if alias else ""
+
+        def joined(columns: tuple[str, ...]) -> str:
+            return "concat_ws('|', " + ", ".join(f'cast({prefix}"{c}" as varchar)' for c in columns) + ")"
+
+        if not self.fallback_key:
+            return joined(self.key)
+        blank = " or ".join(f'{prefix}"{c}" is null' for c in self.key)
+        return f"case when {blank} then '~' || {joined(self.fallback_key)} else {joined(self.key)} end"
+
 
 C = Column
 # Data the council and its providers send (the synthetic demo writes one file for each).
@@ -163,6 +183,15 @@ SOURCES: dict[str, Source] = {
             "activity",
             "one row per person per service episode",
             (
+                C(
+                    "episode_id",
+                    "str",
+                    False,
+                    "The case system's reference for the service episode. It identifies the episode, so a later "
+                    "file with a corrected start date, service or person replaces it. Blank (a file without the "
+                    "column): the episode is known by person, service and start date, and correcting one of those "
+                    "makes a new episode.",
+                ),
                 C(
                     "person_id",
                     "str",
@@ -211,7 +240,8 @@ SOURCES: dict[str, Source] = {
                 ),
                 C("provider_id", "str", False, "Provider delivering the service (blank for a DP)."),
             ),
-            key=("person_id", "service_type", "start_date"),
+            key=("episode_id",),
+            fallback_key=("person_id", "service_type", "start_date"),
             person_columns=("person_id",),
         ),
         Source(
@@ -357,6 +387,14 @@ SOURCES: dict[str, Source] = {
             "outcome_reviews",
             "one row per person x review x outcome domain",
             (
+                C(
+                    "review_id",
+                    "str",
+                    False,
+                    "The case system's reference for the review. With the outcome domain it identifies the row, "
+                    "so a later file with a corrected review date replaces it. Blank: the row is known by person, "
+                    "review date and outcome domain.",
+                ),
                 C("person_id", "str", True, "The person's identifier; pseudonymised on ingest."),
                 C("review_date", "date", True, "Date of the review."),
                 C("locality_code", "locality", True, "District where the person lives."),
@@ -381,7 +419,8 @@ SOURCES: dict[str, Source] = {
                     unit="hours",
                 ),
             ),
-            key=("person_id", "review_date", "outcome_domain"),
+            key=("review_id", "outcome_domain"),
+            fallback_key=("person_id", "review_date", "outcome_domain"),
             person_columns=("person_id",),
         ),
     ]

@@ -492,20 +492,20 @@ class Plan:
         stand in for the first in the marts (issue 16: a million identical rows passed)."""
         if self.duplicate_bit is None:
             return None
-        keys = [qi(k) for k in self.source.key]
         row = self.row_sql("t")
-        same = " and ".join(f"t.{k} is not distinct from d.{k}" for k in keys)
         # Only fixed-size columns are updated: DuckDB rewrites a row whose list (_raw) changes as a new row, with
         # a new rowid, and rowids are row numbers here. Grouped first (a hash aggregate): a file without
-        # duplicates pays one pass and joins nothing.
+        # duplicates pays one pass and joins nothing. Rows are compared by their record key (a stable reference
+        # such as episode_id where the file has it), as staging and resubmissions compare them.
         return f"""
             update {table} as t set _mask = t._mask | {1 << self.duplicate_bit}, _dup_of = d.first_row
             from (
-                select {", ".join(keys)}, min({self.row_sql("c")}) as first_row
+                select {self.source.record_key_sql("c")} as record_key, min({self.row_sql("c")}) as first_row
                 from {table} as c where c._mask = 0 and not c._blank
                 group by all having count(*) > 1
             ) as d
-            where {same} and t._mask = 0 and not t._blank and {row} > d.first_row"""
+            where {self.source.record_key_sql("t")} = d.record_key and t._mask = 0 and not t._blank
+                and {row} > d.first_row"""
 
     def reject_sql(self, table: str) -> str:
         """Rejects from the checked rows in ``table``: row_number, column_name, value, reason."""
@@ -525,11 +525,20 @@ class Plan:
         value = self._shown_value("list_extract(c._raw, list_extract($check_index, p.i))", table)
         reason = "list_extract($check_reasons, p.i)"
         if self.duplicate_bit is not None:
-            key = _words([str(k) for k in self.source.key])
             dup = self.duplicate_bit + 1
-            reason = f"case when p.i = {dup} then 'same {key} as row ' || c._dup_of else {reason} end"
-            first = qi(self.source.key[0])  # the value shown: the key's first column, as stored (pseudonymised)
-            value = f"case when p.i = {dup} then cast(c.{first} as varchar) else {value} end"
+            key = f"'same {_words(list(self.source.key))} as row '"
+            if self.source.fallback_key:  # rows without their reference are compared by the fallback's values
+                blank = " or ".join(f"c.{qi(k)} is null" for k in self.source.key)
+                key = f"case when {blank} then 'same {_words(list(self.source.fallback_key))} as row ' else {key} end"
+                named = f"case when {blank} then '{self.source.fallback_key[0]}' else '{self.source.key[0]}' end"
+                column = f"case when p.i = {dup} then {named} else {column} end"
+            reason = f"case when p.i = {dup} then {key} || c._dup_of else {reason} end"
+            # The value shown: the key's first column (the fallback's where the reference is blank), as stored
+            # (pseudonymised).
+            first = f"c.{qi(self.source.key[0])}"
+            if self.source.fallback_key:
+                first = f"coalesce(c.{qi(self.source.key[0])}, c.{qi(self.source.fallback_key[0])})"
+            value = f"case when p.i = {dup} then cast({first} as varchar) else {value} end"
         # A wide layout repeats a row's text columns once per year: report each problem once.
         distinct = "distinct" if self.source.year_columns else ""
         return f"""

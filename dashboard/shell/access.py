@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.shell import settings, warehouse
+from dashboard.shell.audit import audit
 from dashboard.shell.components import plain
 from pipelines.access import DEMO, Person, may, person_for, refusal
 
@@ -77,11 +78,15 @@ def refuse(text: str) -> None:
 
 
 def allowed(person: Person, action: str, contract: str | None = None, quiet: bool = False) -> bool:
-    """Whether ``person`` may take ``action``; if not, the refusal is shown (unless ``quiet``) and False returned."""
+    """Whether ``person`` may take ``action``; if not, the refusal is shown (unless ``quiet``) and False returned.
+
+    A refusal shown is a refused attempt (a button pressed), so it goes into the audit trail; a quiet check only
+    decides what to draw."""
     if may(person, action, contract):
         return True
     if not quiet:
         st.error(plain(refusal(action)), icon="🔒")
+        audit("refused", action, person, **({"contract": contract} if contract else {}))
     return False
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Table
 from dashboard.present.spc import spc_figure
+from dashboard.shell.audit import on_download
 
 SPC_NOTE = (
     "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
@@ -44,11 +45,26 @@ def show_table(table: Table, key: str) -> None:
 
 
 def show_chart(chart: Chart) -> None:
-    """Draw a chart (or its SPC view), a plain-words note on reading it, and its data as a table and CSV."""
+    """Draw a chart (or its SPC view), a plain-words note on reading it, and its data as a table and CSV.
+
+    A chart with an SPC view is a fragment: its toggle redraws this chart alone, not the whole page.
+    """
+    if chart.spc is None:
+        _draw_chart(chart, spc=False)
+    else:
+        _chart_with_spc_toggle(chart)
+
+
+@st.fragment
+def _chart_with_spc_toggle(chart: Chart) -> None:
+    spc = st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE)
+    _draw_chart(chart, spc)
+
+
+def _draw_chart(chart: Chart, spc: bool) -> None:
     fig, how_to_read = chart.figure, chart.how_to_read
-    spc = chart.spc
-    if spc is not None and st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE):
-        fig, reading = spc_figure(spc)
+    if spc:
+        fig, reading = spc_figure(chart.spc)
         how_to_read = f"{reading} {SPC_NOTE}"
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{chart.name}")
     if how_to_read:
@@ -63,6 +79,7 @@ def show_chart(chart: Chart) -> None:
                 file_name=f"{chart.name}.csv",
                 mime="text/csv",
                 key=f"download-{chart.name}",
+                on_click=on_download(f"{chart.name}.csv"),
             )
 
 

@@ -1,5 +1,7 @@
 """Data: load a file, see what was wrong with it, the load history, rejected rows and blank templates."""
 
+import hashlib
+
 import polars as pl
 import streamlit as st
 
@@ -8,6 +10,7 @@ from dashboard.present.data_quality import cld_quality
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
 from dashboard.shell.access import allowed, person
+from dashboard.shell.audit import audit, on_download
 from dashboard.shell.components import plain, show_table
 from dashboard.shell.errors import for_page
 from models.periods import PeriodError
@@ -15,7 +18,7 @@ from pipelines.access import AccessRefused, check_provider_upload, refusal
 from pipelines.ascof import canonical_year
 from pipelines.schemas import ALL_SOURCES
 from pipelines.templates import column_guide, guide_csv, template_csv, template_xlsx
-from pipelines.upload import UploadRefused, ingest_upload
+from pipelines.upload import UploadOutcome, UploadRefused, ingest_upload
 
 wh = warehouse()
 
@@ -47,6 +50,27 @@ def status_of(status: str, rows_loaded: int) -> tuple[str, str]:
     if status == "loaded_with_rejects" and not rows_loaded:
         return EVERY_ROW_REJECTED
     return STATUS.get(status, ("info", status))
+
+
+def _audit_upload(outcome: UploadOutcome, dry_run: bool) -> None:
+    """The trail's rows for an accepted upload: one per file (name, hash, rows loaded and rejected), and the
+    rebuild that followed it, with its outcome."""
+    for result in outcome.results:
+        audit(
+            "upload",
+            result.file,
+            who,
+            sha256=result.sha256,
+            source=result.source,
+            status=result.status,
+            rows_loaded=result.rows_loaded,
+            rows_rejected=result.rows_rejected,
+            dry_run=dry_run,
+        )
+    if outcome.rebuilt or outcome.build_error:
+        files = ", ".join(r.file for r in outcome.results)
+        outcome_words = "rebuilt" if outcome.rebuilt else f"failed: {outcome.build_error}"
+        audit("build", "warehouse", who, trigger=f"upload of {files}", outcome=outcome_words)
 
 
 st.title("Data")
@@ -90,10 +114,13 @@ elif submitted:
                 st.session_state["upload_outcome"] = ingest_upload(
                     uploaded.name, uploaded.getvalue(), settings, source, sheet.strip(), year_value, dry_run
                 )
+            _audit_upload(st.session_state["upload_outcome"], dry_run)
             if st.session_state["upload_outcome"].rebuilt:
                 st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
         except (UploadRefused, PeriodError, AccessRefused) as exc:
             st.session_state.pop("upload_outcome", None)
+            sha256 = hashlib.sha256(uploaded.getvalue()).hexdigest()
+            audit("upload_refused", uploaded.name, who, sha256=sha256, reason=str(exc))
             st.error(f"Not loaded: {plain(for_page(str(exc)))}")
 
 outcome = st.session_state.get("upload_outcome")
@@ -203,7 +230,7 @@ else:  # the history, rejects and data quality cover every organisation's files
             lambda: neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
             file_name="rejected_rows.csv",
             mime="text/csv",
-            on_click="ignore",
+            on_click=on_download("rejected_rows.csv", files=files, sources=sources),
             help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
         )
 
@@ -225,6 +252,7 @@ else:  # the history, rejects and data quality cover every organisation's files
             neutralise_frame(report.download).write_csv(),
             file_name="cld_data_quality.csv",
             mime="text/csv",
+            on_click=on_download("cld_data_quality.csv"),
         )
 
 # Templates --------------------------------------------------------------------------------------

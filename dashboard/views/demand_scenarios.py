@@ -18,6 +18,7 @@ from dashboard.present.blocks import Metric, Table
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
+from dashboard.shell.audit import audit, on_download
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
@@ -61,8 +62,12 @@ forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
     ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"], key="tab", bind="query-params"
 )
 
+
 # Forecasts ---------------------------------------------------------------------------------------
-with forecast_tab:
+# Each tab's own widgets (a forecast's measure, the levers, the scenarios compared) re-run that tab alone, as a
+# fragment: the rest of the page is not recomputed nor redrawn. The sidebar filters and the tabs re-run it all.
+@st.fragment
+def _forecasts() -> None:
     measure = st.selectbox(
         "Forecast of", list(demand.FORECASTS), format_func=lambda m: demand.FORECASTS[m][0], key="forecast_measure"
     )
@@ -77,6 +82,10 @@ with forecast_tab:
     if fc.backtest:
         with st.expander("How each model did in the backtest"):
             show_table(fc.backtest, "backtest")
+
+
+with forecast_tab:
+    _forecasts()
 
 # Population-driven demand --------------------------------------------------------------------------
 with projection_tab:
@@ -102,11 +111,13 @@ def _load(levers: Levers) -> None:
 def _save(levers: Levers) -> None:
     if not may(who, "save_scenario"):  # checked here, where the save happens, whatever the page showed
         st.session_state["scenario_message"] = ("error", refusal("save_scenario"))
+        audit("refused", "save_scenario", who)
         return
     try:
         name = scenario_store.save(
             st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, owner
         )
+        audit("scenario_save", name, who, levers=levers, base_period=setup.base.base_period)
         private = " It is private to you until you share it." if owner else ""
         st.session_state["scenario_message"] = ("success", f"Saved “{name}”. Compare it on the next tab.{private}")
     except (LeverError, AppStateUnavailable) as error:
@@ -117,14 +128,17 @@ def _manage(action: str, name: str) -> None:
     """Delete or share a saved scenario: a commissioner's own (an administrator's any)."""
     if not may(who, "save_scenario"):
         st.session_state["manage_message"] = ("error", refusal("save_scenario"))
+        audit("refused", f"{action}_scenario", who, scenario=name)
         return
     admin = "administrator" in who.roles and not who.demo
     try:
         if action == "delete":
             scenario_store.delete(name, cfg, owner, admin)
+            audit("scenario_delete", name, who)
             st.session_state["manage_message"] = ("success", f"Deleted “{name}”.")
         else:
             scenario_store.share(name, action == "share", cfg, owner, admin)
+            audit(f"scenario_{action}", name, who)
             words = "shared with colleagues" if action == "share" else "private to you again"
             st.session_state["manage_message"] = ("success", f"“{name}” is {words}.")
     except (LeverError, AppStateUnavailable) as error:
@@ -170,7 +184,8 @@ def _number(container, name: str):
     )
 
 
-with scenario_tab:
+@st.fragment
+def _scenario() -> None:
     show([setup.intro, per_build(demand.demand_path, code, area).sentence])
     with st.expander("Levers", expanded=True):
         demand_col, workforce_col, cost_col = st.columns(3)
@@ -240,13 +255,15 @@ with scenario_tab:
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     name_col.text_input("Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH)
-    save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary")
+    if save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary"):
+        st.rerun()  # the whole page, so the Compare tab lists the new scenario
     csv_col.download_button(
         "Download CSV",
         scenario.csv,
         "scenario.csv",
         "text/csv",
         key="scenario_csv",
+        on_click=on_download("scenario.csv", area=code, levers=levers),
     )
     excel_col.download_button(
         "Download Excel",
@@ -254,6 +271,7 @@ with scenario_tab:
         "scenario.xlsx",
         EXCEL,
         key="scenario_excel",
+        on_click=on_download("scenario.xlsx", area=code, levers=levers),
     )
     message = st.session_state.pop("scenario_message", None)
     if message:
@@ -268,8 +286,14 @@ with scenario_tab:
     )
     st.code(f"{page_url}?{scenario_store.share_query(levers, defaults, target_pct, view)}", language=None)
 
+
+with scenario_tab:
+    _scenario()
+
+
 # Compare -----------------------------------------------------------------------------------------
-with compare_tab:
+@st.fragment
+def _compare() -> None:
     saved = scenario_store.saved(defaults, cfg, owner)
     if store_problem := app_state.problem(cfg):
         st.warning(plain(store_problem), icon="⚠️")
@@ -303,12 +327,14 @@ with compare_tab:
             compared.csv,
             "scenarios.csv",
             "text/csv",
+            on_click=on_download("scenarios.csv", area=code, scenarios=picked),
         )
         cols[1].download_button(
             "Download comparison (Excel)",
             compared.excel,
             "scenarios.xlsx",
             EXCEL,
+            on_click=on_download("scenarios.xlsx", area=code, scenarios=picked),
         )
     if saved:
         with st.expander("Load or delete a saved scenario"):
@@ -318,7 +344,8 @@ with compare_tab:
                 whose = "yours" if chosen.owner == owner else f"saved by {chosen.owner}"
                 st.caption(plain(f"{whose}; {'shared with colleagues' if chosen.shared else 'private'}"))
             cols = st.columns(3)
-            cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load")
+            if cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load"):
+                st.rerun()  # the whole page: the levers and the Scenario tab's figures are outside this fragment
             cols[1].button("Delete", on_click=_manage, args=("delete", chosen_name), key="delete")
             if owner:
                 flip = "unshare" if chosen.shared else "share"
@@ -327,6 +354,10 @@ with compare_tab:
     message = st.session_state.pop("manage_message", None)
     if message:
         getattr(st, message[0])(plain(message[1]))
+
+
+with compare_tab:
+    _compare()
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
     for card in MODEL_CARDS:

@@ -11,6 +11,7 @@ from dashboard.present.direct_payments import uptake_summary
 from dashboard.present.headlines import RAG_EXPLAINED, headlines
 from dashboard.shell import warehouse
 from dashboard.shell.access import allowed, person
+from dashboard.shell.audit import on_download
 from dashboard.shell.components import plain, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
@@ -85,4 +86,5 @@ if ready and ready[0] == pack_key:
         file_name=ready[1],
         mime="application/pdf",
         key="download-pack",
+        on_click=on_download(ready[1], "pack_download", area=code, quarter=quarter),
     )

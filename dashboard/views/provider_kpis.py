@@ -20,6 +20,7 @@ from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.present import provider_kpis as kpis
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
+from dashboard.shell.audit import audit, on_download
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import from_url, period
 from pipelines.access import refusal
@@ -169,7 +170,18 @@ with st.form("review_note", clear_on_submit=True, border=True):
     author = signed_in or st.text_input("Your name", key="note_author", max_chars=review_notes.MAX_AUTHOR_CHARS)
     if st.form_submit_button("Save note") and allowed(who, "write_note", contract):
         try:
-            review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
+            previous = review_notes.latest_note(settings, contract, quarter, kpi)
+            note_id = review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
+            audit(
+                "note_write",
+                f"{contract} {quarter} {kpi}",
+                who,
+                note_id=note_id,
+                author=author,
+                commentary=commentary,
+                agreed_actions=actions,
+                previous=previous,
+            )
             st.success(f"Note saved for {plain(detail.name)}, {quarter}.")
         except (review_notes.NoteRejected, AppStateUnavailable) as exc:
             st.error(plain(str(exc)))
@@ -199,7 +211,7 @@ left.download_button(
     file_name=f"{review.file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_excel",
-    on_click="ignore",
+    on_click=on_download(f"{review.file_stem}.xlsx", contract=contract, quarter=quarter),
 )
 right.download_button(
     "Download PDF with charts",
@@ -207,7 +219,7 @@ right.download_button(
     file_name=f"{review.file_stem}.pdf",
     mime="application/pdf",
     key="download_pdf",
-    on_click="ignore",
+    on_click=on_download(f"{review.file_stem}.pdf", contract=contract, quarter=quarter),
 )
 st.caption(
     f"The scorecard, every quarter's figures and this quarter's review notes, as on this page. {review.disclosure.note}"

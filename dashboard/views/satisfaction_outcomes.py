@@ -9,6 +9,7 @@ from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.satisfaction import satisfaction_outcomes
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
+from dashboard.shell.audit import on_download
 from dashboard.shell.components import show, show_chart, show_metrics
 from dashboard.shell.filters import locality, locality_name, period
 
@@ -54,5 +55,6 @@ with st.expander(f"By area and outcome domain, {quarter}"):
             file_name="outcomes_by_domain.csv",
             mime="text/csv",
             key="download-outcome-domains",
+            on_click=on_download("outcomes_by_domain.csv"),
         )
     show([page.disclosure_note])

@@ -340,6 +340,13 @@ def test_overview_download_button_makes_the_pack(demo_env, pack_files):
     key, file_name, pdf = at.session_state["committee-pack"]
     assert key[:2] == (COUNTY, PERIOD) and file_name == "committee-pack_2024-25-Q4_cambridgeshire-all.pdf"
     assert pdf.startswith(b"%PDF") and len(PdfReader(io.BytesIO(pdf)).pages) == len(PdfReader(pack_files["pdf"]).pages)
+    # Taking the file is the audited act (issue 17): one row naming the file, the area and the quarter.
+    from pipelines import audit
+
+    since = audit.read(demo_env, limit=1)["audit_id"].to_list() or [0]
+    at.download_button(key="download-pack").click().run()
+    taken = audit.read(demo_env).filter(audit.read(demo_env)["audit_id"] > since[0])
+    assert taken.select("actor", "action", "subject").rows() == [("demo user", "pack_download", file_name)]
 
 
 def test_satisfaction_theme_says_what_the_page_says(pages, warehouse, demo_env):

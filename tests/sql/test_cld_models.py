@@ -211,3 +211,18 @@ def test_the_year_end_county_value_sits_beside_the_published_one_for_that_year(c
         params=[COUNTY],
     ).fetchall()
     assert got == [("2024/25 Q3", 50.0, None), ("2024/25 Q4", 40.0, published[0][0])]
+
+
+def test_a_council_reporting_on_one_area_places_everyone_there():
+    # A single-tier council as `asc init` writes it: one locality, its whole area, no outward codes listed. The
+    # same people (Cambridge, Fenland, the split PE7) all land in it, so it equals the council total: 2 DPs of 5.
+    from pipelines.config import Locality
+
+    whole = Locality("E10000003-area", "Cambridgeshire (whole area)", False, [])
+    con = build(dataclasses.replace(Settings(), localities=[whole]))
+    got = con.sql(
+        "select locality_code, dp_recipients, community_clients from mart_dp_uptake where period = '2024/25 Q4' "
+        "order by locality_code"
+    ).fetchall()
+    assert got == [(COUNTY, 2, 5), (whole.code, 2, 5)]
+    assert con.sql("select count(*) from mart_cld_unplaced").fetchall()[0][0] == 0

@@ -12,6 +12,13 @@ from pipelines.config import Settings
 from pipelines.ingest import ensure_store
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
+from pipelines.schemas import SOURCES
+
+# Rows of an activity layout without episode_id (episodes known by person, service and start date).
+_ACTIVITY_COLUMNS = [c for c in SOURCES["activity"].column_names if c != "episode_id"]
+ACTIVITY_INSERT = f"insert into raw_activity (load_id, source_row, {', '.join(_ACTIVITY_COLUMNS)}) values " + (
+    "(" + ", ".join(["?"] * (len(_ACTIVITY_COLUMNS) + 2)) + ")"
+)
 
 COUNTY = "E10000003"
 CAMBRIDGE, FENLAND = "E07000008", "E07000010"
@@ -43,7 +50,7 @@ def con() -> duckdb.DuckDBPyConnection:
         # Ends on the last day of the quarter: still active on the snapshot date.
         activity("h", FENLAND, "direct_payment", "direct_payment", date(2024, 1, 1), end=date(2025, 3, 31)),
     ]
-    con.executemany("insert into raw_activity values (" + ", ".join(["?"] * 14) + ")", rows)
+    con.executemany(ACTIVITY_INSERT, rows)
     write_reference_tables(con, settings)
     run_models(con)
     return con

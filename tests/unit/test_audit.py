@@ -38,3 +38,16 @@ def test_the_trail_refuses_updates_and_deletes(settings, sql):
 def test_an_unknown_action_is_refused(settings):
     with pytest.raises(KeyError):
         audit.record(settings, "Ann", "rewrite_history")
+
+
+@pytest.mark.parametrize("sql", ["update audit_log set detail = ''", "delete from audit_log"])
+def test_the_app_state_connection_the_pages_use_cannot_change_the_trail_either(settings, sql):
+    """The notes and scenarios code's own connection (dashboard.app_state) is refused by the same triggers."""
+    import sqlite3
+
+    from dashboard.app_state import connect
+
+    audit.record(settings, "Ann", "scenario_save", "Plan A")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), connect(settings) as con:
+        con.execute(sql)
+    assert audit.read(settings).select("actor", "subject").rows() == [("Ann", "Plan A")]

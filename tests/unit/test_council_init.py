@@ -8,7 +8,7 @@ import pytest
 from models.peers import nearest_neighbours
 from pipelines.cli import main
 from pipelines.config import load_settings
-from pipelines.council_init import NATIONAL, UnknownCouncil, find_council
+from pipelines.council_init import NATIONAL, UnknownCouncil, area_of_locality, find_council
 from pipelines.peers import PeerFileError, read_cipfa_file
 
 
@@ -47,9 +47,29 @@ def test_a_unitary_formed_from_districts_gets_them_as_localities(tmp_path):
     assert sorted(loc.name for loc in load_settings(out).localities) == ["Allerdale", "Carlisle", "Copeland"]
 
 
-def test_a_single_tier_council_without_districts_is_told_what_to_do(tmp_path):
-    assert main(["init", "Lambeth", "--out", str(tmp_path / "asc.toml")]) == 2
-    assert not (tmp_path / "asc.toml").exists()
+@pytest.mark.parametrize(
+    ("query", "code", "name"),
+    [
+        ("Lambeth", "E09000022", "Lambeth"),
+        ("Birmingham", "E08000025", "Birmingham"),
+        ("Hartlepool", "E06000001", "Hartlepool"),
+    ],
+)
+def test_a_single_tier_council_reports_on_its_whole_area(tmp_path, query, code, name):
+    out = tmp_path / "asc.toml"
+    assert main(["init", query, "--out", str(out)]) == 0
+    settings = load_settings(out)
+    assert settings.council.code == code
+    assert [(loc.code, loc.name) for loc in settings.localities] == [(f"{code}-area", f"{name} (whole area)")]
+    assert area_of_locality(settings.localities[0].code) == code
+
+
+def test_cambridgeshire_from_init_keeps_its_known_outward_codes(tmp_path):
+    out = tmp_path / "asc.toml"
+    assert main(["init", "Cambridgeshire", "--out", str(out)]) == 0
+    localities = {loc.code: loc for loc in load_settings(out).localities}
+    assert localities["E07000010"].postcode_districts == ["PE7", "PE13", "PE14", "PE15", "PE16"]
+    assert localities["E07000010"].rural and not localities["E07000008"].rural
 
 
 def test_nearest_neighbours_stay_within_the_kind_and_take_the_closest():

@@ -484,7 +484,7 @@ def test_file_formats(inbox):
     out, files = inbox
     activity = files["activity"].read_text(encoding="utf-8").splitlines()
     assert activity[0] == ",".join(SOURCES["activity"].column_names)
-    assert re.fullmatch(r"P\d{6},\d+,.*,\d{4}-\d{2}-\d{2},(\d{4}-\d{2}-\d{2})?,.*", activity[1])
+    assert re.fullmatch(r"EP\d{7},P\d{6},\d+,.*,\d{4}-\d{2}-\d{2},(\d{4}-\d{2}-\d{2})?,.*", activity[1])
     pa = files["pa_register"].read_text(encoding="utf-8")
     assert ",true," in pa and ",false," in pa and "True" not in pa
     referrals = files["referrals"].read_text(encoding="utf-8")

@@ -23,6 +23,13 @@ from pipelines.config import Paths, Settings
 from pipelines.ingest import ensure_store
 from pipelines.public import load_public_data
 from pipelines.reference_tables import write_reference_tables
+from pipelines.schemas import SOURCES
+
+# Rows of an activity layout without episode_id (episodes known by person, service and start date).
+_ACTIVITY_COLUMNS = [c for c in SOURCES["activity"].column_names if c != "episode_id"]
+ACTIVITY_INSERT = f"insert into raw_activity (load_id, source_row, {', '.join(_ACTIVITY_COLUMNS)}) values " + (
+    "(" + ", ".join(["?"] * (len(_ACTIVITY_COLUMNS) + 2)) + ")"
+)
 
 CAMBRIDGE, FENLAND = "E07000008", "E07000010"
 PSR = "Physical support: personal care support"
@@ -58,7 +65,7 @@ def con() -> duckdb.DuckDBPyConnection:
     ensure_store(con)
     settings = Settings()
     load_public_data(con, settings.path("public_data"))
-    con.executemany("insert into raw_activity values (" + ", ".join(["?"] * 14) + ")", tiny_rows())
+    con.executemany(ACTIVITY_INSERT, tiny_rows())
     pas = [
         (1, 1, "pa1", CAMBRIDGE, date(2023, 1, 1), None, True, True, None),  # on the register all year
         (1, 2, "pa2", CAMBRIDGE, date(2023, 1, 1), date(2024, 9, 1), True, True, None),  # left during the year

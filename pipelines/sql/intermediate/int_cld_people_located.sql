@@ -2,7 +2,9 @@
 -- are. Details come from their most recent event (latest start date); where birth dates disagree the
 -- earliest is taken (the oldest age), as DHSC does, so nobody is counted twice. A person is placed in an
 -- area by the postcode lookup's sector where one is set, else by an outward code listed under exactly one
--- area; the rest are unplaced (counted in the council total, reported in mart_cld_unplaced).
+-- area; a council that reports on one area only (a single-tier council's whole area, as `asc init` writes it)
+-- places everyone there, since no postcode can put them elsewhere; the rest are unplaced (counted in the
+-- council total, reported in mart_cld_unplaced).
 with events as (
     select * from int_cld_events_snapshotted
 ),
@@ -25,13 +27,18 @@ people as (
     group by period, quarter_end, person_id
 ),
 
+only_area as (
+    select min(locality_code) as locality_code from dim_locality where not is_county having count(*) = 1
+),
+
 placed as (
     select
         p.*,
-        coalesce(s.locality_code, d.locality_code) as locality_code,
+        coalesce(s.locality_code, d.locality_code, o.locality_code) as locality_code,
         case
             when s.locality_code is not null then 'postcode lookup'
             when d.locality_code is not null then 'outward code'
+            when o.locality_code is not null then 'the only area'
             when p.postcode_district is null then 'unplaced: no postcode'
             when p.postcode_district in (select postcode_district from ref_postcode_district where is_split)
                 then 'unplaced: outward code split between areas'
@@ -40,6 +47,7 @@ placed as (
     from people as p
     left join ref_postcode_sector as s on s.postcode_sector = p.postcode_sector
     left join ref_postcode_district as d on d.postcode_district = p.postcode_district and not d.is_split
+    left join only_area as o on true
 ),
 
 final as (

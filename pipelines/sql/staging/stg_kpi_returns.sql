@@ -2,7 +2,8 @@
 -- for reporting; the earlier rows stay in raw_kpi_returns as history. A row a later resubmission withdrew
 -- (it no longer holds that contract, quarter and KPI: see ingest.RESUBMISSION_SCOPE) is left out.
 with source as (
-    select * from raw_kpi_returns
+    select *, kpi_returns_record_key(contract_id, period, kpi_code) as record_key
+    from raw_kpi_returns
 ),
 
 withdrawn as (
@@ -10,17 +11,17 @@ withdrawn as (
 ),
 
 latest as (
-    select contract_id, provider, period, kpi_code, numerator, denominator, value, comment, load_id
+    select *
     from source
-    qualify row_number() over (
-        partition by contract_id, period, kpi_code order by load_id desc, source_row desc
-    ) = 1
+    qualify row_number() over (partition by record_key order by load_id desc, source_row desc) = 1
 ),
 
 final as (
-    select latest.*
+    select
+        latest.contract_id, latest.provider, latest.period, latest.kpi_code, latest.numerator, latest.denominator,
+        latest.value, latest.comment, latest.load_id
     from latest
-    left join withdrawn on withdrawn.record_key = concat_ws('|', latest.contract_id, latest.period, latest.kpi_code)
+    left join withdrawn using (record_key)
     where withdrawn.withdrawn_by is null or withdrawn.withdrawn_by < latest.load_id
 )
 

@@ -1,0 +1,142 @@
+"""Page-ready and rerun timings in a real browser (Debian's Chromium via Playwright), for benchmarks/pages.py.
+
+Every figure is measured side by side with a one-line Streamlit app served from the same machine at the same
+time, so the ratio says what the dashboard adds to Streamlit's own cost (on a 2-core box a trivial page takes
+seconds to become ready in headless Chromium). Views alternate between the two apps, so both see the same load.
+
+Ready means: the script has finished, nothing on the page is stale, and every Plotly chart has drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+# The one-line app: a page and a lever, nothing else.
+TRIVIAL_APP = 'import streamlit as st; st.write("Value", st.slider("Lever", 0, 100, 50))\n'
+
+READY = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || !main.querySelector('[data-testid="stSlider"], [data-testid="stHeading"]')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  // Charts in a tab not open are not drawn until it opens.
+  return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every(c => !c.checkVisibility() || c.querySelector('.main-svg'));
+}"""
+# Records that a rerun (of the app or of a fragment) has started, however quickly it ends.
+WATCH_RUN = """() => {
+  window.__ran = false;
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(records => {
+    if (records.some(r => r.oldValue === 'running') || app.getAttribute('data-test-script-state') === 'running')
+      window.__ran = true;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(script: Path) -> Iterator[str]:
+    """Serve a Streamlit script on a free local port (as the browser tests do); yield its address."""
+    port = _free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port),
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"{script} did not start") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _ready_seconds(browser, url: str, width: int) -> float:
+    """Seconds from asking for the address in a fresh browser context until the page is ready."""
+    context = browser.new_context(viewport={"width": width, "height": 1200})
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(url, timeout=120_000)
+    page.wait_for_function(READY, timeout=120_000, polling=50)
+    seconds = time.perf_counter() - started
+    context.close()
+    return seconds
+
+
+def _lever_seconds(browser, url: str, slider_text: str, width: int) -> float:
+    """Seconds from one key press on a slider until the rerun it causes has finished and drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 1200})
+    page = context.new_page()
+    page.goto(url, timeout=120_000)
+    page.wait_for_function(READY, timeout=120_000, polling=50)
+    slider = page.locator('[data-testid="stSlider"]', has_text=slider_text).get_by_role("slider")
+    slider.focus()
+    page.evaluate(WATCH_RUN)
+    started = time.perf_counter()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => window.__ran && ({READY})()", timeout=120_000, polling=50)
+    seconds = time.perf_counter() - started
+    context.close()
+    return seconds
+
+
+def browser_timings(app_url: str, pages: dict[str, str], runs: int, width: int = 1400) -> dict[str, list[float]]:
+    """Median seconds per page (fresh context each view) and per lever change, each beside the trivial app's.
+
+    ``pages`` maps a name to its address under the dashboard; the lever is the Demand page's population
+    adjustment on its Scenario tab. Returns {row: [page median, trivial median]} in seconds.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trivial = Path(tmp) / "trivial_app.py"
+        trivial.write_text(TRIVIAL_APP)
+        with serve(trivial) as trivial_url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            # Warm both servers (imports, caches, the router's first run) before timing anything.
+            _ready_seconds(browser, trivial_url, width)
+            for path in pages.values():
+                _ready_seconds(browser, f"{app_url}/{path}", width)
+            timed: dict[str, tuple[list[float], list[float]]] = {}
+            for _ in range(runs):
+                for name, path in pages.items():
+                    row = timed.setdefault(f"{name} ready", ([], []))
+                    row[0].append(_ready_seconds(browser, f"{app_url}/{path}", width))
+                    row[1].append(_ready_seconds(browser, trivial_url, width))
+                row = timed.setdefault("Demand lever change", ([], []))
+                row[0].append(
+                    _lever_seconds(browser, f"{app_url}/demand_scenarios?tab=Scenario", "Population adjustment", width)
+                )
+                row[1].append(_lever_seconds(browser, trivial_url, "Lever", width))
+            browser.close()
+    return {name: [statistics.median(ours), statistics.median(theirs)] for name, (ours, theirs) in timed.items()}

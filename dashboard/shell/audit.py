@@ -1,0 +1,56 @@
+"""The audit trail from the pages: one row per action, written where the action happens.
+
+Every call goes through ``pipelines.audit.record`` with the session's person (their name or e-mail when signed in,
+"demo user" in the demo). Downloads are recorded by the download button's ``on_click`` (:func:`on_download`), so
+the row is written when someone actually takes the file, not when the button is drawn.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from functools import partial
+
+import streamlit as st
+
+from dashboard.shell import settings
+from pipelines import audit as trail
+from pipelines.access import DEMO, Person
+
+DEMO_ACTOR = "demo user"
+_log = logging.getLogger("asc.audit")
+
+
+def _session_person() -> Person:
+    """The person the router found for this session (``dashboard.shell.access`` imports this module, so the
+    session state is read here rather than through it)."""
+    found = st.session_state.get("_person")
+    return found if isinstance(found, Person) else DEMO
+
+
+def actor(who: Person | None = None) -> str:
+    """Who the trail names: the signed-in person, or 'demo user' without sign-in."""
+    who = who or _session_person()
+    return who.author or DEMO_ACTOR
+
+
+def audit(action: str, subject: str = "", who: Person | None = None, **detail) -> None:
+    """Append one row for this session's person. A trail that cannot be written (the app-state folder read-only,
+    say) must not break the page the person is using: it goes to the error log, loudly, instead."""
+    try:
+        trail.record(settings(), actor(who), action, subject, **detail)
+    except (sqlite3.Error, OSError) as exc:
+        _log.error("The audit trail could not be written (%s %s by %s): %s", action, subject, actor(who), exc)
+
+
+def on_download(file_name: str, action: str = "export_download", **detail) -> partial:
+    """A download button's ``on_click``: one audit row naming the file, when the file is taken."""
+    return partial(audit, action, file_name, **detail)
+
+
+def sign_in_once(who: Person) -> None:
+    """A sign-in is the first render of a signed-in session: recorded once per session, with the roles found."""
+    if st.session_state.get("_sign_in_audited"):
+        return
+    st.session_state["_sign_in_audited"] = True
+    audit("sign_in", who.email, who, name=who.name, roles=sorted(who.roles))
