@@ -7,8 +7,10 @@ theme, so the three say the same thing in the same words. Every count has been t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from dashboard import charts
@@ -17,7 +19,7 @@ from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Sp
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.present.headlines import direction_words, headlines, target_text
 from dashboard.queries import Warehouse
-from models.funnel import funnel_curve, funnel_table
+from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
 from models.measures import MeasureSpec, net_new_needed
 from models.periods import parse_quarter
 from pipelines.registry import change_points, measure_registry
@@ -293,7 +295,8 @@ class DirectPayments:
     uptake_chart: Chart
     area_table: Table  # areas and the county at the quarter, with the funnel test in words
     districts_heading: Heading
-    funnel_chart: Chart  # its table is ``area_table``
+    funnel_chart: Chart  # the default funnel (chance alone), the pack's; its table is ``area_table``
+    funnels: dict[str, DistrictFunnel]  # both funnels (chance alone; allowing for overdispersion), for the toggle
     funnel_note: Note
     comparators_heading: Heading
     comparators_chart: Chart
@@ -306,16 +309,10 @@ class DirectPayments:
 
 
 def _area_table(
-    at: pl.DataFrame, raw: pl.DataFrame, county: str, code: str, period: str, target: float
-) -> tuple[Table, pl.DataFrame, pl.DataFrame]:
-    """The areas and the county at one quarter with each district's funnel position; the funnel test of every
-    district; and the districts that may be drawn (none whose counts are hidden)."""
-    districts = raw.filter(pl.col("locality_code") != county)
-    funnel = funnel_table(
-        districts["locality_name"].to_list(),
-        districts["dp_recipients"].to_list(),
-        districts["community_clients"].to_list(),
-    )
+    at: pl.DataFrame, funnel: pl.DataFrame, county: str, code: str, period: str, target: float
+) -> tuple[Table, pl.DataFrame]:
+    """The areas and the county at one quarter with each district's funnel position (from ``funnel``, the test of
+    every district); and the districts that may be drawn (none whose counts are hidden)."""
     shown_names = set(
         at.filter(
             (pl.col("locality_code") != county)
@@ -359,7 +356,92 @@ def _area_table(
         bold_rows=[i for i, r in enumerate(ordered.iter_rows(named=True)) if r["locality_code"] == code],
     )
     plotted = funnel.filter(pl.col("unit").is_in(list(shown_names)) & pl.col("proportion").is_not_null())
-    return table, funnel, plotted
+    return table, plotted
+
+
+FUNNEL_DEFAULT = "binomial"
+FUNNEL_OPTIONS = {"binomial": "Chance alone", "overdispersed": "Allowing for overdispersion"}
+
+
+@dataclass(frozen=True)
+class DistrictFunnel:
+    """One funnel of DP uptake by district: the chart (its table the area table with this funnel's verdicts) and
+    a sentence saying how many districts lie outside its limits and, allowing for overdispersion, why."""
+
+    chart: Chart
+    sentence: Paragraph
+    outside: int  # districts beyond the 95% limits
+
+
+def district_funnels(
+    raw: pl.DataFrame, at: pl.DataFrame, county: str, code: str, period: str, target: float
+) -> dict[str, DistrictFunnel]:
+    """The district funnel both ways: against chance alone (binomial, exact limits) and allowing for overdispersion
+    (Spiegelhalter's additive between-district variance on the arcsine scale, as FunnelPlotR does). Computed from the
+    unsuppressed counts (pooling keeps every district); drawn and tabled only where the counts are shown."""
+    districts = raw.filter(pl.col("locality_code") != county)
+    names = districts["locality_name"].to_list()
+    x, n = districts["dp_recipients"].to_list(), districts["community_clients"].to_list()
+    result = {}
+    plain_outside = None
+    for option in FUNNEL_OPTIONS:
+        widened = option == "overdispersed"
+        funnel = funnel_table(names, x, n, overdispersion=widened)
+        p0 = funnel["p0"][0]
+        spread = estimate_overdispersion(np.asarray(x, float), np.asarray(n, float), p0) if widened else None
+        tau2 = spread.tau2 if spread is not None and math.isfinite(spread.tau2) else 0.0
+        area_table, plotted = _area_table(at, funnel, county, code, period, target)
+        curve = funnel_curve(
+            p0, max(10, funnel["denominator"].min() * 0.5), funnel["denominator"].max() * 1.5, tau2=tau2
+        )
+        outside = int(funnel["position"].is_in(["above 95%", "above 99.8%", "below 95%", "below 99.8%"]).sum())
+        limits = "the limits chance alone would stay within" if not widened else "limits widened for overdispersion"
+        chart = Chart(
+            charts.funnel_chart(
+                plotted,
+                curve,
+                f"DP uptake by district against the county average, {period}"
+                + (" (allowing for overdispersion)" if widened else ""),
+                "People in long-term community support",
+                "DP uptake",
+                p0,
+            ),
+            f"Funnel plot of direct payment uptake in each district against the county average of {pct(p0 * 100)}, "
+            f"{period}, with {limits} for each district's size.",
+            name="dp_funnel" if not widened else "dp_funnel_overdispersed",
+            how_to_read="Each point is a district. Inside the dashed lines, a district's difference from the county "
+            "average is within what chance alone would give for its size 19 times in 20; outside the dotted lines "
+            "chance would give it less than once in 500."
+            + (
+                " The lines are widened by how much more the districts differ than chance alone would make them."
+                if widened
+                else ""
+            ),
+            table=area_table,
+        )
+        if not widened:
+            plain_outside = outside
+            words = f"{_districts(outside)} outside the 95% limits of chance alone."
+        elif spread is None or not math.isfinite(spread.phi):
+            words = "Overdispersion cannot be estimated here, so the limits are those of chance alone."
+        elif tau2 == 0:
+            words = (
+                f"The districts differ no more than chance alone would make them (overdispersion ratio "
+                f"{spread.phi:.2f}, at most 1 within chance), so the limits stay as they are: "
+                f"{_districts(outside)} outside them."
+            )
+        else:
+            words = (
+                f"The districts differ more than chance alone would make them (overdispersion ratio {spread.phi:.2f} "
+                f"on the arcsine scale; 1 would be chance alone), so the limits are widened by that extra variation: "
+                f"{_districts(outside)} outside the 95% limits, against {plain_outside} with chance alone."
+            )
+        result[option] = DistrictFunnel(chart, Paragraph(words), outside)
+    return result
+
+
+def _districts(k: int) -> str:
+    return "No district lies" if k == 0 else "1 district lies" if k == 1 else f"{k} districts lie"
 
 
 def _isf(
@@ -523,27 +605,8 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     )
 
     at = history.filter(pl.col("period") == period)
-    raw = wh.dp_uptake_at(period)
-    area_table, funnel, plotted = _area_table(at, raw, county, code, period, target)
-    p0 = funnel["p0"][0]
-    curve = funnel_curve(p0, max(10, funnel["denominator"].min() * 0.5), funnel["denominator"].max() * 1.5)
-    funnel_chart = Chart(
-        charts.funnel_chart(
-            plotted,
-            curve,
-            f"DP uptake by district against the county average, {period}",
-            "People in long-term community support",
-            "DP uptake",
-            p0,
-        ),
-        f"Funnel plot of direct payment uptake in each district against the county average of {pct(p0 * 100)}, "
-        f"{period}, with the limits chance alone would stay within for each district's size.",
-        name="dp_funnel",
-        how_to_read="Each point is a district. Inside the dashed lines, a district's difference from the county "
-        "average is within what chance alone would give for its size 19 times in 20; outside the dotted lines chance "
-        "would give it less than once in 500.",
-        table=area_table,
-    )
+    funnels = district_funnels(wh.dp_uptake_at(period), at, county, code, period, target)
+    area_table, funnel_chart = funnels[FUNNEL_DEFAULT].chart.table, funnels[FUNNEL_DEFAULT].chart
 
     ascof = wh.ascof("dp_users").filter(pl.col("area_code").is_in([county, cfg.council.region_code, ENGLAND]))
     ascof_fig = charts.trend_lines(
@@ -635,6 +698,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         area_table=area_table,
         districts_heading=Heading("Are the differences between districts real?"),
         funnel_chart=funnel_chart,
+        funnels=funnels,
         funnel_note=Note(FUNNEL_EXPLAINED),
         comparators_heading=Heading("Published ASCOF comparators"),
         comparators_chart=comparators_chart,
