@@ -57,6 +57,7 @@ TITLES = {
     "demand_scenarios": "Demand and scenarios",
     "data": "Data",
     "glossary": "Glossary",
+    "audit": "Audit trail",
 }
 start = "provider_kpis" if who.only_provider else "overview"
 pages = {st.Page(PAGES / f"{name}.py", title=title, default=name == start): name for name, title in TITLES.items()}
@@ -86,7 +87,7 @@ page = pages.get(navigation, "overview")
 if not who.roles:
     refuse(no_role_message(who))
 if not may_open_page(who, page):
-    refuse(refusal("read_pages"))
+    refuse(refusal("see_audit" if page == "audit" else "read_pages"))
 try:
     navigation.run()
 except Exception as exc:  # st.stop and st.rerun are not Exceptions, so they pass through

@@ -63,6 +63,13 @@ def save_note(
     NoteRejected
         If the author is blank, both commentary and actions are blank, or a field is too long.
     """
+    commentary, agreed_actions, author = clean_note(period, commentary, agreed_actions, author)
+    with connect(settings) as con:
+        return insert_note(con, contract_id, period, kpi_code, commentary, agreed_actions, author, now)
+
+
+def clean_note(period: str, commentary: str, agreed_actions: str, author: str) -> tuple[str, str, str]:
+    """The note's text trimmed; NoteRejected when it cannot be saved."""
     commentary, agreed_actions, author = (commentary or "").strip(), (agreed_actions or "").strip(), author.strip()
     parse_quarter(period)  # refuses anything that is not a quarter such as 2024/25 Q1
     if not author:
@@ -71,15 +78,19 @@ def save_note(
         raise NoteRejected("Write a commentary or an agreed action before saving.")
     if max(len(commentary), len(agreed_actions)) > MAX_NOTE_CHARS or len(author) > MAX_AUTHOR_CHARS:
         raise NoteRejected(f"Notes are limited to {MAX_NOTE_CHARS:,} characters and names to {MAX_AUTHOR_CHARS}.")
+    return commentary, agreed_actions, author
+
+
+def insert_note(con, contract_id, period, kpi_code, commentary, agreed_actions, author, now=None) -> int:
+    """Insert an already checked note on an open connection (so an action can be added in the same transaction)."""
     created = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-    with connect(settings) as con:
-        _prepare(con)
-        cursor = con.execute(
-            "insert into kpi_review_notes (contract_id, period, kpi_code, commentary, agreed_actions, author, "
-            "created_at) values (?, ?, ?, ?, ?, ?, ?)",
-            (contract_id, period, kpi_code, commentary, agreed_actions, author, created),
-        )
-        return int(cursor.lastrowid)
+    _prepare(con)
+    cursor = con.execute(
+        "insert into kpi_review_notes (contract_id, period, kpi_code, commentary, agreed_actions, author, "
+        "created_at) values (?, ?, ?, ?, ?, ?, ?)",
+        (contract_id, period, kpi_code, commentary, agreed_actions, author, created),
+    )
+    return int(cursor.lastrowid)
 
 
 def _query(settings: Settings | None, where: str, params: tuple) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import polars as pl
@@ -38,6 +39,8 @@ ACTIONS = {
     "upload_refused": "was refused an upload",
     "build": "rebuilt the warehouse",
     "note_write": "wrote a review note",
+    "action_write": "agreed a review action",
+    "action_edit": "updated a review action",
     "scenario_save": "saved a scenario",
     "scenario_share": "shared a scenario",
     "scenario_unshare": "made a scenario private",
@@ -88,18 +91,46 @@ def record(settings: Settings, actor: str, action: str, subject: str = "", **det
         con.close()
 
 
-def read(settings: Settings, limit: int | None = None) -> pl.DataFrame:
-    """The trail, newest first."""
+def read(
+    settings: Settings,
+    limit: int | None = None,
+    actors: Iterable[str] = (),
+    actions: Iterable[str] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> pl.DataFrame:
+    """The trail, newest first: every row, or those by ``actors``, of ``actions``, at or after ``start`` and
+    before ``end`` (aware datetimes; the table holds UTC times as ISO text, which sort as they read)."""
+    where, params = [], []
+    for column, values in (("actor", list(actors)), ("action", list(actions))):
+        if values:
+            where.append(f"{column} in ({', '.join('?' * len(values))})")
+            params += values
+    for sign, moment in ((">=", start), ("<", end)):
+        if moment is not None:
+            where.append(f"at {sign} ?")
+            params.append(moment.astimezone(UTC).isoformat(timespec="seconds"))
+    sql = f"select {', '.join(COLUMNS)} from audit_log"
+    sql += (" where " + " and ".join(where) if where else "") + " order by audit_id desc"
+    if limit:
+        sql += " limit ?"
+        params.append(limit)
     con = _connect(settings)
     try:
-        rows = con.execute(
-            f"select {', '.join(COLUMNS)} from audit_log order by audit_id desc" + (" limit ?" if limit else ""),
-            (limit,) if limit else (),
-        ).fetchall()
+        rows = con.execute(sql, params).fetchall()
     finally:
         con.close()
     schema = {c: (pl.Int64 if c == "audit_id" else pl.String) for c in COLUMNS}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def actors(settings: Settings) -> list[str]:
+    """Everyone the trail names, A to Z (the audit page's filter)."""
+    con = _connect(settings)
+    try:
+        return [r[0] for r in con.execute("select distinct actor from audit_log order by lower(actor)").fetchall()]
+    finally:
+        con.close()
 
 
 def try_change(settings: Settings, sql: str, params: tuple = ()) -> None:

@@ -138,6 +138,19 @@ def _notes_sheet(writer: _Writer, review: KpiReview) -> None:
         row += 1
         for col, value in enumerate(values):
             writer.text(sheet, row, col, value)
+    row += 2
+    if review.actions is not None:
+        writer.text(sheet, row, 0, review.actions.caption, writer.bold)
+        for col, name in enumerate(review.actions.columns):
+            writer.text(sheet, row + 1, col, name, writer.header)
+        row += 2
+        for values in review.actions.rows:
+            for col, value in enumerate(values):
+                writer.text(sheet, row, col, value)
+            row += 1
+        if not review.actions.rows:
+            writer.text(sheet, row, 0, "No actions are open for this contract.")
+            row += 1
 
 
 def _about_sheet(writer: _Writer, review: KpiReview) -> None:

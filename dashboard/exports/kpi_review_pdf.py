@@ -85,6 +85,16 @@ def _notes_table(table: Table, empty: str) -> str:
     return f"<table><tr><th>KPI</th><th>Commentary</th><th>Agreed actions</th><th>Author</th></tr>{rows}</table>"
 
 
+def _actions_table(review: KpiReview) -> str:
+    """Actions to follow up: open ones carried from earlier reviews, this review's, and those done in it."""
+    table = review.actions
+    if table is None or not table.rows:
+        return "<p>No actions are open for this contract.</p>"
+    head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in table.rows)
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
 def _charts(review: KpiReview) -> str:
     images = []
     for chart in review.charts(height=380):
@@ -110,6 +120,8 @@ def review_html(review: KpiReview, charts: bool = True) -> str:
 <p class="meta">{escape(review.scorecard.summary)}</p>{synthetic}
 <h2>Scorecard, {escape(review.period)}</h2>{_scorecard_table(review)}
 <p class="small">{escape(RAG_EXPLAINED)} {escape(review.disclosure_note)}</p>
+<h2>{escape(review.actions.caption if review.actions else "Actions to follow up")}</h2>
+{_actions_table(review)}
 <h2>{escape(last.heading)}</h2>
 {_notes_table(last.table, last.empty)}
 <h2>{escape(review.notes.caption)}</h2>

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from dashboard import review_notes
+from dashboard import review_actions, review_notes
 from dashboard.charts.kpi import RAG_BARS, kpi_funnel_figure, kpi_spc_figure, rag_bars_figure
 from dashboard.formatting import by_unit, pct
 from dashboard.present.blocks import Block, Chart, Metric, Note, Paragraph, RagCell, Table
@@ -415,6 +415,33 @@ def last_actions(review: Review, period: str | None, notes: pl.DataFrame) -> Las
 def read_last_actions(wh: Warehouse, review: Review) -> LastActions:
     period, notes = review_notes.actions_agreed_last_time(wh.settings, review.contract_id, review.period)
     return last_actions(review, period, notes)
+
+
+ACTION_COLUMNS = ["KPI", "Action", "Owner", "Due", "Status", "Agreed"]
+
+
+def actions_table(actions: pl.DataFrame, names: dict[str, str], period: str, today: date) -> Table:
+    """The contract's actions on this quarter's review, carried over until done; status worked out for ``today``."""
+    rows = [
+        [
+            names.get(a["kpi_code"], a["kpi_code"]),
+            a["action"],
+            a["owner"],
+            review_actions.day_words(a["due_date"]),
+            review_actions.status_words(a, today).words,
+            a["raised_period"] if a["raised_period"] != period else f"{period} (this review)",
+        ]
+        for a in actions.iter_rows(named=True)
+    ]
+    return Table(
+        f"Actions to follow up, {period}", ACTION_COLUMNS, rows, widths=["20%", "32%", "13%", "11%", "13%", "11%"]
+    )
+
+
+def quarter_actions(wh: Warehouse, review: Review, today: date | None = None) -> Table:
+    """This quarter's actions: agreed now, or earlier and not done before this review."""
+    actions = review_actions.actions_for_quarter(wh.settings, review.contract_id, review.period)
+    return actions_table(actions, review.names, review.period, today or review_actions.uk_today())
 
 
 def quarter_notes(wh: Warehouse, review: Review) -> Table:
@@ -862,6 +889,7 @@ class KpiReview:
     last_time: LastActions
     synthetic: bool
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    actions: Table | None = None
 
     @property
     def period(self) -> str:
@@ -903,9 +931,14 @@ def build_kpi_review(
     last_notes: pl.DataFrame,
     synthetic: bool,
     generated_at: datetime | None = None,
+    actions: pl.DataFrame | None = None,
+    today: date | None = None,
 ) -> KpiReview:
-    """The review export from the review and its notes (``dashboard.review_notes`` frames)."""
+    """The review export from the review, its notes and actions (``dashboard.review_notes`` and
+    ``dashboard.review_actions`` frames)."""
+    actions = actions if actions is not None else pl.DataFrame(schema=review_actions.SCHEMA)
     return KpiReview(
+        actions=actions_table(actions, review.names, review.period, today or review_actions.uk_today()),
         review=review,
         council_name=council_name,
         scorecard=scorecard_view(review),
@@ -928,6 +961,7 @@ def kpi_review(wh: Warehouse, review: Review) -> KpiReview:
         last_period,
         last_notes,
         bool(wh.meta().contains_synthetic_data),
+        actions=review_actions.actions_for_quarter(settings, review.contract_id, review.period),
     )
 
 

@@ -9,10 +9,12 @@ same review.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
-from dashboard import app_state, review_notes
+from dashboard import app_state, review_actions, review_notes
 from dashboard.app_state import AppStateUnavailable
 from dashboard.charts import OKABE_ITO
 from dashboard.exports.kpi_review_excel import review_workbook
@@ -23,7 +25,7 @@ from dashboard.shell.access import allowed, person, refuse
 from dashboard.shell.audit import audit, on_download
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
 from dashboard.shell.filters import from_url, period
-from pipelines.access import refusal
+from pipelines.access import AccessRefused, refusal
 
 wh = warehouse()
 settings = wh.settings
@@ -154,6 +156,52 @@ def _returns() -> None:
         show([returned.problems], key="problems")
 
 
+def _action_label(row: dict) -> str:
+    text = row["action"] if len(row["action"]) <= 60 else row["action"][:59] + "…"
+    return f"{review.names.get(row['kpi_code'], row['kpi_code'])}: {text} ({row['owner']})"
+
+
+def _actions_section() -> None:
+    """The contract's actions on this review, and a form to update one (owner, due date, done)."""
+    table = kpis.quarter_actions(wh, review)
+    st.header(plain(table.caption))
+    if "action_updated" in st.session_state:
+        st.success(plain(st.session_state.pop("action_updated")))
+    if table.rows:
+        show_table(table, "actions")
+    else:
+        st.caption("No actions are open for this contract. Agree one in a review note above.")
+        return
+    listed = review_actions.actions_for_quarter(settings, contract, quarter)
+    rows = {r["action_id"]: r for r in listed.iter_rows(named=True)}
+    chosen = st.selectbox(
+        "Action to update", list(rows), format_func=lambda i: plain(_action_label(rows[i])), key="action_chosen"
+    )
+    row = rows[chosen]
+    with st.form(f"action_update_{chosen}", border=True):
+        text = st.text_area(
+            "Action", value=row["action"], max_chars=review_actions.MAX_ACTION_CHARS, key=f"action_text_{chosen}"
+        )
+        owner_column, due_column = st.columns(2)
+        owner = owner_column.text_input(
+            "Owner", value=row["owner"], max_chars=review_actions.MAX_OWNER_CHARS, key=f"action_owner_{chosen}"
+        )
+        due = due_column.date_input(
+            "Due by", value=date.fromisoformat(row["due_date"]), format="DD/MM/YYYY", key=f"action_due_{chosen}"
+        )
+        done = st.checkbox("Done", value=bool(row["done_on"]), key=f"action_done_{chosen}")
+        if st.form_submit_button("Update action"):
+            try:  # the role rule is checked inside, where the action is written
+                review_actions.update_action(settings, who, chosen, text, owner, due, done, quarter)
+                st.session_state["action_updated"] = f"Action updated: {_action_label(rows[chosen])}"
+                st.rerun()  # the list above shows the change
+            except AccessRefused as exc:
+                audit("refused", "write_note", who, contract=contract)
+                st.error(plain(str(exc)), icon="🔒")
+            except (review_actions.ActionRejected, AppStateUnavailable) as exc:
+                st.error(plain(str(exc)))
+
+
 if not allowed(who, "read_notes", quiet=True):
     _returns()
     st.caption(refusal("read_notes"))
@@ -166,12 +214,21 @@ with st.form("review_note", clear_on_submit=True, border=True):
     st.markdown(f"**Review note: {plain(detail.name)}, {quarter}**")
     commentary = st.text_area("Commentary", key="note_commentary", max_chars=review_notes.MAX_NOTE_CHARS)
     actions = st.text_area("Agreed actions", key="note_actions", max_chars=review_notes.MAX_NOTE_CHARS)
+    owner_column, due_column = st.columns(2)
+    owner = owner_column.text_input(
+        "Action owner", key="note_owner", max_chars=review_actions.MAX_OWNER_CHARS, help="The note's author if blank."
+    )
+    due = due_column.date_input(
+        "Action due by", value=review_actions.default_due(quarter), key="note_due", format="DD/MM/YYYY"
+    )
     signed_in = _author()
     author = signed_in or st.text_input("Your name", key="note_author", max_chars=review_notes.MAX_AUTHOR_CHARS)
-    if st.form_submit_button("Save note") and allowed(who, "write_note", contract):
-        try:
+    if st.form_submit_button("Save note"):
+        try:  # the role rule is checked inside, where the note and its action are written
             previous = review_notes.latest_note(settings, contract, quarter, kpi)
-            note_id = review_notes.save_note(settings, contract, quarter, kpi, commentary, actions, author)
+            note_id, action_id = review_actions.save_note_with_action(
+                settings, who, contract, quarter, kpi, commentary, actions, author, owner, due
+            )
             audit(
                 "note_write",
                 f"{contract} {quarter} {kpi}",
@@ -180,10 +237,14 @@ with st.form("review_note", clear_on_submit=True, border=True):
                 author=author,
                 commentary=commentary,
                 agreed_actions=actions,
+                action_id=action_id,
                 previous=previous,
             )
             st.success(f"Note saved for {plain(detail.name)}, {quarter}.")
-        except (review_notes.NoteRejected, AppStateUnavailable) as exc:
+        except AccessRefused as exc:
+            audit("refused", "write_note", who, contract=contract)
+            st.error(plain(str(exc)), icon="🔒")
+        except (review_notes.NoteRejected, review_actions.ActionRejected, AppStateUnavailable) as exc:
             st.error(plain(str(exc)))
 
 notes = kpis.quarter_notes(wh, review)
@@ -192,6 +253,8 @@ if notes.rows:
     show_table(notes, "notes")
 else:
     st.caption("No notes yet for this quarter.")
+
+_actions_section()
 
 st.header("Compared with other providers")
 widen = bool(st.session_state.get("funnel_overdispersion", False))

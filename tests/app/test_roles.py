@@ -6,10 +6,12 @@ checked where the action happens: the page, the upload, the note, the scenario s
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import review_notes, scenario_store
+from dashboard import review_actions, review_notes, scenario_store
 from pipelines.config import PROJECT_ROOT, load_settings
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -181,6 +183,56 @@ def test_a_contract_manager_writes_notes_for_assigned_contracts_only(granted):
     at.form_submit_button[0].click().run()
     notes = review_notes.notes_for_quarter(settings, first, "2024/25 Q4")
     assert notes.filter(notes["commentary"] == "Agreed with the provider")["author"].to_list() == ["Manager"]
+
+
+def _actions_shown(at: AppTest):
+    return next(d.value for d in at.dataframe if "Owner" in d.value.columns)
+
+
+def test_a_contract_manager_agrees_and_closes_an_action_and_a_committee_member_cannot(granted):
+    settings, first, _ = granted
+    at = app("manager@council.example", "provider_kpis", contract=first, period="2024/25 Q3")
+    at.text_area(key="note_actions").set_value("Rota review with the provider")
+    at.text_input(key="note_owner").set_value("Priya Shah")
+    at.date_input(key="note_due").set_value(date(2024, 12, 31))
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    mine = [
+        a
+        for a in review_actions.actions_for_quarter(settings, first, "2024/25 Q3").iter_rows(named=True)
+        if a["action"] == "Rota review with the provider"
+    ]
+    assert [(a["owner"], a["due_date"], a["created_by"]) for a in mine] == [("Priya Shah", "2024-12-31", "Manager")]
+    action_id = mine[0]["action_id"]
+
+    # Carried into the next quarter's review (overdue by now: due 31 Dec 2024), where the committee member sees it
+    # and is refused when trying to mark it done.
+    at = app("councillor@council.example", "provider_kpis", contract=first, period="2024/25 Q4")
+    shown = _actions_shown(at)
+    row = shown[shown["Action"] == "Rota review with the provider"].iloc[0]
+    assert row[["Owner", "Due", "Status", "Agreed"]].tolist() == [
+        "Priya Shah",
+        "31 Dec 2024",
+        "Overdue (due 31 Dec 2024)",
+        "2024/25 Q3",
+    ]
+    at.selectbox(key="action_chosen").set_value(action_id).run()
+    at.checkbox(key=f"action_done_{action_id}").check()
+    at.form_submit_button[1].click().run()
+    assert any("Only the contract manager assigned to this contract" in r for r in refusals(at))
+    assert review_actions.action(settings, action_id)["done_on"] is None
+
+    # The assigned contract manager marks it done at the 2024/25 Q4 review: it then leaves later quarters.
+    at = app("manager@council.example", "provider_kpis", contract=first, period="2024/25 Q4")
+    at.selectbox(key="action_chosen").set_value(action_id).run()
+    at.checkbox(key=f"action_done_{action_id}").check()
+    at.form_submit_button[1].click().run()
+    assert not at.exception
+    assert any("Action updated" in s.value for s in at.success)
+    shown = _actions_shown(at)
+    assert shown[shown["Action"] == "Rota review with the provider"]["Status"].iloc[0].startswith("Done ")
+    later = review_actions.actions_for_quarter(settings, first, "2025/26 Q1")
+    assert action_id not in later["action_id"].to_list()
 
 
 def test_a_committee_member_cannot_save_a_scenario_and_a_commissioner_saves_a_private_one(granted):

@@ -9,14 +9,16 @@ hours (left out of the last return). A provider comment and a review note try fo
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import openpyxl
 import polars as pl
 import pypdfium2 as pdfium
 import pytest
+import weasyprint
 from pypdf import PdfReader
 
+from dashboard import review_actions
 from dashboard.charts.kpi import sparkline_svg
 from dashboard.exports.kpi_review_excel import as_number, review_workbook
 from dashboard.exports.kpi_review_pdf import review_html, review_pdf
@@ -112,6 +114,25 @@ def _review(series: pl.DataFrame, period: str = "2024/25 Q4"):
     )
 
 
+ACTION = {
+    "action_id": 1,
+    "contract_id": "HC-02",
+    "kpi_code": "hc_missed",
+    "raised_period": "2024/25 Q3",
+    "action": "Weekly calls",
+    "owner": "Priya Shah",
+    "due_date": "2025-03-31",
+    "done_on": None,
+    "done_period": None,
+    "source_note_id": 2,
+    "created_by": "Sam Lee",
+    "created_at": "2025-02-06T13:05:00+00:00",
+    "updated_by": "",
+    "updated_at": "",
+}
+ACTION_SCHEMA = review_actions.SCHEMA
+
+
 @pytest.fixture(scope="module")
 def review() -> KpiReview:
     note = {
@@ -140,6 +161,21 @@ def review() -> KpiReview:
         pl.DataFrame([last]),
         synthetic=True,
         generated_at=datetime(2025, 5, 7, 9, 0, tzinfo=UTC),
+        actions=pl.DataFrame(
+            [
+                ACTION,
+                {
+                    **ACTION,
+                    "action_id": 2,
+                    "action": "+ recovery plan",
+                    "raised_period": "2024/25 Q4",
+                    "due_date": "2025-06-30",
+                    "source_note_id": 1,
+                },
+            ],
+            schema=ACTION_SCHEMA,
+        ),
+        today=date(2025, 5, 7),
     )
 
 
@@ -376,6 +412,33 @@ def test_html_of_the_pdf_escapes_what_people_typed(review):
     html = review_html(review, charts=False)
     assert "&lt;5" in html and "HYPERLINK" not in html  # comments are not in the PDF; notes are, escaped
     assert "-3 visits were weather" in html and "Weekly calls" in html
+
+
+def test_pdf_lists_the_actions_to_follow_up_with_owner_due_date_and_status(review):
+    assert review.actions.rows == [
+        ["Visits missed", "Weekly calls", "Priya Shah", "31 Mar 2025", "Overdue (due 31 Mar 2025)", "2024/25 Q3"],
+        ["Visits missed", "+ recovery plan", "Priya Shah", "30 Jun 2025", "Open", "2024/25 Q4 (this review)"],
+    ]
+    pdf = weasyprint.HTML(string=review_html(review, charts=False)).write_pdf()
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+    section = text[text.index("Actions to follow up, 2024/25 Q4") : text.index("Actions agreed last time")]
+    for expected in (
+        "KPI Action Owner Due Status Agreed",
+        "Weekly calls Priya Shah 31 Mar 2025 Overdue (due 31 Mar",
+        "+ recovery plan Priya Shah 30 Jun 2025 Open 2024/25 Q4",
+    ):
+        assert expected in section, section
+    book = openpyxl.load_workbook(io.BytesIO(review_workbook(review)))
+    cells = [[c.value for c in row] for row in book["Notes"].iter_rows()]
+    heading = next(i for i, row in enumerate(cells) if row[0] == "Actions to follow up, 2024/25 Q4")
+    assert cells[heading + 2][:5] == [
+        "Visits missed",
+        "Weekly calls",
+        "Priya Shah",
+        "31 Mar 2025",
+        "Overdue (due 31 Mar 2025)",
+    ]
+    assert cells[heading + 3][1] == "'+ recovery plan"  # neutralised for Excel like every typed text
 
 
 @pytest.mark.slow
