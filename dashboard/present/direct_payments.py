@@ -292,6 +292,7 @@ class DirectPayments:
     summary: UptakeSummary
     metrics: list[Metric]  # uptake, gap to target, more recipients needed, net change a quarter
     trajectory: Paragraph | None
+    furthest: Paragraph | None  # which district is furthest from the target, in words (the chart's title says it too)
     uptake_chart: Chart
     area_table: Table  # areas and the county at the quarter, with the funnel test in words
     districts_heading: Heading
@@ -357,6 +358,43 @@ def _area_table(
     )
     plotted = funnel.filter(pl.col("unit").is_in(list(shown_names)) & pl.col("proportion").is_not_null())
     return table, plotted
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A chart's finding: its title ("Fenland is furthest from the 25.0% target") and the page's sentence."""
+
+    title: str
+    sentence: str
+
+
+def furthest_from_target(at: pl.DataFrame, county: str, target: float, higher_is_better: bool | None) -> Finding | None:
+    """Which district is furthest from the target in the quarter (``at``: mart_dp_uptake rows after disclosure
+    control, so a district whose uptake is hidden is neither named nor compared). None without a district shown."""
+    shown = at.filter((pl.col("locality_code") != county) & pl.col("uptake_pct").is_not_null())
+    hidden = at.filter((pl.col("locality_code") != county) & pl.col("uptake_pct").is_null()).height
+    if shown.is_empty() or higher_is_better is None:
+        return None
+    sign = 1 if higher_is_better else -1
+    shortfall = shown.with_columns(short=sign * (target - pl.col("uptake_pct"))).sort("short", descending=True)
+    worst = shortfall.row(0, named=True)
+    behind = shortfall.filter(pl.col("short").round(1) > 0).height
+    period, total = worst["period"], shown.height
+    left_out = f" ({hidden} not shown: small numbers)" if hidden else ""
+    side = "below" if higher_is_better else "above"
+    if round(worst["short"], 1) <= 0:
+        return Finding(
+            f"every district is at or {'above' if higher_is_better else 'below'} the {pct(target)} target",
+            f"In {period}, every district shown{left_out} is at or {'above' if higher_is_better else 'below'} the "
+            f"{pct(target)} target for direct payment uptake.",
+        )
+    return Finding(
+        f"{worst['locality_name']} is furthest from the {pct(target)} target",
+        f"In {period}, {worst['locality_name']} is the district furthest from the {pct(target)} target for direct "
+        f"payment uptake, at {pct(worst['uptake_pct'])} ({points(worst['short'])} {side} it); "
+        + (f"all {total}" if behind == total else f"{behind} of the {total}")
+        + f" districts shown{left_out} are {side} the target.",
+    )
 
 
 FUNNEL_DEFAULT = "binomial"
@@ -552,12 +590,15 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     ]
 
     here = history.filter(pl.col("locality_code") == code)
+    finding = furthest_from_target(history.filter(pl.col("period") == period), county, target, spec.higher_is_better)
     uptake_fig = charts.trend_lines(
         history,
         "period",
         "uptake_pct",
         "locality_name",
-        f"Direct payment uptake by area against the {pct(target)} target",
+        f"Direct payment uptake: {finding.title}"
+        if finding
+        else f"Direct payment uptake by area against the {pct(target)} target",
         "Uptake",
         y_suffix="%",
         target=target,
@@ -694,6 +735,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         summary=summary,
         metrics=metrics,
         trajectory=Paragraph(summary.trajectory) if summary.trajectory else None,
+        furthest=Paragraph(finding.sentence) if finding else None,
         uptake_chart=uptake_chart,
         area_table=area_table,
         districts_heading=Heading("Are the differences between districts real?"),

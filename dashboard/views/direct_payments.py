@@ -20,6 +20,7 @@ st.caption(plain(page.scope))
 about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
+show([page.furthest] if page.furthest else [])
 show([page.uptake_chart])
 show([page.districts_heading])
 # Both funnels come from the presenter; the choice is kept in the URL (?funnel=Allowing+for+overdispersion), so a link

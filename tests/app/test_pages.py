@@ -343,7 +343,12 @@ def _rag_words(value: float, target: float, amber: float) -> str:
 def _charts(at: AppTest) -> dict[str, dict]:
     """The page's Plotly figures by title (line breaks as spaces, as a person reads them)."""
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return {s["layout"]["title"]["text"].replace("<br>", " "): s for s in specs}
+    found = {}
+    for spec in specs:
+        title = spec["layout"]["title"]["text"].replace("<br>", " ")
+        found[title] = spec
+        found.setdefault(title.split(": ", 1)[-1], spec)  # a title stating a finding ("X fell ...: what"), by what
+    return found
 
 
 def _small(value) -> bool:
