@@ -380,7 +380,7 @@ def furthest_from_target(at: pl.DataFrame, county: str, target: float, higher_is
     worst = shortfall.row(0, named=True)
     behind = shortfall.filter(pl.col("short").round(1) > 0).height
     period, total = worst["period"], shown.height
-    left_out = f" ({hidden} not shown: small numbers)" if hidden else ""
+    left_out = f" ({_words(hidden)} not shown: small numbers)" if hidden else ""
     side = "below" if higher_is_better else "above"
     if round(worst["short"], 1) <= 0:
         return Finding(
@@ -392,9 +392,24 @@ def furthest_from_target(at: pl.DataFrame, county: str, target: float, higher_is
         f"{worst['locality_name']} is furthest from the {pct(target)} target",
         f"In {period}, {worst['locality_name']} is the district furthest from the {pct(target)} target for direct "
         f"payment uptake, at {pct(worst['uptake_pct'])} ({points(worst['short'])} {side} it); "
-        + (f"all {total}" if behind == total else f"{behind} of the {total}")
-        + f" districts shown{left_out} are {side} the target.",
+        + _share_behind(behind, total, left_out, side),
     )
+
+
+def _share_behind(behind: int, total: int, left_out: str, side: str) -> str:
+    """'two of the three districts shown are below the target', 'both districts shown are ...'."""
+    if behind == total:
+        who = {1: "the one district shown is", 2: "both districts shown are"}.get(
+            total, f"all {_words(total)} districts shown are"
+        )
+    else:
+        who = f"{_words(behind)} of the {_words(total)} districts shown {'is' if behind == 1 else 'are'}"
+    return who.replace(" shown", f" shown{left_out}") + f" {side} the target."
+
+
+def _words(k: int) -> str:
+    """Small whole numbers in words, as GOV.UK style writes them (and no digit reads like a suppressed count)."""
+    return ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[k] if 0 <= k < 10 else str(k)
 
 
 FUNNEL_DEFAULT = "binomial"

@@ -52,7 +52,8 @@ def pages(pack_files) -> list[str]:
 
 
 def _flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    # Whitespace as one space; a hyphen the PDF broke a line after ("two-\nproportion") joined again.
+    return re.sub(r"\s+", " ", text).replace("- ", "-")
 
 
 def test_generation_is_quick_enough(pack_files):

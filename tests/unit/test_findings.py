@@ -33,12 +33,12 @@ def test_the_district_furthest_from_the_target_is_named_from_the_data():
     assert finding.title == "Fenland is furthest from the 25.0% target"
     assert finding.sentence == (
         "In 2024/25 Q4, Fenland is the district furthest from the 25.0% target for direct payment uptake, at 16.5% "
-        "(8.5 points below it); 2 of the 3 districts shown are below the target."
+        "(8.5 points below it); two of the three districts shown are below the target."
     )
     # Fenland catches up: Cambridge is now furthest behind.
     finding = furthest_from_target(uptake(Fenland=25.5, Cambridge=24.0, Huntingdonshire=26.0), COUNTY, 25.0, True)
     assert finding.title == "Cambridge is furthest from the 25.0% target"
-    assert "1 of the 3 districts shown are below the target" in finding.sentence
+    assert "one of the three districts shown is below the target" in finding.sentence
     # Everyone at or above the target.
     finding = furthest_from_target(uptake(Fenland=25.0, Cambridge=27.0), COUNTY, 25.0, True)
     assert finding.title == "every district is at or above the 25.0% target"
@@ -47,7 +47,7 @@ def test_the_district_furthest_from_the_target_is_named_from_the_data():
 def test_a_hidden_district_is_neither_named_nor_compared():
     finding = furthest_from_target(uptake(Fenland=None, Cambridge=24.0, Huntingdonshire=20.0), COUNTY, 25.0, True)
     assert finding.title == "Huntingdonshire is furthest from the 25.0% target"
-    assert "all 2 districts shown (1 not shown: small numbers) are below the target" in finding.sentence
+    assert "both districts shown (one not shown: small numbers) are below the target" in finding.sentence
     assert "Fenland" not in finding.sentence
 
 
