@@ -26,6 +26,9 @@ import polars as pl
 NEED_INDICATOR = "Needing support with self-care"
 OLDEST_SINGLE_YEAR = 90  # ONS publishes "90 and over" as its last age group
 LAST_YEAR = 2040
+# People Client Level Data cannot place in a district: an area of their own in the demand marts, in the county
+UNPLACED = "unplaced"
+UNPLACED_NAME = "Not placed in a district"
 
 
 def _group_bounds(group: str) -> tuple[int, int]:
@@ -202,6 +205,46 @@ def project_demand(
             pl.when(pl.col("age_band") != "18-64").then(pl.col("need")).alias("people_in_need_65_plus"),
             (pl.col("per_person_in_need") * pl.col("need")).alias("expected_people"),
         )
+        .sort("area_code", "age_band", "projection_year")
+    )
+
+
+def project_unplaced(projection: pl.DataFrame, unplaced: pl.DataFrame) -> pl.DataFrame:
+    """Expected people among those not placed in a district: today's count per band grown as the county's band.
+
+    They live somewhere in the council's area, so their band grows as the districts' band does together;
+    they have no population of their own (``population`` and ``need`` are null, not counted twice).
+
+    Parameters
+    ----------
+    projection : polars.DataFrame
+        The districts' projection from :func:`project_demand`.
+    unplaced : polars.DataFrame
+        ``age_band, people``: people not placed in a district at the base date.
+
+    Returns
+    -------
+    polars.DataFrame
+        The columns of :func:`project_demand` with ``area_code`` = :data:`UNPLACED`; empty if nobody is unplaced.
+    """
+    if unplaced.is_empty() or unplaced["people"].sum() == 0:
+        return projection.clear()
+    county = projection.group_by("age_band", "projection_year").agg(pl.col("expected_people").sum())
+    first = pl.col("expected_people").sort_by("projection_year").first().over("age_band")
+    growth = county.with_columns(growth=pl.when(first > 0).then(pl.col("expected_people") / first).otherwise(1.0))
+    return (
+        growth.join(unplaced.select("age_band", pl.col("people").cast(pl.Float64)), on="age_band", how="inner")
+        .select(
+            pl.lit(UNPLACED).alias("area_code"),
+            pl.lit(UNPLACED_NAME).alias("area_name"),
+            "age_band",
+            "projection_year",
+            pl.lit(None, pl.Float64).alias("population"),
+            pl.lit(None, pl.Float64).alias("need"),
+            pl.lit(None, pl.Float64).alias("people_in_need_65_plus"),
+            (pl.col("people") * pl.col("growth")).alias("expected_people"),
+        )
+        .cast({name: dtype for name, dtype in projection.schema.items()})
         .sort("area_code", "age_band", "projection_year")
     )
 

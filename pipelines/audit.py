@@ -124,6 +124,20 @@ def read(
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def signed_in_before(settings: Settings, subject: str, token_issued_at: int) -> bool:
+    """Whether this sign-in (the identity provider's token, by its issue time) is already in the trail: a browser
+    tab opened or reloaded later is a new Streamlit session on the same sign-in, not another sign-in."""
+    con = _connect(settings)
+    try:
+        found = con.execute(
+            "select 1 from audit_log where action = 'sign_in' and subject = ? and detail like ? limit 1",
+            (subject, f'%"token_issued_at": {int(token_issued_at)}%'),
+        ).fetchall()
+    finally:
+        con.close()
+    return bool(found)
+
+
 def actors(settings: Settings) -> list[str]:
     """Everyone the trail names, A to Z (the audit page's filter)."""
     con = _connect(settings)

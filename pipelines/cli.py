@@ -4,6 +4,7 @@
     asc ingest PATH...   validate and load inbox files
     asc build            rebuild the warehouse and its marts
     asc serve            start the dashboard
+    asc purge            remove a person's or a file's raw data (subject rights)
 
 Exit codes, for scheduled jobs: 0 all loaded, 2 usage error, 3 some rows rejected, 4 a file rejected
 whole (or holding no data rows), 5 a file not loaded because of an unexpected error or a store that
@@ -293,6 +294,44 @@ def cmd_report(args, settings) -> int:
         partial.write_bytes(files[fmt])
         partial.replace(path)
         console.print(f"  {fmt.upper():<4} {path}")
+        audit_cli(settings, "pack_download", path.name, via="asc report", out=str(path))
+    return EXIT_OK
+
+
+def cmd_purge(args, settings) -> int:
+    """Subject rights: a person's or a file's raw data removed from the archive, the store and the warehouse."""
+    from pipelines.purge import PurgeError, purge_expired, purge_file, purge_person, rebuild
+
+    person = sys.stdin.readline().strip() if args.person == "-" else args.person
+    try:
+        with progress("Purging"):
+            if args.expired:
+                result = purge_expired(settings)
+            elif args.file is not None:
+                result = purge_file(settings, args.file)
+            else:
+                result = purge_person(settings, person)
+        if not args.expired:  # expiry removes archive copies only: the warehouse never held them
+            with progress("Rebuilding the warehouse without it"):
+                rebuild(settings, result)
+    except PurgeError as exc:
+        console.print(f"[red]Nothing was purged:[/red] {exc}", soft_wrap=True)
+        return EXIT_USAGE
+    audit_cli(settings, "purge", result.reference, what=result.what, via="asc purge", **result.summary)
+    rows = sum(result.store_rows.values())
+    if args.expired:
+        console.print(f"{len(result.archive_files)} archived raw file(s) deleted: {result.reference}.")
+        return EXIT_OK
+    console.print(
+        f"{result.what.capitalize()} {result.reference}: {result.archive_rows:,} archived row(s) in "
+        f"{len(result.archive_files)} file(s) {'removed' if result.what == 'person' else 'deleted'}, "
+        f"{rows:,} store row(s) deleted ({', '.join(f'{t} {n:,}' for t, n in result.store_rows.items()) or 'none'}).",
+        soft_wrap=True,
+    )
+    if not result.rebuilt:
+        console.print(f"[red]The warehouse was not rebuilt; run asc build.[/red] {result.build_error}", soft_wrap=True)
+        return EXIT_BUILD_FAILED
+    console.print("The warehouse has been rebuilt without it; the audit trail records the purge.")
     return EXIT_OK
 
 
@@ -363,6 +402,23 @@ def parser() -> argparse.ArgumentParser:
         "run the data checks, and swap it in atomically.",
     )
     build.set_defaults(run=cmd_build)
+
+    purge = sub.add_parser(
+        "purge",
+        help="remove a person's or a file's raw data (subject rights)",
+        description="Remove one person's rows (by NHS Number or the council's person ID) or one loaded file from "
+        "the raw-file archive and the ingest store, then rebuild the warehouse. The audit trail is kept and gains "
+        "a purge row naming who ran it (for a person, a keyed purge reference, never the identifier).",
+    )
+    target = purge.add_mutually_exclusive_group(required=True)
+    target.add_argument("--person", metavar="ID", help="NHS Number or person ID; '-' reads it from standard input")
+    target.add_argument("--file", metavar="NAME", help="the file's name as loaded, or its SHA-256")
+    target.add_argument(
+        "--expired",
+        action="store_true",
+        help="delete archived raw files last loaded more than archive_retention_days ago (for a scheduled job)",
+    )
+    purge.set_defaults(run=cmd_purge)
 
     serve = sub.add_parser(
         "serve", help="start the dashboard", description="Start the Streamlit dashboard on the built warehouse."

@@ -235,6 +235,13 @@ class Settings:
         30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
     )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    archive_retention_days: int = setting(
+        0,
+        "Days a raw file is kept in the archive after its last load; `asc purge --expired` (run it on a schedule) "
+        "deletes older copies, raw person identifiers and all, keeping the loaded, pseudonymised rows. "
+        "0: kept until purged. Agree the period with the information governance officer (CLD: 760 covers two "
+        "years of rolling 12-month submissions).",
+    )
     survey_min_base: int = setting(
         30,
         "Fewest respondents in each of two survey periods for a change between them to be tested; below it the "

@@ -1,8 +1,9 @@
 """The synthetic Client Level Data return: quarterly rolling 12-month submissions drawn from the demo's people.
 
-The people, their services, referrals and reviews come from the demo's simulation (``demo_activity``,
+The people, their services and reviews come from the demo's simulation (``demo_activity``,
 ``demo_people``): people arriving, leaving (many of them dying), moving from council-arranged care to a direct
-payment and into care homes. Each quarter the council "sends" the CLD events of the twelve months to that
+payment and into care homes; each person's first long-term service follows a request and an assessment, with
+skewed waits (``_front_door``). Each quarter the council "sends" the CLD events of the twelve months to that
 quarter's end, as a council's case-management extract would show them then. The files carry the faults real
 returns carry, so the models' cleaning is exercised on every demo build:
 
@@ -79,6 +80,7 @@ SERVICES = {
     "nursing": (NURSING, "Long term nursing care"),
     "reablement": ("Short term support: ST-Max", "Reablement"),
 }
+LONG_TERM_KINDS = [kind for kind, (service_type, _) in SERVICES.items() if service_type.startswith("Long term")]
 MECHANISMS = {"council_arranged": COMMISSIONED, "direct_payment": DP, "part_direct_payment": DP, "isf": MANAGED}
 RATINGS = {"achieved": "Fully achieved", "partly": "Partially achieved", "not_achieved": "Not achieved"}
 # Release 1 wording of the labels this generator writes (the ingest maps them to Release 2).
@@ -211,25 +213,8 @@ def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.Data
     )
 
 
-def _flow_events(referrals: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFrame:
-    """Requests and assessments from the referrals, reviews with their outcomes achieved."""
-    requests = referrals.select(
-        "person_id",
-        event_type=pl.lit("Request"),
-        event_start_date="received_date",
-        event_end_date="received_date",
-        event_outcome=pl.lit("Progress to assessment, review or reassessment"),
-        request_route_of_access=pl.lit("Community or other route"),
-    )
-    assessed = referrals.filter(pl.col("status") != "closed").select(
-        "person_id",
-        event_type=pl.lit("Assessment"),
-        event_start_date=pl.col("received_date") + pl.duration(days=7),
-        event_end_date=pl.col("received_date") + pl.duration(days=21),
-        event_outcome=pl.lit("Progress to support planning or services"),
-        assessment_type=pl.lit("Long term assessment"),
-        eligible_needs_identified=pl.lit("Yes"),
-    )
+def _flow_events(reviews: pl.DataFrame) -> pl.DataFrame:
+    """Reviews with their outcomes achieved."""
     one_per_review = (
         reviews.group_by("person_id", "review_date").agg(pl.col("rating").first()).sort("review_date", "person_id")
     )
@@ -242,7 +227,44 @@ def _flow_events(referrals: pl.DataFrame, reviews: pl.DataFrame) -> pl.DataFrame
         review_reason=pl.lit("Planned"),
         review_outcomes_achieved=pl.col("rating").replace_strict(RATINGS),
     )
-    return pl.concat([requests, assessed, reviewed], how="diagonal_relaxed")
+    return reviewed
+
+
+def _front_door(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """A request and a long-term assessment before each person's first long-term service, with waits as real
+    front doors have them: skewed, most a few weeks, a long tail (request to assessment median about 3 weeks,
+    assessment to service about 4), so the waiting-time measures have something true to show."""
+    first = (
+        activity.filter(pl.col("service_type").is_in(LONG_TERM_KINDS))
+        .group_by("person_id")
+        .agg(pl.col("start_date").min())
+        .sort("person_id")
+    )
+    n = first.height
+    to_service = pl.Series(np.round(rng.gamma(1.6, 18.0, n)).astype(np.int64))
+    assessing = pl.Series(rng.integers(3, 22, n))
+    to_assessment = pl.Series(np.round(rng.gamma(1.4, 16.0, n)).astype(np.int64))
+    ends = pl.col("start_date") - pl.duration(days=to_service)
+    starts = ends - pl.duration(days=assessing)
+    asked = starts - pl.duration(days=to_assessment)
+    requests = first.select(
+        "person_id",
+        event_type=pl.lit("Request"),
+        event_start_date=asked,
+        event_end_date=asked,
+        event_outcome=pl.lit("Progress to assessment, review or reassessment"),
+        request_route_of_access=pl.lit("Community or other route"),
+    )
+    assessments = first.select(
+        "person_id",
+        event_type=pl.lit("Assessment"),
+        event_start_date=starts,
+        event_end_date=ends,
+        event_outcome=pl.lit("Progress to support planning or services"),
+        assessment_type=pl.lit("Long term assessment"),
+        eligible_needs_identified=pl.lit("Yes"),
+    )
+    return pl.concat([requests, assessments], how="diagonal_relaxed")
 
 
 def _carers(ctx: DemoContext, rng: np.random.Generator) -> pl.DataFrame:
@@ -288,9 +310,8 @@ def build_cld_submissions(
     """The council's quarterly CLD submissions, file name -> frame (columns as the file has them)."""
     rng = ctx.rng(11)
     people = _people(ctx, activity, rng)
-    events = pl.concat([_service_events(activity, rng), _flow_events(referrals, reviews)], how="diagonal_relaxed").join(
-        people, on="person_id", how="inner"
-    )
+    flow = [_service_events(activity, rng), _front_door(activity, ctx.rng(12)), _flow_events(reviews)]
+    events = pl.concat(flow, how="diagonal_relaxed").join(people, on="person_id", how="inner")
     carers = _carers(ctx, rng).with_columns(
         nhs_number=pl.lit(None, pl.String),
         no_nhs=pl.lit(True),

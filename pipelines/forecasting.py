@@ -41,7 +41,7 @@ import polars as pl  # noqa: E402
 from models import forecast as forecast_models  # noqa: E402
 from models import forecast_backtest  # noqa: E402
 from models.periods import parse_quarter, quarter_of  # noqa: E402
-from models.population_projection import LAST_YEAR, poppi_projection  # noqa: E402
+from models.population_projection import LAST_YEAR, UNPLACED, poppi_projection, project_unplaced  # noqa: E402
 from pipelines.config import Settings  # noqa: E402
 from pipelines.db import write_table  # noqa: E402
 
@@ -242,7 +242,11 @@ def build_projection(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     ).pl()
     clients = con.sql("select locality_code, age_band, people from mart_demand_clients_by_age").pl()
     assumptions = pl.read_csv(settings.path("public_data") / PREVALENCE_FILE)
-    projection, rates = poppi_projection(single_years, assumptions, clients, base_year, LAST_YEAR)
+    placed = pl.col("locality_code") != UNPLACED
+    projection, rates = poppi_projection(single_years, assumptions, clients.filter(placed), base_year, LAST_YEAR)
     districts = set(settings.locality_codes)
-    write_table(con, "fct_demand_projection", projection.filter(pl.col("area_code").is_in(districts)))
+    projection = projection.filter(pl.col("area_code").is_in(districts))
+    # people CLD cannot place in a district are in the county's projection too, as they are in its counts
+    unplaced = project_unplaced(projection, clients.filter(~placed).select("age_band", "people"))
+    write_table(con, "fct_demand_projection", pl.concat([projection, unplaced]))
     write_table(con, "fct_service_use_rates", rates.filter(pl.col("area_code").is_in(districts)))

@@ -487,6 +487,15 @@ def _check_date_order(con, plan: Plan, checked: str, opened: InputFile) -> None:
     count_sql = plan.month_first_sql(checked)
     if count_sql is None or not con.sql(count_sql).fetchall()[0][0]:
         return
+    decide_date_order(con, plan, opened)
+
+
+def decide_date_order(con, plan: Plan, opened: InputFile) -> None:
+    """Some date reads only month first: read every date of the file to decide (see ``_check_date_order``).
+
+    Returns if no date proves month first after all; raises ``_MonthFirst`` (load the file again, month first)
+    or, if other dates prove day first, ``FileRejected`` with the rows that show the contradiction.
+    """
     evidence_sql = plan.date_evidence_sql()
     try:
         found = con.sql(evidence_sql, params=bind(evidence_sql, opened.params)).fetchall()

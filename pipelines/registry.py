@@ -16,7 +16,7 @@ a headline), lay it out through a presenter in ``dashboard/present``. See ``docs
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -209,8 +209,11 @@ def headline_frame(settings: Settings) -> pl.DataFrame:
 _PERIOD = re.compile(r"^\d{4}/\d{2}( Q[1-4])?$")
 
 
-def change_points(settings: Settings, measure_key: str) -> list[tuple[str, str]]:
-    """Known change points of a measure, (first period, label), oldest first: the registry's and the user's.
+def change_points(
+    settings: Settings, measure_key: str, found_in_data: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """Known change points of a measure, (first period, label), oldest first: the registry's, the user's and
+    ``found_in_data`` (the warehouse's ``mart_source_changes``: where the measure's source changes).
 
     Raises
     ------
@@ -219,6 +222,7 @@ def change_points(settings: Settings, measure_key: str) -> list[tuple[str, str]]
     """
     registry = measure_registry(settings)
     found = list(registry[measure_key].change_points) if measure_key in registry else []
+    found += [(period, label) for period, label in found_in_data]
     for i, point in enumerate(settings.change_points):
         where = f"change_points[{i}]"
         if point.measure not in registry:

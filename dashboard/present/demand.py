@@ -21,13 +21,14 @@ import polars as pl
 
 from dashboard import scenario_store
 from dashboard.charts import demand as demand_charts
-from dashboard.formatting import by_unit, change_by_unit, count, pct
+from dashboard.formatting import by_unit, change_by_unit, count, gbp, pct
 from dashboard.present.blocks import Chart, Metric, Note, Paragraph, Table
 from dashboard.present.demand_path import DemandPath, demand_path
 from dashboard.present.direct_payments import judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from models.periods import fy_label
+from models.population_projection import UNPLACED
 from models.scenarios import MEASURES, BaseState, Levers, ScenarioResult, compare
 
 # What can be forecast: label, the y-axis title, the unit in table headings, and whether it counts people.
@@ -368,7 +369,8 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
     """Population-driven demand for one area (the county sums its districts); None if there is no projection."""
     cfg = wh.settings
     disclosure = Disclosure(cfg.suppression_threshold)
-    areas = cfg.locality_codes if code == cfg.council.code else [code]
+    # the county counts the people CLD cannot place in a district, as the Overview does
+    areas = [*cfg.locality_codes, UNPLACED] if code == cfg.council.code else [code]
     full = wh.demand_projection()
     rates = wh.service_use_rates()
     # Today's counts by district and band are recorded people: hidden (with secondary suppression against the
@@ -530,14 +532,22 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
 
 
 def demand_now(wh: Warehouse, code: str, period: str, growth_65: Metric | None) -> list[Metric]:
-    """People in long-term community support and planned hours in the quarter, and the growth in people 65+."""
+    """People in long-term community support, their planned hours and annualised cost in the quarter, and the
+    growth in people 65+."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
     rows = wh.service_demand(code).filter(pl.col("period") == period)
-    now = rows.row(0, named=True) if rows.height else {"people_supported": None, "weekly_hours": None}
+    none = {"people_supported": None, "weekly_hours": None, "annual_cost_gbp": None}
+    now = rows.row(0, named=True) if rows.height else none
     small = disclosure.is_small(now["people_supported"])
     metrics = [
         Metric(f"People in long-term community support, {period}", disclosure.count(now["people_supported"])),
         Metric("Planned hours of care a week", HIDDEN if small else count(now["weekly_hours"])),
+        Metric(
+            "Planned cost of that support a year",
+            HIDDEN if small else gbp(now["annual_cost_gbp"]),
+            help="The weekly cost of the services open at the quarter's end, times 52: Client Level Data's Unit "
+            "Cost by its Cost Frequency (hourly and daily costs times Planned units per week).",
+        ),
     ]
     return metrics + ([growth_65] if growth_65 else [])
 

@@ -22,7 +22,7 @@ from dashboard.queries import Warehouse
 from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
 from models.measures import MeasureSpec, net_new_needed
 from models.periods import parse_quarter
-from pipelines.registry import change_points, measure_registry
+from pipelines.registry import measure_registry
 
 ENGLAND = "E92000001"  # GSS code of England, the national comparator
 
@@ -444,9 +444,9 @@ def district_funnels(
         spread = estimate_overdispersion(np.asarray(x, float), np.asarray(n, float), p0) if widened else None
         tau2 = spread.tau2 if spread is not None and math.isfinite(spread.tau2) else 0.0
         area_table, plotted = _area_table(at, funnel, county, code, period, target)
-        curve = funnel_curve(
-            p0, max(10, funnel["denominator"].min() * 0.5), funnel["denominator"].max() * 1.5, tau2=tau2
-        )
+        # A council's first small file can have districts of a handful of people: the curve still spans them.
+        low = max(10, funnel["denominator"].min() * 0.5)
+        curve = funnel_curve(p0, low, max(low, funnel["denominator"].max() * 1.5), tau2=tau2)
         outside = int(funnel["position"].is_in(["above 95%", "above 99.8%", "below 95%", "below 99.8%"]).sum())
         limits = "the limits chance alone would stay within" if not widened else "limits widened for overdispersion"
         chart = Chart(
@@ -656,7 +656,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
             "%",
             target,
             f"Target ({direction})",
-            tuple(change_points(wh.settings, "dp_uptake_pct")),
+            wh.change_points("dp_uptake_pct"),
         ),
     )
 

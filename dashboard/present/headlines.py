@@ -9,6 +9,7 @@ themed pages and the pack all show these objects, so they cannot disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -20,8 +21,6 @@ from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
 from dashboard.signals import assurance_label, rag_words, variation_label
 from models.measures import Assessment, MeasureSpec, assess
-from pipelines.config import Settings
-from pipelines.registry import change_points
 
 
 @dataclass(frozen=True)
@@ -167,10 +166,13 @@ class _Judged:
     rests_on_year_before: list[float]
 
 
-def assess_frame(frame: pl.DataFrame, period: str, settings: Settings | None = None) -> list[_Judged]:
+def assess_frame(
+    frame: pl.DataFrame, period: str, change_points: Callable[[str], Sequence[tuple[str, str]]] | None = None
+) -> list[_Judged]:
     """Each measure of ``mart_headline_measures`` rows (one area) judged up to ``period``, against the target in
     force in ``period``, with the counts its value (and a year before's) rests on. With ``settings``, SPC limits
-    are recalculated at the measure's known change points (registry and ``[[change_points]]``)."""
+    are recalculated at the measure's known change points (``Warehouse.change_points``: the registry's, the
+    ``[[change_points]]`` setting's and the source changes found in the data)."""
     end = frame.filter(pl.col("period") == period)["quarter_end"]
     if end.is_empty():
         return []
@@ -186,7 +188,7 @@ def assess_frame(frame: pl.DataFrame, period: str, settings: Settings | None = N
             target=latest["target"],
             amber_tolerance=latest["amber_tolerance"],
             target_by=latest["target_by"],
-            change_points=tuple(p for p, _ in change_points(settings, latest["measure_key"])) if settings else (),
+            change_points=tuple(p for p, _ in change_points(latest["measure_key"])) if change_points else (),
         )
         rests_on = rows["rests_on"].to_list()
         results.append(
@@ -209,7 +211,7 @@ def headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline
 def _headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headline]:
     disclosure = Disclosure(wh.settings.suppression_threshold)
     shown = []
-    for judged in assess_frame(wh.headline_measures(code), period, wh.settings):
+    for judged in assess_frame(wh.headline_measures(code), period, wh.change_points):
         a, spec = judged.assessment, judged.assessment.spec
         small_now = judged.personal and disclosure.any_small(judged.rests_on_now)
         small_before = judged.personal and disclosure.any_small(judged.rests_on_year_before)

@@ -33,7 +33,7 @@ from dashboard.signals import rag_words
 from models.measures import Assessment, MeasureSpec, rag_rating
 from models.periods import parse_quarter
 from models.survey import add_wilson, flag_changes
-from pipelines.registry import change_points, measure_registry
+from pipelines.registry import measure_registry
 
 DPSS_MEASURE = "dpss_very_good_pct"  # the contract KPI dpss_very_good: its target is the contract's
 OUTCOMES_MEASURE = "outcomes_achieved_pct"
@@ -146,7 +146,7 @@ def headline_assessment(wh: Warehouse, code: str, period: str, key: str) -> tupl
     """A headline measure judged as the Overview judges it: the target, tolerance and source in force in
     ``period`` (``mart_headline_measures``), or None where the measure has no value for the quarter."""
     frame = wh.headline_measures(code).filter(pl.col("measure_key") == key)
-    for judged in assess_frame(frame, period, wh.settings):
+    for judged in assess_frame(frame, period, wh.change_points):
         if judged.assessment.period == period:
             return judged.assessment, judged.target_source
     return None
@@ -337,7 +337,7 @@ def dpss_survey(wh: Warehouse, code: str, period: str, area: str, disclosure: Di
         heading,
         metrics,
         paragraphs,
-        dpss_chart(quarters, area, period, rated, tuple(change_points(wh.settings, DPSS_MEASURE)), finding_title),
+        dpss_chart(quarters, area, period, rated, wh.change_points(DPSS_MEASURE), finding_title),
         by_district,
         by_district_note(min_base),
     )
@@ -728,7 +728,7 @@ def outcome_reviews(wh: Warehouse, code: str, period: str, area: str, disclosure
         heading,
         metrics,
         paragraphs,
-        outcomes_chart(quarters, area, period, rated, tuple(change_points(wh.settings, OUTCOMES_MEASURE))),
+        outcomes_chart(quarters, area, period, rated, wh.change_points(OUTCOMES_MEASURE)),
         by_area,
         by_domain,
         grid,

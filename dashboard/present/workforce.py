@@ -17,7 +17,7 @@ from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Sp
 from dashboard.present.direct_payments import Judged, judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
-from pipelines.registry import change_points, measure_registry
+from pipelines.registry import measure_registry
 
 PA_COUNTS = ["active_pas", "active_pas_year_before", "pas_on_payroll", "dp_recipients"]
 PA_RATES = {"growth_pct": ["active_pas", "active_pas_year_before"], "pas_per_100_dp": ["active_pas", "dp_recipients"]}
@@ -180,7 +180,7 @@ def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
             True,
             f"Active Personal Assistants in {area}: SPC view",
             "PAs",
-            change_points=tuple(change_points(wh.settings, "active_pas")),
+            change_points=wh.change_points("active_pas"),
         ),
     )
 

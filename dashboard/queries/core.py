@@ -26,6 +26,7 @@ from dashboard.queries.data import DataQueries
 from dashboard.queries.demand import DemandQueries
 from dashboard.queries.kpis import KpiQueries
 from pipelines.config import Settings
+from pipelines.registry import change_points
 
 T = TypeVar("T")
 RESULTS_KEPT = 512  # query results kept per build (small frames: a few MB in all)
@@ -128,6 +129,16 @@ class Warehouse(CommitteeQueries, DataQueries, DemandQueries, KpiQueries):
     def periods(self) -> list[str]:
         """Reporting quarters, oldest first."""
         return self.q("select period from ref_quarter order by sort_key")["period"].to_list()
+
+    def change_points(self, measure_key: str) -> tuple[tuple[str, str], ...]:
+        """A measure's change points, (first period, label): the registry's, the settings' and the data's."""
+        present = self.q("select 1 from duckdb_tables() where table_name = 'mart_source_changes'").height
+        found = (
+            self.q("select period, label from mart_source_changes where measure_key = ?", measure_key).rows()
+            if present
+            else []
+        )
+        return tuple(change_points(self.settings, measure_key, found))
 
     def localities(self) -> pl.DataFrame:
         """Localities with the county first."""

@@ -14,6 +14,21 @@ class DemandQueries:
     def service_demand(self, locality_code: str) -> pl.DataFrame:
         return self.q("select * from mart_service_demand where locality_code = ? order by quarter_end", locality_code)
 
+    def cld_waiting_times(self, locality_code: str) -> pl.DataFrame:
+        """Requests, assessments and new services per quarter CLD covers, with the waits between them."""
+        return self.q(
+            "select * from mart_cld_waiting_times where locality_code = ? order by quarter_end", locality_code
+        )
+
+    def dp_uptake_breakdown(self, locality_code: str, period: str) -> pl.DataFrame:
+        """DP uptake within age bands, support reasons and ethnic groups (Client Level Data quarters only)."""
+        return self.q(
+            "select * from mart_dp_uptake_breakdown where locality_code = ? and period = ? "
+            "order by breakdown, category",
+            locality_code,
+            period,
+        )
+
     def population(self, age_band: str) -> pl.DataFrame:
         return self.q("select * from mart_population where age_band = ? order by area_code, projection_year", age_band)
 

@@ -49,8 +49,19 @@ def on_download(file_name: str, action: str = "export_download", **detail) -> pa
 
 
 def sign_in_once(who: Person) -> None:
-    """A sign-in is the first render of a signed-in session: recorded once per session, with the roles found."""
+    """A sign-in is recorded at the first render of a signed-in session, with the roles found. Every new tab or
+    reload is a new Streamlit session on the same sign-in, so the identity provider's token issue time (``iat``)
+    tells a new sign-in from the same one seen again."""
     if st.session_state.get("_sign_in_audited"):
         return
     st.session_state["_sign_in_audited"] = True
-    audit("sign_in", who.email, who, name=who.name, roles=sorted(who.roles))
+    issued = st.user.get("iat")
+    if isinstance(issued, int | float):
+        try:
+            if trail.signed_in_before(settings(), who.email, int(issued)):
+                return
+        except (sqlite3.Error, OSError):
+            pass  # then the row below is tried, and its failure logged
+        audit("sign_in", who.email, who, name=who.name, roles=sorted(who.roles), token_issued_at=int(issued))
+    else:
+        audit("sign_in", who.email, who, name=who.name, roles=sorted(who.roles))

@@ -12,8 +12,10 @@ import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Table
+from dashboard.present.missing_sources import MissingSources
 from dashboard.present.spc import spc_figure
 from dashboard.shell.audit import on_download
+from pipelines.templates import template_csv
 
 SPC_NOTE = (
     "SPC view (NHS 'Making Data Count'): the dotted process limits show the range the measure usually "
@@ -99,3 +101,13 @@ def show(blocks: list, key: str = "") -> None:
         elif isinstance(block, Table):
             st.markdown(f"**{plain(block.caption)}**")
             show_table(block, f"{key}-{i}")
+
+
+def show_missing(missing: MissingSources | None, page: str) -> None:
+    """Say which files the page still needs, with a download of each one's blank template."""
+    if missing is None:
+        return
+    st.info(plain(missing.sentence.text))
+    for column, m in zip(st.columns(max(len(missing.sources), 1)), missing.sources, strict=False):
+        label, key = f"Template: {m.label}", f"template-{page}-{m.source}"
+        column.download_button(label, template_csv(m.source), m.template_file, "text/csv", key=key)

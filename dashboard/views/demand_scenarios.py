@@ -13,13 +13,14 @@ import streamlit as st
 from dashboard import app_state, scenario_store
 from dashboard.app_state import AppStateUnavailable
 from dashboard.formatting import metric_delta
-from dashboard.present import demand
+from dashboard.present import demand, waiting
 from dashboard.present.blocks import Metric, Table
+from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
 from dashboard.shell.audit import audit, on_download
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
 from pipelines.access import may, refusal
@@ -48,6 +49,7 @@ def _static_table(table: Table) -> None:
 
 
 st.title("Demand and scenarios")
+show_missing(per_build(missing_sources, "demand_scenarios"), "demand_scenarios")
 about_measures("demand_scenarios", code, quarter, area)
 missing = demand.missing_tables(wh)
 if missing:
@@ -55,11 +57,13 @@ if missing:
     st.stop()
 
 projection = per_build(demand.projection, code, area)
-_metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 3)
+_metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 4)
 
 # The open tab is kept in the URL (?tab=Scenario), so a copied link opens the tab its sender was on.
-forecast_tab, projection_tab, scenario_tab, compare_tab = st.tabs(
-    ["Forecasts", "Population-driven demand", "Scenario", "Compare scenarios"], key="tab", bind="query-params"
+forecast_tab, projection_tab, waiting_tab, scenario_tab, compare_tab = st.tabs(
+    ["Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios"],
+    key="tab",
+    bind="query-params",
 )
 
 
@@ -97,6 +101,19 @@ with projection_tab:
         with st.expander("Service-use rates behind the projection"):
             show_table(projection.rates, "service-use-rates")
             st.caption(plain(projection.rates_note.text))
+
+# Waiting times: requests -> assessments -> services ----------------------------------------------
+with waiting_tab:
+    waits = per_build(waiting.waiting_times, code, quarter, area)
+    if waits is None:
+        st.info("Waiting times come from Client Level Data: none is loaded yet.")
+    else:
+        st.markdown(f"**{plain(waits.scope)}**")
+        _metrics(waits.metrics, 2)  # one row per step: median, then 90th centile
+        show([b for b in (waits.sentence, waits.chart) if b is not None])
+        with st.expander("Requests, assessments and new services by quarter"):
+            show_table(waits.table, "waiting-times")
+        st.caption(plain(waits.note.text))
 
 # Scenario ----------------------------------------------------------------------------------------
 setup = demand.scenario_setup(wh, code, quarter)

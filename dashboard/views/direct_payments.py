@@ -7,15 +7,18 @@ which the committee pack lays out too.
 import streamlit as st
 
 from dashboard.present.direct_payments import FUNNEL_DEFAULT, FUNNEL_OPTIONS, direct_payments
+from dashboard.present.dp_breakdowns import dp_breakdowns
+from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
-from dashboard.shell.components import plain, show, show_metrics
+from dashboard.shell.components import plain, show, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 
 code, quarter = locality(), period()
 page = per_build(direct_payments, code, quarter, locality_name(code))
 
 st.title("Direct payments")
+show_missing(per_build(missing_sources, "direct_payments"), "direct_payments")
 st.caption(plain(page.scope))
 about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
@@ -43,4 +46,7 @@ show([page.funnels[funnel].sentence, page.funnels[funnel].chart])
 show([page.comparators_heading, page.comparators_chart])
 show([page.dpss_heading, page.dpss_chart])
 show([page.isf_heading] + [b for b in (page.isf_sentence, page.isf_chart) if b is not None])
+breakdowns = per_build(dp_breakdowns, code, quarter, locality_name(code))
+if breakdowns is not None:
+    show([breakdowns.heading, breakdowns.intro, *breakdowns.charts])
 st.caption(plain(page.disclosure_note.text))

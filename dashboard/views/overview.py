@@ -9,10 +9,11 @@ from dashboard.mdc_icons import as_img
 from dashboard.present.about import PAGE_OF_MEASURE
 from dashboard.present.direct_payments import uptake_summary
 from dashboard.present.headlines import RAG_EXPLAINED, headlines
-from dashboard.shell import warehouse
+from dashboard.present.missing_sources import missing_sources
+from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person
 from dashboard.shell.audit import on_download
-from dashboard.shell.components import plain, show_metrics
+from dashboard.shell.components import plain, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
 
@@ -21,6 +22,7 @@ code, quarter = locality(), period()
 area = locality_name(code)
 
 st.title("Overview")
+show_missing(per_build(missing_sources, "overview"), "overview")
 st.caption(f"{area}, {quarter}. Local targets are the council's (ASCOF sets no national targets).")
 
 uptake = uptake_summary(wh, code, quarter, area)

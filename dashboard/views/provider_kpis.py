@@ -20,10 +20,11 @@ from dashboard.charts import OKABE_ITO
 from dashboard.exports.kpi_review_excel import review_workbook
 from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.present import provider_kpis as kpis
+from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
 from dashboard.shell.audit import audit, on_download
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_table
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
 from dashboard.shell.filters import from_url, period
 from pipelines.access import AccessRefused, refusal
 
@@ -58,6 +59,7 @@ def _reviewed_quarter() -> str:
 
 quarter = _reviewed_quarter()
 st.title("Provider KPIs: quarterly review")
+show_missing(per_build(missing_sources, "provider_kpis"), "provider_kpis")
 
 who = person()
 every_label = kpis.contract_labels(wh)

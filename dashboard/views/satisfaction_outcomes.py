@@ -6,11 +6,12 @@ Layout only: every figure, sentence, rating and table comes from ``dashboard.pre
 import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
+from dashboard.present.missing_sources import missing_sources
 from dashboard.present.satisfaction import satisfaction_outcomes
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.audit import on_download
-from dashboard.shell.components import show, show_chart, show_metrics
+from dashboard.shell.components import show, show_chart, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 
 wh = warehouse()
@@ -18,6 +19,7 @@ code, quarter = locality(), period()
 page = per_build(satisfaction_outcomes, code, quarter, locality_name(code))
 
 st.title("Satisfaction and outcomes")
+show_missing(per_build(missing_sources, "satisfaction_outcomes"), "satisfaction_outcomes")
 st.caption(page.scope)
 about_measures("satisfaction_outcomes", code, quarter, locality_name(code))
 

@@ -6,16 +6,18 @@ which the committee pack lays out too.
 
 import streamlit as st
 
+from dashboard.present.missing_sources import missing_sources
 from dashboard.present.workforce import workforce
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
-from dashboard.shell.components import plain, show, show_metrics
+from dashboard.shell.components import plain, show, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 
 code, quarter = locality(), period()
 page = per_build(workforce, code, quarter, locality_name(code))
 
 st.title("Workforce")
+show_missing(per_build(missing_sources, "workforce"), "workforce")
 st.caption(plain(page.scope))
 about_measures("workforce", code, quarter, locality_name(code))
 show_metrics(page.metrics)

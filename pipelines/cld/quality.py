@@ -2,14 +2,16 @@
 
 As DHSC's dashboard shows councils: a value outside the specification's lists is kept (as ``Invalid and not
 mapped``) and counted here, so the council can correct it at source. The counts come from each row's packed
-quality codes (``fields.Cleaning``), summed in one pass over the load's table.
+quality codes (``fields.Cleaning``): the load's table is first grouped by submission and packed words (a few
+thousand distinct combinations even in millions of rows, as codes are coarse), and each field's counts are then
+summed over those groups, so the per-field work does not grow with the file.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from pipelines.cld.fields import BLANK, INVALID, MAPPED, QUALITY_FIELDS, quality_position
+from pipelines.cld.fields import BLANK, INVALID, MAPPED, QUALITY_FIELDS, quality_position, quality_words
 
 
 def record_quality(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> None:
@@ -19,19 +21,20 @@ def record_quality(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> 
         word, bit = quality_position(field)
         code = f"((_q{word} >> {bit}) & 3)"
         sums += [
-            f"count(*) filter ({code} = {BLANK}) as b{i}",
-            f"count(*) filter ({code} = {INVALID}) as i{i}",
-            f"count(*) filter ({code} = {MAPPED}) as m{i}",
+            f"coalesce(sum(n) filter ({code} = {BLANK}), 0) as b{i}",
+            f"coalesce(sum(n) filter ({code} = {INVALID}), 0) as i{i}",
+            f"coalesce(sum(n) filter ({code} = {MAPPED}), 0) as m{i}",
         ]
         structs.append(f"{{'field': '{field}', 'blank': b{i}, 'invalid': i{i}, 'mapped': m{i}}}")
+    words = ", ".join(f"_q{w}" for w in range(quality_words()))
     con.sql(
         f"""
         insert into cld_quality
-        with agg as (
-            select coalesce(submission_id, 'no readable reporting period') as submission_id, count(*) as n,
-                {", ".join(sums)}
-            from {table} group by all
+        with combos as (
+            select coalesce(submission_id, 'no readable reporting period') as submission_id, {words}, count(*) as n
+            from {table} where not _blank group by all
         ),
+        agg as (select submission_id, sum(n) as n, {", ".join(sums)} from combos group by submission_id),
         long as (select submission_id, n, unnest([{", ".join(structs)}]) as s from agg)
         select $load_id, submission_id, s.field, n, s.blank, s.invalid, s.mapped from long""",
         params={"load_id": load_id},

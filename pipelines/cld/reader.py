@@ -25,12 +25,13 @@ from pipelines.ingest import (
     _archive,
     _notes,
     _reading_error,
+    decide_date_order,
     finish_load,
     pseudonymisation_key,
 )
 from pipelines.readers import InputFile
 from pipelines.schemas import Source, canonical_names
-from pipelines.validate import REJECT_NAMES, Context, bind
+from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order
 
 
 def file_columns(opened: InputFile, source: Source) -> dict[str, str]:
@@ -56,8 +57,17 @@ def load_cld(
     seen: list,
 ) -> FileResult:
     params: dict = {"pseudonym_key": context.key or pseudonymisation_key(con, settings)}
-    cleaning = Cleaning(file_columns(opened, source), settings.council.code, digest, params)
-    query = cleaning.sql(opened.fragment)
+    cleaning = Cleaning(
+        file_columns(opened, source), settings.council.code, digest, params, month_first=context.month_first
+    )
+    # A CSV is read in parallel and its rows numbered by position (see store), if DuckDB keeps the file's order.
+    numbered = opened.fast_fragment is None or opened.row_offset is None
+    query = cleaning.sql(opened.fragment if numbered else opened.fast_fragment, numbered=numbered)
+    if not numbered and not keeps_file_order(
+        con, f"create table _order_check as {query}", bind(query, {**opened.params, **params})
+    ):
+        numbered = True
+        query = cleaning.sql(opened.fragment)
     copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
     archiving = None if dry_run else copier.submit(_archive, path, digest, settings)
     con.begin()
@@ -69,17 +79,28 @@ def load_cld(
             con.sql(sql, params=bind(sql, {**opened.params, **params, "load_id": load_id}))
         except duckdb.Error as exc:
             raise _reading_error(opened, exc) from exc
-        rows_read, rows_bad = con.sql(f"select count(*), count(_problems) from {table}").fetchall()[0]
+        if not context.month_first and con.sql(f"select count(*) from {table} where _month_first").fetchall()[0][0]:
+            # Raises (read again month first, or the file contradicts itself) unless every date reads day first.
+            decide_date_order(con, Plan(source, opened.fragment, opened.columns, context), opened)
+        rows_read, rows_bad, first_rowid = con.sql(
+            f"select count(*) filter (not _blank), count(_problems), min(rowid) from {table}"
+        ).fetchall()[0]
+        # Inside the transaction row ids count from DuckDB's local base; after the commit, from 0.
+        row = "source_row" if numbered else f"(rowid - {first_rowid or 0:d} + {opened.row_offset:d})"
         if rows_read == 0:
             raise NoDataRows(
                 f"{path.name}: no data rows: the file has a header (row {opened.header_row}) but no rows under it"
             )
         con.sql(
             "insert into rejects select load_id, $source, $file, source_row, p.column, p.value, p.reason "
-            f"from (select load_id, source_row, unnest(_problems) as p from {table} where _problems is not null)",
+            f"from (select load_id, {row} as source_row, unnest(_problems) as p from {table} "
+            "where _problems is not null)",
             params={"source": CLD, "file": path.name},
         )
-        con.sql("insert into cld_loads values (?, ?)", params=[load_id, table])
+        con.sql(
+            "insert into cld_loads (load_id, table_name, row_offset) values (?, ?, ?)",
+            params=[load_id, table, None if numbered else opened.row_offset],
+        )
         record_quality(con, table, load_id)
         rejects = con.sql(
             f"select {', '.join(REJECT_NAMES)} from rejects where load_id = ? order by row_number, column_name limit ?",

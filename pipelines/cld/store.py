@@ -6,6 +6,11 @@ afterwards would read the whole file a second time (for the ingest of ten millio
 third of the load). ``raw_cld`` itself stays a table of the contract's shape (empty unless rows are written to
 it directly, as test fixtures do); ``cld_rows_sql`` gives it with every load's good rows, and ``asc build``
 copies that into the warehouse as ``raw_cld``.
+
+A CSV is read in parallel, so its load table has no ``source_row``: rows are written in file order (empty lines
+flagged ``_blank``, not dropped) and a row's number is its ``rowid`` plus the load's ``row_offset`` in
+``cld_loads``. A load read with row numbers (a workbook, a CSV read in one thread) keeps ``source_row`` and has
+no offset.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ def ensure_cld_store(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(f"{qi(name)} {kind}" for name, kind in STORED)
     con.sql(f"create table if not exists raw_cld ({columns})")
     con.sql("create table if not exists cld_loads (load_id bigint primary key, table_name varchar)")
+    con.sql("alter table cld_loads add column if not exists row_offset bigint")
     con.sql(f"create table if not exists cld_quality ({QUALITY_COLUMNS})")
 
 
@@ -45,6 +51,19 @@ def cld_rows_sql(con: duckdb.DuckDBPyConnection, catalog: str = "") -> str:
         ).fetchall()
     }
     if "cld_loads" in tables:
-        for (table,) in con.sql(f"select table_name from {prefix}cld_loads order by load_id").fetchall():
-            parts.append(f"select {names} from {prefix}{qi(table)} where _problems is null")
+        loads = con.sql(f"select table_name, row_offset from {prefix}cld_loads order by load_id").fetchall()
+        for table, offset in loads:
+            row = "source_row" if offset is None else f"rowid + {int(offset):d}"
+            names = ", ".join(f"{row} as source_row" if n == "source_row" else qi(n) for n in STORED_NAMES)
+            blank = " and not _blank" if "_blank" in _columns(con, catalog, table) else ""
+            parts.append(f"select {names} from {prefix}{qi(table)} where _problems is null{blank}")
     return "\nunion all ".join(parts)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> set[str]:
+    found = con.sql(
+        "select column_name from duckdb_columns() "
+        "where database_name = coalesce(nullif(?, ''), current_database()) and table_name = ?",
+        params=[catalog, table],
+    ).fetchall()
+    return {name for (name,) in found}

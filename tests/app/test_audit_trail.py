@@ -20,7 +20,7 @@ from pipelines.access import Person
 from pipelines.cli import main
 from pipelines.config import PROJECT_ROOT
 from tests.app.test_data_page import data_env  # noqa: F401 (a fixture)
-from tests.app.test_roles import APP, app, contracts, granted  # noqa: F401 (fixtures)
+from tests.app.test_roles import APP, AUTH, app, contracts, granted  # noqa: F401 (fixtures)
 from tests.unit.test_ingest import GOOD, HEADER, write
 
 DATA_PAGE = str(PROJECT_ROOT / "dashboard" / "views" / "data.py")
@@ -47,6 +47,23 @@ def test_a_sign_in_is_one_row_per_session_with_the_roles_found(granted):
     signed = rows_since(settings, since, "sign_in")
     assert [(r["actor"], r["subject"]) for r in signed] == [("Admin", "admin@council.example")]
     assert signed[0]["detail"]["roles"] == ["administrator"]
+
+
+def test_a_new_tab_on_the_same_sign_in_is_not_another_sign_in(granted):
+    """Each tab or reload is a new session; the identity provider's token issue time tells a new sign-in."""
+    settings = granted[0]
+    since = newest_id(settings)
+    for issued_at in (1_765_000_000, 1_765_000_000, 1_765_003_600):  # two tabs on one sign-in, then a new one
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.secrets["auth"] = AUTH
+        at.user = {"is_logged_in": True, "email": "data@council.example", "name": "Dana", "iat": issued_at}
+        at.run()
+        assert not at.exception
+    signed = rows_since(settings, since, "sign_in")
+    assert [(r["actor"], r["detail"]["token_issued_at"]) for r in signed] == [
+        ("Dana", 1_765_000_000),
+        ("Dana", 1_765_003_600),
+    ]
 
 
 def test_the_demo_has_no_sign_in_and_nobody_signed_in_leaves_no_row(granted, demo_env):

@@ -81,20 +81,31 @@ def by_hand(frames, year_start: int) -> dict[str, float]:
             return forecasts.filter((pl.col("measure") == measure) & (pl.col("locality_code") == code)).to_dicts()
 
         people_fc, dp_fc = path("people_supported"), path("dp_recipients")
-        at_two_years = people_fc[7]["mean"]
 
         def expected(year: int, code: str = code) -> float:
             rows = totals.filter((pl.col("area_code") == code) & (pl.col("projection_year") == year))
             return rows["expected_people"][0]
 
+        dp_per = row["dp_weekly_hours"] / row["dp_recipients"]
+        other_per = row["other_weekly_hours"] / (row["people_supported"] - row["dp_recipients"])
+        if not people_fc:
+            # People CLD cannot place in a district have no series of their own: today's count grown with the
+            # projection (the county's bands), today's DP share held, a 2% a year drift for the range.
+            here = row["people_supported"] * expected(year_start) / expected(2024)
+            dp = here * row["dp_recipients"] / row["people_supported"]
+            cost += 52 * ((here - dp) * other_per * home_rate + dp * dp_per * dp_rate)
+            people += here
+            sigma = 0.02 * math.sqrt(k)
+            low += here * math.exp(-Z_80 * sigma)
+            high += here * math.exp(Z_80 * sigma)
+            continue
+        at_two_years = people_fc[7]["mean"]
         here = at_two_years * expected(year_start) / expected(2026) if k > 2 else people_fc[4 * k - 1]["mean"]
         share = (
             dp_fc[7]["mean"] / people_fc[7]["mean"]
             if k > 2
             else dp_fc[4 * k - 1]["mean"] / people_fc[4 * k - 1]["mean"]
         )
-        dp_per = row["dp_weekly_hours"] / row["dp_recipients"]
-        other_per = row["other_weekly_hours"] / (row["people_supported"] - row["dp_recipients"])
         dp = here * share
         cost += 52 * ((here - dp) * other_per * home_rate + dp * dp_per * dp_rate)
         people += here
@@ -199,8 +210,15 @@ def test_forecast_for_another_measure_and_district(warehouse):
 
 def test_population_driven_demand_to_2040(warehouse, frames):
     """Population-driven demand follows the demand path: the districts' forecasts to 2026/27 Q4, then each district
-    grows with its expected people in need."""
-    ((people_now,),) = warehouse.sql("select sum(people_supported) from mart_demand_base").fetchall()
+    grows with its expected people in need (people CLD cannot place in a district with the county's bands)."""
+    # The path starts from the people the Overview counts: the county's row of mart_dp_uptake at the latest
+    # quarter, people CLD cannot place in a district included (they are a row of mart_demand_base).
+    ((people_now,),) = warehouse.sql(
+        "select community_clients from mart_dp_uptake where locality_code = ? order by quarter_end desc limit 1",
+        params=[COUNTY],
+    ).fetchall()
+    ((base,),) = warehouse.sql("select sum(people_supported) from mart_demand_base").fetchall()
+    assert base == people_now
     expected = {year: by_hand(frames, year)["people"] for year in (2031, 2040)}
     at = open_page()
     assert metric(at, "Where the path starts, 2024/25 Q4").value == count(people_now)
@@ -212,6 +230,29 @@ def test_population_driven_demand_to_2040(warehouse, frames):
         f"(all) would have about {count(expected[2031])} people in long-term community support at the end of "
         f"2031/32 and about {count(expected[2040])} at the end of 2040/41, against {count(people_now)} in 2024/25 Q4."
     ) in markdown(at)
+
+
+# Waiting times and cost -------------------------------------------------------------------------
+
+
+def test_waiting_times_and_annual_cost_shown_as_the_marts_hold_them(warehouse):
+    ((median, p90, waits, requests),) = warehouse.sql(
+        "select assessment_median_days, assessment_p90_days, assessment_waits, requests from mart_cld_waiting_times "
+        "where locality_code = ? and period = '2024/25 Q4'",
+        params=[COUNTY],
+    ).fetchall()
+    ((cost,),) = warehouse.sql(
+        "select annual_cost_gbp from mart_service_demand where locality_code = ? and period = '2024/25 Q4'",
+        params=[COUNTY],
+    ).fetchall()
+    at = open_page()
+    assert metric(at, "Request to assessment, median, 2024/25 Q4").value == f"{round(median):,} days"
+    assert metric(at, "Request to assessment, 90th centile, 2024/25 Q4").value == f"{round(p90):,} days"
+    assert f"{count(requests)} requests for support" in markdown(at)
+    assert f"a median of {round(median):,} days, 9 in 10 within {round(p90):,} days ({count(waits)} waits)" in (
+        markdown(at)
+    )
+    assert metric(at, "Planned cost of that support a year").value == gbp(cost)
 
 
 # Scenarios ---------------------------------------------------------------------------------------

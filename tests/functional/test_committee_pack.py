@@ -315,13 +315,17 @@ def test_unknown_period_or_area_is_refused(demo_env):
 
 
 def test_cli_writes_both_formats(demo_env, tmp_path, pack_files):
+    from pipelines import audit
     from pipelines.cli import main
 
+    since = audit.read(demo_env, limit=1)["audit_id"].to_list() or [0]
     assert (
         main(["report", "--period", PERIOD, "--locality", "E07000008", "--format", "both", "--out", str(tmp_path)]) == 0
     )
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == ["committee-pack_2024-25-Q4_cambridge.html", "committee-pack_2024-25-Q4_cambridge.pdf"]
+    trail = audit.read(demo_env).filter(audit.read(demo_env)["audit_id"] > since[0])
+    assert sorted(trail.select("action", "subject").rows()) == [("pack_download", name) for name in written]
     assert PdfReader(tmp_path / written[1]).pages[0].extract_text().count("Cambridge") >= 1
     assert main(["report", "--period", "2040/41 Q1", "--out", str(tmp_path)]) == 2
 

@@ -213,6 +213,31 @@ def test_the_year_end_county_value_sits_beside_the_published_one_for_that_year(c
     assert got == [("2024/25 Q3", 50.0, None), ("2024/25 Q4", 40.0, published[0][0])]
 
 
+def test_the_demand_base_counts_the_people_the_overview_counts_unplaced_included(con):
+    got = con.sql(
+        "select locality_code, period, people_supported, dp_recipients, other_weekly_hours from mart_demand_base "
+        "where locality_code in (?, ?, 'unplaced') order by locality_code",
+        params=[CAMBRIDGE, FENLAND],
+    ).fetchall()
+    # Cambridge p2 (DP), p3, p4; Fenland p7 (10 planned hours a week, not a DP); p9 on a DP, in no district.
+    assert got == [
+        (CAMBRIDGE, "2024/25 Q4", 3, 1, 0.0),
+        (FENLAND, "2024/25 Q4", 1, 0, 10.0),
+        ("unplaced", "2024/25 Q4", 1, 1, 0.0),
+    ]
+    ((people,),) = con.sql("select sum(people_supported) from mart_demand_base").fetchall()
+    assert people == uptake(con, "2024/25 Q4")[-1][2] == 5
+
+
+def test_demand_age_bands_use_the_cld_birth_date_on_the_snapshot_date(con):
+    got = con.sql(
+        "select locality_code, age_band, people from mart_demand_clients_by_age where people > 0 "
+        "order by locality_code, age_band"
+    ).fetchall()
+    # Everyone was born in June 1950: 74 on 2025-03-31, in 65-74.
+    assert got == [(CAMBRIDGE, "65-74", 3), (FENLAND, "65-74", 1), ("unplaced", "65-74", 1)]
+
+
 def test_a_council_reporting_on_one_area_places_everyone_there():
     # A single-tier council as `asc init` writes it: one locality, its whole area, no outward codes listed. The
     # same people (Cambridge, Fenland, the split PE7) all land in it, so it equals the council total: 2 DPs of 5.
@@ -226,3 +251,14 @@ def test_a_council_reporting_on_one_area_places_everyone_there():
     ).fetchall()
     assert got == [(COUNTY, 2, 5), (whole.code, 2, 5)]
     assert con.sql("select count(*) from mart_cld_unplaced").fetchall()[0][0] == 0
+
+
+def test_planned_hours_and_annualised_cost_from_unit_cost_frequency_and_units(con):
+    got = con.sql(
+        "select locality_code, people_supported, weekly_hours, annual_cost_gbp from mart_service_demand "
+        "where period = '2024/25 Q4' and locality_code in (?, ?) order by locality_code",
+        params=[CAMBRIDGE, FENLAND],
+    ).fetchall()
+    # Cambridge: p2's £300 a week (Weekly) x 52; p3 and p4 have no cost. Fenland: p7 £20 an hour x 10 hours a
+    # week (sent twice, counted once) = £200 a week, x 52.
+    assert got == [(CAMBRIDGE, 3, 0.0, 300.0 * 52), (FENLAND, 1, 10.0, 200.0 * 52)]

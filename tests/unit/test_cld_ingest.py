@@ -210,3 +210,109 @@ def test_data_quality_report_names_the_submission_and_counts_each_field(loaded, 
     assert q4.summary.text.startswith("E10000003, 1 April 2024 to 31 March 2025 (cld_2024_25_q4.csv): 4 rows.")
     # The CSV has every submission's fields
     assert q4.download.height == 2 * 39 and q4.download.columns[:3] == ["file_name", "submission", "field"]
+
+
+def test_rows_keep_their_file_row_numbers_across_empty_lines(settings, tmp_path):
+    # The CSV is read in parallel and rows are numbered by position: empty lines must not shift the numbers.
+    # Header on row 1; Alicia row 2; an empty line (3) and a line of commas (4); Beatrix row 5; Carys (no person
+    # identifier) row 6; Daniel (31 February) row 7.
+    path = tmp_path / "cld_gaps.csv"
+    lines = [",".join(SPACED), ",".join(R2_ROWS[0]), "", "," * (len(SPACED) - 1)]
+    lines += [",".join(r) for r in R2_ROWS[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [result] = ingest_paths([path], settings)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 2, 2)
+    assert store_rows(settings, "select row_number, column_name from rejects order by row_number") == [
+        (6, "nhs_number"),
+        (7, "event_start_date"),
+    ]
+    assert store_rows(settings, "select source_row, event_start_date::varchar from raw_cld order by source_row") == [
+        (2, "2024-05-01"),
+        (5, "2024-06-01"),
+    ]
+    assert [r[0] for r in store_rows(settings, "select rows from cld_quality where field = 'event_type'")] == [4]
+
+
+def test_an_nhs_number_failing_its_check_digit_is_not_used_as_identity(settings, tmp_path):
+    # 9434765919 and 4010232137 pass the modulus 11 check: 9434765919's first nine digits weigh
+    # 9*10 + 4*9 + 3*8 + 4*7 + 7*6 + 6*5 + 5*4 + 9*3 + 1*2 = 299 = 27*11 + 2, so the check digit is 11 - 2 = 9.
+    # 9434765918 (the last digit mistyped) and 4010232138 fail it.
+    header = ["LA Code", "Reporting Period Start Date", "Reporting Period End Date", "NHS Number",
+              "LA Person Unique Identifier", "Client Type", "Event Type", "Event Start Date"]
+    start = ["E10000003", "2024-04-01", "2025-03-31"]
+    rows = [
+        start + ["943-476-5918", "LA100", "Service user", "Request", "2024-05-01"],  # invalid: the LA id is used
+        start + ["", "LA100", "Service user", "Assessment", "2024-05-02"],  # the same person, by the LA id
+        start + ["4010232138", "", "Service user", "Request", "2024-05-03"],  # invalid, no LA id: rejected
+        start + ["401 023 2137", "LA101", "Service user", "Request", "2024-05-04"],  # valid: the NHS number is used
+        start + ["4010232137", "", "Service user", "Review", "2024-05-05"],  # the same person, by the NHS number
+    ]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_check_digit.csv", header, rows)], settings)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (5, 4, 1)
+    people = store_rows(settings, "select source_row, person_id, person_id_source from raw_cld order by source_row")
+    assert [(row, source) for row, _, source in people] == [
+        (2, "la_person_id"), (3, "la_person_id"), (5, "nhs_number"), (6, "nhs_number"),
+    ]  # fmt: skip
+    ids = [p for _, p, _ in people]
+    assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
+    assert store_rows(settings, "select row_number, column_name, value, reason from rejects") == [
+        (4, "nhs_number", None, "no usable person identifier: the NHS Number fails its check digit (modulus 11; "
+         "the number is not kept) and the LA Person Unique Identifier is blank, so the event cannot be counted "
+         "for anyone"),
+    ]  # fmt: skip
+    # The data quality report counts the two failing numbers as invalid, the one blank as blank.
+    quality = "select rows, blank, invalid from cld_quality where field = 'nhs_number'"
+    assert store_rows(settings, quality) == [(5, 1, 2)]
+
+
+DATE_HEADER = ["LA Code", "Reporting Period Start Date", "Reporting Period End Date", "LA Person Unique Identifier",
+               "Client Type", "Event Type", "Event Start Date", "Event End Date", "Date of Death"]  # fmt: skip
+
+
+def test_month_first_dates_are_read_so_when_the_file_proves_it(settings, tmp_path):
+    # 03/31/2025 and 04/30/2024 can only be month first, and no date only day first: the whole file is month first,
+    # so 03/04/2024 is 4 March and 12/01/2024 is 1 December (day first they would be 3 April and 12 January).
+    rows = [
+        ["E10000003", "04/01/2024", "03/31/2025", "LA1", "Service user", "Request", "04/30/2024", "", ""],
+        ["E10000003", "04/01/2024", "03/31/2025", "LA2", "Service user", "Service", "03/04/2024", "12/01/2024",
+         "12/01/2024"],
+    ]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_us_dates.csv", DATE_HEADER, rows)], settings)
+    assert (result.status, result.rows_loaded) == ("loaded", 2)
+    assert "dates read month first, as 03/31/2025 (reporting_period_end_date, row 2) shows" in result.message
+    assert store_rows(
+        settings,
+        "select reporting_period_start_date::varchar, reporting_period_end_date::varchar, event_start_date::varchar, "
+        "event_end_date::varchar, date_of_death::varchar from raw_cld order by source_row",
+    ) == [
+        ("2024-04-01", "2025-03-31", "2024-04-30", None, None),
+        ("2024-04-01", "2025-03-31", "2024-03-04", "2024-12-01", "2024-12-01"),
+    ]
+
+
+def test_dates_are_day_first_unless_the_file_proves_otherwise(settings, tmp_path):
+    rows = [["E10000003", "01/04/2024", "31/03/2025", "LA1", "Service user", "Service", "03/04/2024", "12/01/2025",
+             ""]]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_uk_dates.csv", DATE_HEADER, rows)], settings)
+    assert result.status == "loaded" and "month first" not in result.message
+    assert store_rows(settings, "select event_start_date::varchar, event_end_date::varchar from raw_cld") == [
+        ("2024-04-03", "2025-01-12")
+    ]
+
+
+def test_a_file_whose_dates_contradict_each_other_is_rejected_with_the_evidence(settings, tmp_path):
+    # Row 2's end date 31/03/2025 is only day first; row 3's event date 04/30/2024 only month first.
+    rows = [
+        ["E10000003", "01/04/2024", "31/03/2025", "LA1", "Service user", "Request", "2024-05-01", "", ""],
+        ["E10000003", "2024-04-01", "2025-03-31", "LA2", "Service user", "Request", "04/30/2024", "", ""],
+    ]  # fmt: skip
+    [result] = ingest_paths([write_csv(tmp_path / "cld_mixed_dates.csv", DATE_HEADER, rows)], settings)
+    assert result.status == "rejected"
+    assert result.message == (
+        "cld_mixed_dates.csv: the dates contradict each other, so none can be read with certainty: "
+        "04/30/2024 (event_start_date, row 3) can only be month first (as in the US), but "
+        "31/03/2025 (reporting_period_end_date, row 2) only day first (as in the UK); so 01/04/2024 "
+        "(reporting_period_start_date, row 2) could be either. Send the dates in one order throughout, best as "
+        "2023-04-30"
+    )
+    assert store_rows(settings, "select count(*) from raw_cld") == [(0,)]

@@ -9,11 +9,13 @@ import polars as pl
 import pytest
 
 from models.population_projection import (
+    UNPLACED,
     demand_index,
     poppi_projection,
     population_by_band,
     prevalence_by_age,
     project_demand,
+    project_unplaced,
     service_use_rates,
 )
 from pipelines.config import Settings
@@ -141,3 +143,41 @@ def test_the_shipped_projection_grows_and_ages_within_bands():
     growth_population = oldest["population"][-1] / oldest["population"][0]
     growth_need = oldest["need"][-1] / oldest["need"][0]
     assert growth_need > growth_population * 1.01
+
+
+def test_people_not_placed_in_a_district_grow_as_the_county_band_does():
+    def row(area, band, year, expected):
+        return {
+            "area_code": area,
+            "area_name": area,
+            "age_band": band,
+            "projection_year": year,
+            "population": 1000.0,
+            "need": 100.0,
+            "people_in_need_65_plus": None,
+            "expected_people": expected,
+        }
+
+    districts = pl.DataFrame(
+        [
+            row("A", "85+", 2024, 30.0),
+            row("B", "85+", 2024, 10.0),
+            row("A", "85+", 2031, 45.0),
+            row("B", "85+", 2031, 15.0),
+            row("A", "18-64", 2024, 50.0),
+            row("A", "18-64", 2031, 50.0),
+        ],
+        schema_overrides={"people_in_need_65_plus": pl.Float64},
+    )
+    unplaced = pl.DataFrame({"age_band": ["85+", "18-64"], "people": [4, 2]})
+    got = project_unplaced(districts, unplaced)
+    # 85+: the county's 40 become 60 (x1.5), so 4 unplaced become 6; 18-64 stays flat at 2.
+    assert got.select("age_band", "projection_year", "expected_people").sort("age_band", "projection_year").rows() == [
+        ("18-64", 2024, 2.0),
+        ("18-64", 2031, 2.0),
+        ("85+", 2024, 4.0),
+        ("85+", 2031, 6.0),
+    ]
+    assert got["area_code"].unique().to_list() == [UNPLACED]
+    assert got["population"].null_count() == got.height  # no population of their own: not counted twice
+    assert project_unplaced(districts, unplaced.clear()).is_empty()

@@ -30,6 +30,7 @@ final as (
         w.locality_code,
         w.placed_by,
         w.age_band,
+        w.age_at_quarter_end,
         w.primary_support_reason,
         w.ethnicity,
         p.setting_rank,

@@ -1,8 +1,11 @@
--- Grain: one row per district (the county is their sum) at the latest reporting quarter: where each
--- district stands today, the starting point of every demand scenario. People aged 18+ in long-term
--- community support split by route (a DP recipient takes any part of their budget as a DP), their
--- planned hours a week, people with an ISF, care micro-enterprise hours, the hours and costs that give
--- today's hourly rates, and the Personal Assistant register's flows over the last twelve months.
+-- Grain: one row per district at the latest reporting quarter, plus one row (locality_code 'unplaced') for
+-- the people Client Level Data cannot place in a district when there are any: the county is the sum of the
+-- rows, so it counts the same people as the Overview and mart_dp_uptake's council row. Where each district
+-- stands today, the starting point of every demand scenario. People aged 18+ in long-term community support
+-- (int_community_clients_reported: CLD where its submissions cover the quarter) split by route (a DP
+-- recipient takes a direct payment), their planned hours a week, and from the council's own activity file
+-- where it has one (optional): people with an ISF, care micro-enterprise hours and the hours and costs that
+-- give today's hourly rates; the Personal Assistant register's flows over the last twelve months.
 with latest as (
     select period, quarter_end, quarter_end - interval 1 year as year_earlier
     from ref_quarter
@@ -12,7 +15,7 @@ with latest as (
 
 clients as (
     select c.*
-    from int_community_clients_snapshotted as c
+    from int_community_clients_reported as c
     inner join latest as l on l.period = c.period
 ),
 
@@ -36,15 +39,26 @@ episodes as (
 
 people as (
     select
-        c.locality_code,
+        coalesce(c.locality_code, 'unplaced') as locality_code,
         count(*) as people_supported,
         count(*) filter (where c.is_dp_recipient) as dp_recipients,
-        count(*) filter (where not c.is_dp_recipient and i.person_id is not null) as isf_people,
         coalesce(sum(c.weekly_hours) filter (where c.is_dp_recipient), 0) as dp_weekly_hours,
         coalesce(sum(c.weekly_hours) filter (where not c.is_dp_recipient), 0) as other_weekly_hours
     from clients as c
-    left join (select distinct person_id from episodes where is_isf) as i on i.person_id = c.person_id
-    group by c.locality_code
+    group by all
+),
+
+isf as (
+    -- the activity file's people ids are not CLD's, so people with an ISF are counted in that file alone:
+    -- an ISF episode and no direct payment there
+    select locality_code, count(*) as isf_people
+    from (
+        select person_id, arg_max(locality_code, is_isf) as locality_code
+        from episodes
+        group by person_id
+        having bool_or(is_isf) and not bool_or(is_dp_route)
+    )
+    group by locality_code
 ),
 
 services as (
@@ -75,6 +89,13 @@ register as (
     group by p.locality_code
 ),
 
+areas as (
+    select locality_code, locality_name from dim_locality where not is_county
+    union all
+    -- people the council supports but cannot place in a district: in the county, never dropped
+    select 'unplaced', 'Not placed in a district' from people where locality_code = 'unplaced'
+),
+
 final as (
     select
         l.period,
@@ -83,7 +104,7 @@ final as (
         d.locality_name,
         coalesce(p.people_supported, 0) as people_supported,
         coalesce(p.dp_recipients, 0) as dp_recipients,
-        coalesce(p.isf_people, 0) as isf_people,
+        coalesce(i.isf_people, 0) as isf_people,
         coalesce(p.dp_weekly_hours, 0) as dp_weekly_hours,
         coalesce(p.other_weekly_hours, 0) as other_weekly_hours,
         coalesce(s.cme_weekly_hours, 0) as cme_weekly_hours,
@@ -95,12 +116,12 @@ final as (
         coalesce(r.pas_year_before, 0) as pas_year_before,
         coalesce(r.pas_joined_last_year, 0) as pas_joined_last_year,
         coalesce(r.pas_left_last_year, 0) as pas_left_last_year
-    from dim_locality as d
+    from areas as d
     cross join latest as l
     left join people as p on p.locality_code = d.locality_code
+    left join isf as i on i.locality_code = d.locality_code
     left join services as s on s.locality_code = d.locality_code
     left join register as r on r.locality_code = d.locality_code
-    where not d.is_county
 )
 
 select * from final

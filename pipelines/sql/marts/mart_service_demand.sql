@@ -1,14 +1,18 @@
 -- Grain: one row per quarter x locality, plus the county. Demand history for forecasting: people in
--- long-term community support and their planned weekly hours, and new referrals received.
+-- long-term community support, their planned weekly hours and the annualised cost of their services (weekly
+-- cost x 52; from CLD's Unit Cost, Cost Frequency and Planned units per week, int_cld_services_open), and new
+-- referrals received.
 with snapshot as (
     select * from int_community_clients_reported
 ),
 
 clients as (
-    select period, locality_code, count(*) as people_supported, sum(weekly_hours) as weekly_hours
+    select
+        period, locality_code, count(*) as people_supported, sum(weekly_hours) as weekly_hours,
+        sum(weekly_cost_gbp) * 52 as annual_cost_gbp
     from snapshot group by period, locality_code
     union all
-    select period, (select council_code from ref_council), count(*), sum(weekly_hours)
+    select period, (select council_code from ref_council), count(*), sum(weekly_hours), sum(weekly_cost_gbp) * 52
     from snapshot group by period
 ),
 
@@ -34,6 +38,7 @@ final as (
         l.locality_name,
         coalesce(c.people_supported, 0) as people_supported,
         coalesce(c.weekly_hours, 0) as weekly_hours,
+        coalesce(c.annual_cost_gbp, 0) as annual_cost_gbp,
         coalesce(r.referrals_received, 0) as referrals_received
     from ref_quarter as q
     cross join dim_locality as l
