@@ -141,7 +141,10 @@ def chain_frame(base: BaseState, quarters: int, drift_pct: float, variant: str =
     for i, code in enumerate(codes):
         rows.append(_area_rows(code, h, periods, mean[i], {k: v[i] for k, v in bounds.items()}, int(joint[i])))
     # The county: districts added quarter by quarter, bounds too (one demand shock moves them together).
-    county_joint = int(joint.min()) if len(codes) else 0
+    # Its joint is the districts' forecasts' end: a part with no forecast (people not placed in a district) follows
+    # the population from today and does not move it.
+    forecasted = joint[joint > 0]
+    county_joint = int(forecasted.min()) if forecasted.size else 0
     county_bounds = {k: v.sum(axis=0) for k, v in bounds.items()}
     rows.append(_area_rows(base.county_code, h, periods, mean.sum(axis=0), county_bounds, county_joint))
     return pl.concat(rows)

@@ -125,9 +125,19 @@ def county_path(frames, quarter: int) -> dict[str, float]:
     total = {"mean": 0.0, "lo_80": 0.0, "hi_80": 0.0, "lo_95": 0.0, "hi_95": 0.0}
     z_95 = 1.959963984540054
     people = frames["forecasts"].filter(pl.col("measure") == "people_supported")
-    for code in frames["base"]["locality_code"]:
-        row = people.filter(pl.col("locality_code") == code).row(quarter - 1, named=True)
-        sigma = (row["hi_80"] - row["lo_80"]) / (2 * Z_80 * row["mean"])
+    totals = frames["projection"].group_by("area_code", "projection_year").agg(pl.col("expected_people").sum())
+    for base in frames["base"].iter_rows(named=True):
+        code = base["locality_code"]
+        own = people.filter(pl.col("locality_code") == code)
+        if own.is_empty():
+            # No series of its own (people CLD cannot place in a district): today's count grown with the projection
+            # to the quarter's year end, its range the 2% a year drift alone.
+            grown = totals.filter(pl.col("area_code") == code).sort("projection_year")["expected_people"]
+            row = {"mean": base["people_supported"] * grown[quarter // 4] / grown[0]}
+            sigma = 0.02 * math.sqrt(quarter / 4)
+        else:
+            row = own.row(quarter - 1, named=True)
+            sigma = (row["hi_80"] - row["lo_80"]) / (2 * Z_80 * row["mean"])
         total["mean"] += row["mean"]
         total["lo_80"] += row["mean"] * math.exp(-Z_80 * sigma)
         total["hi_80"] += row["mean"] * math.exp(Z_80 * sigma)
