@@ -79,7 +79,7 @@ if meta.contains_synthetic_data:
     # Drawn by the router, above every page, so no page can forget it.
     st.warning(
         "**Synthetic demo data.** The figures on this page come from made-up people, calibrated to "
-        "published Cambridgeshire figures. They are not real and must not be used for decisions. "
+        f"published {settings().council.short_name} figures. They are not real and must not be used for decisions. "
         "Published ASCOF and ONS comparators are real."
     )
 

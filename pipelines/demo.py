@@ -29,9 +29,11 @@ SYNTHETIC DEMO DATA - NOT REAL PEOPLE
 
 Every file in this folder is synthetic demo data made up by a computer program (asc demo) for
 demonstrating the adult social care commissioning dashboard. The files are calibrated to published
-Cambridgeshire figures (committee papers and national statistics, for example direct payment uptake,
-Personal Assistant numbers, survey results and the home-care waiting list), but no row describes a
-real person, Personal Assistant or referral, and the provider names are fictitious.
+{council} figures (for Cambridgeshire its committee papers and national statistics, for example direct
+payment uptake, Personal Assistant numbers, survey results and the home-care waiting list; for another
+council its published ASCOF direct payment uptake and satisfaction and its ONS population, with the
+rest scaled from Cambridgeshire's: pipelines/demo_calibration.py), but no row describes a real person,
+Personal Assistant or referral, and the provider names are fictitious.
 
 Do not use these files for decisions about anyone's care. Replace them with the council's own
 extracts and providers' returns.
@@ -84,10 +86,13 @@ def write_demo_inbox(out_dir: Path, settings: Settings | None = None) -> dict[st
     dict
         Source name -> path of the file written.
     """
-    return write_inbox_files(out_dir, build_demo_frames(settings, cld=True))
+    council = (settings or Settings()).council.short_name
+    return write_inbox_files(out_dir, build_demo_frames(settings, cld=True), council)
 
 
-def write_inbox_files(out_dir: Path, frames: dict[str, pl.DataFrame]) -> dict[str, Path]:
+def write_inbox_files(
+    out_dir: Path, frames: dict[str, pl.DataFrame], council: str = "Cambridgeshire"
+) -> dict[str, Path]:
     """Write already built demo frames as ``<source>.csv`` files, with the synthetic-data notice."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -96,5 +101,5 @@ def write_inbox_files(out_dir: Path, frames: dict[str, pl.DataFrame]) -> dict[st
         path = out_dir / (name if name.endswith(".csv") else f"{name}.csv")
         frame.write_csv(path, date_format="%Y-%m-%d", null_value="")
         written[name] = path
-    (out_dir / MARKER_FILE).write_text(MARKER_TEXT, encoding="utf-8")
+    (out_dir / MARKER_FILE).write_text(MARKER_TEXT.format(council=council), encoding="utf-8")
     return written

@@ -45,9 +45,9 @@ from pipelines.schemas import DELIVERY_ROUTES, PRIMARY_SUPPORT_REASONS, SERVICE_
 
 YEAR = 365.25
 
-# Calibration (DESIGN section 7). County DP uptake at each year's Q4, keyed by the year it starts in;
-# 2019/20 sets the stock on the first day. Quarters in between move in a straight line.
-UPTAKE_Q4 = {2019: 23.0, 2020: 21.1, 2021: 21.3, 2022: 19.6, 2023: 19.7, 2024: 20.3}
+# Calibration (DESIGN section 7): Cambridgeshire's sizes; another council's are scaled by ctx.calibration, and
+# county DP uptake at each year's Q4 comes from ctx.calibration (pipelines/demo_calibration.py), the year
+# before the first setting the stock on the first day. Quarters in between move in a straight line.
 COMMUNITY_START, COMMUNITY_GROWTH_PER_QUARTER = 4105, 4
 RESIDENTIAL_START, RESIDENTIAL_GROWTH_PER_QUARTER = 1000, 2
 INITIAL_ISF = 80
@@ -249,9 +249,10 @@ class _Simulation:
     def run(self) -> None:
         ctx, rng, p = self.ctx, self.rng, self.people
         nq, nl = ctx.n_quarters, ctx.n_localities
-        stock = COMMUNITY_START + COMMUNITY_GROWTH_PER_QUARTER * np.arange(nq)
+        size = ctx.calibration.scaled
+        stock = size(COMMUNITY_START) + size(COMMUNITY_GROWTH_PER_QUARTER) * np.arange(nq)
         stock_l = np.array([largest_remainder(s, ctx.shares) for s in stock])
-        anchors = {4 * (fy - ctx.first_fy) + 3: v for fy, v in UPTAKE_Q4.items()}
+        anchors = {4 * (fy - ctx.first_fy) + 3: v for fy, v in ctx.calibration.uptake_q4.items()}
         uptake = quarter_path(ctx, anchors)
         initial_uptake = float(np.interp(-1, sorted(anchors), [anchors[k] for k in sorted(anchors)]))
         dp_l = np.array(
@@ -280,7 +281,7 @@ class _Simulation:
         years_in = np.minimum(rng.exponential(2.5, n0), 10)
         entry = day0 - 1 - np.floor(years_in * YEAR).astype(int)
         entry = np.maximum(entry, p.birth[idx] + int(18 * YEAR) + 1)
-        self.enter(idx, entry, is_dp, INITIAL_ISF, 3 * CME_AT_START, CME_AT_START, CME_AT_START)
+        self.enter(idx, entry, is_dp, ctx.calibration.scaled(INITIAL_ISF), 3 * CME_AT_START, CME_AT_START, CME_AT_START)
         self.start_residential()
 
         for q in range(nq):
@@ -348,7 +349,8 @@ class _Simulation:
     # Residential and nursing care, reablement ---------------------------------------------------
 
     def start_residential(self) -> None:
-        ctx, rng, n = self.ctx, self.rng, RESIDENTIAL_START
+        ctx, rng = self.ctx, self.rng
+        n = ctx.calibration.scaled(RESIDENTIAL_START)
         day0 = int(ctx.q_start[0])
         idx = self.new_people(rng.choice(ctx.n_localities, n, p=ctx.shares), np.full(n, day0), 0.93)
         starts = day0 - 1 - np.floor(np.minimum(rng.exponential(2.0, n), 8) * YEAR).astype(int)
@@ -369,7 +371,9 @@ class _Simulation:
         open_ = np.flatnonzero(self.res_end == NO_DATE)
         leaving = open_[rng.random(len(open_)) < RESIDENTIAL_HAZARD]
         self.res_end[leaving] = uniform_days(rng, first, last - 1, len(leaving))
-        n_new = max(RESIDENTIAL_START + RESIDENTIAL_GROWTH_PER_QUARTER * (q + 1) - len(open_) + len(leaving), 0)
+        size = ctx.calibration.scaled
+        planned = size(RESIDENTIAL_START) + size(RESIDENTIAL_GROWTH_PER_QUARTER) * (q + 1)
+        n_new = max(planned - len(open_) + len(leaving), 0)
         leavers, exit_days = self.leavers
         older = np.flatnonzero(self.ages(leavers, exit_days) >= 65)
         moved = np.sort(rng.choice(older, min(len(older), round(0.35 * n_new)), replace=False))
@@ -381,7 +385,8 @@ class _Simulation:
 
     def reablement_only(self, q: int) -> None:
         """Short reablement for people who then need no long-term support."""
-        ctx, rng, n = self.ctx, self.rng, REABLEMENT_ONLY_PER_QUARTER
+        ctx, rng = self.ctx, self.rng
+        n = ctx.calibration.scaled(REABLEMENT_ONLY_PER_QUARTER)
         starts = uniform_days(rng, int(ctx.q_start[q]), int(ctx.q_end[q]), n)
         idx = self.new_people(rng.choice(ctx.n_localities, n, p=ctx.shares), starts, 0.8)
         ends = starts + rng.integers(7, 43, n)
@@ -415,7 +420,7 @@ class _Simulation:
             active = dp_route & (e.start <= day) & ((e.end == NO_DATE) | (e.end >= day))
             for is_dp_type in (True, False):
                 spend[is_dp_type] += 52 * e.cost[active & ((e.type == DP) == is_dp_type)].sum()
-        factor = (DP_SPEND_LAST_YEAR_GBP * len(q_end) - spend[False]) / spend[True]
+        factor = (self.ctx.calibration.scaled_amount(DP_SPEND_LAST_YEAR_GBP) * len(q_end) - spend[False]) / spend[True]
         e.cost[e.type == DP] = np.round(e.cost[e.type == DP] * factor, 2)
 
     def frame(self) -> tuple[pl.DataFrame, np.ndarray]:

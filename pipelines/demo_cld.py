@@ -271,7 +271,7 @@ def _carers(ctx: DemoContext, rng: np.random.Generator) -> pl.DataFrame:
     """Unpaid carers' support direct to the carer: about a third by direct payment."""
     rows = []
     for q, (first, last) in enumerate(zip(ctx.q_start, ctx.q_end, strict=True)):
-        k = rng.poisson(CARERS_PER_QUARTER)
+        k = rng.poisson(ctx.calibration.scaled(CARERS_PER_QUARTER))
         start = first + rng.integers(0, last - first + 1, k)
         mech = rng.choice([DP, MANAGED, COMMISSIONED, None], k, p=[0.3, 0.08, 0.5, 0.12])
         for i in range(k):

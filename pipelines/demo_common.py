@@ -14,6 +14,7 @@ import polars as pl
 
 from models.periods import Quarter, parse_fy, quarters_between
 from pipelines.config import Settings
+from pipelines.demo_calibration import Calibration, calibration_for
 
 NO_DATE = -1
 EPOCH = date(1970, 1, 1)
@@ -22,7 +23,8 @@ EXTRACT_LAG_DAYS = 15
 
 # Default Cambridgeshire districts: share of people supported (roughly by adult population), DP uptake
 # offset from the county figure in points (Cambridge higher, Fenland lower), home-care lot (0-3) and
-# ISF lot (0-1). Other councils' localities fall back to equal shares, no offset and lots by position.
+# ISF lot (0-1). Other councils' localities take shares by adult population and a seeded uptake spread
+# (pipelines/demo_calibration.py), equal shares where the ONS estimates do not name them, lots by position.
 LOCALITY_PROFILES: dict[str, tuple[float, float, int, int]] = {
     "E07000008": (0.17, 4.0, 0, 1),  # Cambridge
     "E07000009": (0.13, -1.5, 3, 0),  # East Cambridgeshire
@@ -52,6 +54,7 @@ class DemoContext:
     hc_lot: np.ndarray
     isf_lot: np.ndarray
     first_fy: int
+    calibration: Calibration
 
     @property
     def n_quarters(self) -> int:
@@ -80,8 +83,12 @@ def make_context(settings: Settings) -> DemoContext:
     n = len(codes)
     profiles = [LOCALITY_PROFILES.get(code) for code in codes]
     known = all(p is not None for p in profiles)
-    shares = np.array([p[0] for p in profiles]) if known else np.full(n, 1.0 / n)
-    offsets = np.array([p[1] for p in profiles]) if known else np.zeros(n)
+    calibration = calibration_for(settings)
+    if known:
+        shares, offsets = np.array([p[0] for p in profiles]), np.array([p[1] for p in profiles])
+    else:
+        shares = np.array([calibration.shares.get(code, 1.0 / n) for code in codes])
+        offsets = np.array([calibration.uptake_offsets.get(code, 0.0) for code in codes])
     hc_lot = np.array([p[2] for p in profiles]) if known else np.arange(n) % 4
     isf_lot = np.array([p[3] for p in profiles]) if known else np.arange(n) % 2
     q_end = np.array([day_number(q.end) for q in quarters])
@@ -98,6 +105,7 @@ def make_context(settings: Settings) -> DemoContext:
         hc_lot=hc_lot,
         isf_lot=isf_lot,
         first_fy=first_fy,
+        calibration=calibration,
     )
 
 

@@ -44,7 +44,10 @@ def episode_details(
     hours[home] = np.clip(gamma_hours, 1, 56)[home]
     cost[home] = (hours * hc_rate)[home]
     spot = rng.random(n) < 0.25
-    lot_ids = np.array(HC_LOT_PROVIDERS, dtype=object)[ctx.hc_lot[locs]]
+    # Fewer localities than lots (a single-tier council's one area): the lots share the people instead.
+    hc_lot = ctx.hc_lot[locs] if ctx.n_localities >= len(HC_LOT_PROVIDERS) else np.arange(n) % len(HC_LOT_PROVIDERS)
+    isf_lot = ctx.isf_lot[locs] if ctx.n_localities >= 2 else np.arange(n) % 2
+    lot_ids = np.array(HC_LOT_PROVIDERS, dtype=object)[hc_lot]
     spot_ids = np.array(HC_SPOT_PROVIDERS, dtype=object)[rng.integers(0, len(HC_SPOT_PROVIDERS), n)]
     provider[home] = np.where(spot, spot_ids, lot_ids)[home]
 
@@ -56,7 +59,7 @@ def episode_details(
     isf = types == ISF
     hours[isf] = np.clip(np.round(rng.gamma(3.0, 6.0, n) * 2) / 2, 4, 84)[isf]
     cost[isf] = (hours * (22.0 + fy + rate_noise))[isf]
-    provider[isf] = np.array(["ISFP-01", "ISFP-02"], dtype=object)[ctx.isf_lot[locs]][isf]
+    provider[isf] = np.array(["ISFP-01", "ISFP-02"], dtype=object)[isf_lot][isf]
 
     cme = types == CME  # provider chosen by the caller; about 2,500 hours a week by March 2024
     hours[cme] = np.clip(np.round(rng.gamma(3.5, 3.9, n) * 2) / 2, 3, 40)[cme]

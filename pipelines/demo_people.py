@@ -55,7 +55,8 @@ DOMAIN_EFFECT = np.array([-0.03, 0.02, -0.04, 0.06, -0.01])
 def build_pa_register(ctx: DemoContext, dp_recipients: np.ndarray) -> pl.DataFrame:
     """One row per PA: register and leave so active PAs per locality meet the path at each quarter end."""
     rng = ctx.rng(2)
-    target = np.round(quarter_path(ctx, PA_ANCHORS)).astype(int)
+    size = ctx.calibration.scaled
+    target = np.round(quarter_path(ctx, {q: size(n) for q, n in PA_ANCHORS.items()})).astype(int)
     density = np.array([PA_DENSITY[bool(r)] for r in ctx.rural])
     target_l = np.array([largest_remainder(t, dp * density) for t, dp in zip(target, dp_recipients, strict=True)])
     # The register the DPSS took over: PAs who joined in the years before the contract.
@@ -86,7 +87,9 @@ def build_pa_register(ctx: DemoContext, dp_recipients: np.ndarray) -> pl.DataFra
         qe = ctx.q_end[labels.index(PAYROLL_CHECKPOINT[0])]
         active = np.flatnonzero((registered <= qe) & ((left == NO_DATE) | (left > qe)))
         on_payroll[active] = False
-        on_payroll[rng.choice(active, min(PAYROLL_CHECKPOINT[1], len(active)), replace=False)] = True
+        on_payroll[
+            rng.choice(active, min(ctx.calibration.scaled(PAYROLL_CHECKPOINT[1]), len(active)), replace=False)
+        ] = True
     dbs = rng.choice(3, len(loc), p=(0.92, 0.06, 0.02))  # checked, not checked, not recorded
     order = np.lexsort((rng.random(len(loc)), registered))  # register numbers follow joining order
     quals = pick(QUALIFICATIONS, rng.choice(len(QUALIFICATIONS), len(loc), p=(0.3, 0.3, 0.12, 0.1, 0.1, 0.08)))
@@ -109,7 +112,9 @@ def build_referrals(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
     """One row per referral; waits shape the list at each quarter end, the last one exactly."""
     rng = ctx.rng(3)
     nq = ctx.n_quarters
-    counts = rng.poisson(REFERRALS_PER_QUARTER, nq)
+    size = ctx.calibration.scaled
+    per_quarter = size(REFERRALS_PER_QUARTER)
+    counts = rng.poisson(per_quarter, nq)
     quarter = np.repeat(np.arange(nq), counts)
     n = len(quarter)
     received = uniform_days(rng, ctx.q_start[quarter], ctx.q_end[quarter])
@@ -118,8 +123,8 @@ def build_referrals(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
     service = rng.choice(len(names), n, p=[p for _, p in REFERRAL_SERVICES])
     home = service == 0
     # Little's law: people waiting = home-care referrals a day x mean wait.
-    per_day = REFERRALS_PER_QUARTER * REFERRAL_SERVICES[0][1] / 91.3
-    mean_wait = quarter_path(ctx, WAITING_ANCHORS)[quarter] / per_day
+    per_day = per_quarter * REFERRAL_SERVICES[0][1] / 91.3
+    mean_wait = quarter_path(ctx, {q: size(n) for q, n in WAITING_ANCHORS.items()})[quarter] / per_day
     wait = np.where(home, rng.gamma(1.5, mean_wait / 1.5), rng.gamma(1.5, 10 / 1.5, n))
     start = received + np.ceil(wait).astype(int)
     home_hours = np.clip(np.round(rng.gamma(3.5, 10.8 / 3.5, n) * 2) / 2, 1, 60)
@@ -132,7 +137,7 @@ def build_referrals(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
     # The last quarter end: exactly the published people and hours.
     qe = int(ctx.q_end[-1])
     waiting = np.flatnonzero((received <= qe) & ((status == 0) | (start > qe)))
-    excess = len(waiting) - FINAL_WAITING_PEOPLE
+    excess = len(waiting) - size(FINAL_WAITING_PEOPLE)
     if excess > 0:  # started just before the quarter end instead
         movers = rng.choice(waiting, excess, replace=False)
         start[movers] = uniform_days(rng, received[movers], qe)
@@ -147,7 +152,7 @@ def build_referrals(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
         start = np.concatenate([start, np.full(k, NO_DATE)])
         quarter = np.concatenate([quarter, np.full(k, nq - 1)])
     waiting = np.flatnonzero((received <= qe) & ((status == 0) | (start > qe)))
-    hours[waiting] = _hours_adding_to(rng, hours[waiting], FINAL_WAITING_HOURS)
+    hours[waiting] = _hours_adding_to(rng, hours[waiting], ctx.calibration.scaled_amount(FINAL_WAITING_HOURS))
 
     person = _people_in_service(rng, activity, quarter, loc)
     order = np.lexsort((rng.random(len(received)), received))
@@ -191,7 +196,7 @@ def build_outcome_reviews(ctx: DemoContext, activity: ActivityResult) -> pl.Data
     rng = ctx.rng(4)
     parts = []
     for q, (people, hours, entry) in enumerate(activity.snapshots):
-        k = int(rng.integers(*REVIEWS_PER_QUARTER))
+        k = min(int(rng.integers(*map(ctx.calibration.scaled, REVIEWS_PER_QUARTER))), len(people))
         at = np.sort(rng.choice(len(people), k, replace=False))
         day = uniform_days(rng, np.maximum(entry[at], ctx.q_start[q]), ctx.q_end[q])
         n_domains = rng.integers(2, 4, k)

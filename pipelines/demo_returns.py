@@ -149,7 +149,6 @@ TARGET_CHANGES = (("isf_new", "2022/23 Q1", 9.5, 2),)
 # DPSS survey: people answering "very good" out of those asked. The two published quarters are exact.
 DPSS_VERY_GOOD = {"2023/24 Q2": (30, 40), "2023/24 Q3": (18, 40), "2023/24 Q4": (20, 40)}
 # ASCS overall satisfaction: top-box share by the year the financial year starts in.
-ASCS_TOP_BOX = {2020: 62.0, 2021: 61.5, 2022: 60.2, 2023: 60.8, 2024: 61.5}
 DPSS_REFERRALS_BY_YEAR = {2020: 287, 2021: 296, 2022: 305, 2023: 279, 2024: 290}
 DPSS_RECRUITMENT_BY_YEAR = {2020: 107, 2021: 112, 2022: 118, 2023: 125, 2024: 128}
 DPSS_ACTIVE_CASES = {0: 255, 3: 300, 7: 345, 11: 415, 15: 484, 19: 505}
@@ -228,7 +227,8 @@ def build_survey_responses(ctx: DemoContext) -> pl.DataFrame:
             frames.append(_survey_frame("dpss_customer", response, label, locality, "dp_recipient", question, answers))
         if q.number == 4:
             n = int(rng.integers(372, 389))
-            share = ASCS_TOP_BOX.get(year, ASCS_TOP_BOX[max(ASCS_TOP_BOX)])
+            top_box = ctx.calibration.top_box
+            share = top_box.get(year, top_box[max(top_box)])
             scale = scales[("ascs", "q1_overall_satisfaction")]
             answers = _answers(rng, n, round(share / 100 * n), scale, [0.45, 0.55], [0.68, 0.14, 0.08, 0.06, 0.04])
             locality = np.array(ctx.codes, dtype=object)[rng.choice(ctx.n_localities, n, p=ctx.shares)]
@@ -350,8 +350,7 @@ def build_kpi_returns(ctx, activity: pl.DataFrame, referrals, pa_register, surve
                 rows += [(contract, provider, label, *kpi) for kpi in home_care]
 
         for contract, _, provider, lot in CONTRACTS[5:]:
-            codes = [c for c, lot_of in zip(ctx.codes, ctx.isf_lot, strict=True) if lot_of == lot]
-            isf = activity.filter(pl.col("service_type") == "isf", pl.col("locality_code").is_in(codes))
+            isf = activity.filter(pl.col("service_type") == "isf", pl.col("provider_id") == f"ISFP-{lot + 1:02d}")
             new = isf.filter(pl.col("start_date").is_between(q.start, qe)).height
             current = _active(isf, qe, "start_date", "end_date").height
             isf_rows = [

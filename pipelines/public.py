@@ -26,7 +26,7 @@ SHIPPED = {"ascof_published": ASCOF_FILE, "population_projection": POPULATION_FI
 # Every council's published figures (data/public/national/README.md): compact Parquet made by
 # scripts/national_data.py, read as they are into public_national_<name>.
 NATIONAL_DIR = "national"
-NATIONAL_FILES = ("ascof", "population", "areas", "districts", "district_history")
+NATIONAL_FILES = ("ascof", "population", "population_single_years", "areas", "districts", "district_history")
 
 
 class PublicDataError(ValueError):

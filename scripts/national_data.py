@@ -263,6 +263,23 @@ def population(folder: Path) -> pl.DataFrame:
     return wide.unpivot(index=["mid_year", "area_code", "area_name"], variable_name="age_band", value_name="population")
 
 
+def population_single_years(folder: Path) -> pl.DataFrame:
+    """Persons aged 65 to 89 by single year, 90 and over, and all ages, per area and mid-year: the layout of
+    the ONS projection files (age_group "65".."89", "90 and over", "All ages"), for the demand projection."""
+    raw = pl.read_csv(folder / "population/ons_mye2_2015_2020_single_year_of_age.csv", infer_schema=False)
+    raw = raw.filter((pl.col("sex") == "persons") & pl.col("Code").str.contains(r"^E(06|07|08|09|10|92)"))
+    ages = ["All ages", *[str(a) for a in range(65, 90)], "90+"]
+    wide = raw.select(
+        pl.col("mid_year").cast(pl.Int32),
+        pl.col("Code").alias("area_code"),
+        pl.col("Name").alias("area_name"),
+        *[pl.col(a).cast(pl.Int64).alias("90 and over" if a == "90+" else a) for a in ages],
+    )
+    return wide.unpivot(
+        index=["mid_year", "area_code", "area_name"], variable_name="age_group", value_name="population"
+    )
+
+
 KINDS = {"E06": "Unitary authority", "E08": "Metropolitan district", "E09": "London borough", "E10": "Shire county"}
 
 
@@ -338,6 +355,7 @@ def main(folder: Path) -> None:
     for name, frame in {
         "ascof": ascof(folder),
         "population": population(folder),
+        "population_single_years": population_single_years(folder),
         "areas": areas(folder),
         "districts": districts(folder),
         "district_history": district_history(folder),

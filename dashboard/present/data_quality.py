@@ -46,6 +46,16 @@ def submission_label(submission_id: str, file_name: str) -> str:
     return f"{submission_id} ({file_name})"
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
+def _values(n: int, verb: str = "") -> str:
+    """``1 value was`` / ``3 values were`` (with ``verb``: ``1 value written`` / ``3 values written``)."""
+    noun = "value" if n == 1 else "values"
+    return f"{n:,} {noun} {verb or ('was' if n == 1 else 'were')}"
+
+
 def _share(count: int, rows: int) -> str:
     return f"{count:,} ({count / rows:.1%})" if rows and count else f"{count:,}"
 
@@ -81,9 +91,9 @@ def cld_quality(frame: pl.DataFrame, submission: str | None = None) -> QualityRe
     worst = one.sort(["invalid", "_order"], descending=[True, False]).row(0, named=True)
     worst_words = f", most of them in {field_label(worst['field'])} ({worst['invalid']:,})" if worst["invalid"] else ""
     summary = Paragraph(
-        f"{submissions[chosen]}: {rows:,} rows. {invalid:,} values were outside the specification's lists and kept "
-        f"as \u201c{INVALID}\u201d{worst_words}; {mapped:,} values written in Release 1 or other wording were mapped "
-        f"to their Release 2 labels; {blank:,} values were blank."
+        f"{submissions[chosen]}: {_rows(rows)}. {_values(invalid)} outside the specification's lists and kept "
+        f"as \u201c{INVALID}\u201d{worst_words}; {_values(mapped, 'written')} in Release 1 or other wording, mapped "
+        f"to their Release 2 labels; {_values(blank)} blank."
     )
     table = Table(
         f"Data quality by field: {submissions[chosen]}",

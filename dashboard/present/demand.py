@@ -45,8 +45,14 @@ FAN_EXPLAINED = (
     "The dashed line is the forecast; the dark band holds 80% of likely values and the light band 95%. "
     "The dotted grey line repeats the same quarter of last year: the simple guess every model must beat."
 )
+# Where the population comes from: an ONS projection where one ships or was loaded, else a trend of the ONS
+# mid-year estimates every council has (stg_population_projection's projection_basis).
+POPULATION_BASIS = {
+    "ons": "ONS 2022-based subnational projections, real data",
+    "trend": "a trend of ONS mid-year estimates 2015-2020, real data; no ONS projection for this area is loaded",
+}
 PROJECTION_EXPLAINED = (
-    "Population (ONS 2022-based subnational projections, real data) times today’s rate of support per person in "
+    "Population ({basis}) times today’s rate of support per person in "
     "need, by age band; for people aged 65+, need is the population weighted by the POPPI prevalence of needing help "
     "with at least one self-care task."
 )
@@ -407,6 +413,8 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         .iter_rows()
     )
     population = wh.population("65+").filter(pl.col("area_code").is_in(areas))
+    trend = "projection_basis" in population.columns and "trend" in population["projection_basis"].to_list()
+    basis = POPULATION_BASIS["trend" if trend else "ons"]
     pop = dict(population.group_by("projection_year").agg(pl.col("population").sum()).iter_rows())
     now = totals[first]  # today's people supported, recorded
     small = disclosure.is_small(now)
@@ -434,11 +442,11 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         growth_65 = Metric(
             f"Growth in people aged 65+, {first} to 2031",
             pct(100 * (pop[2031] / pop[first] - 1)),
-            help="ONS 2022-based subnational population projections (real data).",
+            help=f"Population: {basis}.",
         )
     growth = (
         f"The number of people aged 65 and over in {area} is projected to grow {growth_65.value} from {first} to "
-        "2031 (ONS 2022-based projections, real data). "
+        f"2031 ({basis}). "
         if growth_65
         else ""
     )
@@ -488,7 +496,7 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         f"{fy_label(last)}." + ("" if small else f" {supported.strip()}"),
         height=280,
         name=f"demand_projection_{code}",
-        how_to_read=PROJECTION_EXPLAINED,
+        how_to_read=PROJECTION_EXPLAINED.format(basis=basis),
         table=Table(
             f"Population and expected people needing support by age band, {area}",
             ["Financial year", "Age band", "Population (ONS, mid-year)", "Expected people needing support (year end)"],

@@ -99,14 +99,17 @@ class UptakeSummary:
 
 
 def comparator_values(wh: Warehouse, measure: str) -> tuple[str | None, dict[str, float]]:
-    """Latest published ASCOF values for England and the region (real data), England first."""
+    """Latest published ASCOF values (real data) for the council itself, where published, England and the region."""
     published = wh.ascof(measure)
     if published.is_empty():
         return None, {}
     year = published["year"].max()
-    rows = published.filter(
-        (pl.col("year") == year) & pl.col("area_code").is_in([ENGLAND, wh.settings.council.region_code])
-    ).sort("area_code", descending=True)
+    order = [wh.settings.council.code, ENGLAND, wh.settings.council.region_code]
+    rows = (
+        published.filter((pl.col("year") == year) & pl.col("area_code").is_in(order) & pl.col("value").is_not_null())
+        .with_columns(order=pl.col("area_code").replace_strict(order, list(range(len(order))), default=None))
+        .sort("order")
+    )
     return year, dict(zip(rows["area_name"], rows["value"], strict=True))
 
 

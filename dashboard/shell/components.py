@@ -38,8 +38,10 @@ def plain(text: str) -> str:
 
 
 def show_metrics(metrics: list[Metric], columns: int = 4) -> None:
-    for column, m in zip(st.columns(columns), metrics, strict=False):
-        column.metric(m.label, m.value, delta=m.delta, delta_color=m.delta_color, help=m.help)
+    """Metrics in rows of ``columns``: a fifth metric starts a second row instead of being dropped."""
+    for start in range(0, len(metrics), columns):
+        for column, m in zip(st.columns(columns), metrics[start : start + columns], strict=False):
+            column.metric(m.label, m.value, delta=m.delta, delta_color=m.delta_color, help=m.help)
 
 
 def show_table(table: Table, key: str) -> None:
