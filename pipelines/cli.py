@@ -178,13 +178,27 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
             console.print(f"[red]{r.file} was not loaded:[/red] {r.message}", soft_wrap=True)
         elif r.status == "failed":
             console.print(f"[red]{r.message}[/red]", soft_wrap=True)
-        elif r.rejects.height:
+        if r.changes is not None:
+            print_changes(r.file, r.changes, dry_run)
+        if r.status in ("rejected", "no_data", "failed"):
+            continue
+        if r.rejects.height:
             console.print(f"First rejects in {r.file} ({r.rows_rejected:,} row(s) rejected in all):")
             for row in r.rejects.head(first).iter_rows(named=True):
                 console.print(
                     f"  row {row['row_number']}, column {row['column_name']}, value {row['value']!r}: {row['reason']}",
                     soft_wrap=True,
                 )
+
+
+def print_changes(file: str, changes, dry_run: bool) -> None:
+    """What a resubmission changes (or would: a dry run), with the first rows of each kind."""
+    verb = "would change" if dry_run else "changed"
+    console.print(f"Resubmission {file} {verb} the {changes.source} rows: {changes.summary()}", soft_wrap=True)
+    for change, key, what in changes.sample:
+        console.print(f"  {change} {key}: {what}", soft_wrap=True, markup=False)
+    if dry_run:
+        console.print("Run again without --dry-run to accept it.")
 
 
 def audit_cli(settings, action: str, subject: str, **detail) -> None:
@@ -390,8 +404,11 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--resubmission",
         action="store_true",
-        help="the files replace the earlier ones for the same providers and quarters: rows they no longer hold "
-        "are withdrawn (a file whose name holds the word 'resubmission' does so without this flag)",
+        help="the files replace what earlier files sent (a KPI return: its providers' quarters; a survey file: its "
+        "surveys' quarters; activity, referrals, outcome reviews, the PA register, the KPI catalogue: the whole "
+        "list): rows they no longer hold are withdrawn. Prints the rows added, changed and withdrawn; with "
+        "--dry-run, before anything is loaded. A file whose name holds the word 'resubmission' is one without "
+        "this flag. CLD submissions need none: the latest for a reporting period is read whole",
     )
     ingest.set_defaults(run=cmd_ingest)
 

@@ -235,6 +235,12 @@ class Settings:
         30, "Provider KPI returns are due this many days after the quarter ends; later ones are flagged late."
     )
     max_upload_mb: int = setting(50, "Largest file accepted through the dashboard's upload (MB).")
+    background_upload_kb: int = setting(
+        256,
+        "Uploads at least this large (KB) are checked, loaded and the warehouse rebuilt by a background process, "
+        "with progress on the Data page, so other people's pages keep their speed; smaller ones (a KPI return) "
+        "are done while the page waits. 0: every upload in the background.",
+    )
     archive_retention_days: int = setting(
         0,
         "Days a raw file is kept in the archive after its last load; `asc purge --expired` (run it on a schedule) "

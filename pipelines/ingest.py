@@ -49,6 +49,7 @@ from pipelines.readers import (
     peek_source,
     quote_identifier,
 )
+from pipelines.resubmission import RESUBMISSION_SCOPE, Changes, changes_of, changes_sql, is_resubmission, scope_words
 from pipelines.schemas import ALL_SOURCES, LOAD_ORDER, Source, canonical_names
 from pipelines.store_lock import store_lock
 from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order, period_mapping, reject_schema
@@ -94,6 +95,7 @@ class FileResult:
     reject_rows: list[tuple] = field(default_factory=list)  # the first rejects: (row, column, value, reason)
     load_id: int | None = None
     sha256: str = ""
+    changes: Changes | None = None  # what a resubmission changes (added, changed, withdrawn), before or as loaded
 
     @property
     def rejects(self) -> pl.DataFrame:
@@ -460,12 +462,17 @@ def _load(con, path, digest, opened: InputFile, source: Source, context, setting
             params=[load_id, FIRST_REJECTS],
         ).fetchall()
         notes = _notes(opened, source, context, seen)
-        if context.resubmission and (withdrew := _withdraw_missing_rows(con, source, load_id)):
-            notes = f"{notes}; {withdrew}" if notes else withdrew
+        changes = None
+        if context.resubmission:
+            if source.name in RESUBMISSION_SCOPE:
+                changes = _resubmit(con, source, load_id, settings, dry_run)
+            note = _resubmission_note(changes, source, dry_run)
+            notes = f"{notes}; {note}" if notes else note
         status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
         result = FileResult(
             path.name, source.name, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
         )
+        result.changes = changes
         return finish_load(con, result, path, dry_run, archiving)
     except BaseException:
         con.rollback()
@@ -522,49 +529,48 @@ def decide_date_order(con, plan: Plan, opened: InputFile) -> None:
     raise _MonthFirst(f"{value} ({column}, row {row})")
 
 
-# A resubmission supersedes the earlier files for the same source over these columns (a provider's quarter).
-RESUBMISSION_SCOPE = {"kpi_returns": ("provider", "period")}
-RESUBMISSION_WORD = "resubmission"
+def _resubmit(con, source: Source, load_id: int, settings: Settings, dry_run: bool) -> Changes:
+    """What this resubmission changes (rows added, changed, withdrawn), and unless a dry run, its withdrawals.
 
-
-def is_resubmission(path: Path, flagged: bool) -> bool:
-    """Whether a file supersedes the earlier ones: ``--resubmission``, or the word in its name."""
-    return flagged or RESUBMISSION_WORD in path.name.lower()
-
-
-def _withdraw_missing_rows(con, source: Source, load_id: int) -> str | None:
-    """Withdraw the rows of earlier loads that this resubmission no longer holds; a note saying what it did.
-
-    Earlier rows are superseded over the resubmission's scope (``RESUBMISSION_SCOPE``: for a KPI return, the
-    provider's quarters it covers): a key there that it does not send again is withdrawn (``withdrawals``).
+    Earlier rows are superseded over the resubmission's scope (``resubmission.RESUBMISSION_SCOPE``): a key there
+    that it does not send again is withdrawn (``withdrawals``). A dry run compares with the store's rows, read
+    from the store attached read-only for the moment, so the difference can be seen before it is accepted.
     """
-    scope = RESUBMISSION_SCOPE.get(source.name)
-    if scope is None:
-        return None
-    rows = loaded_rows_sql(con, source)
-    key = source.record_key_sql()  # as staging compares rows (the <source>_record_key macros)
-    in_scope = " and ".join(f"r.{quote_identifier(c)} is not distinct from n.{quote_identifier(c)}" for c in scope)
-    sql = f"""
-        insert into withdrawals
-        with loaded as (select *, {key} as record_key from ({rows})),
-        new as (select * from loaded where load_id = $load_id),
-        earlier as (
-            select r.record_key, max(r.load_id) as withdrawn_load_id from loaded as r
-            where r.load_id < $load_id and exists (select 1 from new as n where {in_scope})
-                and r.record_key not in (select record_key from new)
-            group by r.record_key
-        )
-        select $load_id, $source, e.record_key, e.withdrawn_load_id, now() from earlier as e
-        where not exists (
-            select 1 from withdrawals as w
-            where w.source = $source and w.record_key = e.record_key and w.load_id > e.withdrawn_load_id
-        )
-        returning withdrawn_load_id"""
-    withdrawn = [r for (r,) in con.sql(sql, params={"load_id": load_id, "source": source.name}).fetchall()]
-    if not withdrawn:
-        return "resubmission: every earlier row for its providers and quarters is sent again"
-    loads = ", ".join(str(x) for x in sorted(set(withdrawn)))
-    return f"resubmission: withdrew {len(withdrawn):,} row(s) it no longer holds (from load(s) {loads})"
+    store = settings.path("ingest_store")
+    catalog = "store" if dry_run and store.exists() else ""
+    if catalog:
+        con.sql("attach ? as store (read_only)", params=[str(store)])
+    try:
+        earlier = loaded_rows_sql(con, source, catalog)
+        withdrawals = f"{catalog}.withdrawals" if catalog and _has_table(con, catalog, "withdrawals") else "withdrawals"
+        sql = changes_sql(source, loaded_rows_sql(con, source), earlier, withdrawals)
+        params = {"load_id": load_id, "source": source.name}
+        changes = changes_of(con, source, sql, params, resubmission=True)
+        if not dry_run and changes.withdrawn:
+            con.sql(
+                f"insert into withdrawals select $load_id, $source, record_key, withdrawn_load_id, now() "
+                f"from ({sql}) where change = 'withdrawn'",
+                params=params,
+            )
+        return changes
+    finally:
+        if catalog:
+            con.sql("detach store")
+
+
+def _has_table(con, catalog: str, table: str) -> bool:
+    return bool(
+        con.sql(
+            "select count(*) from duckdb_tables() where database_name = ? and table_name = ?", params=[catalog, table]
+        ).fetchall()[0][0]
+    )
+
+
+def _resubmission_note(changes: Changes | None, source: Source, dry_run: bool) -> str:
+    if changes is None:
+        return f"{source.name} cannot be resubmitted: nothing withdrawn"
+    verb = "would change" if dry_run else "changed"
+    return f"resubmission (replacing {scope_words(source)}) {verb}: {changes.summary()}"
 
 
 def _flag_duplicates(con, plan: Plan, checked: str) -> None:

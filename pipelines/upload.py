@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,16 +81,31 @@ def ingest_upload(
     year: str | None = None,
     dry_run: bool = False,
     rebuild: bool = True,
+    resubmission: bool = False,
+    on_step: Callable[[str], None] = lambda _: None,
 ) -> UploadOutcome:
-    """Check, ingest and (when rows were loaded) rebuild the warehouse; raises UploadRefused."""
+    """Check, ingest and (when rows were loaded) rebuild the warehouse; raises UploadRefused.
+
+    This is where an upload is accepted (whether run by the page or by a background job, ``upload_jobs``);
+    ``resubmission``: the file replaces what earlier ones sent (``pipelines.resubmission``); ``on_step`` is told
+    each step (waiting for another load, loading, each model of the rebuild)."""
     file_name = check_upload(name, data, settings.max_upload_mb)
     outcome = UploadOutcome()
     with _LOCK, tempfile.TemporaryDirectory(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-") as folder:
         path = Path(folder) / file_name
         path.write_bytes(data)
         try:
+            on_step(f"checking and loading {file_name}")
             outcome.results = ingest_paths(
-                [path], settings, source_name, dry_run, sheet or None, year or None, upload=True
+                [path],
+                settings,
+                source_name,
+                dry_run,
+                sheet or None,
+                year or None,
+                upload=True,
+                on_wait=on_step,
+                resubmission=resubmission,
             )
         except StoreUnavailable as exc:
             raise UploadRefused(str(exc)) from exc
@@ -102,7 +118,7 @@ def ingest_upload(
             from pipelines.build import BuildError, build_warehouse
 
             try:
-                build_warehouse(settings)
+                build_warehouse(settings, lambda model: on_step(f"rebuilding the warehouse: {model}"))
                 outcome.rebuilt = True
             except BuildError as exc:
                 outcome.build_error = str(exc)

@@ -19,6 +19,7 @@ from pipelines.ascof import canonical_year
 from pipelines.schemas import ALL_SOURCES
 from pipelines.templates import column_guide, guide_csv, template_csv, template_xlsx
 from pipelines.upload import UploadOutcome, UploadRefused, ingest_upload
+from pipelines.upload_jobs import job_status, start_upload
 
 wh = warehouse()
 
@@ -73,6 +74,29 @@ def _audit_upload(outcome: UploadOutcome, dry_run: bool) -> None:
         audit("build", "warehouse", who, trigger=f"upload of {files}", outcome=outcome_words)
 
 
+CHANGE_WORDS = {"added": "added", "changed": "changed", "withdrawn": "withdrawn (no longer in the file)"}
+
+
+def show_changes(changes, preview: bool) -> None:
+    """What a resubmission changes: counts, and the first rows of each kind (person identifiers pseudonymised)."""
+    st.subheader("What this resubmission " + ("would change" if preview else "changed"))
+    cols = st.columns(4)
+    cols[0].metric("Rows added", f"{changes.added:,}")
+    cols[1].metric("Rows changed", f"{changes.changed:,}")
+    cols[2].metric("Rows withdrawn", f"{changes.withdrawn:,}")
+    cols[3].metric("Rows unchanged", f"{changes.unchanged:,}")
+    if changes.sample:
+        sample = pl.DataFrame(changes.sample, schema=["change", "record", "what"], orient="row")
+        sample = sample.with_columns(pl.col("change").replace_strict(CHANGE_WORDS, default=pl.col("change")))
+        st.caption("The first rows of each kind (a changed row shows each column as before -> after):")
+        st.dataframe(
+            neutralise_frame(sample),
+            hide_index=True,
+            width="stretch",
+            column_config={"change": TEXT(width="small"), "record": TEXT(width="small"), "what": TEXT(width="large")},
+        )
+
+
 st.title("Data")
 st.markdown(
     "Load the council's extracts and providers' returns, see which rows were refused and why, and download "
@@ -95,33 +119,95 @@ with st.form("upload", clear_on_submit=False):
     sheet = middle.text_input("Excel sheet (optional)", help="Name or number; default: the first with a header.")
     year = right.text_input("Year, for a published ASCOF file (optional)", placeholder="2022/23")
     dry_run = st.checkbox("Check only: do not load anything")
+    resubmission = st.checkbox(
+        "This file replaces earlier ones (a resubmission): show me what it changes before loading it",
+        help="A KPI return replaces its providers' quarters, a survey file its surveys' quarters, the council's own "
+        "extracts the whole list: rows it no longer holds are withdrawn.",
+    )
     submitted = st.form_submit_button("Check and load", type="primary")
 
 who = person()
+JOB, PENDING = "upload_job", "resubmission_pending"
+
+
+def accept_upload(name: str, data: bytes, source, sheet: str, year, dry_run: bool, resubmission: bool) -> None:
+    """Where an upload is accepted: checked and loaded while the page waits, or when large by a background process
+    (``upload_jobs``, progress below); raises UploadRefused, PeriodError or AccessRefused."""
+    # The check sits where the upload is accepted: a provider loads its own contracts' KPI returns only.
+    check_provider_upload(who, name, data)
+    source = "kpi_returns" if who.only_provider else source
+    st.session_state.pop("upload_outcome", None)
+    if len(data) >= settings.background_upload_kb * 1024:
+        job = start_upload(settings, name, data, who.label, source, sheet, year, dry_run, resubmission)
+        st.session_state[JOB] = {"id": job, "dry_run": dry_run}
+        return
+    with st.spinner(f"Checking {name}" + ("" if dry_run else " and rebuilding the warehouse") + "..."):
+        outcome = ingest_upload(name, data, settings, source, sheet, year, dry_run, resubmission=resubmission)
+    finished(outcome, dry_run)
+
+
+def finished(outcome: UploadOutcome, dry_run: bool) -> None:
+    st.session_state["upload_outcome"] = outcome
+    _audit_upload(outcome, dry_run)
+    if outcome.rebuilt:
+        st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
+
+
+def refused(name: str, data: bytes, exc: Exception) -> None:
+    st.session_state.pop("upload_outcome", None)
+    audit("upload_refused", name, who, sha256=hashlib.sha256(data).hexdigest(), reason=str(exc))
+    st.error(f"Not loaded: {plain(for_page(str(exc)))}")
+
+
 if submitted and not allowed(who, "upload"):
     st.session_state.pop("upload_outcome", None)
 elif submitted:
     if uploaded is None:
         st.warning("Choose a file first.")
     else:
+        data = uploaded.getvalue()
         try:
             year_value = canonical_year(year) if year.strip() else None
-            # The check sits where the upload is accepted: a provider loads its own contracts' KPI returns only.
-            check_provider_upload(who, uploaded.name, uploaded.getvalue())
-            with st.spinner(f"Checking {uploaded.name} and rebuilding the warehouse..."):
-                source = None if source_label.startswith("Work it out") else source_label
-                source = "kpi_returns" if who.only_provider else source
-                st.session_state["upload_outcome"] = ingest_upload(
-                    uploaded.name, uploaded.getvalue(), settings, source, sheet.strip(), year_value, dry_run
-                )
-            _audit_upload(st.session_state["upload_outcome"], dry_run)
-            if st.session_state["upload_outcome"].rebuilt:
-                st.rerun()  # so the sidebar (data to, built at) and every table show the new build too
+            source = None if source_label.startswith("Work it out") else source_label
+            preview = resubmission and not dry_run  # first the difference; loaded once accepted
+            st.session_state.pop(PENDING, None)
+            if preview:
+                st.session_state[PENDING] = (uploaded.name, data, source, sheet.strip(), year_value)
+            accept_upload(uploaded.name, data, source, sheet.strip(), year_value, dry_run or preview, resubmission)
         except (UploadRefused, PeriodError, AccessRefused) as exc:
-            st.session_state.pop("upload_outcome", None)
-            sha256 = hashlib.sha256(uploaded.getvalue()).hexdigest()
-            audit("upload_refused", uploaded.name, who, sha256=sha256, reason=str(exc))
-            st.error(f"Not loaded: {plain(for_page(str(exc)))}")
+            st.session_state.pop(PENDING, None)
+            refused(uploaded.name, data, exc)
+
+
+@st.fragment(run_every=1.0 if st.session_state.get(JOB) else None)
+def upload_progress() -> None:
+    """A background upload's progress, asked of the application-state database every second until it ends."""
+    job = st.session_state.get(JOB)
+    if job is None:
+        return
+    status = job_status(settings, job["id"])
+    if status is None or not status.finished:
+        stage = status.stage if status else "starting"
+        seconds = f" ({status.seconds:,.0f} s so far)" if status else ""
+        st.info(
+            f"**{plain(status.file_name if status else 'The upload')}** is being loaded in the background: "
+            f"{plain(stage)}{seconds}. You can use other pages meanwhile; this box updates by itself.",
+            icon="⏳",
+        )
+        return
+    st.session_state.pop(JOB)
+    if status.status == "failed":
+        st.session_state.pop(PENDING, None)
+        st.session_state["upload_error"] = status.stage
+    else:
+        _audit_upload(status.outcome, job["dry_run"])
+        st.session_state["upload_outcome"] = status.outcome
+    st.rerun()
+
+
+upload_progress()
+if error := st.session_state.pop("upload_error", None):
+    st.error(f"Not loaded: {plain(for_page(error))}")
 
 outcome = st.session_state.get("upload_outcome")
 if outcome is not None:
@@ -138,9 +224,25 @@ if outcome is not None:
                 "Rows loaded" if result.status != "dry_run" else "Rows that would load", f"{result.rows_loaded:,}"
             )
             cols[2].metric("Rows rejected", f"{result.rows_rejected:,}")
+        if result.changes is not None:
+            show_changes(result.changes, result.status == "dry_run")
         if result.rejects.height:
             st.caption(f"First problems in {plain(result.file)} (all of them are in the rejected rows below):")
             st.dataframe(result.rejects.head(50), hide_index=True, width="stretch", column_config=REJECT_COLUMNS)
+    pending = st.session_state.get(PENDING)
+    if pending and all(r.status == "dry_run" for r in outcome.results):
+        accept, cancel = st.columns([1, 3])
+        if accept.button("Accept and load this resubmission", type="primary"):
+            st.session_state.pop(PENDING)
+            try:
+                accept_upload(*pending, dry_run=False, resubmission=True)
+            except (UploadRefused, PeriodError, AccessRefused) as exc:
+                refused(pending[0], pending[1], exc)
+            st.rerun()
+        if cancel.button("Cancel: do not load it"):
+            st.session_state.pop(PENDING)
+            st.session_state.pop("upload_outcome", None)
+            st.rerun()
     if outcome.rebuilt and any(r.rows_loaded for r in outcome.results):
         st.success("The warehouse has been rebuilt: every page now includes this file.")
     elif outcome.rebuilt:

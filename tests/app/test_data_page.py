@@ -5,6 +5,8 @@ The page runs against a small warehouse of its own, because an upload rebuilds t
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -131,9 +133,66 @@ def test_templates_with_column_guides_for_every_source(data_env):
     template = at.selectbox(key="template_source")
     assert template.options[-2:] == ["ascof_published", "population_projection"]
     guide = at.dataframe[-1].value
-    assert guide["column"].tolist()[:2] == ["person_id", "age"]
+    assert guide["column"].tolist()[:2] == ["episode_id", "person_id"]
     template.set_value("kpi_returns").run()
     guide = at.dataframe[-1].value
     assert guide.loc[guide["column"] == "period", "type"].item().startswith("financial quarter, as 2024/25 Q1")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels[-3:] == ["CSV template", "Excel template with column guide", "Column guide (CSV)"]
+
+
+def _upload(at: AppTest, name: str, lines: list[str], resubmission: bool = False) -> AppTest:
+    at.file_uploader[0].set_value((name, ("\n".join(lines) + "\n").encode(), "text/csv"))
+    if resubmission:
+        next(c for c in at.checkbox if c.label.startswith("This file replaces earlier ones")).check()
+    at.form_submit_button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def wait_for_background_upload(at: AppTest, seconds: float = 120) -> list[str]:
+    """Rerun the page (as its fragment does every second) until the background job has ended; the progress seen."""
+    seen, deadline = [], time.monotonic() + seconds
+    while "upload_job" in at.session_state and time.monotonic() < deadline:
+        seen += [i.value for i in at.info if "is being loaded in the background" in i.value]
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+    assert "upload_job" not in at.session_state, "the background upload did not finish"
+    return seen
+
+
+def test_a_resubmission_shows_what_it_changes_before_it_is_accepted(data_env):
+    at = run_page()
+    # The fixture loaded P1 and P2 (and refused a row); the resubmission keeps P1, drops P2 and adds P3.
+    at = _upload(at, "activity again.csv", [HEADER, GOOD, GOOD.replace("P1", "P3")], resubmission=True)
+    assert "What this resubmission would change" in [h.value for h in at.subheader]
+    shown = (metric(at, "Rows added"), metric(at, "Rows changed"), metric(at, "Rows withdrawn"))
+    assert shown + (metric(at, "Rows unchanged"),) == ("1", "0", "1", "1")
+    sample = at.dataframe[0].value
+    assert sample["change"].tolist() == ["added", "withdrawn (no longer in the file)"]
+    assert "locality_code: E07000008" in sample["what"].tolist()[0]
+    # Nothing is loaded until it is accepted.
+    assert warehouse_rows(data_env, "select count(*) from load_log") == [(2,)]
+    next(b for b in at.button if b.label == "Accept and load this resubmission").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "What this resubmission changed" in [h.value for h in at.subheader]
+    assert "The warehouse has been rebuilt: every page now includes this file." in [s.value for s in at.success]
+    people = warehouse_rows(data_env, "select person_id from stg_activity order by 1")
+    assert len(people) == 2  # P1 and P3; P2 withdrawn
+    assert warehouse_rows(data_env, "select count(*) from withdrawals") == [(1,)]
+
+
+def test_a_large_upload_is_loaded_in_the_background_with_progress(data_env):
+    config = data_env.path("app_state").parent / "asc.toml"
+    config.write_text("background_upload_kb = 0\n" + config.read_text())  # every upload counts as large here
+    st.cache_resource.clear()
+    at = run_page()
+    at = _upload(at, "big extract.csv", [HEADER, GOOD.replace("P1", "P9")])
+    assert "upload_job" in at.session_state  # handed over: the page's render did not load it
+    seen = wait_for_background_upload(at)
+    assert seen and "is being loaded in the background" in seen[0]
+    assert [s.value for s in at.success][:1] == ["**big extract.csv** as activity: Loaded."]
+    assert "The warehouse has been rebuilt: every page now includes this file." in [s.value for s in at.success]
+    assert metric(at, "Files loaded") == "2"
+    assert warehouse_rows(data_env, "select count(*) from stg_activity") == [(3,)]

@@ -37,7 +37,10 @@ def test_a_resubmission_withdraws_the_row_it_no_longer_holds(tmp_path, monkeypat
     )
     [result] = ingest_paths([again], settings)
     assert result.status == "loaded"
-    assert "resubmission: withdrew 1 row(s) it no longer holds (from load(s) 2)" in result.message
+    assert (
+        "resubmission (replacing each provider and period it holds) changed: 0 row(s) added, 1 changed, 1 withdrawn, "
+        "0 unchanged" in result.message
+    )
     assert store_rows(settings, "select source, record_key, withdrawn_load_id from withdrawals") == [
         ("kpi_returns", "HC-01|2024/25 Q1|hc_missed", 2)
     ]
