@@ -485,7 +485,11 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         ]
     )
     lines = lines.with_columns(
-        year=pl.col("projection_year").map_elements(fy_label, return_dtype=pl.String),
+        year=pl.concat_str(  # 2031 -> "2031/32", as fy_label writes it
+            pl.col("projection_year").cast(pl.String),
+            pl.lit("/"),
+            ((pl.col("projection_year") + 1) % 100).cast(pl.String).str.zfill(2),
+        ),
         series=pl.col("age_band").replace(dict(zip(bands, map(_band_label, bands), strict=True))),
         expected_people=pl.when(pl.col("hidden")).then(None).otherwise(pl.col("expected_people")),
         order=pl.col("age_band").replace_strict({ALL_ADULTS: 0} | {b: i + 1 for i, b in enumerate(bands)}),
