@@ -59,9 +59,16 @@ TITLES = {
     "glossary": "Glossary",
     "audit": "Audit trail",
 }
-start = "provider_kpis" if who.only_provider else "overview"
-pages = {st.Page(PAGES / f"{name}.py", title=title, default=name == start): name for name, title in TITLES.items()}
+# The Overview is the default page for everyone, so every other page keeps its own address (/provider_kpis?...)
+# for every role: a provider following a contract manager's link is not told "page not found". A provider's
+# session starts on its own contracts instead, by moving there on its first render.
+pages = {st.Page(PAGES / f"{name}.py", title=title, default=name == "overview"): name for name, title in TITLES.items()}
 navigation = st.navigation(list(pages))
+if who.only_provider and not st.session_state.get("_provider_landed"):
+    st.session_state["_provider_landed"] = True
+    if pages[navigation] == "overview":
+        target = next(p for p, name in pages.items() if name == "provider_kpis")
+        st.switch_page(target, query_params=st.query_params.to_dict())  # a ?contract= in the link still counts
 
 st.sidebar.markdown(f"**{meta.council_name}**")
 if sign_in_on():

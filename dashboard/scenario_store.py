@@ -54,7 +54,10 @@ DDL = """create table if not exists saved_scenarios (
 MIGRATIONS = {
     "owner": "alter table saved_scenarios add column owner text not null default ''",
     "shared": "alter table saved_scenarios add column shared integer not null default 0",
+    # Who pressed Save: the signed-in email, or "demo user" in the demo (where owner is '' for everyone).
+    "saved_by": "alter table saved_scenarios add column saved_by text not null default ''",
 }
+DEMO_USER = "demo user"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,18 @@ class SavedScenario:
     saved_at: str
     owner: str = ""
     shared: bool = False
+    saved_by: str = ""
+
+    @property
+    def provenance(self) -> str:
+        """Who saved it and when, in words: "saved by demo user on 6 December 2026 at 21:30 UTC"."""
+        try:
+            when = datetime.fromisoformat(self.saved_at).astimezone(UTC)
+            on = f" on {when.day} {when:%B %Y at %H:%M} UTC"
+        except ValueError:
+            on = ""
+        by = self.saved_by or self.owner
+        return f"saved{f' by {by}' if by else ''}{on}"
 
 
 class NotYours(LeverError):
@@ -168,11 +183,12 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def save(name: str, levers: Levers, base_period: str, settings: Settings, owner: str = "") -> str:
+def save(name: str, levers: Levers, base_period: str, settings: Settings, owner: str = "", saved_by: str = "") -> str:
     """Save a named scenario (or overwrite one's own); returns the name as saved.
 
-    ``owner`` is the signed-in person ('' in the demo). A name already used by someone else is refused rather
-    than overwritten; a new scenario of a signed-in person is private until shared.
+    ``owner`` is the signed-in person ('' in the demo); ``saved_by`` who pressed Save (their email, or
+    :data:`DEMO_USER` when there is no sign-in), recorded with the time. A name already used by someone else is
+    refused rather than overwritten; a new scenario of a signed-in person is private until shared.
     """
     cleaned = clean_name(name)
     with connect(settings) as con:
@@ -181,10 +197,10 @@ def save(name: str, levers: Levers, base_period: str, settings: Settings, owner:
         if existing is not None and existing != owner:
             raise NotYours(f"“{cleaned}” is another person's scenario; choose another name.")
         con.execute(
-            "insert into saved_scenarios (name, levers, base_period, saved_at, owner, shared) "
-            "values (?, ?, ?, ?, ?, ?) "
+            "insert into saved_scenarios (name, levers, base_period, saved_at, owner, shared, saved_by) "
+            "values (?, ?, ?, ?, ?, ?, ?) "
             "on conflict (name) do update set levers = excluded.levers, base_period = excluded.base_period, "
-            "saved_at = excluded.saved_at",
+            "saved_at = excluded.saved_at, saved_by = excluded.saved_by",
             (
                 cleaned,
                 json.dumps(levers.to_mapping()),
@@ -192,6 +208,7 @@ def save(name: str, levers: Levers, base_period: str, settings: Settings, owner:
                 datetime.now(UTC).isoformat(timespec="seconds"),
                 owner,
                 int(not owner),  # the demo's scenarios are everyone's
+                saved_by or owner or DEMO_USER,
             ),
         )
     return cleaned
@@ -217,7 +234,7 @@ def saved(defaults: Levers, settings: Settings, viewer: str = "") -> dict[str, S
         with connect(settings) as con:
             _prepare(con)
             rows = con.execute(
-                "select name, levers, base_period, saved_at, owner, shared from saved_scenarios "
+                "select name, levers, base_period, saved_at, owner, shared, saved_by from saved_scenarios "
                 "where owner = '' or owner = ? or shared = 1 order by saved_at",
                 (viewer,),
             ).fetchall()
@@ -232,7 +249,7 @@ def saved(defaults: Levers, settings: Settings, viewer: str = "") -> dict[str, S
         except LeverError:
             continue  # a lever now out of range: skip rather than break the page
         scenarios[row["name"]] = SavedScenario(
-            row["name"], levers, row["base_period"], row["saved_at"], row["owner"], bool(row["shared"])
+            row["name"], levers, row["base_period"], row["saved_at"], row["owner"], bool(row["shared"]), row["saved_by"]
         )
     return scenarios
 

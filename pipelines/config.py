@@ -136,6 +136,12 @@ class Limits:
         "Most any part of an Excel workbook may shrink when zipped (unzipped size / zipped size); beyond it the file "
         "is refused as a zip bomb. Ordinary workbooks shrink 5 to 30 times.",
     )
+    ingest_memory_mb: int = setting(
+        1000,
+        "DuckDB's working memory while `asc ingest` loads a file (MB); beyond it DuckDB spills to a temporary folder "
+        "beside the ingest store. With 1000, a 50-million-row national CLD file loaded with the process's peak "
+        "memory about 1.1 GB; less saves memory but spills, and the load takes longer.",
+    )
 
 
 @dataclass(frozen=True)

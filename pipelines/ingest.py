@@ -58,10 +58,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA.txt"
-# DuckDB's working memory while loading; beyond it DuckDB spills to a temporary folder beside the store.
-# Ten million activity rows then load with the whole process peaking at about 1.05 GB (target 1.5 GB);
-# 600 MB kept the peak at 0.7 GB but spilled, and the load took 12% longer.
-MEMORY_LIMIT = "1000MB"
+# DuckDB's working memory while loading is the setting limits.ingest_memory_mb (1000 MB): ten million activity
+# rows then load with the whole process peaking at about 1.05 GB (target 1.5 GB); 600 MB kept the peak at 0.7 GB
+# but spilled, and the load took 12% longer.
 # Test hook: seconds to sleep inside the load transaction, so a test can kill the process mid-load.
 PAUSE_ENV = "ASC_INGEST_PAUSE_IN_TRANSACTION"
 FIRST_REJECTS = 200  # rejects kept on the result for the CLI and the Data page (all go to the store)
@@ -820,7 +819,7 @@ def _connect(settings: Settings, dry_run: bool) -> duckdb.DuckDBPyConnection:
                 f"cannot open the ingest store {store} for writing ({why}). Check that the folder exists and that "
                 "this user may write to it, or set paths.ingest_store in the settings file"
             ) from exc
-    con.sql(f"set memory_limit = '{MEMORY_LIMIT}'")
+    con.sql(f"set memory_limit = '{int(settings.limits.ingest_memory_mb):d}MB'")
     con.sql("set enable_progress_bar = false")
     # DuckDB turns a long IN list into a join, which does not keep rows in file order; lists of allowed
     # values stay plain comparisons instead (see validate.keeps_file_order).

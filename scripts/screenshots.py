@@ -20,7 +20,10 @@ PAGES = {
     "benchmarking": "benchmarking",
     "provider_kpis": "provider_kpis",
     "demand": "demand_scenarios",
+    "demand_scenario": "demand_scenarios?tab=Scenario",
+    "demand_compare": "demand_scenarios?tab=Compare+scenarios",
     "data": "data",
+    "glossary": "glossary",
 }
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -41,9 +44,16 @@ def main() -> None:
         for width in (int(w) for w in args.widths.split(",")):
             page = browser.new_page(viewport={"width": width, "height": args.height})
             for name, path in PAGES.items():
-                page.goto(f"{args.url}/{path}?{args.query}", timeout=90_000)
+                joined = "&" if "?" in path else "?"
+                page.goto(f"{args.url}/{path}{joined}{args.query}", timeout=90_000)
                 page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000)
                 page.wait_for_timeout(1500)  # charts draw after the script finishes
+                # Every chart drawn (those in a closed tab are not drawn until it opens).
+                page.wait_for_function(
+                    """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                             .every(c => !c.checkVisibility() || c.querySelector('.main-svg'))""",
+                    timeout=60_000,
+                )
                 page.wait_for_selector('[data-testid="stSkeleton"]', state="detached", timeout=60_000)
                 page.screenshot(path=str(out / f"{name}-{width}.png"))
                 print(out / f"{name}-{width}.png")

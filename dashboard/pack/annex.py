@@ -7,6 +7,7 @@ import polars as pl
 
 from dashboard.formatting import by_unit
 from dashboard.pack.content import Heading, Note, Paragraph, Scope, Section, Table
+from dashboard.present.about import glossary_table
 from dashboard.queries import Warehouse
 from pipelines.reference_tables import REFERENCE_DIR
 
@@ -107,6 +108,14 @@ def _sources(wh: Warehouse, synthetic: bool) -> Table:
         rows,
         widths=["48%", "22%", "12%", "18%"],
     )
+
+
+def glossary(scope: Scope) -> Section:
+    """The Glossary page's terms, as an annex of its own: a section starts on a new page, so the glossary's length
+    never moves the definitions annex's text across a page break."""
+    section = Section("glossary", "Annex: glossary", "The words and abbreviations used in this pack")
+    section.add(glossary_table())
+    return section
 
 
 def definitions_and_sources(scope: Scope, synthetic: bool) -> Section:

@@ -105,6 +105,7 @@ def build_pack(
         satisfaction.satisfaction_outcomes,
         providers.provider_kpis,
         outlook.demand_outlook,  # last of the themes: it imports statsmodels, seconds the charts can use
+        annex.glossary,  # before the definitions annex, which stays the pack's last pages
         partial(annex.definitions_and_sources, synthetic=meta.contains_synthetic_data),
     ]
     sections = []

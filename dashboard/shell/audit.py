@@ -1,14 +1,16 @@
 """The audit trail from the pages: one row per action, written where the action happens.
 
 Every call goes through ``pipelines.audit.record`` with the session's person (their name or e-mail when signed in,
-"demo user" in the demo). Downloads are recorded by the download button's ``on_click`` (:func:`on_download`), so
-the row is written when someone actually takes the file, not when the button is drawn.
+"demo user" in the demo). Downloads are recorded when someone actually takes the file, not when the button is
+drawn: by the button's ``on_click`` (:func:`on_download`) for a file made with the page, and inside the maker for
+a file made when the button is pressed (:func:`made_on_click`).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -46,6 +48,26 @@ def audit(action: str, subject: str = "", who: Person | None = None, **detail) -
 def on_download(file_name: str, action: str = "export_download", **detail) -> partial:
     """A download button's ``on_click``: one audit row naming the file, when the file is taken."""
     return partial(audit, action, file_name, **detail)
+
+
+def made_on_click(make: Callable[[], bytes | str], file_name: str, action: str = "export_download", **detail):
+    """A download button's data, made when the button is pressed, that records one audit row once made.
+
+    Such a button must not rerun the page on click (``on_click="ignore"``): a rerun forgets the file the browser
+    is about to fetch, so a file that takes seconds to make (the KPI PDF) never arrives. The maker runs on another
+    thread, outside the session, so the person and the settings are taken now, while the page is drawn.
+    """
+    who, config = _session_person(), settings()
+
+    def made() -> bytes | str:
+        data = make()
+        try:
+            trail.record(config, actor(who), action, file_name, **detail)
+        except (sqlite3.Error, OSError) as exc:
+            _log.error("The audit trail could not be written (%s %s by %s): %s", action, file_name, actor(who), exc)
+        return data
+
+    return made
 
 
 def sign_in_once(who: Person) -> None:

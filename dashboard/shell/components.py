@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
@@ -48,29 +49,70 @@ def show_table(table: Table, key: str) -> None:
     st.dataframe(table.frame(), hide_index=True, width="stretch", key=f"table-{key}")
 
 
-def show_chart(chart: Chart) -> None:
+def show_chart(chart: Chart, areas: dict[str, str] | None = None) -> None:
     """Draw a chart (or its SPC view), a plain-words note on reading it, and its data as a table and CSV.
 
-    A chart with an SPC view is a fragment: its toggle redraws this chart alone, not the whole page.
+    A chart with an SPC view is a fragment: its toggle redraws this chart alone, not the whole page. With
+    ``areas`` (each area's name to its code), clicking an area's point or line filters the page to that area.
     """
     if chart.spc is None:
-        _draw_chart(chart, spc=False)
+        _draw_chart(chart, spc=False, areas=areas)
+        st.session_state.pop(AREA_PICKED, None)  # the click's rerun was the whole page already
     else:
-        _chart_with_spc_toggle(chart)
+        _chart_with_spc_toggle(chart, areas)
+
+
+AREA_PICKED = "_area_picked_on_chart"
 
 
 @st.fragment
-def _chart_with_spc_toggle(chart: Chart) -> None:
+def _chart_with_spc_toggle(chart: Chart, areas: dict[str, str] | None) -> None:
     spc = st.toggle("Show as SPC chart", key=f"spc-{chart.name}", help=SPC_NOTE)
-    _draw_chart(chart, spc)
+    _draw_chart(chart, spc, areas)
+    if st.session_state.pop(AREA_PICKED, None):
+        st.rerun(scope="app")  # a click inside this fragment re-ran it alone; the new area changes the whole page
 
 
-def _draw_chart(chart: Chart, spc: bool) -> None:
+def area_clicked(fig, points: list, areas: dict[str, str]) -> str | None:
+    """The code of the area a chart click selected: the point's label (a funnel's districts) or its line's name."""
+    for point in points:
+        trace = fig.data[point["curve_number"]]
+        index = point.get("point_index", point.get("point_number"))
+        label = trace.text[index] if isinstance(trace.text, list | tuple) and index is not None else None
+        for name in (label, trace.name):
+            if name in areas:
+                return areas[name]
+    return None
+
+
+def _pick_area(key: str, fig, areas: dict[str, str]) -> None:
+    state = st.session_state.get(key)
+    code = area_clicked(fig, list(state.selection.points) if state else [], areas)
+    if code and code != st.session_state.get("locality"):
+        st.session_state["locality"] = code  # the sidebar's filter, which the URL follows
+        st.session_state[AREA_PICKED] = True
+
+
+def _draw_chart(chart: Chart, spc: bool, areas: dict[str, str] | None = None) -> None:
     fig, how_to_read = chart.figure, chart.how_to_read
     if spc:
         fig, reading = spc_figure(chart.spc)
         how_to_read = f"{reading} {SPC_NOTE}"
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=f"chart-{chart.name}")
+    key = f"chart-{chart.name}"
+    if areas and not spc:  # an SPC view is one area's series: nothing to pick
+        # A unified hover (every line's value at a quarter) makes a click select every line at once: here the
+        # hover, and so the click, is the nearest area's point alone.
+        st.plotly_chart(
+            go.Figure(fig).update_layout(hovermode="closest"),
+            width="stretch",
+            config={"displaylogo": False},
+            key=key,
+            on_select=lambda: _pick_area(key, fig, areas),
+            selection_mode="points",
+        )
+        how_to_read = f"{how_to_read} Click an area's point or line to show the page for that area.".strip()
+    else:
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=key)
     if how_to_read:
         st.caption(how_to_read)
     if chart.table is not None:

@@ -62,3 +62,9 @@ def period() -> str:
 
 def locality_name(code: str | None = None) -> str:
     return warehouse().settings.locality_name(code or locality())
+
+
+def area_codes() -> dict[str, str]:
+    """Each area's name (as charts label it) to its code, for charts whose areas can be clicked."""
+    locs = warehouse().localities()
+    return dict(zip(locs["locality_name"].to_list(), locs["locality_code"].to_list(), strict=True))

@@ -10,7 +10,7 @@ from dashboard.present.data_quality import cld_quality
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
 from dashboard.shell.access import allowed, person
-from dashboard.shell.audit import audit, on_download
+from dashboard.shell.audit import audit, made_on_click, on_download
 from dashboard.shell.components import plain, show_table
 from dashboard.shell.errors import for_page
 from models.periods import PeriodError
@@ -329,10 +329,15 @@ else:  # the history, rejects and data quality cover every organisation's files
         st.download_button(
             "Download rejected rows (CSV)",
             # Written when the button is pressed, not on every render: it may hold a million rows.
-            lambda: neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
+            made_on_click(
+                lambda: neutralise_frame(wh.rejects(files, sources, limit=REJECTS_DOWNLOAD)).write_csv(),
+                "rejected_rows.csv",
+                files=files,
+                sources=sources,
+            ),
             file_name="rejected_rows.csv",
             mime="text/csv",
-            on_click=on_download("rejected_rows.csv", files=files, sources=sources),
+            on_click="ignore",
             help="Text starting with = + - or @ is prefixed with an apostrophe, so Excel never runs it as a formula.",
         )
 

@@ -131,8 +131,9 @@ def _save(levers: Levers) -> None:
         audit("refused", "save_scenario", who)
         return
     try:
+        saved_by = scenario_store.DEMO_USER if who.demo else who.email
         name = scenario_store.save(
-            st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, owner
+            st.session_state.get("scenario_name", ""), levers, setup.base.base_period, cfg, owner, saved_by
         )
         audit("scenario_save", name, who, levers=levers, base_period=setup.base.base_period)
         private = " It is private to you until you share it." if owner else ""
@@ -302,6 +303,11 @@ def _scenario() -> None:
         "this link does too" + (" (the levers are at the baseline)" if at_baseline else "") + ":"
     )
     st.code(f"{page_url}?{scenario_store.share_query(levers, defaults, target_pct, view)}", language=None)
+    # A link to a saved scenario restores its levers: say whose they are and when they were saved.
+    stored = scenario_store.saved(defaults, cfg, owner)
+    same = [f"“{name}”, {s.provenance}" for name, s in stored.items() if s.levers == levers]
+    if same and not at_baseline:
+        st.caption(plain("These levers are the saved scenario " + "; and ".join(same) + "."))
 
 
 with scenario_tab:
@@ -316,6 +322,11 @@ def _compare() -> None:
         st.warning(plain(store_problem), icon="⚠️")
     elif not saved:
         st.info("No saved scenarios yet: set the levers on the Scenario tab and save one to compare it here.")
+    if saved:  # the saved-scenario list: who saved each one and when
+        st.table(
+            {"Saved scenario": list(saved), "Saved": ["S" + s.provenance[1:] for s in saved.values()]},
+            hide_index=True,
+        )
     picked = st.multiselect(
         f"Saved scenarios to compare with the baseline (up to {scenario_store.MAX_COMPARED})",
         list(saved),
@@ -357,9 +368,8 @@ def _compare() -> None:
         with st.expander("Load or delete a saved scenario"):
             chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
             chosen = saved[chosen_name]
-            if chosen.owner:
-                whose = "yours" if chosen.owner == owner else f"saved by {chosen.owner}"
-                st.caption(plain(f"{whose}; {'shared with colleagues' if chosen.shared else 'private'}"))
+            sharing = ("; shared with colleagues" if chosen.shared else "; private") if chosen.owner else ""
+            st.caption(plain(f"“{chosen_name}” was {chosen.provenance}{sharing}."))
             cols = st.columns(3)
             if cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load"):
                 st.rerun()  # the whole page: the levers and the Scenario tab's figures are outside this fragment

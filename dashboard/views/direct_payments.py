@@ -11,8 +11,8 @@ from dashboard.present.dp_breakdowns import dp_breakdowns
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
-from dashboard.shell.components import plain, show, show_metrics, show_missing
-from dashboard.shell.filters import locality, locality_name, period
+from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing
+from dashboard.shell.filters import area_codes, locality, locality_name, period
 
 code, quarter = locality(), period()
 page = per_build(direct_payments, code, quarter, locality_name(code))
@@ -24,7 +24,8 @@ about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
 show([page.furthest] if page.furthest else [])
-show([page.uptake_chart])
+# Clicking an area's line or point on these two charts shows the page for that area (and the URL says so).
+show_chart(page.uptake_chart, area_codes())
 show([page.districts_heading])
 # Both funnels come from the presenter; the choice is kept in the URL (?funnel=Allowing+for+overdispersion), so a link
 # shared opens the funnel its sender was reading. The committee pack prints the default.
@@ -42,7 +43,8 @@ funnel = (
     )
     or FUNNEL_DEFAULT
 )
-show([page.funnels[funnel].sentence, page.funnels[funnel].chart])
+show([page.funnels[funnel].sentence])
+show_chart(page.funnels[funnel].chart, area_codes())
 show([page.comparators_heading, page.comparators_chart])
 show([page.dpss_heading, page.dpss_chart])
 show([page.isf_heading] + [b for b in (page.isf_sentence, page.isf_chart) if b is not None])

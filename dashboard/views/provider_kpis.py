@@ -23,7 +23,7 @@ from dashboard.present import provider_kpis as kpis
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
-from dashboard.shell.audit import audit, on_download
+from dashboard.shell.audit import audit, made_on_click
 from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
 from dashboard.shell.filters import from_url, period
 from pipelines.access import AccessRefused, refusal
@@ -272,19 +272,26 @@ left, right = st.columns(2)
 # The files are made when a button is pressed (on another thread), with the notes as they are then.
 left.download_button(
     "Download Excel workbook",
-    lambda: review_workbook(kpis.kpi_review(wh, review)),
+    made_on_click(
+        lambda: review_workbook(kpis.kpi_review(wh, review)),
+        f"{review.file_stem}.xlsx",
+        contract=contract,
+        quarter=quarter,
+    ),
     file_name=f"{review.file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_excel",
-    on_click=on_download(f"{review.file_stem}.xlsx", contract=contract, quarter=quarter),
+    on_click="ignore",
 )
 right.download_button(
     "Download PDF with charts",
-    lambda: review_pdf(kpis.kpi_review(wh, review)),
+    made_on_click(
+        lambda: review_pdf(kpis.kpi_review(wh, review)), f"{review.file_stem}.pdf", contract=contract, quarter=quarter
+    ),
     file_name=f"{review.file_stem}.pdf",
     mime="application/pdf",
     key="download_pdf",
-    on_click=on_download(f"{review.file_stem}.pdf", contract=contract, quarter=quarter),
+    on_click="ignore",
 )
 st.caption(
     f"The scorecard, every quarter's figures and this quarter's review notes, as on this page. {review.disclosure.note}"

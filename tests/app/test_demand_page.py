@@ -409,9 +409,16 @@ def test_load_and_delete_a_saved_scenario():
     at.button(key="reset_levers").click().run()
     assert at.slider(key="service_use_change_pct").value == 0.0
     at.selectbox(key="manage_scenario").set_value("Prevention (AppTest)").run()
+    # The saved-scenario list says who saved it (no sign-in here: the demo user) and when.
+    listed = next(t.value for t in at.table if "Saved scenario" in t.value.columns)
+    row = listed[listed["Saved scenario"] == "Prevention (AppTest)"].iloc[0]
+    assert re.fullmatch(r"Saved by demo user on \d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", row["Saved"])
     at.button(key="load").click().run()
     assert at.slider(key="service_use_change_pct").value == -1.5
     assert "service_use_change_pct=-1.5" in at.code[0].value
+    # The levers (as a link to them restores them) are named as the saved scenario, with who saved it and when.
+    said = " ".join(c.value for c in at.caption)
+    assert "These levers are the saved scenario “Prevention (AppTest)”, saved by demo user on " in said
     at.button(key="delete").click().run()
     assert "Prevention (AppTest)" not in at.multiselect(key="compare").options
 

@@ -9,7 +9,17 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, wait_until_idle
 
-PAGES = ["", "direct_payments", "workforce", "satisfaction_outcomes", "provider_kpis", "demand_scenarios", "data"]
+PAGES = [
+    "",
+    "direct_payments",
+    "workforce",
+    "satisfaction_outcomes",
+    "benchmarking",
+    "provider_kpis",
+    "demand_scenarios",
+    "data",
+    "glossary",
+]
 
 # Elements whose text must never be cut: headings, buttons (and their labels), tabs, metric labels.
 CUT_TEXT = """() => {

@@ -316,3 +316,16 @@ def test_a_file_whose_dates_contradict_each_other_is_rejected_with_the_evidence(
         "2023-04-30"
     )
     assert store_rows(settings, "select count(*) from raw_cld") == [(0,)]
+
+
+def test_the_ingest_memory_limit_is_a_setting(tmp_path):
+    from pipelines.ingest import _connect
+
+    config = write_test_config(tmp_path)
+    config.write_text(config.read_text().replace("[limits]\n", "[limits]\ningest_memory_mb = 640\n", 1))
+    con = _connect(load_settings(config), dry_run=False)
+    try:
+        # DuckDB counts MB as 1000 x 1000 bytes and shows MiB: 640 MB = 610.3 MiB (the default 1000 MB: 953.6 MiB)
+        assert con.sql("select current_setting('memory_limit')").fetchall()[0][0] == "610.3 MiB"
+    finally:
+        con.close()
