@@ -743,10 +743,12 @@ def remove_stale_files(settings: Settings) -> list[Path]:
 
     A build writes ``<warehouse>.building-<pid>`` (and its ``.wal``), an archive copy ``<sha256>.<suffix>.<pid>.tmp``,
     a converted CSV a folder ``asc-ingest-<pid>-*`` and an upload ``asc-upload-<pid>-*`` in the temporary
-    folder. Each is removed once its process is gone; a live one (a build or upload running now) is left.
+    folder, a background upload job ``asc-upload-job-<job>-*`` with its process id inside. Each is removed once
+    its process is gone; a live one (a build or upload running now) is left.
     """
     from pipelines.readers import TEMP_PREFIX
     from pipelines.upload import UPLOAD_PREFIX
+    from pipelines.upload_jobs import JOB_PID_FILE, JOB_PREFIX
 
     removed: list[Path] = []
 
@@ -769,11 +771,21 @@ def remove_stale_files(settings: Settings) -> list[Path]:
                 remove(path)
         elif time.time() - path.stat().st_mtime > STALE_TMP_SECONDS:
             remove(path)
+    temp = Path(tempfile.gettempdir())
     for prefix in (TEMP_PREFIX, UPLOAD_PREFIX):
-        for path in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        for path in temp.glob(f"{prefix}*"):
             pid = path.name.removeprefix(prefix).split("-")[0]
             if pid.isdigit() and not _alive(int(pid)):
                 remove(path)
+    for path in temp.glob(f"{JOB_PREFIX}*"):
+        try:
+            pid = (path / JOB_PID_FILE).read_text().strip()
+        except OSError:  # its process never started (or is starting now): stale only when old
+            if time.time() - path.stat().st_mtime > STALE_TMP_SECONDS:
+                remove(path)
+            continue
+        if pid.isdigit() and not _alive(int(pid)):
+            remove(path)
     return removed
 
 

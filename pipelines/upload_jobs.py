@@ -26,6 +26,7 @@ from pipelines.config import Settings
 from pipelines.upload import UploadOutcome, UploadRefused, check_upload
 
 JOB_PREFIX = "asc-upload-job-"  # the job's folder (the file and what to do with it), removed when it ends
+JOB_PID_FILE = "pid"  # the job process's id, written as it starts (ingest.remove_stale_files reads it)
 STALE_SECONDS = 6 * 3600  # a job that has not moved for this long died with its process: said as failed
 NICENESS = 10  # below the dashboard's renders in the scheduler's eyes
 SCHEMA = """
@@ -140,6 +141,7 @@ def run_job(folder: Path) -> None:
     from pipelines.errors import record_unexpected, unexpected_message
     from pipelines.upload import ingest_upload
 
+    (folder / JOB_PID_FILE).write_text(str(os.getpid()))  # a killed job's folder is known for stale by this
     task = pickle.loads((folder / "task.pickle").read_bytes())  # noqa: S301 (written by start_upload)
     settings, job_id = task["settings"], task["job_id"]
     try:

@@ -135,12 +135,16 @@ def test_files_a_killed_run_left_behind_are_removed_at_the_start_of_the_next(con
         archive / f"{'b' * 64}.csv.tmp",  # from before .tmp files named their process: old enough to be stale
         temp / f"asc-ingest-{dead}-x1y2",
         temp / f"asc-upload-{dead}-x1y2",
+        temp / "asc-upload-job-0123456789ab-killed",  # a background upload killed mid-run (its pid inside)
+        temp / "asc-upload-job-0123456789ab-never",  # one whose process never started, old
     ]
     kept = [
         warehouse.with_name(f"warehouse.duckdb.building-{live}"),  # a build running now
         archive / f"{'c' * 64}.csv.{live}.tmp",
         archive / f"{'d' * 64}.csv.tmp",  # recent: perhaps being written by an older version now
         temp / f"asc-ingest-{live}-x1y2",
+        temp / "asc-upload-job-0123456789ab-running",
+        temp / "asc-upload-job-0123456789ab-starting",  # new, its process not yet begun
     ]
     for path in stale + kept:
         if path.name.startswith("asc-"):
@@ -148,8 +152,11 @@ def test_files_a_killed_run_left_behind_are_removed_at_the_start_of_the_next(con
             (path / "converted.csv").write_text("x")
         else:
             path.write_text("x")
+    (stale[6] / "pid").write_text(str(dead))
+    (kept[4] / "pid").write_text(str(live))
     old = time.time() - 2 * 3600
     os.utime(stale[3], (old, old))
+    os.utime(stale[7], (old, old))
     try:
         assert main(["--config", str(config), "ingest", str(write(tmp_path, "pa.csv", [PA_HEADER, pa(1)]))]) == 0
         assert [p for p in stale if p.exists()] == []
