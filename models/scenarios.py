@@ -5,11 +5,12 @@ locality and year at once, in a few milliseconds, so the page can recompute on e
 
 How a scenario is built, per district (the county is the sum of its districts):
 
-1. **People in long-term community support.** For the years the statistical forecast covers (its
-   chosen model, ``fct_forecasts``), the year-end value is the forecast; after that it grows with the
-   POPPI-style demand index (:mod:`models.population_projection`), or stays flat with the "no growth"
-   variant. The population adjustment and the service-use change compound on top, from the first year.
-2. **Uncertainty** comes from the forecasts: the 80% interval of the people forecast gives a relative
+1. **People in long-term community support** follow the demand chain (:mod:`models.demand_chain`), read at
+   each year's end: the chosen forecast (``fct_forecasts``) for the quarters it covers, then the POPPI-style
+   demand index (:mod:`models.population_projection`), or flat with the "no growth" variant. The baseline is
+   therefore the same figure the Demand page's forecast and projection show. The population adjustment and
+   the service-use change compound on top, from the first year.
+2. **Uncertainty** comes from the forecasts: the 80% interval of each forecast gives a relative
    spread at each horizon, extended beyond the forecast with the square root of time, plus a drift of
    ``uncertainty_drift_pct`` a year for what the forecasts cannot see (changes in need, eligibility or
    policy). One demand shock per simulated path moves every district together (a cautious choice:
@@ -36,6 +37,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from models.demand_chain import people_path
 from models.periods import Quarter, fy_label, parse_fy, parse_quarter
 from models.scenario_levers import LeverError, Levers  # noqa: F401  (LeverError re-exported with the engine)
 
@@ -204,26 +206,18 @@ def run_scenario(base: BaseState, levers: Levers | None = None, years: int = 10)
     k = np.arange(years + 1, dtype=float)
     people_now = base.people.astype(float)
 
-    # 1. People: the forecast, then the demand index; the levers compound on top.
-    index_years = np.array(base.index_years)
-    positions = np.clip(np.searchsorted(index_years, calendar), 0, len(index_years) - 1)
-    if calendar[-1] > index_years[-1]:
-        notes.append(f"the population projection ends in {index_years[-1]}; later years hold that year's level")
-    growth = (
-        base.demand_index[:, positions]
-        if levers.population_variant == "projection"
-        else np.ones((len(people_now), len(k)))
-    )
-    forecast_people, spread_people, last = _forecast_at(base, "people_supported", ends)
+    # 1. People: the demand chain (the forecast, then population-driven), read at each year's end; the levers
+    # compound on top. The Demand page's forecast and projection tabs read the same chain.
+    if calendar[-1] > base.index_years[-1]:
+        notes.append(f"the population projection ends in {base.index_years[-1]}; later years hold that year's level")
+    forecast_people, _, last = _forecast_at(base, "people_supported", ends)
     missing = ~np.isfinite(forecast_people[:, 1:]).any(axis=1)
     if missing.any():
         notes.append(
             "no forecast for " + ", ".join(np.array(base.names)[missing]) + ": demand follows the projection only"
         )
-    path = np.where(np.isfinite(forecast_people), forecast_people, 0.0)
-    path[:, 0] = people_now
-    path = _carry(path, last, growth)
-    spread_people = _widen(spread_people, last, k, levers.uncertainty_drift_pct)
+    chain, chain_spread, _ = people_path(base, int(ends[-1]), levers.uncertainty_drift_pct, levers.population_variant)
+    path, spread_people = chain[:, ends], chain_spread[:, ends]
     factor = ((1 + levers.population_adjustment_pct / 100) * (1 + levers.service_use_change_pct / 100)) ** k
     people_central = path * factor
 

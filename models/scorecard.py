@@ -19,12 +19,13 @@ Conventions (tested in ``tests/unit/test_scorecard.py``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from models.measures import rag_rating as rag
-from models.spc import SpcResult, spc_chart
+from models.spc import SpcResult, change_positions, spc_chart
 
 SPARKLINE_QUARTERS = 8
 QUARTERS_IN_YEAR = 4
@@ -104,7 +105,9 @@ def _sort_key(series: pl.DataFrame, period: str) -> int:
     return int(keys[0])
 
 
-def kpi_history(series: pl.DataFrame, kpi_code: str, period: str, run_length: int = 7) -> KpiHistory:
+def kpi_history(
+    series: pl.DataFrame, kpi_code: str, period: str, run_length: int = 7, change_points: Sequence[str] = ()
+) -> KpiHistory:
     """Assess one KPI on an XmR chart over every quarter up to and including ``period``.
 
     Parameters
@@ -117,12 +120,15 @@ def kpi_history(series: pl.DataFrame, kpi_code: str, period: str, run_length: in
         The reviewed quarter, such as ``"2024/25 Q1"``; later quarters are ignored.
     run_length : int, default 7
         Points in a run or trend that count as a special cause.
+    change_points : sequence of str, default ()
+        First quarters of new periods (a contract start, a new provider): the limits are recalculated from each.
 
     Returns
     -------
     KpiHistory
         ``table`` holds the series rows oldest first with ``centre``, ``lower``, ``upper``,
-        ``variation``, ``side`` and ``rule`` from the SPC assessment; ``spc`` is the assessment,
+        ``variation``, ``side`` and ``rule`` from the SPC assessment, and ``limits_period`` (0 before the first
+        change point, 1 after it, ...); ``spc`` is the assessment,
         with assurance judged against the target in force in ``period``.
 
     Raises
@@ -142,8 +148,11 @@ def kpi_history(series: pl.DataFrame, kpi_code: str, period: str, run_length: in
         target=last["target"],
         run_length=run_length,
         trend_length=run_length,
+        change_points=change_positions(rows["period"].to_list(), list(change_points)),
     )
-    spc_columns = result.table.select("centre", "lower", "upper", "variation", "side", "rule")
+    spc_columns = result.table.select(
+        "centre", "lower", "upper", "variation", "side", "rule", pl.col("period").alias("limits_period")
+    )
     return KpiHistory(kpi_code, period, pl.concat([rows, spc_columns], how="horizontal"), result)
 
 
@@ -188,7 +197,11 @@ def scorecard_row(history: KpiHistory, sparkline_quarters: int = SPARKLINE_QUART
 
 
 def scorecard(
-    series: pl.DataFrame, period: str, sparkline_quarters: int = SPARKLINE_QUARTERS, run_length: int = 7
+    series: pl.DataFrame,
+    period: str,
+    sparkline_quarters: int = SPARKLINE_QUARTERS,
+    run_length: int = 7,
+    change_points: Mapping[str, Sequence[str]] | None = None,
 ) -> pl.DataFrame:
     """One row per KPI in force in ``period``: value, target, RAG, changes, SPC signals, sparkline.
 
@@ -217,7 +230,11 @@ def scorecard(
     in_force = series.filter(pl.col("period") == period)
     order = ["catalogue_order", "kpi_code"] if "catalogue_order" in series.columns else ["kpi_code"]
     codes = in_force.sort(order)["kpi_code"].to_list()
-    rows = [scorecard_row(kpi_history(series, code, period, run_length), sparkline_quarters) for code in codes]
+    points = change_points or {}
+    rows = [
+        scorecard_row(kpi_history(series, code, period, run_length, points.get(code, ())), sparkline_quarters)
+        for code in codes
+    ]
     return pl.DataFrame(rows, schema=SCORECARD_SCHEMA)
 
 
@@ -233,3 +250,19 @@ def summary(card: pl.DataFrame) -> dict[str, int]:
         "concern": (card["variation"] == "concern").sum(),
         "improvement": (card["variation"] == "improvement").sum(),
     }
+
+
+def provider_changes(series: pl.DataFrame) -> list[tuple[str, str]]:
+    """Quarters where a contract's returns come from a new provider: (first quarter, 'New provider: name').
+
+    A contract re-let to another provider is a known change in the process, so SPC limits start afresh there.
+    """
+    if "provider" not in series.columns or series.is_empty():
+        return []
+    by_quarter = series.select("sort_key", "period", "provider").unique("sort_key").sort("sort_key")
+    changes, before = [], None
+    for row in by_quarter.iter_rows(named=True):
+        if before is not None and row["provider"] and row["provider"] != before:
+            changes.append((row["period"], f"New provider: {row['provider']}"))
+        before = row["provider"] or before
+    return changes

@@ -43,9 +43,14 @@ class Locality:
 
 @dataclass(frozen=True)
 class ChangePoint:
-    measure: str = setting("", "Key of the measure in the measure registry, for example dpss_very_good_pct.")
+    measure: str = setting(
+        "", "Key of the measure in the measure registry (dpss_very_good_pct) or a KPI code of the KPI catalogue."
+    )
     period: str = setting("", "First quarter of the new period, for example 2023/24 Q3 (or a year, 2024/25).")
     label: str = setting("", "What changed, in a few words shown on the chart: 'New provider', 'Contract start'.")
+    provider: str = setting(
+        "", "For a KPI: the provider whose contracts changed (as named in its returns); blank for every provider."
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ a headline), lay it out through a presenter in ``dashboard/present``. See ``docs
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -226,11 +226,40 @@ def change_points(
     for i, point in enumerate(settings.change_points):
         where = f"change_points[{i}]"
         if point.measure not in registry:
-            raise ConfigError(
-                f"{where}: measure {point.measure!r} is not in the registry; known: {', '.join(registry)}"
-            )
+            continue  # a KPI code: checked against the KPI catalogue by kpi_change_points
         if not _PERIOD.match(point.period):
             raise ConfigError(f"{where}: period {point.period!r} should look like 2024/25 Q1 (or 2024/25)")
         if point.measure == measure_key:
+            found.append((point.period, point.label or "Change declared by the council"))
+    return sorted(set(found))
+
+
+def kpi_change_points(
+    settings: Settings, kpi_codes: Collection[str], kpi_code: str, provider: str
+) -> list[tuple[str, str]]:
+    """``[[change_points]]`` declared for one KPI of one provider's contract, (first period, label), oldest first.
+
+    An entry names a KPI code as its ``measure`` and, optionally, the ``provider`` (blank: every provider).
+
+    Raises
+    ------
+    ConfigError
+        If an entry names neither a registry measure nor a KPI of the catalogue, or a period not like
+        ``2024/25 Q1``.
+    """
+    registry = measure_registry(settings)
+    found = []
+    for i, point in enumerate(settings.change_points):
+        where = f"change_points[{i}]"
+        if point.measure in registry:
+            continue
+        if point.measure not in kpi_codes:
+            raise ConfigError(
+                f"{where}: measure {point.measure!r} is neither in the measure registry nor a KPI code of the "
+                f"catalogue; KPI codes: {', '.join(sorted(kpi_codes))}"
+            )
+        if not _PERIOD.match(point.period):
+            raise ConfigError(f"{where}: period {point.period!r} should look like 2024/25 Q1 (or 2024/25)")
+        if point.measure == kpi_code and point.provider.strip() in ("", provider):
             found.append((point.period, point.label or "Change declared by the council"))
     return sorted(set(found))

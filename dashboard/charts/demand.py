@@ -56,7 +56,9 @@ def _year_ticks(fig: go.Figure, labels: list[str]) -> None:
         fig.update_xaxes(**ticks)
 
 
-def forecast_fan(history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_title: str) -> go.Figure:
+def forecast_fan(
+    history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_title: str, joint: str | None = None
+) -> go.Figure:
     """History, the chosen forecast with its 80% and 95% intervals, and the seasonal-naive baseline.
 
     Parameters
@@ -65,6 +67,9 @@ def forecast_fan(history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_t
         ``period, value``.
     forecasts : polars.DataFrame
         ``role ('chosen' | 'baseline'), period, model, mean, lo_80, hi_80, lo_95, hi_95``.
+    joint : str, optional
+        The demand path's joint: the forecast's last quarter, population-driven after it. Marked by a vertical
+        line and label, and the central line changes from dashes to dots there (not by colour alone).
     """
     fig = trend_lines(history.with_columns(series=pl.lit("Recorded")), "period", "value", "series", title, y_title)
     fig.data[0].line.color = "#333333"
@@ -80,10 +85,12 @@ def forecast_fan(history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_t
     _band(fig, x, join + chosen["lo_95"].to_list(), join + chosen["hi_95"].to_list(), colour, 0.15, "95% range", "95")
     _band(fig, x, join + chosen["lo_80"].to_list(), join + chosen["hi_80"].to_list(), colour, 0.35, "80% range", "80")
     model = LABELS.get(chosen["model"][0], chosen["model"][0]) if chosen.height else "forecast"
+    y = join + chosen["mean"].to_list()
+    cut = x.index(joint) + 1 if joint in x else len(x)
     fig.add_trace(
         go.Scatter(
-            x=x,
-            y=join + chosen["mean"].to_list(),
+            x=x[:cut],
+            y=y[:cut],
             name=f"Forecast ({model})",
             mode="lines+markers",
             line={"color": colour, "dash": "dash", "width": 3},
@@ -91,10 +98,34 @@ def forecast_fan(history: pl.DataFrame, forecasts: pl.DataFrame, title: str, y_t
             hovertemplate="Forecast: %{y:,.0f}<extra></extra>",
         )
     )
+    if cut < len(x):
+        fig.add_trace(
+            go.Scatter(
+                x=x[cut - 1 :],
+                y=y[cut - 1 :],
+                name="Population-driven",
+                mode="lines",
+                line={"color": OKABE_ITO[2], "dash": "dashdot", "width": 3},
+                hovertemplate="Population-driven: %{y:,.0f}<extra></extra>",
+            )
+        )
+        fig.add_shape(
+            type="line", xref="x", yref="paper", x0=joint, x1=joint, y0=0, y1=1, line={"color": GREY, "dash": "dot"}
+        )
+        fig.add_annotation(
+            x=joint,
+            yref="paper",
+            y=1,
+            text=f"Forecast ends {joint}: population-driven after",
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 11, "color": "#333333"},
+        )
     if baseline.height:
         fig.add_trace(
             go.Scatter(
-                x=x,
+                x=last["period"].to_list() + baseline["period"].to_list(),
                 y=join + baseline["mean"].to_list(),
                 name="Same quarter last year (baseline)",
                 mode="lines",

@@ -41,6 +41,7 @@ def kpi_spc_figure(
     target_name: str,
     hidden_note: str | None = None,
     height: int = 420,
+    breaks: tuple[tuple[str, str], ...] = (),
 ) -> go.Figure:
     """XmR chart of one KPI, with the targets in force and the quarters without a return.
 
@@ -50,7 +51,13 @@ def kpi_spc_figure(
     """
     suffix, axis_title = UNIT_AXIS.get(unit, ("", "Value"))
     periods = table["period"].to_list()
-    fig = spc_chart(periods, table, title=title, y_title=axis_title, y_suffix=suffix)
+    # The chart draws each run of limits apart: its ``period`` is the limits' period number, not the quarter.
+    limits = (
+        table.with_columns(pl.col("limits_period").alias("period"))
+        if "limits_period" in table.columns
+        else table.drop("period")
+    )
+    fig = spc_chart(periods, limits, title=title, y_title=axis_title, y_suffix=suffix, breaks=breaks)
     targets = table["target"].to_list()
     if any(t is not None for t in targets):
         fig.add_trace(

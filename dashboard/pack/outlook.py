@@ -21,7 +21,7 @@ def demand_outlook(scope: Scope) -> Section:
         section.add(Paragraph(missing))
         return section
     forecast = demand.forecast(scope.wh, scope.code, scope.period, scope.area, FORECAST_MEASURE)
-    section.add(Heading("Forecast"), forecast.sentence)
+    section.add(Heading("Forecast"), forecast.sentence, *([forecast.path] if forecast.path else []))
     section.add(*(b for b in (forecast.accuracy, forecast.start_note) if b is not None))
     if forecast.chart:
         section.add(forecast.chart, Note(forecast.chart.how_to_read), forecast.next_year)

@@ -23,6 +23,7 @@ def direct_payments(scope: Scope) -> Section:
     section.add(
         Paragraph(summary.people),
         Paragraph(summary.comparators),
+        *([theme.furthest] if theme.furthest else []),
         theme.uptake_chart,
         Note(theme.uptake_chart.how_to_read),
         theme.area_table,

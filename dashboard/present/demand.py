@@ -23,9 +23,11 @@ from dashboard import scenario_store
 from dashboard.charts import demand as demand_charts
 from dashboard.formatting import by_unit, change_by_unit, count, gbp, pct
 from dashboard.present.blocks import Chart, Metric, Note, Paragraph, Table
+from dashboard.present.demand_path import DemandPath, demand_path
 from dashboard.present.direct_payments import judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
+from models.periods import fy_label
 from models.population_projection import UNPLACED
 from models.scenarios import MEASURES, BaseState, Levers, ScenarioResult, compare
 
@@ -37,6 +39,7 @@ FORECASTS: dict[str, tuple[str, str, str, bool]] = {
     "referrals_received": ("Referrals received in the quarter", "Referrals a quarter", "referrals", True),
     "active_pas": ("Active Personal Assistants on the register", "Personal Assistants", "PAs", True),
 }
+PATH_MEASURE = "people_supported"  # the measure the demand path (forecast, then population-driven) follows
 MODEL_NAMES = {"seasonal_naive": "Same quarter last year", "naive": "Last quarter", "ets": "ETS", "sarimax": "SARIMAX"}
 FAN_EXPLAINED = (
     "The dashed line is the forecast; the dark band holds 80% of likely values and the light band 95%. "
@@ -97,6 +100,7 @@ class Forecast:
     next_year: Table | None = None  # the next four quarters
     model_note: Note | None = None
     backtest: Table | None = None  # each candidate model's tested accuracy
+    path: Paragraph | None = None  # people supported: the one demand path, in the same words on every tab
 
 
 def accuracy_sentence(metrics: pl.DataFrame, what: str) -> str:
@@ -190,6 +194,26 @@ def forecast(wh: Warehouse, code: str, period: str, area: str, measure: str = "p
     def span(low: float, high: float) -> str:
         return f"{fmt(low)} to {fmt(high)}"
 
+    own_model = chosen
+    path = demand_path(wh, code, area) if measure == PATH_MEASURE else None
+    if path is not None and not path.small and path.rows.height:
+        # People supported follow the one demand path: the forecast, then population-driven (as the scenarios do).
+        chosen = path.until(path.scenario_end).select(
+            pl.lit("chosen").alias("role"),
+            "period",
+            "mean",
+            "lo_80",
+            "hi_80",
+            "lo_95",
+            "hi_95",
+            "source",
+            # The county's path adds up its districts' forecasts, each from its own chosen model.
+            pl.lit("sum of district forecasts" if code == wh.settings.council.code else own_model["model"][0]).alias(
+                "model"
+            ),
+            pl.lit(own_model["note"][0]).alias("note"),
+        )
+        forecasts = pl.concat([chosen, forecasts.filter(pl.col("role") == "baseline")], how="diagonal_relaxed")
     as_recorded = [fmt(v) for v in recorded["value"].to_list()]
     last_period = recorded["period"][-1]
     ahead = chosen.row(min(3, chosen.height - 1), named=True)
@@ -209,18 +233,29 @@ def forecast(wh: Warehouse, code: str, period: str, area: str, measure: str = "p
             fmt(r["mean"]),
             span(r["lo_80"], r["hi_80"]),
             span(r["lo_95"], r["hi_95"]),
-            fmt(baseline.get(r["period"])),
+            fmt(baseline[r["period"]]) if r["period"] in baseline else "",
         ]
         for r in chosen.iter_rows(named=True)
     ]
     recorded_rows = [[p, v, "", "", "", ""] for p, v in zip(recorded["period"], as_recorded, strict=True)]
     model = chosen["model"][0]
+    headers = ["Quarter", f"Recorded ({unit})", f"Forecast ({unit})", "80% range", "95% range"]
+    headers.append("Same quarter last year (baseline)")
+    joint = None
+    if "source" in chosen.columns:
+        joint = path.joint_period
+        headers[2] = f"Forecast, then population-driven ({unit})"
+        basis = {"forecast": "Forecast", "population": "Population-driven"}
+        forecast_rows = [row + [basis[s]] for row, s in zip(forecast_rows, chosen["source"], strict=True)]
+        recorded_rows = [row + ["Recorded"] for row in recorded_rows]
+        headers.append("Basis")
     chart = Chart(
         demand_charts.forecast_fan(
             hide(recorded, ["value"]),
             hide(forecasts, ["mean", "lo_80", "hi_80", "lo_95", "hi_95"]),
             f"{label}, {area}: recorded and forecast",
             axis,
+            joint=joint,
         ),
         f"Line chart of {what} in {area}, recorded from {recorded['period'][0]} to {last_period} and forecast to "
         f"{chosen['period'][-1]} with 80% and 95% ranges. {sentence.text}",
@@ -229,16 +264,9 @@ def forecast(wh: Warehouse, code: str, period: str, area: str, measure: str = "p
         how_to_read=FAN_EXPLAINED,
         table=Table(
             f"{label}, {area}: recorded and forecast ({MODEL_NAMES.get(model, model)})",
-            [
-                "Quarter",
-                f"Recorded ({unit})",
-                f"Forecast ({unit})",
-                "80% range",
-                "95% range",
-                "Same quarter last year (baseline)",
-            ],
+            headers,
             (recorded_rows + forecast_rows)[::-1],
-            numeric=[False, True, True, True, True, True],
+            numeric=[False, True, True, True, True, True, False][: len(headers)],
         ),
     )
     next_year = Table(
@@ -265,9 +293,40 @@ def forecast(wh: Warehouse, code: str, period: str, area: str, measure: str = "p
         ),
         chart=chart,
         next_year=next_year,
-        model_note=Note(f"Model notes: {chosen['note'][0]}.") if chosen["note"][0] else None,
+        model_note=_model_note(
+            chosen["note"][0],
+            own_model,
+            ahead["period"],
+            path if joint is not None and code == wh.settings.council.code else None,
+            recorded,
+            fmt,
+        ),
         backtest=_backtest_table(metrics, label, area),
+        path=path.sentence if path is not None else None,
     )
+
+
+def _model_note(
+    note: str | None, own_model: pl.DataFrame, period: str, summed: DemandPath | None, recorded: pl.DataFrame, fmt
+) -> Note | None:
+    """The model's notes; where the path sums the districts' forecasts (the county's people), also what a model of
+    the county total alone says, and who is in the county's count but in no district's, so nothing is hidden."""
+    parts = [f"Model notes: {note}."] if note else []
+    own = own_model.filter(pl.col("period") == period)
+    if summed is not None and own.height:
+        parts.append(
+            "The county's forecast is the sum of its districts' forecasts, so that it matches the scenarios and the "
+            f"population-driven demand; a model of the county total alone gives {fmt(own['mean'][0])} for {period} "
+            "(its backtest is below)."
+        )
+        unplaced = recorded["value"][-1] - summed.rows["mean"][0]
+        if round(unplaced) > 0:
+            parts.append(
+                f"The districts' forecasts start from the {fmt(summed.rows['mean'][0])} people placed in a district "
+                f"in {summed.base_period}; the county's recorded {fmt(recorded['value'][-1])} include people placed "
+                "in none."
+            )
+    return Note(" ".join(parts)) if parts else None
 
 
 # --- Population-driven demand ------------------------------------------------------------------------------------
@@ -284,6 +343,7 @@ class Projection:
     chart: Chart  # its table: population and expected people by year and age band, latest first
     rates: Table  # service-use rates by area and age band
     rates_note: Note
+    path: Paragraph | None = None  # the one demand path, in the same words as the other tabs
 
 
 def _hidden_cells(disclosure: Disclosure, people: Mapping[tuple[str, str], float]) -> set[tuple[str, str]]:
@@ -336,6 +396,15 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
     totals = dict(by_band.group_by("projection_year").agg(pl.col("expected_people").sum()).iter_rows())
     first = min(totals)
     last = max(totals)
+    # The figures follow the one demand path (the forecast to its joint, population-driven after): each year's
+    # bands are scaled so that they add up to the path at that year's end, and the totals are the path's.
+    path = demand_path(wh, code, area)
+    if path.rows.height:
+        scale = {year: path.year_end(year)["mean"] / total if total else 1.0 for year, total in totals.items()}
+        by_band = by_band.with_columns(
+            pl.col("expected_people") * pl.col("projection_year").replace_strict(scale, return_dtype=pl.Float64)
+        )
+        totals = {year: path.year_end(year)["mean"] for year in totals}
     later = [year for year in (2031, 2040) if year in totals]
     need = dict(
         by_band.filter(pl.col("age_band") != "18-64")
@@ -353,12 +422,18 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
     def expected(year: int) -> str:
         return HIDDEN if small else count(totals[year])
 
-    metrics = [Metric(f"Expected people needing support, {first}", disclosure.count(now))] + [
+    metrics = [
         Metric(
-            f"Expected in {year}",
+            f"Where the path starts, {path.base_period}",
+            disclosure.count(now),
+            help="People in long-term community support placed in a district at the latest quarter loaded.",
+        )
+    ] + [
+        Metric(
+            f"Expected at the end of {fy_label(year)}",
             expected(year),
             delta=None if small or not now else pct(100 * (totals[year] / now - 1)),
-            help=f"Under the figure: the growth on {first}.",
+            help=f"The demand path at the end of {fy_label(year)}. Under the figure: the growth on {path.base_period}.",
         )
         for year in later
     ]
@@ -379,12 +454,15 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         supported = f"Too few people are supported in {area} today to project their number (small numbers). "
     else:
         supported = (
-            f"If the council supports the same share of people in need as it does today, {area} would have "
+            f"Following the forecast to {path.joint_period} and then supporting the same share of people in need, "
+            f"{area} would have "
             + " and ".join(
-                f"about {count(totals[y])}" + (" people in long-term community support" if i == 0 else "") + f" in {y}"
+                f"about {count(totals[y])}"
+                + (" people in long-term community support" if i == 0 else "")
+                + f" at the end of {fy_label(y)}"
                 for i, y in enumerate(later)
             )
-            + f", against {count(now)} in {first}. "
+            + f", against {count(now)} in {path.base_period}. "
         )
     in_need = (
         f"People aged 65+ estimated to need help with at least one self-care task: {count(need[first])} in {first}, "
@@ -407,21 +485,25 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         ]
     )
     lines = lines.with_columns(
-        year=pl.col("projection_year").cast(pl.String),
+        year=pl.concat_str(  # 2031 -> "2031/32", as fy_label writes it
+            pl.col("projection_year").cast(pl.String),
+            pl.lit("/"),
+            ((pl.col("projection_year") + 1) % 100).cast(pl.String).str.zfill(2),
+        ),
         series=pl.col("age_band").replace(dict(zip(bands, map(_band_label, bands), strict=True))),
         expected_people=pl.when(pl.col("hidden")).then(None).otherwise(pl.col("expected_people")),
         order=pl.col("age_band").replace_strict({ALL_ADULTS: 0} | {b: i + 1 for i, b in enumerate(bands)}),
     ).sort("order", "projection_year")
     chart = Chart(
         demand_charts.projection_chart(lines, f"Expected people needing support by age band, {area}"),
-        f"Line chart of the expected number of people needing support in {area} by age band, {first} to {last}."
-        + ("" if small else f" {supported.strip()}"),
+        f"Line chart of the expected number of people needing support in {area} by age band, {fy_label(first)} to "
+        f"{fy_label(last)}." + ("" if small else f" {supported.strip()}"),
         height=280,
         name=f"demand_projection_{code}",
         how_to_read=PROJECTION_EXPLAINED.format(basis=basis),
         table=Table(
             f"Population and expected people needing support by age band, {area}",
-            ["Year", "Age band", "Population (ONS)", "Expected people needing support"],
+            ["Financial year", "Age band", "Population (ONS, mid-year)", "Expected people needing support (year end)"],
             [
                 [r["year"], r["series"], count(r["population"]), HIDDEN if r["hidden"] else count(r["expected_people"])]
                 for r in lines.sort(["projection_year", "order"], descending=[True, False]).iter_rows(named=True)
@@ -455,7 +537,7 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
         rate_rows,
         numeric=[False, False, True, True, True, True],
     )
-    return Projection(first, metrics, growth_65, sentence, chart, rates_table, Note(RATES_EXPLAINED))
+    return Projection(first, metrics, growth_65, sentence, chart, rates_table, Note(RATES_EXPLAINED), path.sentence)
 
 
 # --- Today's demand: the page's first figures --------------------------------------------------------------------

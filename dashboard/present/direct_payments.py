@@ -7,8 +7,10 @@ theme, so the three say the same thing in the same words. Every count has been t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from dashboard import charts
@@ -17,7 +19,7 @@ from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, Sp
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.present.headlines import direction_words, headlines, target_text
 from dashboard.queries import Warehouse
-from models.funnel import funnel_curve, funnel_table
+from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
 from models.measures import MeasureSpec, net_new_needed
 from models.periods import parse_quarter
 from pipelines.registry import measure_registry
@@ -293,10 +295,12 @@ class DirectPayments:
     summary: UptakeSummary
     metrics: list[Metric]  # uptake, gap to target, more recipients needed, net change a quarter
     trajectory: Paragraph | None
+    furthest: Paragraph | None  # which district is furthest from the target, in words (the chart's title says it too)
     uptake_chart: Chart
     area_table: Table  # areas and the county at the quarter, with the funnel test in words
     districts_heading: Heading
-    funnel_chart: Chart  # its table is ``area_table``
+    funnel_chart: Chart  # the default funnel (chance alone), the pack's; its table is ``area_table``
+    funnels: dict[str, DistrictFunnel]  # both funnels (chance alone; allowing for overdispersion), for the toggle
     funnel_note: Note
     comparators_heading: Heading
     comparators_chart: Chart
@@ -309,16 +313,10 @@ class DirectPayments:
 
 
 def _area_table(
-    at: pl.DataFrame, raw: pl.DataFrame, county: str, code: str, period: str, target: float
-) -> tuple[Table, pl.DataFrame, pl.DataFrame]:
-    """The areas and the county at one quarter with each district's funnel position; the funnel test of every
-    district; and the districts that may be drawn (none whose counts are hidden)."""
-    districts = raw.filter(pl.col("locality_code") != county)
-    funnel = funnel_table(
-        districts["locality_name"].to_list(),
-        districts["dp_recipients"].to_list(),
-        districts["community_clients"].to_list(),
-    )
+    at: pl.DataFrame, funnel: pl.DataFrame, county: str, code: str, period: str, target: float
+) -> tuple[Table, pl.DataFrame]:
+    """The areas and the county at one quarter with each district's funnel position (from ``funnel``, the test of
+    every district); and the districts that may be drawn (none whose counts are hidden)."""
     shown_names = set(
         at.filter(
             (pl.col("locality_code") != county)
@@ -362,7 +360,144 @@ def _area_table(
         bold_rows=[i for i, r in enumerate(ordered.iter_rows(named=True)) if r["locality_code"] == code],
     )
     plotted = funnel.filter(pl.col("unit").is_in(list(shown_names)) & pl.col("proportion").is_not_null())
-    return table, funnel, plotted
+    return table, plotted
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A chart's finding: its title ("Fenland is furthest from the 25.0% target") and the page's sentence."""
+
+    title: str
+    sentence: str
+
+
+def furthest_from_target(at: pl.DataFrame, county: str, target: float, higher_is_better: bool | None) -> Finding | None:
+    """Which district is furthest from the target in the quarter (``at``: mart_dp_uptake rows after disclosure
+    control, so a district whose uptake is hidden is neither named nor compared). None without a district shown."""
+    shown = at.filter((pl.col("locality_code") != county) & pl.col("uptake_pct").is_not_null())
+    hidden = at.filter((pl.col("locality_code") != county) & pl.col("uptake_pct").is_null()).height
+    if shown.is_empty() or higher_is_better is None:
+        return None
+    sign = 1 if higher_is_better else -1
+    shortfall = shown.with_columns(short=sign * (target - pl.col("uptake_pct"))).sort("short", descending=True)
+    worst = shortfall.row(0, named=True)
+    behind = shortfall.filter(pl.col("short").round(1) > 0).height
+    period, total = worst["period"], shown.height
+    left_out = f" ({_words(hidden)} not shown: small numbers)" if hidden else ""
+    side = "below" if higher_is_better else "above"
+    if round(worst["short"], 1) <= 0:
+        return Finding(
+            f"every district is at or {'above' if higher_is_better else 'below'} the {pct(target)} target",
+            f"In {period}, every district shown{left_out} is at or {'above' if higher_is_better else 'below'} the "
+            f"{pct(target)} target for direct payment uptake.",
+        )
+    return Finding(
+        f"{worst['locality_name']} is furthest from the {pct(target)} target",
+        f"In {period}, {worst['locality_name']} is the district furthest from the {pct(target)} target for direct "
+        f"payment uptake, at {pct(worst['uptake_pct'])} ({points(worst['short'])} {side} it); "
+        + _share_behind(behind, total, left_out, side),
+    )
+
+
+def _share_behind(behind: int, total: int, left_out: str, side: str) -> str:
+    """'two of the three districts shown are below the target', 'both districts shown are ...'."""
+    if behind == total:
+        who = {1: "the one district shown is", 2: "both districts shown are"}.get(
+            total, f"all {_words(total)} districts shown are"
+        )
+    else:
+        who = f"{_words(behind)} of the {_words(total)} districts shown {'is' if behind == 1 else 'are'}"
+    return who.replace(" shown", f" shown{left_out}") + f" {side} the target."
+
+
+def _words(k: int) -> str:
+    """Small whole numbers in words, as GOV.UK style writes them (and no digit reads like a suppressed count)."""
+    return ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[k] if 0 <= k < 10 else str(k)
+
+
+FUNNEL_DEFAULT = "binomial"
+FUNNEL_OPTIONS = {"binomial": "Chance alone", "overdispersed": "Allowing for overdispersion"}
+
+
+@dataclass(frozen=True)
+class DistrictFunnel:
+    """One funnel of DP uptake by district: the chart (its table the area table with this funnel's verdicts) and
+    a sentence saying how many districts lie outside its limits and, allowing for overdispersion, why."""
+
+    chart: Chart
+    sentence: Paragraph
+    outside: int  # districts beyond the 95% limits
+
+
+def district_funnels(
+    raw: pl.DataFrame, at: pl.DataFrame, county: str, code: str, period: str, target: float
+) -> dict[str, DistrictFunnel]:
+    """The district funnel both ways: against chance alone (binomial, exact limits) and allowing for overdispersion
+    (Spiegelhalter's additive between-district variance on the arcsine scale, as FunnelPlotR does). Computed from the
+    unsuppressed counts (pooling keeps every district); drawn and tabled only where the counts are shown."""
+    districts = raw.filter(pl.col("locality_code") != county)
+    names = districts["locality_name"].to_list()
+    x, n = districts["dp_recipients"].to_list(), districts["community_clients"].to_list()
+    result = {}
+    plain_outside = None
+    for option in FUNNEL_OPTIONS:
+        widened = option == "overdispersed"
+        funnel = funnel_table(names, x, n, overdispersion=widened)
+        p0 = funnel["p0"][0]
+        spread = estimate_overdispersion(np.asarray(x, float), np.asarray(n, float), p0) if widened else None
+        tau2 = spread.tau2 if spread is not None and math.isfinite(spread.tau2) else 0.0
+        area_table, plotted = _area_table(at, funnel, county, code, period, target)
+        # A council's first small file can have districts of a handful of people: the curve still spans them.
+        low = max(10, funnel["denominator"].min() * 0.5)
+        curve = funnel_curve(p0, low, max(low, funnel["denominator"].max() * 1.5), tau2=tau2)
+        outside = int(funnel["position"].is_in(["above 95%", "above 99.8%", "below 95%", "below 99.8%"]).sum())
+        limits = "the limits chance alone would stay within" if not widened else "limits widened for overdispersion"
+        chart = Chart(
+            charts.funnel_chart(
+                plotted,
+                curve,
+                f"DP uptake by district against the county average, {period}"
+                + (" (allowing for overdispersion)" if widened else ""),
+                "People in long-term community support",
+                "DP uptake",
+                p0,
+            ),
+            f"Funnel plot of direct payment uptake in each district against the county average of {pct(p0 * 100)}, "
+            f"{period}, with {limits} for each district's size.",
+            name="dp_funnel" if not widened else "dp_funnel_overdispersed",
+            how_to_read="Each point is a district. Inside the dashed lines, a district's difference from the county "
+            "average is within what chance alone would give for its size 19 times in 20; outside the dotted lines "
+            "chance would give it less than once in 500."
+            + (
+                " The lines are widened by how much more the districts differ than chance alone would make them."
+                if widened
+                else ""
+            ),
+            table=area_table,
+        )
+        if not widened:
+            plain_outside = outside
+            words = f"{_districts(outside)} outside the 95% limits of chance alone."
+        elif spread is None or not math.isfinite(spread.phi):
+            words = "Overdispersion cannot be estimated here, so the limits are those of chance alone."
+        elif tau2 == 0:
+            words = (
+                f"The districts differ no more than chance alone would make them (overdispersion ratio "
+                f"{spread.phi:.2f}, at most 1 within chance), so the limits stay as they are: "
+                f"{_districts(outside)} outside them."
+            )
+        else:
+            words = (
+                f"The districts differ more than chance alone would make them (overdispersion ratio {spread.phi:.2f} "
+                f"on the arcsine scale; 1 would be chance alone), so the limits are widened by that extra variation: "
+                f"{_districts(outside)} outside the 95% limits, against {plain_outside} with chance alone."
+            )
+        result[option] = DistrictFunnel(chart, Paragraph(words), outside)
+    return result
+
+
+def _districts(k: int) -> str:
+    return "No district lies" if k == 0 else "1 district lies" if k == 1 else f"{k} districts lie"
 
 
 def _isf(
@@ -473,12 +608,15 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     ]
 
     here = history.filter(pl.col("locality_code") == code)
+    finding = furthest_from_target(history.filter(pl.col("period") == period), county, target, spec.higher_is_better)
     uptake_fig = charts.trend_lines(
         history,
         "period",
         "uptake_pct",
         "locality_name",
-        f"Direct payment uptake by area against the {pct(target)} target",
+        f"Direct payment uptake: {finding.title}"
+        if finding
+        else f"Direct payment uptake by area against the {pct(target)} target",
         "Uptake",
         y_suffix="%",
         target=target,
@@ -526,29 +664,8 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     )
 
     at = history.filter(pl.col("period") == period)
-    raw = wh.dp_uptake_at(period)
-    area_table, funnel, plotted = _area_table(at, raw, county, code, period, target)
-    p0 = funnel["p0"][0]
-    # A council's first small file can have districts of a handful of people: the curve still spans them.
-    low = max(10, funnel["denominator"].min() * 0.5)
-    curve = funnel_curve(p0, low, max(low, funnel["denominator"].max() * 1.5))
-    funnel_chart = Chart(
-        charts.funnel_chart(
-            plotted,
-            curve,
-            f"DP uptake by district against the county average, {period}",
-            "People in long-term community support",
-            "DP uptake",
-            p0,
-        ),
-        f"Funnel plot of direct payment uptake in each district against the county average of {pct(p0 * 100)}, "
-        f"{period}, with the limits chance alone would stay within for each district's size.",
-        name="dp_funnel",
-        how_to_read="Each point is a district. Inside the dashed lines, a district's difference from the county "
-        "average is within what chance alone would give for its size 19 times in 20; outside the dotted lines chance "
-        "would give it less than once in 500.",
-        table=area_table,
-    )
+    funnels = district_funnels(wh.dp_uptake_at(period), at, county, code, period, target)
+    area_table, funnel_chart = funnels[FUNNEL_DEFAULT].chart.table, funnels[FUNNEL_DEFAULT].chart
 
     ascof = wh.ascof("dp_users").filter(pl.col("area_code").is_in([county, cfg.council.region_code, ENGLAND]))
     ascof_fig = charts.trend_lines(
@@ -636,10 +753,12 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         summary=summary,
         metrics=metrics,
         trajectory=Paragraph(summary.trajectory) if summary.trajectory else None,
+        furthest=Paragraph(finding.sentence) if finding else None,
         uptake_chart=uptake_chart,
         area_table=area_table,
         districts_heading=Heading("Are the differences between districts real?"),
         funnel_chart=funnel_chart,
+        funnels=funnels,
         funnel_note=Note(FUNNEL_EXPLAINED),
         comparators_heading=Heading("Published ASCOF comparators"),
         comparators_chart=comparators_chart,

@@ -20,6 +20,7 @@ funnel. Providers and contracts are not personal: counts of them are shown.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -34,7 +35,8 @@ from dashboard.present.headlines import direction_words, target_words
 from dashboard.queries import Warehouse
 from dashboard.signals import assurance_label, variation_label
 from models.funnel import estimate_overdispersion, funnel_table
-from models.scorecard import SPARKLINE_QUARTERS, KpiHistory, kpi_history, scorecard, summary
+from models.scorecard import SPARKLINE_QUARTERS, KpiHistory, kpi_history, provider_changes, scorecard, summary
+from pipelines.registry import kpi_change_points
 
 STATUS_WORDS = {"missing return": "No return", "not reported": "Not in the return"}
 TIMELINESS_WORDS = {
@@ -219,6 +221,12 @@ class Review:
     card: pl.DataFrame  # models.scorecard.scorecard of the quarter
     disclosure: Disclosure
     hidden: frozenset[tuple[str, int]] = frozenset()  # (KPI, sort key) of values resting on small numbers
+    # KPI code -> known change points (first quarter, what changed): SPC limits recalculated from each
+    breaks: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+    def history(self, code: str) -> KpiHistory:
+        """The KPI's XmR assessment to the quarter, its limits recalculated at the KPI's change points."""
+        return kpi_history(self.series, code, self.period, change_points=[p for p, _ in self.breaks.get(code, ())])
 
     @property
     def type_words(self) -> str:
@@ -337,17 +345,30 @@ def build_review(
     series: pl.DataFrame,
     threshold: int,
     first_period: str | None = None,
+    declared: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> Review:
-    """A review from a contract's KPI series (``mart_kpi_series`` rows) and its return status for ``period``."""
+    """A review from a contract's KPI series (``mart_kpi_series`` rows) and its return status for ``period``.
+
+    SPC limits start afresh where the returns come from a new provider and at the change points ``declared`` per
+    KPI (``[[change_points]]``: a contract start, a new service model)."""
     if status is not None and "sort_key" in status:
         series = series.filter(pl.col("sort_key") <= status["sort_key"])
+    new_provider = provider_changes(series)
+    breaks = {
+        code: tuple(sorted(set(new_provider) | set((declared or {}).get(code, ()))))
+        for code in series["kpi_code"].unique().to_list()
+    }
+    breaks = {code: points for code, points in breaks.items() if points}
+    starts = {code: [p for p, _ in points] for code, points in breaks.items()}
     in_force = status is not None and not series.filter(pl.col("period") == period).is_empty()
-    card = scorecard(series, period) if in_force else scorecard(series.clear(), period)
+    card = scorecard(series, period, change_points=starts) if in_force else scorecard(series.clear(), period)
     disclosure = Disclosure(threshold)
     hidden = frozenset(
         (r["kpi_code"], r["sort_key"]) for r in series.iter_rows(named=True) if rests_on_small_numbers(r, disclosure)
     )
-    return Review(contract_id, provider, contract_type, period, status, first_period, series, card, disclosure, hidden)
+    return Review(
+        contract_id, provider, contract_type, period, status, first_period, series, card, disclosure, hidden, breaks
+    )
 
 
 def open_review(wh: Warehouse, contract_id: str, period: str, info: dict | None = None) -> Review:
@@ -365,7 +386,16 @@ def open_review(wh: Warehouse, contract_id: str, period: str, info: dict | None 
         wh.kpi_series(contract_id),
         wh.settings.suppression_threshold,
         first_period=statuses["period"][0] if statuses.height else None,
+        declared=_declared_change_points(wh, info["provider"]),
     )
+
+
+def _declared_change_points(wh: Warehouse, provider: str) -> dict[str, list[tuple[str, str]]]:
+    """``[[change_points]]`` for each KPI of the catalogue that apply to ``provider``'s contracts."""
+    if not wh.settings.change_points:
+        return {}
+    codes = wh.kpi_codes()
+    return {code: kpi_change_points(wh.settings, codes, code, provider) for code in codes}
 
 
 # Actions agreed last time, and review notes -------------------------------------------------------------
@@ -572,6 +602,7 @@ def _spc_chart(review: Review, history: KpiHistory, height: int = 420) -> Chart:
         target_name=f"Target in force ({direction_words(hib)})",
         hidden_note=f"{hidden} {'value' if hidden == 1 else 'values'} not shown (small numbers)" if hidden else None,
         height=height,
+        breaks=review.breaks.get(history.kpi_code, ()),
     )
     rows = []
     for r, value, var, side in zip(table.iter_rows(named=True), shown, variation, sides, strict=True):
@@ -613,7 +644,7 @@ def _limit(value: float | None, unit: str) -> str:
 
 def kpi_detail(review: Review, code: str) -> KpiDetail:
     """One KPI of the scorecard: the summary line and its SPC chart with the targets in force."""
-    history = kpi_history(review.series, code, review.period)
+    history = review.history(code)
     row = review.card.filter(pl.col("kpi_code") == code).row(0, named=True)
     d, unit = review.disclosure, row["unit"]
     status = row.get("value_status") or "reported"
@@ -917,10 +948,7 @@ class KpiReview:
 
     def charts(self, height: int = 380) -> list[Chart]:
         """Every KPI's SPC chart (drawn when asked: the Excel workbook needs none)."""
-        return [
-            _spc_chart(self.review, kpi_history(self.review.series, code, self.review.period), height)
-            for code in self.review.codes
-        ]
+        return [_spc_chart(self.review, self.review.history(code), height) for code in self.review.codes]
 
 
 def build_kpi_review(

@@ -331,18 +331,58 @@ def dpss_survey(wh: Warehouse, code: str, period: str, area: str, disclosure: Di
     change = change_sentence(now, first=len(quarters) == 1)
     if change:
         paragraphs.append(Paragraph(change))
+    finding_title, finding = significant_change(quarters)
+    paragraphs.append(Paragraph(finding))
     return DpssSurvey(
         heading,
         metrics,
         paragraphs,
-        dpss_chart(quarters, area, period, rated, wh.change_points(DPSS_MEASURE)),
+        dpss_chart(quarters, area, period, rated, wh.change_points(DPSS_MEASURE), finding_title),
         by_district,
         by_district_note(min_base),
     )
 
 
+def significant_change(quarters: list[SurveyQuarter]) -> tuple[str, str]:
+    """The DPSS survey's finding: (chart title, sentence) naming the latest quarter whose change on the quarter before
+    was statistically significant (Fisher's exact test where any expected count is under 5, and never below the
+    minimum base), or saying that none was."""
+    tested = [q for q in quarters if q.tested]
+    found = [q for q in tested if q.significant]
+    if not found:
+        if not tested:
+            return (
+                "No change in satisfaction could be tested",
+                f"No change between quarters could be tested: each needs at least {quarters[-1].min_base} "
+                "respondents in both quarters.",
+            )
+        return (
+            "No significant change in satisfaction",
+            f"None of the {len(tested)} quarter-on-quarter changes that could be tested was statistically significant.",
+        )
+    q = found[-1]
+    before = quarters[quarters.index(q) - 1]
+    word = "rose" if q.change > 0 else "fell"
+    return (
+        f"Satisfaction {word} significantly in {q.period}",
+        f"Satisfaction {word} significantly in {q.period}: from {pct(before.share)} to {pct(q.share)} of DPSS "
+        f"customers rating the service very good ({q.method}, {p_text(q.p_value)}; {before.responses} and "
+        f"{q.responses} respondents)."
+        + (
+            f" {len(found) - 1} earlier quarter{'s' if len(found) > 2 else ''} also changed significantly."
+            if len(found) > 1
+            else ""
+        ),
+    )
+
+
 def dpss_chart(
-    quarters: list[SurveyQuarter], area: str, period: str, rated: Rating, breaks: tuple[tuple[str, str], ...] = ()
+    quarters: list[SurveyQuarter],
+    area: str,
+    period: str,
+    rated: Rating,
+    breaks: tuple[tuple[str, str], ...] = (),
+    finding: str | None = None,
 ) -> Chart | None:
     if all(q.share is None for q in quarters):
         return None
@@ -369,7 +409,7 @@ def dpss_chart(
         "share",
         "lower",
         "upper",
-        title,
+        f"{finding}: {title}" if finding else title,
         "Very good",
         flagged="flagged",
         target=rated.target,

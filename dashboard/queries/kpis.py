@@ -22,6 +22,10 @@ class KpiQueries:
             "from mart_kpi_return_status group by contract_id order by contract_id"
         )
 
+    def kpi_codes(self) -> list[str]:
+        """Every KPI code of the catalogue (to check the KPIs ``[[change_points]]`` names)."""
+        return self.q("select distinct kpi_code from mart_kpi_catalogue order by kpi_code")["kpi_code"].to_list()
+
     def kpi_series(self, contract_id: str) -> pl.DataFrame:
         """Every KPI in force for the contract, every quarter from its first return (nulls where none came)."""
         return self.q(

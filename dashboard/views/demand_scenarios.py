@@ -78,7 +78,7 @@ def _forecasts() -> None:
     fc = per_build(demand.forecast, code, quarter, area, measure)
     if fc.metric:
         _metrics([fc.metric], 1)
-    show([b for b in (fc.sentence, fc.accuracy, fc.start_note) if b is not None])
+    show([b for b in (fc.sentence, fc.path, fc.accuracy, fc.start_note) if b is not None])
     if fc.chart:
         show_chart(fc.chart)
     if fc.model_note:
@@ -97,7 +97,7 @@ with projection_tab:
         st.info(f"No population projection is loaded for {area}.")
     else:
         _metrics(projection.metrics, 3)
-        show([projection.sentence, projection.chart])
+        show([b for b in (projection.sentence, projection.path, projection.chart) if b is not None])
         with st.expander("Service-use rates behind the projection"):
             show_table(projection.rates, "service-use-rates")
             st.caption(plain(projection.rates_note.text))
@@ -204,7 +204,7 @@ def _number(container, name: str):
 
 @st.fragment
 def _scenario() -> None:
-    show([setup.intro])
+    show([setup.intro, per_build(demand.demand_path, code, area).sentence])
     with st.expander("Levers", expanded=True):
         demand_col, workforce_col, cost_col = st.columns(3)
         demand_col.markdown("**Demand**")

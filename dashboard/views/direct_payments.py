@@ -6,7 +6,7 @@ which the committee pack lays out too.
 
 import streamlit as st
 
-from dashboard.present.direct_payments import direct_payments
+from dashboard.present.direct_payments import FUNNEL_DEFAULT, FUNNEL_OPTIONS, direct_payments
 from dashboard.present.dp_breakdowns import dp_breakdowns
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
@@ -23,10 +23,28 @@ st.caption(plain(page.scope))
 about_measures("direct_payments", code, quarter, locality_name(code))
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
+show([page.furthest] if page.furthest else [])
 # Clicking an area's line or point on these two charts shows the page for that area (and the URL says so).
 show_chart(page.uptake_chart, area_codes())
 show([page.districts_heading])
-show_chart(page.funnel_chart, area_codes())
+# Both funnels come from the presenter; the choice is kept in the URL (?funnel=Allowing+for+overdispersion), so a link
+# shared opens the funnel its sender was reading. The committee pack prints the default.
+funnel = (
+    st.segmented_control(
+        "Funnel limits",
+        list(FUNNEL_OPTIONS),
+        default=FUNNEL_DEFAULT,
+        format_func=FUNNEL_OPTIONS.get,
+        key="funnel",
+        bind="query-params",
+        help="Chance alone: binomial limits for each district's size. Allowing for overdispersion: limits widened "
+        "by how much more the districts differ than chance alone would make them (Spiegelhalter's method, as "
+        "FunnelPlotR does).",
+    )
+    or FUNNEL_DEFAULT
+)
+show([page.funnels[funnel].sentence])
+show_chart(page.funnels[funnel].chart, area_codes())
 show([page.comparators_heading, page.comparators_chart])
 show([page.dpss_heading, page.dpss_chart])
 show([page.isf_heading] + [b for b in (page.isf_sentence, page.isf_chart) if b is not None])

@@ -119,13 +119,42 @@ def by_hand(frames, year_start: int) -> dict[str, float]:
 # Forecasts ---------------------------------------------------------------------------------------
 
 
-def test_forecast_a_year_ahead_with_its_ranges_and_tested_accuracy(warehouse):
-    rows = warehouse.sql(
-        "select period, mean, lo_80, hi_80, lo_95, hi_95 from fct_forecasts where measure = 'people_supported' "
-        "and locality_code = ? and role = 'chosen' order by period_start",
+def county_path(frames, quarter: int) -> dict[str, float]:
+    """The county's demand path ``quarter`` quarters ahead (within the forecast), by hand: each district's chosen
+    forecast, its range rebuilt from the 80% interval's relative spread, added up over the districts."""
+    total = {"mean": 0.0, "lo_80": 0.0, "hi_80": 0.0, "lo_95": 0.0, "hi_95": 0.0}
+    z_95 = 1.959963984540054
+    people = frames["forecasts"].filter(pl.col("measure") == "people_supported")
+    totals = frames["projection"].group_by("area_code", "projection_year").agg(pl.col("expected_people").sum())
+    for base in frames["base"].iter_rows(named=True):
+        code = base["locality_code"]
+        own = people.filter(pl.col("locality_code") == code)
+        if own.is_empty():
+            # No series of its own (people CLD cannot place in a district): today's count grown with the projection
+            # to the quarter's year end, its range the 2% a year drift alone.
+            grown = totals.filter(pl.col("area_code") == code).sort("projection_year")["expected_people"]
+            row = {"mean": base["people_supported"] * grown[quarter // 4] / grown[0]}
+            sigma = 0.02 * math.sqrt(quarter / 4)
+        else:
+            row = own.row(quarter - 1, named=True)
+            sigma = (row["hi_80"] - row["lo_80"]) / (2 * Z_80 * row["mean"])
+        total["mean"] += row["mean"]
+        total["lo_80"] += row["mean"] * math.exp(-Z_80 * sigma)
+        total["hi_80"] += row["mean"] * math.exp(Z_80 * sigma)
+        total["lo_95"] += row["mean"] * math.exp(-z_95 * sigma)
+        total["hi_95"] += row["mean"] * math.exp(z_95 * sigma)
+    return total
+
+
+def test_forecast_a_year_ahead_with_its_ranges_and_tested_accuracy(warehouse, frames):
+    """The county's people forecast is the demand path: the sum of its districts' forecasts (so that it matches the
+    scenarios), with what a model of the county total alone says beside it."""
+    ((period, own),) = warehouse.sql(
+        "select period, mean from fct_forecasts where measure = 'people_supported' "
+        "and locality_code = ? and role = 'chosen' order by period_start limit 1 offset 3",
         params=[COUNTY],
     ).fetchall()
-    period, mean, lo_80, hi_80, lo_95, hi_95 = rows[3]
+    ahead = county_path(frames, 4)
     metrics = warehouse.sql(
         "select model, mase, coverage_80, coverage_95, origins, chosen from fct_forecast_metrics "
         "where measure = 'people_supported' and locality_code = ?",
@@ -139,13 +168,15 @@ def test_forecast_a_year_ahead_with_its_ranges_and_tested_accuracy(warehouse):
         params=[COUNTY],
     ).fetchall()
     at = open_page()
-    assert metric(at, f"People in long-term community support, forecast for {period}").value == count(mean)
+    assert metric(at, f"People in long-term community support, forecast for {period}").value == count(ahead["mean"])
     text = markdown(at)
     assert (
-        f"The forecast for {period} is about {count(mean)} people in long-term community support in Cambridgeshire "
-        f"(all) (80% range {count(lo_80)} to {count(hi_80)}; 95% range {count(lo_95)} to {count(hi_95)}), against "
-        f"{count(last)} in {last_period}."
+        f"The forecast for {period} is about {count(ahead['mean'])} people in long-term community support in "
+        f"Cambridgeshire (all) (80% range {count(ahead['lo_80'])} to {count(ahead['hi_80'])}; 95% range "
+        f"{count(ahead['lo_95'])} to {count(ahead['hi_95'])}), against {count(last)} in {last_period}."
     ) in text
+    captions = " ".join(c.value for c in at.caption)
+    assert f"a model of the county total alone gives {count(own)} for {period}" in captions
     assert (
         f"Tested on the last {chosen['origins']} quarters the model was not chosen on (forecasting up to a year ahead "
         "from each), the forecast of "
@@ -155,6 +186,19 @@ def test_forecast_a_year_ahead_with_its_ranges_and_tested_accuracy(warehouse):
     if chosen["model"] != "seasonal_naive":
         gain = 100 * (1 - chosen["mase"] / naive["mase"])
         assert f"On average its error was {gain:.0f}% smaller than a same-quarter-last-year guess." in text
+
+
+def test_every_demand_tab_gives_the_same_baseline(frames):
+    """One answer: the path's sentence (forecast to the joint, population-driven after) is on the Forecasts,
+    Population-driven and Scenario tabs alike, and its figures are the scenario baseline's."""
+    joint = county_path(frames, 8)["mean"]
+    at = open_page()
+    sentences = [m.value for m in at.markdown if m.value.startswith("Demand path for Cambridgeshire (all)")]
+    assert len(sentences) == 3 and len(set(sentences)) == 1, sentences
+    assert f"the forecast to 2026/27 Q4 (about {count(joint)} people in long-term community support)" in sentences[0]
+    expected = by_hand(frames, 2031)
+    assert f"about {count(expected['people'])} by the end of 2031/32" in sentences[0]
+    assert metric(at, "Expected at the end of 2031/32").value == count(expected["people"])
 
 
 def test_forecast_for_another_measure_and_district(warehouse):
@@ -174,26 +218,27 @@ def test_forecast_for_another_measure_and_district(warehouse):
 # Population-driven demand ------------------------------------------------------------------------
 
 
-def test_population_driven_demand_to_2040(warehouse):
-    totals = dict(
-        warehouse.sql("select projection_year, sum(expected_people) from fct_demand_projection group by 1").fetchall()
-    )
-    # The projection starts from the people the Overview counts: the county's row of mart_dp_uptake at the
-    # latest quarter, people CLD cannot place in a district included (they are a row of mart_demand_base).
+def test_population_driven_demand_to_2040(warehouse, frames):
+    """Population-driven demand follows the demand path: the districts' forecasts to 2026/27 Q4, then each district
+    grows with its expected people in need (people CLD cannot place in a district with the county's bands)."""
+    # The path starts from the people the Overview counts: the county's row of mart_dp_uptake at the latest
+    # quarter, people CLD cannot place in a district included (they are a row of mart_demand_base).
     ((people_now,),) = warehouse.sql(
         "select community_clients from mart_dp_uptake where locality_code = ? order by quarter_end desc limit 1",
         params=[COUNTY],
     ).fetchall()
     ((base,),) = warehouse.sql("select sum(people_supported) from mart_demand_base").fetchall()
     assert base == people_now
+    expected = {year: by_hand(frames, year)["people"] for year in (2031, 2040)}
     at = open_page()
-    assert metric(at, "Expected people needing support, 2024").value == count(people_now)
-    assert metric(at, "Expected in 2031").value == count(totals[2031])
-    assert metric(at, "Expected in 2040").value == count(totals[2040])
-    assert metric(at, "Expected in 2040").delta == pct(100 * (totals[2040] / totals[2024] - 1))
+    assert metric(at, "Where the path starts, 2024/25 Q4").value == count(people_now)
+    assert metric(at, "Expected at the end of 2031/32").value == count(expected[2031])
+    assert metric(at, "Expected at the end of 2040/41").value == count(expected[2040])
+    assert metric(at, "Expected at the end of 2040/41").delta == pct(100 * (expected[2040] / people_now - 1))
     assert (
-        f"Cambridgeshire (all) would have about {count(totals[2031])} people in long-term community support in 2031 "
-        f"and about {count(totals[2040])} in 2040, against {count(people_now)} in 2024."
+        "Following the forecast to 2026/27 Q4 and then supporting the same share of people in need, Cambridgeshire "
+        f"(all) would have about {count(expected[2031])} people in long-term community support at the end of "
+        f"2031/32 and about {count(expected[2040])} at the end of 2040/41, against {count(people_now)} in 2024/25 Q4."
     ) in markdown(at)
 
 

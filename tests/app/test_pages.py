@@ -202,6 +202,38 @@ def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
     }
 
 
+def test_direct_payments_funnel_allowing_for_overdispersion_is_kept_in_the_link(warehouse, latest):
+    """The DP district funnel both ways: chance alone by default; ?funnel=Allowing for overdispersion (a link) opens the
+    funnel widened by Spiegelhalter's between-district variance, with the ratio worked out here from the counts."""
+    from models.funnel import estimate_overdispersion, funnel_table
+
+    rows = warehouse.sql(
+        "select locality_name, dp_recipients, community_clients from mart_dp_uptake "
+        "where period = ? and locality_code <> ? order by locality_name",
+        params=[latest, COUNTY],
+    ).fetchall()
+    names, x, n = (list(column) for column in zip(*rows, strict=True))
+
+    def outside(overdispersion: bool) -> int:
+        table = funnel_table(names, x, n, overdispersion=overdispersion)
+        return sum(position != "within" for position in table["position"])
+
+    plain = outside(False)
+    lies = {0: "No district lies", 1: "1 district lies"}.get(plain, f"{plain} districts lie")
+    assert f"{lies} outside the 95% limits of chance alone." in text_of(run_page("direct_payments.py"))
+    at = run_page("direct_payments.py", funnel="Allowing for overdispersion")  # the URL holds the label
+    spread = estimate_overdispersion(x, n, sum(x) / sum(n))
+    assert f"(overdispersion ratio {spread.phi:.2f}" in text_of(at)
+    if spread.tau2 > 0:
+        widened = outside(True)
+        lies = {0: "No district lies", 1: "1 district lies"}.get(widened, f"{widened} districts lie")
+        assert f"{lies} outside the 95% limits, against {plain} with chance alone." in text_of(at)
+    assert _figure(
+        at,
+        f"DP uptake by district against the county average, {latest} (allowing for overdispersion)",
+    )
+
+
 def test_direct_payments_for_a_locality_mid_period(warehouse):
     dp, clients = one(
         warehouse,
@@ -311,7 +343,12 @@ def _rag_words(value: float, target: float, amber: float) -> str:
 def _charts(at: AppTest) -> dict[str, dict]:
     """The page's Plotly figures by title (line breaks as spaces, as a person reads them)."""
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return {s["layout"]["title"]["text"].replace("<br>", " "): s for s in specs}
+    found = {}
+    for spec in specs:
+        title = spec["layout"]["title"]["text"].replace("<br>", " ")
+        found[title] = spec
+        found.setdefault(title.split(": ", 1)[-1], spec)  # a title stating a finding ("X fell ...: what"), by what
+    return found
 
 
 def _small(value) -> bool:

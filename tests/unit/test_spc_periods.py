@@ -14,8 +14,8 @@ import pytest
 
 from dashboard.signals import assurance_label, spc_reading
 from models.spc import change_positions, screened_mr_bar, spc_chart, xmr_limits
-from pipelines.config import ConfigError, load_settings
-from pipelines.registry import change_points
+from pipelines.config import ConfigError, Settings, load_settings
+from pipelines.registry import change_points, kpi_change_points
 
 VIGNETTE = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
 QUARTERS = [f"{y}/{(y + 1) % 100:02d} Q{q}" for y in range(2020, 2025) for q in range(1, 5)]
@@ -150,8 +150,10 @@ def test_a_run_below_the_mean_that_has_turned_up_says_so():
 def test_user_change_points_are_validated(tmp_path):
     config = tmp_path / "asc.toml"
     config.write_text('[[change_points]]\nmeasure = "no_such_measure"\nperiod = "2023/24 Q3"\nlabel = "x"\n')
-    with pytest.raises(ConfigError, match="no_such_measure"):
-        change_points(load_settings(config), "dp_uptake_pct")
+    # A measure the registry does not know may be a KPI code: the KPI catalogue decides, on the Provider KPIs page.
+    assert change_points(load_settings(config), "dp_uptake_pct") == change_points(Settings(), "dp_uptake_pct")
+    with pytest.raises(ConfigError, match="'no_such_measure' is neither in the measure registry nor a KPI code"):
+        kpi_change_points(load_settings(config), ["hc_missed"], "hc_missed", "Any provider")
     config.write_text('[[change_points]]\nmeasure = "active_pas"\nperiod = "Q3 2023"\nlabel = "x"\n')
     with pytest.raises(ConfigError, match="2024/25 Q1"):
         change_points(load_settings(config), "active_pas")
