@@ -4,6 +4,7 @@ context (a colleague with no session), shows the same area, quarter, tab and yea
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +15,7 @@ from tests.e2e.test_narrow_pages import open_page
 
 FENLAND, FENLAND_NAME = "E07000010", "Fenland"
 QUARTER = "2023/24 Q2"
+UPTAKE_CHART_TITLE = re.compile(r"Direct payment uptake(: | by area against)")
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -72,7 +74,8 @@ def test_clicking_a_district_on_the_funnel_filters_the_page_to_it(page, app_url)
 
 def test_clicking_an_area_line_filters_the_page_to_it(page, app_url):
     open_page(page, f"{app_url}/direct_payments?locality={FENLAND}")
-    chart = page.locator('[data-testid="stPlotlyChart"]', has_text="Direct payment uptake by area").first
+    # Its title states the finding ("Direct payment uptake: Fenland is furthest from ..."), or names the target.
+    chart = page.locator('[data-testid="stPlotlyChart"]', has_text=UPTAKE_CHART_TITLE).first
     chart.scroll_into_view_if_needed()
     lines = chart.locator(".scatterlayer .trace")
     # Plotly draws the traces in the order of its data: their names, read from the figure itself.
