@@ -85,7 +85,9 @@ def test_move_a_lever_save_two_scenarios_and_compare_them(page, app_url):
     pick(page, "Saved scenarios to compare", FIRST)
     pick(page, "Saved scenarios to compare", SECOND)
     panel = page.get_by_role("tabpanel", name="Compare scenarios")
-    table = panel.locator('[data-testid="stTable"]').first
+    # The tab lists the saved scenarios (who saved each, when) above the comparison: the comparison is the table
+    # with the baseline in it.
+    table = panel.locator('[data-testid="stTable"]').filter(has_text="Baseline").first
     expect(table).to_contain_text(f"{FIRST} vs Baseline")
     expect(table).to_contain_text(f"{SECOND} vs Baseline")
     expect(table).to_contain_text("25.0%")
