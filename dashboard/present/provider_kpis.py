@@ -451,7 +451,10 @@ ACTION_COLUMNS = ["KPI", "Action", "Owner", "Due", "Status", "Agreed"]
 
 
 def actions_table(actions: pl.DataFrame, names: dict[str, str], period: str, today: date) -> Table:
-    """The contract's actions on this quarter's review, carried over until done; status worked out for ``today``."""
+    """The contract's actions on this quarter's review, carried over until done; status worked out for ``today``.
+    Latest agreed first, as every history table is (within a quarter, in the order they were agreed)."""
+    if actions.height:
+        actions = actions.sort("raised_period", descending=True, maintain_order=True)
     rows = [
         [
             names.get(a["kpi_code"], a["kpi_code"]),

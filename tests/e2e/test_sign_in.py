@@ -284,7 +284,7 @@ def test_a_contract_manager_writes_an_action_on_an_assigned_contract_only(signed
 
 def test_a_commissioners_scenario_is_private_until_shared(signed_in_app, browser, context):
     url, settings = signed_in_app
-    name = "Planner's private plan"
+    name = "Planner's private plan (browser)"  # test_roles.py shares its own in this store
     page = sign_in(context, url, "planner@council.example")
     open_page(page, url, "demand_scenarios")
     page.get_by_role("tab", name="Scenario", exact=True).click()

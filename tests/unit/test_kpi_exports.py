@@ -415,30 +415,30 @@ def test_html_of_the_pdf_escapes_what_people_typed(review):
 
 
 def test_pdf_lists_the_actions_to_follow_up_with_owner_due_date_and_status(review):
-    assert review.actions.rows == [
-        ["Visits missed", "Weekly calls", "Priya Shah", "31 Mar 2025", "Overdue (due 31 Mar 2025)", "2024/25 Q3"],
+    assert review.actions.rows == [  # latest agreed first, as every history table
         ["Visits missed", "+ recovery plan", "Priya Shah", "30 Jun 2025", "Open", "2024/25 Q4 (this review)"],
+        ["Visits missed", "Weekly calls", "Priya Shah", "31 Mar 2025", "Overdue (due 31 Mar 2025)", "2024/25 Q3"],
     ]
     pdf = weasyprint.HTML(string=review_html(review, charts=False)).write_pdf()
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
     section = text[text.index("Actions to follow up, 2024/25 Q4") : text.index("Actions agreed last time")]
     for expected in (
         "KPI Action Owner Due Status Agreed",
-        "Weekly calls Priya Shah 31 Mar 2025 Overdue (due 31 Mar",
         "+ recovery plan Priya Shah 30 Jun 2025 Open 2024/25 Q4",
+        "Weekly calls Priya Shah 31 Mar 2025 Overdue (due 31 Mar",
     ):
         assert expected in section, section
     book = openpyxl.load_workbook(io.BytesIO(review_workbook(review)))
     cells = [[c.value for c in row] for row in book["Notes"].iter_rows()]
     heading = next(i for i, row in enumerate(cells) if row[0] == "Actions to follow up, 2024/25 Q4")
-    assert cells[heading + 2][:5] == [
+    assert cells[heading + 3][:5] == [
         "Visits missed",
         "Weekly calls",
         "Priya Shah",
         "31 Mar 2025",
         "Overdue (due 31 Mar 2025)",
     ]
-    assert cells[heading + 3][1] == "'+ recovery plan"  # neutralised for Excel like every typed text
+    assert cells[heading + 2][1] == "'+ recovery plan"  # neutralised for Excel like every typed text
 
 
 @pytest.mark.slow
