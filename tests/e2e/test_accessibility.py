@@ -61,6 +61,8 @@ def test_charts_have_text_alternatives(page, app_url):
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     wait_until_idle(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.nth(3).locator(".main-svg").first.wait_for(timeout=60_000)  # the page draws its charts one by one
+    wait_until_idle(page)
     tables = page.get_by_text("Show as table")
     assert charts.count() >= 4 and tables.count() >= charts.count()
     for i in range(charts.count()):
