@@ -42,13 +42,13 @@ def test_the_county_waiting_list_holds_every_district_and_the_people_placed_in_n
     assert short == []
     unplaced = warehouse.sql(
         "select count(*) from int_cld_waiting_list where locality_code is null and period = '2024/25 Q4'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     county = warehouse.sql(
         f"select people_waiting from mart_waiting_list where locality_code = '{COUNTY}' and period = '2024/25 Q4'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     districts = warehouse.sql(
         f"select sum(people_waiting) from mart_waiting_list where locality_code <> '{COUNTY}' and period = '2024/25 Q4'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert county == districts + unplaced
 
 
