@@ -49,7 +49,8 @@ def build_demo_frames(settings: Settings | None = None, cld: bool = False) -> di
         Settings giving the localities, the demo years and the seed; the defaults when omitted.
     cld
         Also the council's Client Level Data return drawn from the same people: one frame per quarterly
-        submission, keyed by its file name (``cld_2024_4.csv``), after the sources.
+        submission, keyed by its file name (``cld_2024_4.csv``), after the sources; the referrals frame is then
+        left out (the return's requests, assessments and services replace it).
 
     Returns
     -------
@@ -73,11 +74,14 @@ def build_demo_frames(settings: Settings | None = None, cld: bool = False) -> di
     ordered = {name: frames[name].select(SOURCES[name].column_names) for name in SOURCES if name in frames}
     if not cld:
         return ordered
-    return ordered | build_cld_submissions(ctx, activity.frame, referrals, frames["outcome_reviews"])
+    # The CLD return carries the requests, assessments and services the referrals file held: it is not written.
+    submissions = build_cld_submissions(ctx, activity.frame, referrals, frames["outcome_reviews"])
+    return {name: frame for name, frame in ordered.items() if name != "referrals"} | submissions
 
 
 def write_demo_inbox(out_dir: Path, settings: Settings | None = None) -> dict[str, Path]:
-    """Write ``<source>.csv`` per inbox source, the CLD submissions and the synthetic-data notice into ``out_dir``.
+    """Write ``<source>.csv`` per inbox source (no referrals file: the CLD return replaces it), the CLD submissions
+    and the synthetic-data notice into ``out_dir``.
 
     Dates are written as YYYY-MM-DD, booleans as true/false and missing values as blanks.
 

@@ -43,8 +43,6 @@ OPEN_AFTER_DEATH_SHARE = 0.1
 SPLIT_POSTCODE_SHARE = 0.01
 NO_POSTCODE_SHARE = 0.004
 CARERS_PER_QUARTER = 320
-# New people whose first service would start in the quarter after the data ends (_still_waiting).
-TAIL_DAYS = 91
 
 FIRST_NAMES = ("Alex", "Sam", "Jo", "Chris", "Pat", "Morgan", "Jamie", "Robin", "Kim", "Lee")
 LAST_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Green", "Hall")
@@ -279,23 +277,59 @@ def _front_door(ctx: DemoContext, activity: pl.DataFrame, rng: np.random.Generat
     return pl.concat([requests, assessments], how="diagonal_relaxed")
 
 
-def _still_waiting(ctx: DemoContext, door: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _still_waiting(
+    ctx: DemoContext, door: pl.DataFrame, people: pl.DataFrame, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """New people still waiting when the data ends: the simulation stops at the extract, so nobody in it waits
-    for a service starting later, and the list would fall away in its last quarter. The front door of the last
-    quarter's new people, a quarter later and under new identities, stands in for them (events, people)."""
+    for a service starting later, and the list (and the requests) would fall away in the last quarter. People who
+    were in that position one, two or three years earlier (asked by that year's quarter end, service after that
+    year's extract) stand in for them: their requests and assessments moved on by whole years (52 weeks, keeping
+    the season and the weekday), under new identities, with no service; as many as were waiting at the quarter
+    end before (events, people)."""
+    quarter_end, before = ctx.quarters[-1].end, ctx.quarters[-2].end
     extract = EPOCH + timedelta(days=int(ctx.extract))
-    tail = door.filter(pl.col("first_service") > extract - timedelta(days=TAIL_DAYS))
-    shift = pl.duration(days=TAIL_DAYS)
-    events = tail.with_columns(
-        person_id=pl.col("person_id") + "W",
-        event_start_date=pl.col("event_start_date") + shift,
-        event_end_date=pl.col("event_end_date") + shift,
-        first_service=pl.col("first_service") + shift,
-    ).filter(pl.col("event_start_date") <= extract)
-    clones = people.join(tail.select("person_id").unique(), on="person_id").with_columns(
-        person_id=pl.col("person_id") + "W",
-        nhs_number=pl.lit("998") + pl.col("nhs_number").str.slice(3),
-        date_of_death=pl.lit(None, pl.Date),
+    asked = (
+        door.filter(pl.col("event_type") == "Request")
+        .group_by("person_id")
+        .agg(asked_on=pl.col("event_start_date").min())
+    )
+    with_ask = door.join(asked, on="person_id")
+    target = with_ask.filter((pl.col("asked_on") <= before) & (pl.col("first_service") > before))[
+        "person_id"
+    ].n_unique()
+    pools = []
+    for years in (1, 2, 3):
+        back = timedelta(days=364 * years)
+        then = with_ask.filter(
+            (pl.col("asked_on") <= quarter_end - back)
+            & (pl.col("asked_on") > quarter_end - back - timedelta(days=364))
+            & (pl.col("first_service") > extract - back)
+        )
+        pools.append(then.with_columns(clone_of=pl.col("person_id"), person_id=pl.col("person_id") + f"W{years}",
+                                       shift=pl.lit(364 * years)))  # fmt: skip
+    pool = pl.concat(pools)
+    ids = pool["person_id"].unique().sort()
+    chosen = ids.gather(np.sort(rng.choice(ids.len(), min(target, ids.len()), replace=False)))
+    moved = pool.filter(pl.col("person_id").is_in(chosen.implode()))
+    events = (
+        moved.with_columns(
+            event_start_date=pl.col("event_start_date") + pl.duration(days=pl.col("shift")),
+            event_end_date=pl.col("event_end_date") + pl.duration(days=pl.col("shift")),
+            first_service=pl.col("first_service") + pl.duration(days=pl.col("shift")),
+        )
+        .filter(pl.col("event_start_date") <= extract)
+        .drop("asked_on", "clone_of", "shift")
+    )
+    identities = moved.select("person_id", "clone_of").unique()
+    clones = (
+        people.join(identities, left_on="person_id", right_on="clone_of")
+        .drop("person_id")
+        .rename({"person_id_right": "person_id"})
+        .with_columns(
+            nhs_number=pl.lit("998") + pl.col("nhs_number").str.slice(3),
+            date_of_death=pl.lit(None, pl.Date),
+        )
+        .select(people.columns)
     )
     return events, clones
 
@@ -416,7 +450,7 @@ def build_cld_submissions(
     rng = ctx.rng(11)
     people = _people(ctx, activity, rng)
     door = _front_door(ctx, activity, ctx.rng(12))
-    tail, clones = _still_waiting(ctx, door, people)
+    tail, clones = _still_waiting(ctx, door, people, ctx.rng(14))
     door = pl.concat([door, tail])
     flow = [
         _service_events(activity, rng),

@@ -21,8 +21,9 @@ PAGE_SOURCES: dict[str, tuple[str, ...]] = {
     "provider_kpis": ("kpi_catalogue", "kpi_returns"),
     "demand_scenarios": ("activity", "referrals"),
 }
-# A Client Level Data return gives what the activity file gives (people in long-term support, by setting).
-STANDS_IN = {"activity": ("cld",)}
+# A Client Level Data return gives what the activity file gives (people in long-term support, by setting) and what
+# the referrals file gives (requests, the waiting list: its Request, Assessment and Service events).
+STANDS_IN = {"activity": ("cld",), "referrals": ("cld",)}
 LABELS = {
     "activity": "activity (or a Client Level Data return)",
     "pa_register": "Personal Assistant register",
@@ -30,7 +31,7 @@ LABELS = {
     "kpi_catalogue": "KPI catalogue",
     "survey_responses": "survey responses",
     "outcome_reviews": "outcome reviews",
-    "referrals": "referrals",
+    "referrals": "referrals (or a Client Level Data return)",
 }
 
 

@@ -20,6 +20,15 @@ class DemandQueries:
             "select * from mart_cld_waiting_times where locality_code = ? order by quarter_end", locality_code
         )
 
+    def cld_waiting_breakdown(self, locality_code: str, period: str) -> pl.DataFrame:
+        """Waits that ended in the quarter by age band, support reason and ethnic group (Client Level Data)."""
+        return self.q(
+            "select * from mart_cld_waiting_breakdown where locality_code = ? and period = ? "
+            "order by breakdown, category, step",
+            locality_code,
+            period,
+        )
+
     def dp_uptake_breakdown(self, locality_code: str, period: str) -> pl.DataFrame:
         """DP uptake within age bands, support reasons and ethnic groups (Client Level Data quarters only)."""
         return self.q(

@@ -16,6 +16,7 @@ from dashboard.formatting import metric_delta
 from dashboard.present import demand, waiting
 from dashboard.present.blocks import Metric, Table
 from dashboard.present.missing_sources import missing_sources
+from dashboard.present.waiting_breakdowns import waiting_breakdowns
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
@@ -114,6 +115,12 @@ with waiting_tab:
         with st.expander("Requests, assessments and new services by quarter"):
             show_table(waits.table, "waiting-times")
         st.caption(plain(waits.note.text))
+        by_group = per_build(waiting_breakdowns, code, quarter, area)
+        if by_group is not None:
+            show([by_group.heading, by_group.intro])
+            for i, table in enumerate(by_group.tables):
+                with st.expander(table.caption):
+                    show_table(table, f"waiting-by-group-{i}")
 
 # Scenario ----------------------------------------------------------------------------------------
 setup = demand.scenario_setup(wh, code, quarter)

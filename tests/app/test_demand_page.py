@@ -265,6 +265,21 @@ def test_waiting_times_and_annual_cost_shown_as_the_marts_hold_them(warehouse):
     assert metric(at, "Planned cost of that support a year").value == gbp(cost)
 
 
+def test_waits_by_age_band_shown_as_the_mart_holds_them(warehouse):
+    ((waits, median),) = warehouse.sql(
+        "select waits, median_days from mart_cld_waiting_breakdown where locality_code = ? and period = '2024/25 Q4' "
+        "and breakdown = 'Age band' and category = '65+' and step = 'request to assessment'",
+        params=[COUNTY],
+    ).fetchall()
+    at = open_page()
+    tables = [t.value for t in at.dataframe]
+    by_age = [t for t in tables if "Age band" in t.columns]
+    assert by_age, [list(t.columns) for t in tables]
+    older = by_age[0][by_age[0]["Age band"] == "65+"].iloc[0]
+    assert older["Request to assessment: waits"] == count(waits)
+    assert older["Request to assessment: median (days)"] == f"{round(median):,}"
+
+
 # Scenarios ---------------------------------------------------------------------------------------
 
 

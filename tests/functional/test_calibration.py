@@ -113,3 +113,21 @@ def test_every_kpi_return_is_for_a_catalogued_kpi_and_one_is_missing(warehouse):
     assert warehouse.sql(
         "select contract_id, period from mart_kpi_return_status where not return_received"
     ).fetchall() == [("HC-03", "2023/24 Q2")]
+
+
+def test_waits_have_a_spread_that_differs_by_district(warehouse):
+    # The synthetic return's waits are skewed and longer in rural districts: medians and 90th centiles differ.
+    rows = warehouse.sql(
+        "select locality_code, median_wait_days, p90_wait_days from mart_waiting_list "
+        "where period = '2024/25 Q3' and locality_code <> ?",
+        params=[COUNTY],
+    ).fetchall()
+    assert len({median for _, median, _ in rows}) >= 3
+    assert len({p90 for _, _, p90 in rows}) == 5
+    assert all(p90 > 1.5 * median for _, median, p90 in rows)
+    service = warehouse.sql(
+        "select service_median_days, service_p90_days from mart_cld_waiting_times "
+        "where period = '2024/25 Q3' and locality_code <> ?",
+        params=[COUNTY],
+    ).fetchall()
+    assert len({median for median, _ in service}) >= 3 and all(p90 > median for median, p90 in service)

@@ -19,9 +19,24 @@ def test_marts_have_no_negative_counts_and_shares_in_range(warehouse):
 
 
 def test_every_mart_covers_twenty_quarters_for_every_area(warehouse):
-    for mart in ("mart_dp_uptake", "mart_pa_workforce", "mart_waiting_list", "mart_service_demand"):
+    for mart in ("mart_dp_uptake", "mart_pa_workforce", "mart_service_demand"):
         rows = warehouse.sql(f"select count(distinct period), count(distinct locality_code) from {mart}").fetchall()
         assert rows == [(20, 6)], mart
+
+
+def test_the_waiting_list_covers_the_quarters_cld_covers(warehouse):
+    # The demo sends no referrals file: the waiting list starts where its CLD return does (2021/22 Q2, the first
+    # submission's 12 months), and so do requests received; no quarter before shows a made-up zero.
+    cld = warehouse.sql("select count(distinct period) from int_cld_submission_selected").fetchall()
+    assert cld == [(15,)]
+    rows = warehouse.sql(
+        "select count(distinct period), count(distinct locality_code), min(period) from mart_waiting_list"
+    ).fetchall()
+    assert rows == [(15, 6, "2021/22 Q2")]
+    assert warehouse.sql(
+        "select count(*) filter (where referrals_received is null), min(period) filter (where referrals_received "
+        "is not null) from mart_service_demand where locality_code = 'E10000003'"
+    ).fetchall() == [(5, "2021/22 Q2")]
 
 
 def test_county_rows_equal_the_sum_of_districts(warehouse):

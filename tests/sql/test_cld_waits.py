@@ -124,3 +124,24 @@ def test_the_page_hides_centiles_resting_on_fewer_waits_than_the_threshold(wareh
     assert "request to assessment: too few waits to show (<5)" in fenland.sentence.text
     row = [r for r in fenland.table.rows if r[0] == "2024/25 Q3"][0]
     assert row == ["2024/25 Q3", "<5", "<5", "<5", "–", "–", "0", "–", "–"]
+
+
+def test_waits_by_group_in_the_quarter(warehouse):
+    # Every Cambridge person is 74 at the quarter end (born June 1950), support reason 'Physical support: ...',
+    # ethnicity blank: one group per breakdown holding all five waits of each step, as the area's figures.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        got = con.sql(
+            "select breakdown, category, step, waits, median_days, p90_days from mart_cld_waiting_breakdown "
+            "where period = '2024/25 Q3' and locality_code = ? and step = 'request to assessment' "
+            "order by breakdown, category",
+            params=[CAMBRIDGE],
+        ).fetchall()
+    step = "request to assessment"
+    assert got == [
+        ("Age band", "65+", step, 5, 10.0, pytest.approx(32.0)),
+        ("Age band", "All people", step, 5, 10.0, pytest.approx(32.0)),
+        ("Ethnicity", "All people", step, 5, 10.0, pytest.approx(32.0)),
+        ("Ethnicity", "Not recorded", step, 5, 10.0, pytest.approx(32.0)),
+        ("Primary support reason", "All people", step, 5, 10.0, pytest.approx(32.0)),
+        ("Primary support reason", "Physical support", step, 5, 10.0, pytest.approx(32.0)),
+    ]

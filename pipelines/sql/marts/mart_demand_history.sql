@@ -40,6 +40,7 @@ final as (
         quarter_start as period_start,
         cast(value as double) as value
     from long
+    where value is not null  -- quarters no source covers (requests before CLD without a referrals file)
 )
 
 select * from final
