@@ -12,6 +12,7 @@ from dashboard.present.direct_payments import uptake_summary
 from dashboard.present.headlines import RAG_EXPLAINED, headlines
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
+from dashboard.shell.about import about_measures
 from dashboard.shell.access import allowed, person
 from dashboard.shell.audit import on_download
 from dashboard.shell.components import plain, show, show_metrics, show_missing
@@ -74,6 +75,7 @@ if ascof.reconciliation:
     with st.expander("Year-end values beside the published ASCOF"):
         show([ascof.reconciliation], key="ascof-year-end")
 show(ascof.notes)
+about_measures("overview", code, quarter, area)
 
 # --- Committee pack: generated only on request (10-15 s), then offered as a download ----------------------
 st.header("Committee pack")
