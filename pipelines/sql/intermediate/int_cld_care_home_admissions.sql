@@ -1,6 +1,6 @@
 -- Grain: one row per quarter x person whose long-term support needs were newly met by admission to a residential
 -- or nursing care home in the twelve months to the quarter's end (ASCOF 2B and 2C, formerly 2A(1) and 2A(2)),
--- read from that quarter's selected submission, as DHSC's 2024/25 method does it:
+-- read from that quarter's events (int_cld_events_snapshotted), as DHSC's 2024/25 method does it:
 -- - a care home service is a long-term residential or nursing care service of a service user whose component is
 --   blank or a residential or nursing one (not short-term care); the person's birth date is known and they were
 --   not dead before the twelve months began;
@@ -11,9 +11,22 @@
 -- - a person counts once, at their first new admission in the twelve months, in the age band of that day
 --   (18-64 or 65+, whole years from the first of the birth month); under-18s are left out.
 -- The person's area comes from int_cld_people_located (null: unplaced, counted in the council's total only).
-with care_home_services as (
-    select load_id, la_code, person_id, event_start_date, der_end_date, event_outcome, der_birth_date, date_of_death
+with events as (
+    -- the quarter's events as int_cld_events_snapshotted reads them (a later correction of an event wins), and
+    -- every submission's, for the look back
+    select period, load_id, la_code, person_id, event_type, client_type, service_type, service_component,
+        event_start_date, der_end_date, event_outcome, der_birth_date, date_of_death
+    from int_cld_events_snapshotted
+    union all
+    select null, load_id, la_code, person_id, event_type, client_type, service_type, service_component,
+        event_start_date, der_end_date, event_outcome, der_birth_date, date_of_death
     from stg_cld
+),
+
+care_home as (
+    -- long-term residential or nursing care of a service user, not short-term care
+    select *
+    from events
     where event_type = 'Service'
         and client_type = 'Service user'
         and service_type in ('Long term support: Residential care', 'Long term support: Nursing care')
@@ -26,19 +39,17 @@ with care_home_services as (
         )
 ),
 
-windows as (
-    select period, quarter_end, la_code, load_id, quarter_end - interval 1 year + interval 1 day as window_start
-    from int_cld_submission_selected
+care_home_services as (
+    select load_id, la_code, person_id, event_start_date, der_end_date from care_home where period is null
 ),
 
 admissions as (
-    select w.period, w.quarter_end, w.load_id, w.window_start, c.la_code, c.person_id, c.event_start_date,
-        c.der_birth_date
-    from windows as w
-    inner join care_home_services as c on c.load_id = w.load_id and c.la_code = w.la_code
-    where c.event_start_date between w.window_start and w.quarter_end
+    select q.period, q.quarter_end, c.load_id, c.la_code, c.person_id, c.event_start_date, c.der_birth_date
+    from int_cld_submission_selected as q
+    inner join care_home as c on c.period = q.period
+    where c.event_start_date between q.quarter_end - interval 1 year + interval 1 day and q.quarter_end
         and c.der_birth_date is not null
-        and (c.date_of_death is null or c.date_of_death >= w.window_start)
+        and (c.date_of_death is null or c.date_of_death >= q.quarter_end - interval 1 year + interval 1 day)
         and (c.event_outcome is null or c.event_outcome <> 'NFA: Self-funded client or under 12wk disregard')
 ),
 
