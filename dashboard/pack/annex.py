@@ -23,7 +23,6 @@ INBOX_SOURCES = {
     "kpi_catalogue": "The KPI catalogue: definitions, targets and tolerances agreed in contracts",
     "survey_responses": "Survey answers (Adult Social Care Survey sample, DPSS customer survey)",
     "pa_register": "The Personal Assistant register kept by the Direct Payment Support Service",
-    "outcome_reviews": "Outcome reviews: what people and reviewers agreed was achieved",
 }
 # Published data shipped in data/public/ (see its README for provenance).
 PUBLIC_SOURCES = [

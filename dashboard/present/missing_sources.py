@@ -29,7 +29,6 @@ LABELS = {
     "kpi_returns": "provider KPI returns",
     "kpi_catalogue": "KPI catalogue",
     "survey_responses": "survey responses",
-    "outcome_reviews": "outcome reviews",
     "cld": "Client Level Data return",
     "referrals": "referrals",
 }

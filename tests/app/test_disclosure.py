@@ -259,7 +259,8 @@ SMALL_COUNT_WORDS = (
 # A target, a published comparator or a method ("95% interval") is not a figure about the area.
 NOT_THE_AREA = re.compile(
     r"(?i)target[^.;)]*?\d+(?:\.\d+)?%|\d+(?:\.\d+)?%[^.;,(]{0,20}target|\d+(?:\.\d+)?%(?:-a-year| a year)|"
-    r"ASCOF[^.]*|England[:,]? \d+(?:\.\d+)?%|East of England[:,]? \d+(?:\.\d+)?%|\([^)]*is better[^)]*\)"
+    r"ASCOF[^.]*|England[:,]? \d+(?:\.\d+)?%|East of England[:,]? \d+(?:\.\d+)?%|\([^)]*is better[^)]*\)|"
+    r"Counts from \d+ to \d+ are shown"  # the disclosure note: the threshold, not a count
 )
 # A whole number of people standing alone in a sentence about the small district ("(2 to 3)", "against 4 in").
 LONE_SMALL = r"(?<![\w.,/£+−\-])({digits})(?![\w.,/%])(?!\s*(?:%|points?|quarters?|years?|months?|weeks?|days?|hours?))"

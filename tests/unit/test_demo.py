@@ -338,7 +338,7 @@ def reviews() -> pl.DataFrame:
 
 def test_reviews_are_cld_events_with_a_spread_of_outcomes_by_district(reviews, frames):
     activity = frames["activity"]
-    assert "outcome_reviews" not in frames  # reviews reach the warehouse only through the CLD return
+    assert "reviews" not in frames  # reviews reach the warehouse only through the CLD return
     assert set(reviews["person_id"]) <= set(activity["person_id"])
     home = activity.select("person_id", "locality_code").unique()
     assert reviews.join(home, on=["person_id", "locality_code"], how="anti").is_empty()
@@ -457,12 +457,8 @@ def test_isf_returns_count_the_new_isfs_in_activity(frames):
 # Files, schema and determinism ---------------------------------------------------------------------
 
 
-# The outcome-review layout is no longer written: reviews come from the CLD return.
-DEMO_SOURCES = [name for name in SOURCES if name != "outcome_reviews"]
-
-
 def test_frames_have_exactly_the_schema_columns_in_order(frames):
-    assert list(frames) == DEMO_SOURCES
+    assert list(frames) == list(SOURCES)
     for name, frame in frames.items():
         assert frame.columns == SOURCES[name].column_names, name
         assert frame.height > 0
@@ -470,7 +466,7 @@ def test_frames_have_exactly_the_schema_columns_in_order(frames):
 
 def test_files_pass_the_inbox_validator_without_a_single_reject(inbox):
     _, files = inbox
-    assert set(files) == set(DEMO_SOURCES)
+    assert set(files) == set(SOURCES)
     for name, path in files.items():
         assert path.name == f"{name}.csv"
         read = read_any(path)
