@@ -33,11 +33,12 @@ ADMISSIONS = {
     "65+": ("care_home_admissions_65_plus", "2C", "2A(2)"),
 }
 BAND_WORDS = {"18-64": "aged 18-64", "65+": "aged 65 and over"}
+# Short names for the year-end table (it has to fit an 800 px window); the glossary has the full ones.
 PARTS_3D = {
-    "3D(1a)": "People who use services receiving self-directed support",
-    "3D(2a)": "People who use services receiving direct payments",
-    "3D(1b)": "Carers receiving self-directed support",
-    "3D(2b)": "Carers receiving direct payments",
+    "3D(1a)": "Users: self-directed support",
+    "3D(2a)": "Users: direct payments",
+    "3D(1b)": "Carers: self-directed support",
+    "3D(2b)": "Carers: direct payments",
 }
 HOW_TO_READ = (
     "Computed here from the council's Client Level Data with the published ASCOF methods (DHSC's CLD methods for "
@@ -158,7 +159,7 @@ def reconciliation(wh: Warehouse, code: str, period: str, disclosure: Disclosure
             rows.append(
                 [
                     fy,
-                    f"{now_code} Care home admissions, {BAND_WORDS[r['age_band']]} (per 100,000)",
+                    f"{now_code} Care home admissions {r['age_band']} (per 100,000)",
                     f"{ours:,.1f}" if ours is not None else HIDDEN,
                     f"{disclosure.count(r['admissions'])} people",
                     f"{published:,.1f}" if published is not None else "not published",
@@ -169,7 +170,7 @@ def reconciliation(wh: Warehouse, code: str, period: str, disclosure: Disclosure
         return None
     return Table(
         "ASCOF at each year end: from the Client Level Data and as published",
-        ["Year", "ASCOF measure", "From the CLD", "People", "Published by NHS England", "Difference"],
+        ["Year", "ASCOF measure", "From the CLD", "People", "Published", "Difference"],
         rows,
         numeric=[False, False, True, True, True, False],
     )

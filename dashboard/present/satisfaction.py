@@ -626,8 +626,8 @@ class OutcomeQuarter:
     reviewed: str
     achieved: str
     partly: str
-    not_achieved: str
-    unknown: str  # outcome Unknown, blank or Invalid and not mapped: kept in the base
+    other: str  # not achieved, or an outcome Unknown, blank or Invalid and not mapped: kept in the base
+    parts_hidden: bool  # an outcome's count is hidden: the quarter table shows no share beside it
     base: int
     achieved_pct: float | None
     partly_pct: float | None
@@ -635,21 +635,24 @@ class OutcomeQuarter:
 
 
 def outcome_quarters(outcomes: pl.DataFrame, disclosure: Disclosure) -> list[OutcomeQuarter]:
-    """Each quarter's reviews with small counts hidden; the four outcomes (fully, partly, not achieved, unknown or
-    invalid) add up to the reviews, so where one is hidden the next smallest is hidden too (else it would be the
-    total less the others)."""
+    """Each quarter's reviews with small counts hidden. The three outcomes shown (fully achieved, partly achieved,
+    and not achieved or unknown) add up to the reviews, so where one is hidden the next smallest is hidden too
+    (else it would be the total less the others). The share fully achieved rests on the reviews and those fully
+    achieved, and is shown where both are; the quarter table leaves it out of a row with a hidden outcome (a share
+    beside a hidden count would narrow it down). Not achieved and unknown are one column: unknown outcomes alone
+    are nearly always too few to show."""
     quarters = []
     for r in outcomes.iter_rows(named=True):
-        unknown = (r["outcome_unknown"] or 0) + (r["outcome_invalid"] or 0)
-        parts = [r["achieved"], r["partly_achieved"], r["not_achieved"], unknown, r["outcomes_reviewed"]]
-        frame = pl.DataFrame({"n": parts, "is_total": [False, False, False, False, True]})
+        other = r["not_achieved"] + (r["outcome_unknown"] or 0) + (r["outcome_invalid"] or 0)
+        parts = [r["achieved"], r["partly_achieved"], other, r["outcomes_reviewed"]]
+        frame = pl.DataFrame({"n": parts, "is_total": [False, False, False, True]})
         hidden = disclosure.hidden_cells(frame, ["n"], "is_total")["n"]
         texts = [
             disclosure.marker if disclosure.is_small(v) else (HIDDEN if h else count(v))
             for v, h in zip(parts, hidden, strict=True)
         ]
         reviewed = r["outcomes_reviewed"]
-        usable = reviewed > 0 and not hidden[4]
+        usable = reviewed > 0 and not hidden[3]
         hours = None
         if usable and r["hours_before"]:
             hours = 100 * (r["hours_after"] - r["hours_before"]) / r["hours_before"]
@@ -658,9 +661,9 @@ def outcome_quarters(outcomes: pl.DataFrame, disclosure: Disclosure) -> list[Out
                 period=r["period"],
                 achieved=texts[0],
                 partly=texts[1],
-                not_achieved=texts[2],
-                unknown=texts[3],
-                reviewed=texts[4],
+                other=texts[2],
+                reviewed=texts[3],
+                parts_hidden=any(hidden[:3]),
                 base=reviewed,
                 achieved_pct=r["achieved_pct"] if usable and not hidden[0] else None,
                 partly_pct=100 * r["partly_achieved"] / reviewed if usable and not hidden[1] else None,
@@ -781,8 +784,7 @@ def outcomes_chart(
             "Reviews held",
             "Fully achieved",
             "Partly achieved",
-            "Not achieved",
-            "Unknown or invalid",
+            "Not achieved or unknown",
             "Fully achieved (%)",
             "Change in weekly hours after review (%)",
         ],
@@ -792,14 +794,13 @@ def outcomes_chart(
                 q.reviewed,
                 q.achieved,
                 q.partly,
-                q.not_achieved,
-                q.unknown,
-                one_decimal(q.achieved_pct),
-                change_cell(q.hours_change_pct),
+                q.other,
+                HIDDEN if q.parts_hidden else one_decimal(q.achieved_pct),
+                HIDDEN if q.parts_hidden else change_cell(q.hours_change_pct),
             ]
             for q in reversed(quarters)
         ],
-        numeric=[False, True, True, True, True, True, True, True],
+        numeric=[False, True, True, True, True, True, True],
     )
     return Chart(
         fig,

@@ -521,11 +521,21 @@ def test_satisfaction_outcomes_by_review_reason_and_its_csv_hide_small_counts(de
         }
     )
     big, small = outcome_quarters(reviews, Disclosure(5))
-    assert (big.reviewed, big.achieved, big.partly, big.not_achieved, big.unknown) == ("40", "28", "7", "<5", "<5")
+    # Not achieved (3), unknown (1) and invalid (1) are one column: 5, shown.
+    assert (big.reviewed, big.achieved, big.partly, big.other) == ("40", "28", "7", "5")
     assert big.achieved_pct == 70.0 and big.partly_pct == 17.5 and big.hours_change_pct == -10.0
     assert (small.reviewed, small.achieved, small.achieved_pct, small.hours_change_pct) == ("<5", "<5", None, None)
+    # One small outcome hides the next smallest, and the quarter table's shares in that row.
+    few_not = reviews.with_columns(
+        achieved=pl.Series([33, 2]), not_achieved=pl.Series([0, 0]), outcome_unknown=pl.Series([0, 0])
+    )
+    hidden = outcome_quarters(few_not, Disclosure(5))[0]
+    assert (hidden.achieved, hidden.partly, hidden.other, hidden.parts_hidden) == ("33", "–", "<5", True)
+    assert hidden.achieved_pct == 70.0 and hidden.partly_pct is None  # 33 of 40: neither count is hidden
     for row in page.outcomes.chart.table.rows:
-        assert sum(cell in ("<5", "–") for cell in row[2:6]) != 1, row
+        assert sum(cell in ("<5", "–") for cell in row[2:5]) != 1, row
+        if any(cell.startswith("<") for cell in row[1:5]):
+            assert row[5] == row[6] == "–", row
 
 
 def test_spc_view_of_satisfaction(demo_env):
