@@ -468,7 +468,14 @@ CLD_SOURCES: dict[str, Source] = {
             _cld("has_unpaid_carer", "str", _CLD_CODED),
             _cld("client_funding_status", "str", _CLD_CODED),
             _cld("event_type", "str", "Request, Assessment, Service or Review.", True),
-            _cld("event_reference", "str", "The council's reference for the event."),
+            _cld(
+                "event_reference",
+                "str",
+                "The council's reference for the event. It identifies the event across submissions, so a later "
+                "return's corrected dates or codes replace the earlier version. Blank, or one reference shared by "
+                "several people: the event is known by person, type, start date and codes, as in DHSC's method, "
+                "and correcting one of those makes a new event.",
+            ),
             _cld("event_start_date", "date", "First day of the event.", True),
             _cld("event_end_date", "date", "Last day of the event; blank while it is open."),
             _cld("event_description", "str", "The council's own description of the event."),
