@@ -216,13 +216,13 @@ def test_a_contract_manager_agrees_and_closes_an_action_and_a_committee_member_c
 
 def test_a_committee_member_cannot_save_a_scenario_and_a_commissioner_saves_a_private_one(granted):
     settings = granted[0]
-    at = app("councillor@council.example", "demand_scenarios")
+    at = app("councillor@council.example", "demand_scenarios", tab="Scenario")
     at.text_input(key="scenario_name").set_value("Councillor's idea").run()
     at.button(key="save_scenario").click().run()
     assert any("Only commissioners" in e.value for e in at.error)
     assert "Councillor's idea" not in scenario_store.saved(scenario_store.Levers(), settings, "")
 
-    at = app("planner@council.example", "demand_scenarios", groups=["commissioners"])
+    at = app("planner@council.example", "demand_scenarios", groups=["commissioners"], tab="Scenario")
     at.text_input(key="scenario_name").set_value("Planner's private plan").run()
     at.button(key="save_scenario").click().run()
     assert any("private to you until you share it" in s.value for s in at.success)
