@@ -228,6 +228,14 @@ class Serve:
         3, "Failed health checks in a row after which a worker is taken as stuck, killed and started again."
     )
     start_timeout_seconds: float = setting(90.0, "A worker not answering this long after it was started is restarted.")
+    pages_at_once: int = setting(
+        2,
+        "Pages one worker renders at once; the others wait their turn in arrival order, so under load the first "
+        "people's pages finish first instead of everyone's at the end. 1-2 suits a worker per core.",
+    )
+    turn_wait_seconds: float = setting(
+        60.0, "A page waiting longer than this for its turn renders anyway (a stuck page never stops the others)."
+    )
 
 
 DEFAULT_LOCALITIES = [

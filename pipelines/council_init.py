@@ -25,6 +25,12 @@ FORMAL_SUFFIX = {
     "Unitary authority": "Council",
 }
 
+# An outward code is listed under every locality holding at least this share of the council's postcodes in it
+# (two such localities make it a shared code, settled by the postcode lookup), provided the council holds at
+# least MIN_COUNCIL_SHARE of the code's postcodes (a few stray postcodes across a boundary place nobody).
+LOCALITY_SHARE = 0.2
+MIN_COUNCIL_SHARE = 0.1
+
 # Suffix of the one locality a single-tier council reports on (its whole area), e.g. E09000022-area.
 WHOLE_AREA_SUFFIX = "-area"
 
@@ -80,6 +86,46 @@ def districts_of(code: str, folder: Path = NATIONAL) -> list[tuple[str, str]]:
     return sorted(zip(lookup["district_code"], lookup["district_name"], strict=True), key=lambda d: d[1])
 
 
+def outward_codes(council_code: str, locality_codes: list[str], folder: Path = NATIONAL) -> dict[str, list[str]]:
+    """Each locality's outward codes, from the shipped count of postcodes per outward code and district.
+
+    A postcode's district (as published in 2014) goes to the locality of that code, or else to the locality
+    its area is part of now (merged districts), or else, for a council reporting on its whole area, to it.
+    """
+    lookup = pl.read_parquet(folder / "postcode_districts.parquet")
+    whole = whole_area_code(council_code)
+    ours = lookup.filter(pl.col("council_code_now") == council_code).with_columns(
+        locality_code=pl.when(pl.col("district_code").is_in(locality_codes))
+        .then(pl.col("district_code"))
+        .when(pl.col("district_code_now").is_in(locality_codes))
+        .then(pl.col("district_code_now"))
+        .when(pl.lit(whole in locality_codes))
+        .then(pl.lit(whole))
+    )
+    totals = lookup.group_by("outward_code").agg(total=pl.col("postcodes").sum())
+    shares = (
+        ours.filter(pl.col("locality_code").is_not_null())
+        .group_by("outward_code", "locality_code")
+        .agg(pl.col("postcodes").sum())
+        .with_columns(in_council=pl.col("postcodes").sum().over("outward_code"))
+        .join(totals, on="outward_code")
+        .filter(
+            (pl.col("in_council") >= MIN_COUNCIL_SHARE * pl.col("total"))
+            & (pl.col("postcodes") >= LOCALITY_SHARE * pl.col("in_council"))
+        )
+    )
+    listed: dict[str, list[str]] = {code: [] for code in locality_codes}
+    for row in shares.sort("outward_code", descending=False).iter_rows(named=True):
+        listed[row["locality_code"]].append(row["outward_code"])
+    return {code: sorted(codes, key=_postcode_order) for code, codes in listed.items()}
+
+
+def _postcode_order(outward: str) -> tuple[str, int, str]:
+    """CB1, CB2, ..., CB10 rather than CB1, CB10, CB2: area letters, then district number, then any letter."""
+    match = re.match(r"([A-Z]+)(\d+)([A-Z]?)", outward)
+    return (match.group(1), int(match.group(2)), match.group(3)) if match else (outward, 0, "")
+
+
 def whole_area_code(council_code: str) -> str:
     """The locality code of a single-tier council's whole area: the council total already has its GSS code."""
     return f"{council_code}{WHOLE_AREA_SUFFIX}"
@@ -126,10 +172,11 @@ def council_toml(council: dict, folder: Path = NATIONAL) -> str:
         "care_home_admissions_18_64_per_100k = 14.0",
         "care_home_admissions_65_plus_per_100k = 560.0",
         "",
-        "# Areas the council reports on. Client Level Data places a person by the outward code of their postcode:",
-        "# list each area's outward codes in postcode_districts (the shipped open data has no postcode lookup; the",
-        "# ones filled in below are those the project knows), or set paths.postcode_lookup to the ONS postcode",
-        "# lookup (NSPL), whose district codes are these locality codes.",
+        "# Areas the council reports on. Client Level Data places a person by the outward code of their postcode.",
+        "# postcode_districts below come from OS Code-Point Open (2014): each area's outward codes holding at least",
+        f"# {LOCALITY_SHARE:.0%} of the council's postcodes in that code. A code listed under two areas is shared:",
+        "# people there are placed only through the ONS postcode lookup (paths.postcode_lookup, NSPL layout), whose",
+        "# district codes are these locality codes. Check the lists against your own knowledge of the area.",
     ]
     if not districts:
         # A single-tier council (London borough, metropolitan district, most unitaries) has no districts below
@@ -143,9 +190,12 @@ def council_toml(council: dict, folder: Path = NATIONAL) -> str:
         ]
         districts = [(whole_area_code(code), f"{name} (whole area)")]
     known = {loc.code: loc for loc in DEFAULT_LOCALITIES}
+    found = outward_codes(code, [d for d, _ in districts], folder)
     for district_code, district_name in districts:
         loc = known.get(district_code)
-        outward = ", ".join(_quoted(d) for d in loc.postcode_districts) if loc else ""
+        # Cambridgeshire's lists were checked by hand; every other council's come from the shipped lookup.
+        codes = loc.postcode_districts if loc else found[district_code]
+        outward = ", ".join(_quoted(d) for d in codes)
         lines += [
             "",
             "[[localities]]",

@@ -21,6 +21,7 @@ from pipelines.demo_common import (
     pick,
     quarter_path,
     uniform_days,
+    wait_factor,
 )
 from pipelines.schemas import REFERRAL_STATUSES
 
@@ -127,7 +128,7 @@ def build_referrals(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
     # Little's law: people waiting = home-care referrals a day x mean wait.
     per_day = per_quarter * REFERRAL_SERVICES[0][1] / 91.3
     mean_wait = quarter_path(ctx, {q: size(n) for q, n in WAITING_ANCHORS.items()})[quarter] / per_day
-    wait = np.where(home, rng.gamma(1.5, mean_wait / 1.5), rng.gamma(1.5, 10 / 1.5, n))
+    wait = np.where(home, rng.gamma(1.5, mean_wait / 1.5), rng.gamma(1.5, 10 / 1.5, n)) * wait_factor(ctx)[loc]
     start = received + np.ceil(wait).astype(int)
     home_hours = np.clip(np.round(rng.gamma(3.5, 10.8 / 3.5, n) * 2) / 2, 1, 60)
     dp_hours = np.maximum(np.round(rng.gamma(3, 14 / 3, n) * 2) / 2, 1)

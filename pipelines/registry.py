@@ -112,19 +112,22 @@ def measure_registry(settings: Settings) -> dict[str, Measure]:
         Measure(
             "people_waiting",
             "People waiting for care",
-            "People waiting for a service to start at the end of the quarter (unmet need).",
+            "People waiting for a service to start at the end of the quarter (unmet need): requests no service has "
+            "answered yet, from new people and people already in support.",
             "count",
             False,
-            "Referrals",
+            "Client Level Data (requests, assessments, services); the referrals file for earlier quarters",
             headline=True,
         ),
         Measure(
             "hours_waiting",
             "Hours of care a week waiting",
-            "Weekly hours of care asked for by people still waiting (unmet need).",
+            "Weekly hours of care asked for by people still waiting (unmet need): the planned hours of the service "
+            "that later started for them; for people still waiting in the latest data, the average of the hourly "
+            "services that started in the quarter.",
             "hours",
             False,
-            "Referrals",
+            "Client Level Data (requests, assessments, services); the referrals file for earlier quarters",
             headline=True,
         ),
         Measure(

@@ -24,7 +24,18 @@ from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
 from dashboard.shell.audit import audit, made_on_click
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
+from dashboard.shell.components import (
+    WRAPPED_ROW_PX,
+    plain,
+    rows_height,
+    show,
+    show_chart,
+    show_metrics,
+    show_missing,
+    show_table,
+    show_verdict_table,
+    wrapped_columns,
+)
 from dashboard.shell.filters import from_url, period
 from pipelines.access import AccessRefused, refusal
 
@@ -45,6 +56,10 @@ SCORECARD_ORDER = [
     "Checks",
     "Provider's comment",
 ]
+SCORECARD_WIDTHS = {"KPI": 140, "RAG": 95, "Variation (SPC)": 125, "Assurance (SPC)": 125}
+# The actions' status (overdue, due, done) first, then what and whose.
+ACTIONS_FIRST = ["Status", "Due", "KPI", "Action"]
+ACTIONS_WIDTHS = {"Status": 110, "Due": 90, "KPI": 130, "Action": 180}
 NOTICES = {"error": st.error, "warning": st.warning, "info": st.info, "plain": st.caption}
 
 
@@ -120,9 +135,12 @@ st.dataframe(
     on_select=_open_selected_row,
     selection_mode="single-row",
     column_order=SCORECARD_ORDER,
+    row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
+    height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
     column_config={
-        "KPI": st.column_config.TextColumn(width=180, pinned=True),
-        "RAG": st.column_config.TextColumn(width=120),
+        # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
+        **wrapped_columns(SCORECARD_WIDTHS),
+        "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
         "Last 8 quarters": st.column_config.LineChartColumn(
             width="small", color=OKABE_ITO[0], help="Quarters without a value (or below the threshold) are left out."
         ),
@@ -170,7 +188,9 @@ def _actions_section() -> None:
     if "action_updated" in st.session_state:
         st.success(plain(st.session_state.pop("action_updated")))
     if table.rows:
-        show_table(table, "actions")
+        show_verdict_table(
+            table, "actions", ACTIONS_FIRST, ACTIONS_WIDTHS, caption=False, height=rows_height(len(table.rows))
+        )
     else:
         st.caption("No actions are open for this contract. Agree one in a review note above.")
         return

@@ -34,7 +34,7 @@ import streamlit as st
 
 from dashboard.queries import Warehouse
 from pipelines.config import load_settings
-from tests.app.surfaces import ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
+from tests.app.surfaces import TABS, ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
 from tests.conftest import write_test_config
 
 SMALL_AREA, SMALL_NAME = "E07000009", "East Cambridgeshire"
@@ -611,7 +611,15 @@ def report(leaks: list[str], heading: str, limit: int = 60) -> str:
 
 
 def render(page: str, settings, spc: bool = True, **query) -> Surface:
-    """A page with every download read, and (``spc``) again with every SPC view switched on, its charts added."""
+    """A page (each of its tabs) with every download read, and (``spc``) again with every SPC view switched on, its
+    charts added."""
+    surface = Surface(f"{page} {query}")
+    for tab in TABS.get(page, (None,)):
+        surface.add(render_tab(page, spc, **query, **({"tab": tab} if tab else {})))
+    return surface
+
+
+def render_tab(page: str, spc: bool = True, **query) -> Surface:
     at = run_app(page, **query)
     surface = page_surface(at, f"{page} {query}")
     toggles = [t for t in at.toggle if (t.key or "").startswith("spc-")] if spc else []

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.config import PROJECT_ROOT
+from tests.app.surfaces import TABS
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 COUNTY, FENLAND = "E10000003", "E07000010"
@@ -51,6 +52,12 @@ def latest(warehouse):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_without_error(demo_env, page):
     run_page(None if page == "overview.py" else page)
+
+
+@pytest.mark.parametrize(("page", "tab"), [(page, tab) for page, tabs in TABS.items() for tab in tabs])
+def test_every_tab_of_a_tabbed_page_renders_without_error(demo_env, page, tab):
+    """These pages build only their open tab, so each tab is a page of its own to check."""
+    run_page(page, tab=tab)
 
 
 def test_overview_shows_county_dp_uptake_against_target_and_comparators(warehouse, latest):

@@ -8,7 +8,7 @@ import pytest
 from models.peers import nearest_neighbours
 from pipelines.cli import main
 from pipelines.config import load_settings
-from pipelines.council_init import NATIONAL, UnknownCouncil, area_of_locality, find_council
+from pipelines.council_init import NATIONAL, UnknownCouncil, area_of_locality, find_council, outward_codes
 from pipelines.peers import PeerFileError, read_cipfa_file
 
 
@@ -70,6 +70,35 @@ def test_cambridgeshire_from_init_keeps_its_known_outward_codes(tmp_path):
     localities = {loc.code: loc for loc in load_settings(out).localities}
     assert localities["E07000010"].postcode_districts == ["PE7", "PE13", "PE14", "PE15", "PE16"]
     assert localities["E07000010"].rural and not localities["E07000008"].rural
+
+
+def test_outward_codes_from_the_shipped_lookup_agree_with_cambridgeshires_checked_lists():
+    """The rule that fills every other council's lists gives Cambridgeshire's hand-checked ones back."""
+    computed = outward_codes("E10000003", ["E07000008", "E07000009", "E07000010", "E07000011", "E07000012"])
+    assert computed["E07000010"] == ["PE7", "PE13", "PE14", "PE15", "PE16"]
+    assert computed["E07000008"] == ["CB1", "CB2", "CB3", "CB4", "CB5"]
+    # PE7 spans Fenland and Huntingdonshire (and Peterborough): listed under both, settled by the NSPL lookup.
+    assert "PE7" in computed["E07000011"] and "CB25" in computed["E07000012"]
+
+
+def test_init_gives_every_district_of_a_shire_county_its_outward_codes(tmp_path):
+    out = tmp_path / "asc.toml"
+    assert main(["init", "Nottinghamshire", "--out", str(out)]) == 0
+    listed = {loc.name: loc.postcode_districts for loc in load_settings(out).localities}
+    assert all(len(codes) >= 3 for codes in listed.values()), listed
+    assert {"NG18", "NG19"} <= set(listed["Mansfield"]) and "NG17" in listed["Ashfield"]
+    # Checked independently against the shipped counts: NG18's postcodes lie almost all in Mansfield (E07000174).
+    ng18 = pl.read_parquet(NATIONAL / "postcode_districts.parquet").filter(pl.col("outward_code") == "NG18")
+    mansfield = ng18.filter(pl.col("district_code") == "E07000174")["postcodes"].sum()
+    assert mansfield / ng18["postcodes"].sum() > 0.9
+    assert sum("NG18" in codes for codes in listed.values()) == 1
+
+
+def test_a_single_tier_councils_one_locality_lists_its_outward_codes(tmp_path):
+    out = tmp_path / "asc.toml"
+    assert main(["init", "Lambeth", "--out", str(out)]) == 0
+    (locality,) = load_settings(out).localities
+    assert {"SW2", "SW9", "SE11"} <= set(locality.postcode_districts)
 
 
 def test_nearest_neighbours_stay_within_the_kind_and_take_the_closest():
