@@ -130,7 +130,10 @@ def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
         funnel=_funnel(values, chosen, council, peers, name),
         trend=_trend(values, chosen, council, peers, name),
         years_note=years_note(values.filter(pl.col("measure") == chosen)),
-        map=councils_map(_well_covered(values.filter(pl.col("measure") == chosen)), council, name),
+        # Only for a measure asked for: the page's first call (measure None) lays out the summary alone.
+        map=councils_map(_well_covered(values.filter(pl.col("measure") == chosen)), council, name)
+        if measure is not None
+        else None,
     )
 
 

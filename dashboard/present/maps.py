@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 from plotly.colors import sample_colorscale
@@ -32,6 +33,7 @@ BOUNDARIES_SOURCE = "ONS Local Authority Districts (May 2024) Boundaries UK BUC,
 SEQUENTIAL = "Blues"
 GREY = "#d9d9d9"  # hidden or not published
 OUTLINE = "#e6550d"  # the council, on the map of councils
+CLASSES = 6  # shades on a map: few enough to tell apart, each named in the legend
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +103,29 @@ def _ink(fill: str) -> str:
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
 
 
+def _box(rings: list) -> tuple[float, float, float, float]:
+    lons, lats = [p[0] for r in rings for p in r], [p[1] for r in rings for p in r]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _enclosed(areas: list[Area]) -> list[Area]:
+    """Areas whose middle lies inside another area's outer ring (holes are not drawn, so they would be covered)."""
+    boxes = [_box(a.rings) for a in areas]
+    found = []
+    for area in areas:
+        x, y = _middle(max(area.rings, key=len))
+        for other, (x0, y0, x1, y1) in zip(areas, boxes, strict=True):
+            if other is not area and x0 <= x <= x1 and y0 <= y <= y1 and any(_inside((x, y), r) for r in other.rings):
+                found.append(area)
+                break
+    return found
+
+
+def _middle(ring: list) -> tuple[float, float]:
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+
+
 def _extent(rings: list) -> float:
     lons, lats = [p[0] for r in rings for p in r], [p[1] for r in rings for p in r]
     return (max(lons) - min(lons)) * (max(lats) - min(lats))
@@ -114,54 +139,76 @@ class Area:
     hover: str
 
 
-def _shaded_map(
-    areas: list[Area], colour_title: str, higher_is_better: bool, labels: bool, outline: list | None = None
-) -> go.Figure:
-    """Areas filled by value on a sequential scale (darker is better), as plain filled shapes.
+def _classes(values: list[float], higher_is_better: bool) -> tuple[list[float], list[str]]:
+    """Equal-interval class breaks over the values, and each class's colour: darker is better either way."""
+    low, high = min(values), max(values)
+    breaks = [low + (high - low) * i / CLASSES for i in range(CLASSES + 1)]
+    colours = sample_colorscale(SEQUENTIAL, [0.2 + 0.8 * i / (CLASSES - 1) for i in range(CLASSES)])
+    return breaks, colours if higher_is_better else colours[::-1]
 
-    Plotly's geo traces fetch a base map (topojson) from a CDN when drawn, so they are not used: each area is a
-    filled Scatter trace on axes scaled so a kilometre east is as long as a kilometre north at this latitude.
+
+def _shaded_map(
+    areas: list[Area], unit: str, higher_is_better: bool, labels: bool, outline: list | None = None
+) -> go.Figure:
+    """Areas filled by class of value (a legend names each class's range), as plain filled shapes.
+
+    Plotly's geo traces fetch a base map (topojson) from a CDN when drawn, so they are not used: the shapes are
+    filled Scatter traces on axes scaled so a kilometre east is as long as a kilometre north at this latitude. One
+    trace per class, not per area, keeps a map of every council quick to build and to send; the names and values
+    are on one trace of points (labels, or hover points at each area's middle).
     """
     every = [p for a in areas for ring in a.rings for p in ring]
     squash = math.cos(math.radians(sum(p[1] for p in every) / len(every)))
     values = [a.value for a in areas if a.value is not None]
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    scale = SEQUENTIAL if higher_is_better else f"{SEQUENTIAL}_r"
 
-    def xy(rings: list) -> tuple[list, list]:
-        xs, ys = [], []
-        for ring in rings:
-            xs += [p[0] * squash for p in ring] + [None]
-            ys += [p[1] for p in ring] + [None]
-        return xs, ys
+    def xy(rings: list) -> tuple[np.ndarray, np.ndarray]:
+        """Rings end to end, a NaN between them (a gap); arrays, which Plotly takes without checking each value."""
+        points = np.array([p for ring in rings for p in [*ring, (np.nan, np.nan)]], dtype=float)
+        return points[:, 0] * squash, points[:, 1]
 
-    fig = go.Figure()
     # Largest first, so a district lying inside another (Cambridge in South Cambridgeshire) is drawn over it.
     areas = sorted(areas, key=lambda a: _extent(a.rings), reverse=True)
-    colours = []
+    breaks, colours = _classes(values, higher_is_better) if values else ([], [])
+    groups: dict[int, list[Area]] = {}
     for area in areas:
         if area.value is None:
-            colour = GREY
+            index = -1
+        elif breaks[-1] == breaks[0]:
+            index = 0
         else:
-            share = 0.5 if high == low else (area.value - low) / (high - low)
-            colour = sample_colorscale(scale, [0.15 + 0.85 * share])[0]  # the palest end is too close to white
-        colours.append(colour)
-        xs, ys = xy(area.rings)
+            index = min(int((area.value - breaks[0]) / (breaks[-1] - breaks[0]) * CLASSES), CLASSES - 1)
+        groups.setdefault(index, []).append(area)
+    fig = go.Figure()
+    # Areas in drawing order (largest first) within each class; classes from the highest values down, as the legend
+    # reads. An area inside another of a different class is drawn after it whatever the class order: the enclosing
+    # one's class is drawn first when it is larger.
+    order = sorted(groups, key=lambda i: min(areas.index(a) for a in groups[i]))
+    for index in order:
+        members = groups[index]
+        xs, ys = xy([ring for a in members for ring in a.rings])
+        name = "Hidden or not published" if index < 0 else f"{breaks[index]:.1f} to {breaks[index + 1]:.1f}{unit}"
         fig.add_trace(
             go.Scatter(
                 x=xs,
                 y=ys,
                 fill="toself",
-                fillcolor=colour,
+                fillcolor=GREY if index < 0 else colours[index],
                 mode="lines",
                 line={"color": "#ffffff", "width": 0.6},
-                name=area.name,
-                text=area.hover,
-                hoveron="fills",
-                hoverinfo="text",
-                showlegend=False,
+                name=name,
+                hoverinfo="skip",
+                legendrank=1000 - index,
             )
         )
+    # An area lying inside another (Cambridge in South Cambridgeshire) is drawn again on top, whichever class
+    # was drawn first.
+    colour_of = {a.name: GREY if i < 0 else colours[i] for i, g in groups.items() for a in g}
+    for area in _enclosed(areas):
+        xs, ys = xy(area.rings)
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour_of[area.name], mode="lines",
+                       line={"color": "#ffffff", "width": 0.6}, hoverinfo="skip", showlegend=False, name=area.name)
+        )  # fmt: skip
     if outline:
         xs, ys = xy(outline)
         fig.add_trace(
@@ -170,42 +217,35 @@ def _shaded_map(
         )  # fmt: skip
     if labels:
         points = [_label_point(a.rings, [r for b in areas if b is not a for r in b.rings]) for a in areas]
-        fig.add_trace(
-            go.Scatter(
-                x=[p[0] * squash for p in points],
-                y=[p[1] for p in points],
-                text=[a.hover for a in areas],
-                mode="text",
-                # Black on the paler shades, white on the darkest: the label stays readable on its own fill.
-                textfont={"size": 11, "color": [_ink(c) for c in colours]},
-                hoverinfo="skip",
-                showlegend=False,
-                name="labels",
-            )
+    else:
+        points = [_middle(max(a.rings, key=len)) for a in areas]
+    ink = {a.name: "#000000" if a.value is None else _ink(colours[i]) for i, g in groups.items() for a in g}
+    fig.add_trace(
+        go.Scatter(
+            x=[p[0] * squash for p in points],
+            y=[p[1] for p in points],
+            text=[a.hover for a in areas] if labels else None,
+            hovertext=[a.hover for a in areas],
+            customdata=[a.name for a in areas],
+            mode="text" if labels else "markers",
+            # Black on the paler shades, white on the darkest: the label stays readable on its own fill.
+            textfont={"size": 11, "color": [ink[a.name] for a in areas]},
+            marker={"size": 10, "opacity": 0},
+            hoverinfo="text",
+            showlegend=False,
+            name="labels",
         )
-    if values:  # the colour scale, drawn by an invisible point
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                hoverinfo="skip",
-                showlegend=False,
-                name="scale",
-                marker={
-                    "colorscale": scale,
-                    "cmin": low - 0.15 / 0.85 * (high - low),
-                    "cmax": high,
-                    "color": [low],
-                    "showscale": True,
-                    "colorbar": {"title": {"text": colour_title}, "thickness": 12},
-                },
-            )
-        )
+    )
     hidden = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     fig.update_xaxes(**hidden)
     fig.update_yaxes(**hidden, scaleanchor="x", scaleratio=1)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="#ffffff", dragmode=False)
+    fig.update_layout(
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        plot_bgcolor="#ffffff",
+        dragmode=False,
+        hovermode="closest",
+        legend={"title": {"text": "Darker is better" if higher_is_better else "Darker is better (lower)"}},
+    )
     return fig
 
 
@@ -250,7 +290,7 @@ def dp_uptake_map(wh: Warehouse, period: str) -> DistrictMap:
         )
         for r in rows
     ]
-    fig = _shaded_map(areas, "Uptake %", True, labels=True)
+    fig = _shaded_map(areas, "%", True, labels=True)
     highest = max(shown, key=lambda r: r["uptake_pct"]) if shown else None
     lowest = min(shown, key=lambda r: r["uptake_pct"]) if shown else None
     spread = (
@@ -269,8 +309,8 @@ def dp_uptake_map(wh: Warehouse, period: str) -> DistrictMap:
         f"Map of {council}'s districts shaded by direct payment uptake at {period}.{spread}",
         height=420,
         name="dp_uptake_map",
-        how_to_read="Darker blue is higher uptake; each district is labelled with its value, grey where small "
-        f"numbers are hidden. Boundaries: {BOUNDARIES_SOURCE}.",
+        how_to_read="Darker blue is higher uptake (the legend gives each shade's range); each district is labelled "
+        f"with its value, grey where small numbers are hidden. Boundaries: {BOUNDARIES_SOURCE}.",
         table=Table(
             f"Direct payment uptake by district, {period}",
             ["District", "People on a direct payment", "People in long-term community support", "Uptake"],
@@ -312,7 +352,7 @@ def councils_map(values: pl.DataFrame, council: str, name: str) -> Chart | None:
     ]
     areas = [a for a in areas if a.rings]
     own = [ring for d, c in districts if c == council for ring in rings.get(d, [])]
-    fig = _shaded_map(areas, unit or "Value", bool(first["higher_is_better"]), labels=False, outline=own or None)
+    fig = _shaded_map(areas, unit, bool(first["higher_is_better"]), labels=False, outline=own or None)
     measure_name = first["measure_name"]
     mine = by_council.get(council)
     where = f"{name} (outlined in orange): {mine['value']:.1f}{unit}." if mine else f"{name} has no value for {year}."
@@ -322,7 +362,8 @@ def councils_map(values: pl.DataFrame, council: str, name: str) -> Chart | None:
         f"Map of England's councils shaded by {measure_name}, {year}. {where}",
         height=520,
         name="benchmark_map",
-        how_to_read=f"{better}; the council is outlined in orange and every council is named when pointed at. "
+        how_to_read=f"{better} (the legend gives each shade's range); the council is outlined in orange and every "
+        "council is named, with its value, when its middle is pointed at. "
         f"A shire county is drawn as its districts, all one shade. Boundaries: {BOUNDARIES_SOURCE}.",
         table=Table(
             f"{measure_name}, {year}, by council",
