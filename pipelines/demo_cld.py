@@ -88,7 +88,6 @@ SERVICES = {
 }
 LONG_TERM_KINDS = [kind for kind, (service_type, _) in SERVICES.items() if service_type.startswith("Long term")]
 MECHANISMS = {"council_arranged": COMMISSIONED, "direct_payment": DP, "part_direct_payment": DP, "isf": MANAGED}
-RATINGS = {"achieved": "Fully achieved", "partly": "Partially achieved", "not_achieved": "Not achieved"}
 # Release 1 wording of the labels this generator writes (the ingest maps them to Release 2).
 RELEASE_1 = {
     COMMUNITY: "Long Term Support: Community",
@@ -220,20 +219,16 @@ def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.Data
 
 
 def _flow_events(reviews: pl.DataFrame) -> pl.DataFrame:
-    """Reviews with their outcomes achieved."""
-    one_per_review = (
-        reviews.group_by("person_id", "review_date").agg(pl.col("rating").first()).sort("review_date", "person_id")
-    )
-    reviewed = one_per_review.select(
+    """Reviews with their reason and outcomes achieved (``demo_people.build_reviews``)."""
+    return reviews.select(
         "person_id",
+        "review_reason",
+        "review_outcomes_achieved",
         event_type=pl.lit("Review"),
         event_start_date="review_date",
         event_end_date="review_date",
         event_outcome=pl.lit("Continuation of support or services"),
-        review_reason=pl.lit("Planned"),
-        review_outcomes_achieved=pl.col("rating").replace_strict(RATINGS),
     )
-    return reviewed
 
 
 def _front_door(ctx: DemoContext, activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
