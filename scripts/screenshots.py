@@ -24,6 +24,7 @@ PAGES = {
     "demand_compare": "demand_scenarios?tab=Compare+scenarios",
     "data": "data",
     "glossary": "glossary",
+    "audit": "audit",
 }
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--query", default="", help="extra URL parameters, e.g. locality=E07000010&period=2023/24 Q2")
     parser.add_argument("--widths", default="1400,800")
     parser.add_argument("--height", type=int, default=3600)
+    parser.add_argument("--pages", default=",".join(PAGES), help="which pages, by the names above")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -43,7 +45,8 @@ def main() -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for width in (int(w) for w in args.widths.split(",")):
             page = browser.new_page(viewport={"width": width, "height": args.height})
-            for name, path in PAGES.items():
+            for name in args.pages.split(","):
+                path = PAGES[name]
                 joined = "&" if "?" in path else "?"
                 page.goto(f"{args.url}/{path}{joined}{args.query}", timeout=90_000)
                 page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=90_000)

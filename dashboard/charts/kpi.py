@@ -14,7 +14,7 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts import OKABE_ITO, funnel_chart, spc_chart
+from dashboard.charts import MOST_X_LABELS, OKABE_ITO, funnel_chart, quarter_ticks, spc_chart
 from models.funnel import funnel_curve
 
 TARGET_COLOUR = "#D55E00"
@@ -98,8 +98,11 @@ def kpi_spc_figure(
             xanchor="right",
             font={"size": 11},
         )
-    # Label each year's first quarter (and the reviewed one) flat, rather than every quarter at an angle.
-    ticks = [p for p in periods if p.endswith("Q1")]
+    # Label years' first quarters flat, no more of them than fit an 800 px window beside the reviewed quarter's
+    # label (quarter_ticks thins them to every other year on a long series), never every quarter at an angle.
+    ticks = list(quarter_ticks(periods, most=MOST_X_LABELS - 1).get("tickvals", [])) or [
+        p for p in periods if p.endswith("Q1")
+    ]
     if periods and periods[-1] not in ticks:
         if ticks and periods.index(ticks[-1]) > len(periods) - 5:
             ticks.pop()  # too close to the reviewed quarter's label: the two would overlap

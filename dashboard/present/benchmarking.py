@@ -8,6 +8,7 @@ scale).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,9 +204,17 @@ def _percentile(values: np.ndarray, value: float, higher: bool) -> float:
     return 100.0 * better_or_equal.mean()
 
 
+# A spine chart row's name: at most this many characters a line (about 190 px), two or three lines a row.
+SPINE_LABEL_CHARS = 40
+SPINE_ROW_PX = 48
+
+
 def _spine(rows: list, name: str) -> Chart:
     fig = go.Figure()
-    labels = [f"{m} ({y})" for m, y, *_ in rows]
+    # Names broken onto lines of at most SPINE_LABEL_CHARS: on one line the longest took 430 of an 800 px
+    # window's 520 px for the chart, leaving the bars 60 px and cutting the names at the left edge.
+    labels = ["<br>".join(textwrap.wrap(f"{m} ({y})", SPINE_LABEL_CHARS, break_long_words=False)) for m, y, *_ in rows]
+    height = max(300, SPINE_ROW_PX * len(rows) + 120)
     for low, high, colour in ((0, 25, "#d9d9d9"), (25, 75, "#bdbdbd"), (75, 100, "#d9d9d9")):
         fig.add_trace(
             go.Bar(
@@ -241,19 +250,28 @@ def _spine(rows: list, name: str) -> Chart:
             )
         )
     for label, o, p, e, w in zip(labels, own_x, peer_x, eng_x, words, strict=True):
-        table_rows.append([label, f"{o:.0f}", "–" if p is None else f"{p:.0f}", "–" if e is None else f"{e:.0f}", w])
+        table_rows.append(
+            [
+                label.replace("<br>", " "),
+                f"{o:.0f}",
+                "–" if p is None else f"{p:.0f}",
+                "–" if e is None else f"{e:.0f}",
+                w,
+            ]
+        )
     fig.update_layout(
         barmode="overlay",
         xaxis={"range": [0, 100], "title": "Position among councils (100 = best)"},
-        height=max(300, 28 * len(rows) + 120),
+        height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "y": 1.05},
+        yaxis={"tickfont": {"size": 11}},
     )
     return Chart(
         fig,
         f"Spine chart: {name}'s position among all English councils on each measure, with its peers' median and "
         "England.",
-        height=max(300, 28 * len(rows) + 120),
+        height=height,
         name="benchmark_spine",
         how_to_read="Each row is a measure. The bar runs from the worst council (left) to the best (right); the "
         "darker middle is the middle half of councils. The circle is the council, the diamond its peers' median, "

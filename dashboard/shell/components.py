@@ -46,7 +46,53 @@ def show_metrics(metrics: list[Metric], columns: int = 4) -> None:
 
 
 def show_table(table: Table, key: str) -> None:
-    st.dataframe(table.frame(), hide_index=True, width="stretch", key=f"table-{key}")
+    st.dataframe(table.arrow(), hide_index=True, width="stretch", key=f"table-{key}")
+
+
+# Streamlit's grid wraps a cell's text only when its rows are taller than 4rem; this height holds three lines.
+WRAPPED_ROW_PX = 72
+
+
+def wrapped_columns(widths: dict[str, int], labels: dict[str, str] | None = None) -> dict:
+    """Column settings for a grid whose cells wrap: each named column held at its width in pixels, under a
+    shorter heading where ``labels`` gives one (a grid's headings never wrap), the full name as its tooltip."""
+    labels = labels or {}
+    return {
+        name: st.column_config.TextColumn(labels.get(name), width=width, help=name if name in labels else None)
+        for name, width in widths.items()
+    }
+
+
+def show_verdict_table(
+    table: Table,
+    key: str,
+    first: list[str],
+    widths: dict[str, int],
+    *,
+    labels: dict[str, str] | None = None,
+    caption: bool = True,
+    height: int | str = "auto",
+) -> None:
+    """A table with its verdict columns ``first`` (after the row's name), at ``widths`` that fit together in an
+    800 px window, and cells that wrap rather than cut: a narrow window or a phone shows every verdict without
+    scrolling sideways. Its download and the exports keep the presenter's order."""
+    if caption:  # False where the page's heading already says it
+        st.markdown(f"**{plain(table.caption)}**")
+    st.dataframe(
+        table.frame(),
+        hide_index=True,
+        width="stretch",
+        key=f"table-{key}",
+        column_order=[*first, *(column for column in table.columns if column not in first)],
+        column_config=wrapped_columns(widths, labels),
+        row_height=WRAPPED_ROW_PX,
+        height=height,
+    )
+
+
+def rows_height(rows: int, most: int = 12) -> int:
+    """A wrapped grid's height showing ``rows`` rows (up to ``most``; more scroll inside it) and its heading."""
+    return WRAPPED_ROW_PX * max(1, min(rows, most)) + 38
 
 
 def show_chart(chart: Chart, areas: dict[str, str] | None = None) -> None:
@@ -118,7 +164,7 @@ def _draw_chart(chart: Chart, spc: bool, areas: dict[str, str] | None = None) ->
     if chart.table is not None:
         shown = chart.table.frame()
         with st.expander("Show as table"):
-            st.dataframe(shown, hide_index=True, width="stretch")
+            st.dataframe(chart.table.arrow(), hide_index=True, width="stretch")
             st.download_button(
                 "Download CSV",
                 neutralise_frame(shown).write_csv(),  # cells made safe for Excel in the file only

@@ -7,13 +7,20 @@ import streamlit as st
 
 from dashboard.present.benchmarking import benchmarking
 from dashboard.shell import per_build
-from dashboard.shell.components import show, show_chart
+from dashboard.shell.components import show, show_chart, show_verdict_table
 
 overview = per_build(benchmarking, None)
 st.title("Benchmarking against England's councils")
 st.caption(overview.scope)
 show([overview.peers_sentence])
-show([overview.summary], key="benchmark-summary")
+# The verdicts beside each measure's name; the figures they rest on follow (scroll sideways on a narrow window).
+show_verdict_table(
+    overview.summary,
+    "benchmark-summary-0",
+    first=["Measure", "Compared with England (95% interval)", "Quartile", "Rank among peers"],
+    widths={"Measure": 180, "Compared with England (95% interval)": 125, "Quartile": 110, "Rank among peers": 85},
+    labels={"Compared with England (95% interval)": "Against England", "Rank among peers": "Peer rank"},
+)
 show_chart(overview.spine)
 if overview.measures:
     names = list(overview.measures)

@@ -24,7 +24,18 @@ from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
 from dashboard.shell.audit import audit, made_on_click
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
+from dashboard.shell.components import (
+    WRAPPED_ROW_PX,
+    plain,
+    rows_height,
+    show,
+    show_chart,
+    show_metrics,
+    show_missing,
+    show_table,
+    show_verdict_table,
+    wrapped_columns,
+)
 from dashboard.shell.filters import from_url, period
 from pipelines.access import AccessRefused, refusal
 
@@ -45,6 +56,10 @@ SCORECARD_ORDER = [
     "Checks",
     "Provider's comment",
 ]
+SCORECARD_WIDTHS = {"KPI": 140, "RAG": 95, "Variation (SPC)": 125, "Assurance (SPC)": 125}
+# The actions' status (overdue, due, done) first, then what and whose.
+ACTIONS_FIRST = ["Status", "Due", "KPI", "Action"]
+ACTIONS_WIDTHS = {"Status": 110, "Due": 90, "KPI": 130, "Action": 180}
 NOTICES = {"error": st.error, "warning": st.warning, "info": st.info, "plain": st.caption}
 
 
@@ -120,9 +135,12 @@ st.dataframe(
     on_select=_open_selected_row,
     selection_mode="single-row",
     column_order=SCORECARD_ORDER,
+    row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
+    height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
     column_config={
-        "KPI": st.column_config.TextColumn(width=180, pinned=True),
-        "RAG": st.column_config.TextColumn(width=120),
+        # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
+        **wrapped_columns(SCORECARD_WIDTHS),
+        "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
         "Last 8 quarters": st.column_config.LineChartColumn(
             width="small", color=OKABE_ITO[0], help="Quarters without a value (or below the threshold) are left out."
         ),
@@ -137,13 +155,6 @@ if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
         st.session_state["kpi"] = codes[0]
     else:
         st.session_state["kpi"] = from_url("kpi", codes, codes[0], "the KPI", review.names.get(codes[0], codes[0]))
-kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
-st.query_params["kpi"] = kpi
-
-detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
-st.header(plain(detail.name))
-show([detail.summary])
-show_chart(detail.chart)
 
 
 def _author() -> str:
@@ -170,7 +181,9 @@ def _actions_section() -> None:
     if "action_updated" in st.session_state:
         st.success(plain(st.session_state.pop("action_updated")))
     if table.rows:
-        show_table(table, "actions")
+        show_verdict_table(
+            table, "actions", ACTIONS_FIRST, ACTIONS_WIDTHS, caption=False, height=rows_height(len(table.rows))
+        )
     else:
         st.caption("No actions are open for this contract. Agree one in a review note above.")
         return
@@ -204,15 +217,44 @@ def _actions_section() -> None:
                 st.error(plain(str(exc)))
 
 
-if not allowed(who, "read_notes", quiet=True):
-    _returns()
-    st.caption(refusal("read_notes"))
-    st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
+# The KPI picker re-runs this part alone (a fragment): the chart, the note form, the notes and actions, and the
+# comparison with other providers. The scorecard above and the returns and exports below do not depend on the KPI.
+# (Choosing a row of the scorecard re-runs the page: the table is outside.)
+@st.fragment
+def _kpi_review() -> None:
+    kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
+    st.query_params["kpi"] = kpi
+    detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
+    st.header(plain(detail.name))
+    show([detail.summary])
+    show_chart(detail.chart)
+    if not reads_notes:
+        return  # providers see their scorecards and returns only: not notes, other providers or exports
+    _note_form(kpi, detail)
+    notes = kpis.quarter_notes(wh, review)
+    st.markdown(f"**{plain(notes.caption)}**")
+    if notes.rows:
+        show_table(notes, "notes")
+    else:
+        st.caption("No notes yet for this quarter.")
+    _actions_section()
+    st.header("Compared with other providers")
+    widen = bool(st.session_state.get("funnel_overdispersion", False))
+    compared = kpis.comparison(wh, review, kpi, widen)
+    if compared.funnel:
+        st.checkbox("Allow for overdispersion", key="funnel_overdispersion", help=kpis.OVERDISPERSION_HELP)
+    show(compared.blocks, key="compared")
 
-notes_problem = app_state.problem(settings)
-if notes_problem:
-    st.warning(plain(notes_problem), icon="⚠️")
-with st.form("review_note", clear_on_submit=True, border=True):
+
+def _note_form(kpi: str, detail) -> None:
+    notes_problem = app_state.problem(settings)
+    if notes_problem:
+        st.warning(plain(notes_problem), icon="⚠️")
+    with st.form("review_note", clear_on_submit=True, border=True):
+        _note_fields(kpi, detail)
+
+
+def _note_fields(kpi: str, detail) -> None:
     st.markdown(f"**Review note: {plain(detail.name)}, {quarter}**")
     commentary = st.text_area("Commentary", key="note_commentary", max_chars=review_notes.MAX_NOTE_CHARS)
     actions = st.text_area("Agreed actions", key="note_actions", max_chars=review_notes.MAX_NOTE_CHARS)
@@ -249,21 +291,13 @@ with st.form("review_note", clear_on_submit=True, border=True):
         except (review_notes.NoteRejected, review_actions.ActionRejected, AppStateUnavailable) as exc:
             st.error(plain(str(exc)))
 
-notes = kpis.quarter_notes(wh, review)
-st.markdown(f"**{plain(notes.caption)}**")
-if notes.rows:
-    show_table(notes, "notes")
-else:
-    st.caption("No notes yet for this quarter.")
 
-_actions_section()
-
-st.header("Compared with other providers")
-widen = bool(st.session_state.get("funnel_overdispersion", False))
-compared = kpis.comparison(wh, review, kpi, widen)
-if compared.funnel:
-    st.checkbox("Allow for overdispersion", key="funnel_overdispersion", help=kpis.OVERDISPERSION_HELP)
-show(compared.blocks, key="compared")
+reads_notes = allowed(who, "read_notes", quiet=True)
+_kpi_review()
+if not reads_notes:
+    _returns()
+    st.caption(refusal("read_notes"))
+    st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
 
 _returns()
 

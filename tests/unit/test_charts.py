@@ -31,7 +31,15 @@ def test_trend_lines_draw_the_target_with_its_direction_and_tell_lines_apart_wit
     (line,) = fig.layout.shapes
     assert (line.y0, line.y1, line.xref, line.x0, line.x1) == (25.0, 25.0, "x domain", 0, 1)
     (note,) = fig.layout.annotations
-    assert (note.text, note.y, note.xanchor, note.yanchor) == ("Target 25% (higher is better)", 25.0, "left", "bottom")
+    # Its label sits above the plot, where no line of data can run through it, and the margin makes room.
+    assert (note.text, note.yref, note.y, note.xanchor, note.yanchor) == (
+        "Target 25% (higher is better)",
+        "paper",
+        1,
+        "left",
+        "bottom",
+    )
+    assert fig.layout.margin.t == 60 + charts.NOTE_ROW_PX
     assert fig.layout.title.text == "DP uptake" and fig.layout.yaxis.ticksuffix == "%"
     # Twelve quarters: only each year's first quarter is labelled.
     assert list(fig.layout.xaxis.tickvals) == ["2020/21 Q1", "2021/22 Q1", "2022/23 Q1"]
