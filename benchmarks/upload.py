@@ -60,9 +60,9 @@ def line(name: str, views: list[PageView], seconds: float | None = None) -> str:
     errors = len(views) - len(ready)
     took = f"   the upload took {seconds:5.1f} s" if seconds is not None else ""
     if not ready:
-        return f"  {name:<44} no page ready ({errors} errors){took}"
+        return f"  {name:<50} no page ready ({errors} errors){took}"
     return (
-        f"  {name:<44} median {statistics.median(ready):5.2f} s   worst {max(ready):5.2f} s   "
+        f"  {name:<50} median {statistics.median(ready):5.2f} s   worst {max(ready):5.2f} s   "
         f"({len(views)} pages, {errors} errors){took}"
     )
 
@@ -82,7 +82,7 @@ def upload_in_browser(url: str, name: str, data: bytes, done: list[float]) -> No
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
             files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
         )
-        expect(page.get_by_text(name).first).to_be_visible(timeout=120_000)
+        expect(page.get_by_role("button", name=f"Remove {name}")).to_be_visible(timeout=300_000)  # sent
         started = time.monotonic()
         page.get_by_role("button", name="Check and load").click()
         expect(page.locator('[data-testid="stAlert"]', has_text=name)).to_be_visible(timeout=900_000)
