@@ -192,10 +192,9 @@ def test_the_small_district_is_small(small_env):
             "select new_isfs from mart_isf_starts where locality_code = ? and period = '2024/25 Q3'",
             params=[SMALL_AREA],
         ).fetchall()[0][0]
-        # The waiting list now comes from the CLD return, whose existing clients' requests are a random share of
-        # the referrals drawn (pipelines/demo_cld.py), so the cut-down district's list is small but not fixed.
-        assert 0 <= waiting < small_env.suppression_threshold
-        assert new_isfs == 1
+        # The waiting list now comes from the CLD return, drawn from the district's four people, who are all in
+        # support: none waits there (the two waiting referrals kept above no longer reach a figure).
+        assert (waiting, new_isfs) == (0, 1)
     finally:
         con.close()
 
