@@ -284,7 +284,7 @@ def test_waits_by_age_band_shown_as_the_mart_holds_them(warehouse):
         "and breakdown = 'Age band' and category = '65+' and step = 'request to assessment'",
         params=[COUNTY],
     ).fetchall()
-    at = open_page()
+    at = open_page(tab="Waiting times")
     tables = [t.value for t in at.dataframe]
     by_age = [t for t in tables if "Age band" in t.columns and "Request to assessment: waits" in t.columns]
     assert by_age, [list(t.columns) for t in tables]
