@@ -54,7 +54,7 @@ def _layout(
     """
     title_layout, top = chart_title(title)
     notes = _above_plot([note for _, note in lines if note])
-    top += NOTE_ROW_PX * len(notes)
+    top += NOTE_ROW_PX * sum(_lines_of(note) for note in notes)
     fig.layout = go.Layout(
         template=pio.templates["asc_white"],
         title=title_layout,
@@ -79,10 +79,19 @@ def _above_plot(notes: list[dict]) -> list[dict]:
     """Reference lines' labels moved above the plot, one row each, where no point or line of data can lie
     under them: drawn beside their line they sat on the data ("Target 25.0%" across Cambridge's line,
     "County 72.8" across a bar). Each keeps its horizontal place (a change point's label stays over its line)."""
-    return [
-        {**note, "yref": "paper", "y": 1, "yanchor": "bottom", "yshift": NOTE_ROW_PX * row}
-        for row, note in enumerate(notes)
-    ]
+    placed, row = [], 0
+    for note in notes:
+        placed.append({**note, "yref": "paper", "y": 1, "yanchor": "bottom", "yshift": NOTE_ROW_PX * row})
+        row += _lines_of(note)
+    return placed
+
+
+def _lines_of(note: dict) -> int:
+    return str(note.get("text", "")).count("<br>") + 1
+
+
+# Characters on one line of a label above the plot (11 px text in the 430 px a chart has in an 800 px window).
+NOTE_LINE_CHARS = 70
 
 
 def _reference_line(
@@ -260,13 +269,16 @@ def spc_chart(
             }
         )
         label = labels.get(periods[start], "Change")
+        text = f"From {periods[start]}: {label}"
         notes.append(
             {
-                "text": f"From {periods[start]}: {label}",
-                "xref": "x",
-                "x": start - 0.5,
-                # Written towards the middle of the chart, so a late change point's label is not cut at the edge.
-                "xanchor": "left" if start < len(periods) / 2 else "right",
+                # Each on its own row(s) above the plot from its left edge, broken to fit an 800 px window: beside
+                # its line a long one ran off the chart. "From 2024/25 Q1" ties it to its dash-dotted line.
+                "text": "<br>".join(textwrap.wrap(text, NOTE_LINE_CHARS, break_long_words=False)),
+                "xref": "x domain",
+                "x": 0,
+                "xanchor": "left",
+                "align": "left",
                 "yref": "paper",
                 "y": 1,
                 "yanchor": "top",
