@@ -33,7 +33,18 @@ def chart_title(text: str) -> tuple[dict, int]:
     Plotly never wraps a title: on a narrow window a long one was cut off ("...direct payments (ASCOF)").
     """
     lines = textwrap.wrap(text, TITLE_LINE_CHARS, break_long_words=False) or [""]
-    title = {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": 16}}
+    # Pinned to the top (plotly centres it in the top margin by default), so labels added above the plot, in
+    # the margin's lower rows, never run into it.
+    title = {
+        "text": "<br>".join(lines),
+        "x": 0,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "pad": {"t": 12},
+        "font": {"size": 16},
+    }
     return title, 60 + 20 * (len(lines) - 1)
 
 
