@@ -428,13 +428,19 @@ def funnel_chart(
             )
         )
     outside = table["position"].str.contains("99.8|95").to_list()
+    xs, ys = table["denominator"].to_list(), [p * 100 for p in table["proportion"].to_list()]
+    curve_ys = [v * 100 for column in ("lower_998", "upper_998") for v in curve[column].to_list()]
     fig.add_trace(
         go.Scatter(
-            x=table["denominator"].to_list(),
-            y=[p * 100 for p in table["proportion"].to_list()],
+            x=xs,
+            y=ys,
             mode="markers+text",
             text=table["unit"].to_list(),
-            textposition="top center",
+            # Each name where it covers no other name or point (two districts of like size and value wrote theirs
+            # over each other at 800 px).
+            textposition=label_positions(
+                xs, ys, table["unit"].to_list(), (min(n + xs), max(n + xs)), (min(curve_ys + ys), max(curve_ys + ys))
+            ),
             name="Areas",
             marker={
                 "size": 11,
@@ -455,3 +461,47 @@ def funnel_chart(
         xaxis={"type": "linear", "title": x_title},
         yaxis={"rangemode": "normal"},
     )
+
+
+# A funnel's narrowest plot (an 800 px window): about 430 by 280 px. Point labels are placed for that size; on a
+# wider chart the points only move further apart.
+PLOT_PX = (430, 280)
+LABEL_CHAR_PX, LABEL_HEIGHT_PX, MARKER_PX = 6.5, 14, 12
+# Where a point's label may go, in order of preference, as (plotly position, box offset from the point in px).
+LABEL_PLACES = (
+    ("top center", lambda w: (-w / 2, MARKER_PX / 2 + 2)),
+    ("bottom center", lambda w: (-w / 2, -MARKER_PX / 2 - 2 - LABEL_HEIGHT_PX)),
+    ("middle right", lambda w: (MARKER_PX / 2 + 2, -LABEL_HEIGHT_PX / 2)),
+    ("middle left", lambda w: (-MARKER_PX / 2 - 2 - w, -LABEL_HEIGHT_PX / 2)),
+    ("top right", lambda w: (MARKER_PX / 2, MARKER_PX / 2)),
+    ("top left", lambda w: (-MARKER_PX / 2 - w, MARKER_PX / 2)),
+    ("bottom right", lambda w: (MARKER_PX / 2, -MARKER_PX / 2 - LABEL_HEIGHT_PX)),
+    ("bottom left", lambda w: (-MARKER_PX / 2 - w, -MARKER_PX / 2 - LABEL_HEIGHT_PX)),
+)
+
+
+def label_positions(xs: list[float], ys: list[float], labels: list[str], x_range, y_range) -> list[str]:
+    """A text position for each point's label such that no label covers another label or a point, where one
+    exists on the narrowest plot: two districts of similar size and value wrote their names over each other."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    px = [(x - x0) / ((x1 - x0) or 1) * PLOT_PX[0] for x in xs]
+    py = [(y - y0) / ((y1 - y0) or 1) * PLOT_PX[1] for y in ys]
+    half = MARKER_PX / 2
+    taken = [(x - half, y - half, x + half, y + half) for x, y in zip(px, py, strict=True)]  # the points
+    chosen = []
+    for x, y, label in zip(px, py, labels, strict=True):
+        width = len(label) * LABEL_CHAR_PX
+        options = []
+        for position, offset in LABEL_PLACES:
+            dx, dy = offset(width)
+            box = (x + dx, y + dy, x + dx + width, y + dy + LABEL_HEIGHT_PX)
+            clashes = sum(_overlaps(box, other) for other in taken)
+            options.append((clashes, position, box))
+        clashes, position, box = min(options, key=lambda o: o[0])  # the first place with the fewest clashes
+        taken.append(box)
+        chosen.append(position)
+    return chosen
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
