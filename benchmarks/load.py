@@ -4,8 +4,10 @@ Run on demand: `nice -n 10 .venv/bin/python benchmarks/load.py --fresh` (about 3
 `asc serve --workers N` on a free port (or measures a server already running with `--url`), then opens
 sessions with Streamlit's websocket protocol (benchmarks/streamlit_client.py, no browser): median and worst
 page-ready time at 1, 10 and 50 sessions at once on Provider KPIs and the Overview, then the same while
-`asc build` swaps the warehouse mid-run. `--repeat 20` instead runs 50 sessions 20 times and counts hangs
-(no answer within the time limit) and errors. Prints figures, asserts nothing.
+`asc build` swaps the warehouse mid-run. `--users 50` adds people arriving over time: each opens the
+page, reads it for a while (`--think`, 10 s on average) and opens it again, for `--for-seconds`. `--repeat 20`
+instead runs 50 sessions 20 times and counts hangs (no answer within the time limit) and errors. Prints
+figures, asserts nothing.
 Targets: 0 hangs and 0 errors in 20 runs of 50 sessions; at 50 sessions the median within 3x single-session.
 The sessions' client runs on the same machine and takes some of its CPU, as the figures include.
 """
@@ -28,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.streamlit_client import PageView, open_pages  # noqa: E402
+from benchmarks.streamlit_client import PageView, open_page, open_pages  # noqa: E402
 
 PAGES = {"provider_kpis": "Provider KPIs", "": "Overview"}  # URL path ("" = the default page) -> name
 COUNTS = (1, 10, 50)
@@ -86,6 +88,31 @@ async def measure(url: str, rounds: int, timeout: float) -> dict[tuple[str, int]
     return results
 
 
+async def user_visits(url: str, page: str, until: float, think: float, rng, timeout: float) -> list[PageView]:
+    """One person: opens ``page`` in a new session, reads it for a while (``think`` seconds on average,
+    exponentially spread), opens it again, until ``until``. Starts after a random share of one think time."""
+    views = []
+    await asyncio.sleep(rng.uniform(0, think))
+    while time.monotonic() < until:
+        views.append(await open_page(url, page, timeout))
+        await asyncio.sleep(rng.expovariate(1 / think))
+    return views
+
+
+async def measure_arrivals(url: str, users: int, seconds: float, think: float, timeout: float) -> dict:
+    """``users`` people each viewing Provider KPIs and the Overview again and again, with think time between
+    views, for ``seconds``: the load as people make it, beside the burst of everyone at the same moment."""
+    import random
+
+    results = {}
+    for page in PAGES:
+        rng = random.Random(16)
+        until = time.monotonic() + seconds
+        visits = await asyncio.gather(*(user_visits(url, page, until, think, rng, timeout) for _ in range(users)))
+        results[(page, users)] = [v for person in visits for v in person]
+    return results
+
+
 async def measure_during_rebuild(url: str, timeout: float) -> dict[tuple[str, int], list[PageView]]:
     """Each count's sessions opened again and again while `asc build` runs and swaps the warehouse in."""
     results = {}
@@ -105,13 +132,15 @@ async def measure_during_rebuild(url: str, timeout: float) -> dict[tuple[str, in
     return results
 
 
-def report(title: str, results: dict[tuple[str, int], list[PageView]]) -> None:
-    print(title)
+def report(title: str, results: dict[tuple[str, int], list[PageView]], unit: str = "at once") -> None:
+    print(title, flush=True)
     for (page, count), views in results.items():
-        print(f"  {PAGES[page]:<14}{count:>3} at once ({len(views):>3} sessions)   {summary(views)}")
+        print(f"  {PAGES[page]:<14}{count:>3} {unit} ({len(views):>3} sessions)   {summary(views)}")
         if first_errors(views):
             print(f"      errors: {first_errors(views)}")
     for page in PAGES:
+        if (page, 1) not in results or (page, 50) not in results:
+            continue
         one = [v.seconds for v in results[(page, 1)] if v.ready]
         many = [v.seconds for v in results[(page, 50)] if v.ready]
         if one and many:
@@ -147,6 +176,10 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--no-rebuild", action="store_true", help="skip the runs with a rebuild mid-run")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a session counts as hung")
+    parser.add_argument("--users", type=int, default=0, help="also: this many people viewing pages with think time")
+    parser.add_argument("--think", type=float, default=10.0, help="their mean seconds between views")
+    parser.add_argument("--for-seconds", type=float, default=60.0, help="how long they keep viewing, per page")
+    parser.add_argument("--burst", action=argparse.BooleanOptionalAction, default=True, help="the 1/10/50 bursts")
     args = parser.parse_args()
 
     from benchmarks.pages import build_demo
@@ -166,8 +199,16 @@ def main() -> None:
             if args.repeat:
                 asyncio.run(repeat(url, args.repeat, args.sessions, args.timeout))
                 return
-            report(f"Page ready (median and worst over {args.rounds} rounds):", asyncio.run(
-                measure(url, args.rounds, args.timeout)))  # fmt: skip
+            if args.burst:
+                report(f"Page ready (median and worst over {args.rounds} rounds):", asyncio.run(
+                    measure(url, args.rounds, args.timeout)))  # fmt: skip
+            if args.users:
+                report(
+                    f"People arriving over time, {args.think:.0f} s mean think time between views, "
+                    f"{args.for_seconds:.0f} s per page:",
+                    asyncio.run(measure_arrivals(url, args.users, args.for_seconds, args.think, args.timeout)),
+                    unit="people",
+                )
             if not args.no_rebuild:
                 report("While `asc build` swaps the warehouse in (rounds until the build ends):", asyncio.run(
                     measure_during_rebuild(url, args.timeout)))  # fmt: skip

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.queries import WarehouseMissing
 from dashboard.shell import settings, warehouse
 from dashboard.shell.access import current_person, refuse, sign_in_on, sign_in_page
+from dashboard.shell.admission import page_turns
 from dashboard.shell.audit import sign_in_once
 from dashboard.shell.components import plain
 from dashboard.shell.errors import show_unexpected
@@ -95,8 +96,10 @@ if not who.roles:
     refuse(no_role_message(who))
 if not may_open_page(who, page):
     refuse(refusal("see_audit" if page == "audit" else "read_pages"))
+serve = settings().serve
 try:
-    navigation.run()
+    with page_turns(serve.pages_at_once).turn(serve.turn_wait_seconds, navigation.title):
+        navigation.run()
 except Exception as exc:  # st.stop and st.rerun are not Exceptions, so they pass through
     if os.environ.get("ASC_RAISE_PAGE_ERRORS"):
         raise  # the test suite wants a failing page to fail its test, not to show the sentence

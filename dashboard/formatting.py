@@ -46,7 +46,7 @@ def signed(value: float | None, decimals: int = 1, suffix: str = "") -> str:
 
 
 def by_unit(value: float | None, unit: str) -> str:
-    """Format a value in its unit: percent, count, hours, days or gbp."""
+    """Format a value in its unit: percent, count, hours, days, gbp or rate (per 100,000)."""
     match unit:
         case "percent":
             return pct(value)
@@ -56,6 +56,8 @@ def by_unit(value: float | None, unit: str) -> str:
             return "–" if _missing(value) else f"{value:,.1f} days"
         case "hours":
             return "–" if _missing(value) else f"{value:,.0f} hours"
+        case "rate":  # per 100,000 population (ASCOF's care home admissions)
+            return "–" if _missing(value) else f"{value:,.1f} per 100,000"
         case _:
             return count(value)
 

@@ -405,7 +405,7 @@ def parser() -> argparse.ArgumentParser:
         "--resubmission",
         action="store_true",
         help="the files replace what earlier files sent (a KPI return: its providers' quarters; a survey file: its "
-        "surveys' quarters; activity, referrals, outcome reviews, the PA register, the KPI catalogue: the whole "
+        "surveys' quarters; activity, referrals, the PA register, the KPI catalogue: the whole "
         "list): rows they no longer hold are withdrawn. Prints the rows added, changed and withdrawn; with "
         "--dry-run, before anything is loaded. A file whose name holds the word 'resubmission' is one without "
         "this flag. CLD submissions need none: the latest for a reporting period is read whole",

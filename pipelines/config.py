@@ -83,6 +83,22 @@ class Targets:
     satisfaction_amber_points: float = setting(5.0, "Points below the ASCS satisfaction target still rated amber.")
     outcomes_achieved_pct: float = setting(70.0, "Local target for the share of reviewed outcomes fully achieved (%).")
     outcomes_amber_points: float = setting(5.0, "Points below the outcomes target still rated amber.")
+    care_home_admissions_18_64_per_100k: float = setting(
+        14.0,
+        "Local target for ASCOF 2B (formerly 2A(1)): adults aged 18-64 whose long-term support needs are met by "
+        "admission to residential and nursing care homes over the year, per 100,000 aged 18-64. Lower is better.",
+    )
+    care_home_admissions_18_64_amber: float = setting(
+        2.0, "Admissions per 100,000 above the 18-64 care home admissions target still rated amber."
+    )
+    care_home_admissions_65_plus_per_100k: float = setting(
+        560.0,
+        "Local target for ASCOF 2C (formerly 2A(2)): adults aged 65 and over whose long-term support needs are met "
+        "by admission to residential and nursing care homes over the year, per 100,000 aged 65+. Lower is better.",
+    )
+    care_home_admissions_65_plus_amber: float = setting(
+        40.0, "Admissions per 100,000 above the 65+ care home admissions target still rated amber."
+    )
 
 
 @dataclass(frozen=True)
@@ -212,6 +228,14 @@ class Serve:
         3, "Failed health checks in a row after which a worker is taken as stuck, killed and started again."
     )
     start_timeout_seconds: float = setting(90.0, "A worker not answering this long after it was started is restarted.")
+    pages_at_once: int = setting(
+        2,
+        "Pages one worker renders at once; the others wait their turn in arrival order, so under load the first "
+        "people's pages finish first instead of everyone's at the end. 1-2 suits a worker per core.",
+    )
+    turn_wait_seconds: float = setting(
+        60.0, "A page waiting longer than this for its turn renders anyway (a stuck page never stops the others)."
+    )
 
 
 DEFAULT_LOCALITIES = [

@@ -6,11 +6,12 @@ PA growth and payroll, the DPSS survey, the home-care waiting list, ISF and CME 
 the same seed (``settings.demo.seed``) writes byte-identical files.
 
 The work is split by source: ``demo_activity`` (service episodes), ``demo_people`` (PA register,
-referrals, outcome reviews) and ``demo_returns`` (KPI catalogue and returns, surveys).
+referrals, the reviews the CLD return carries) and ``demo_returns`` (KPI catalogue and returns, surveys).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +20,7 @@ from pipelines.config import Settings
 from pipelines.demo_activity import build_activity
 from pipelines.demo_cld import build_cld_submissions
 from pipelines.demo_common import make_context
-from pipelines.demo_people import build_outcome_reviews, build_pa_register, build_referrals
+from pipelines.demo_people import build_pa_register, build_referrals, build_reviews
 from pipelines.demo_returns import build_kpi_catalogue, build_kpi_returns, build_survey_responses
 from pipelines.schemas import SOURCES
 
@@ -40,7 +41,11 @@ extracts and providers' returns.
 """
 
 
-def build_demo_frames(settings: Settings | None = None, cld: bool = False) -> dict[str, pl.DataFrame]:
+def build_demo_frames(
+    settings: Settings | None = None,
+    cld: bool = False,
+    adjust: Callable[[dict[str, pl.DataFrame]], dict[str, pl.DataFrame]] | None = None,
+) -> dict[str, pl.DataFrame]:
     """The synthetic inbox as frames, one per source, with exactly the schema's columns in order.
 
     Parameters
@@ -50,6 +55,9 @@ def build_demo_frames(settings: Settings | None = None, cld: bool = False) -> di
     cld
         Also the council's Client Level Data return drawn from the same people: one frame per quarterly
         submission, keyed by its file name (``cld_2024_4.csv``), after the sources.
+    adjust
+        Changes the drawn frames (the sources and ``reviews``, which only the CLD return carries) before the
+        CLD return is drawn from them: tests cut a district down this way.
 
     Returns
     -------
@@ -68,12 +76,14 @@ def build_demo_frames(settings: Settings | None = None, cld: bool = False) -> di
         "kpi_catalogue": build_kpi_catalogue(),
         "survey_responses": surveys,
         "pa_register": pa_register,
-        "outcome_reviews": build_outcome_reviews(ctx, activity),
+        "reviews": build_reviews(ctx, activity),  # written only as the CLD return's review events
     }
+    if adjust is not None:
+        frames = adjust(frames)
     ordered = {name: frames[name].select(SOURCES[name].column_names) for name in SOURCES if name in frames}
     if not cld:
         return ordered
-    return ordered | build_cld_submissions(ctx, activity.frame, referrals, frames["outcome_reviews"])
+    return ordered | build_cld_submissions(ctx, frames["activity"], frames["referrals"], frames["reviews"])
 
 
 def write_demo_inbox(out_dir: Path, settings: Settings | None = None) -> dict[str, Path]:

@@ -3,7 +3,10 @@
 The people, their services and reviews come from the demo's simulation (``demo_activity``,
 ``demo_people``): people arriving, leaving (many of them dying), moving from council-arranged care to a direct
 payment and into care homes; each person's first long-term service follows a request and an assessment, with
-skewed waits (``_front_door``). Each quarter the council "sends" the CLD events of the twelve months to that
+skewed waits, longer in rural districts (``_front_door``); people already in support ask for more too
+(``_client_requests``, from the simulation's referrals: some answered, some closed, some still waiting when the
+data ends), so the waiting list at each quarter end comes from the requests no service has answered yet.
+Each quarter the council "sends" the CLD events of the twelve months to that
 quarter's end, as a council's case-management extract would show them then. The files carry the faults real
 returns carry, so the models' cleaning is exercised on every demo build:
 
@@ -19,13 +22,14 @@ Names and full postcodes are made up (the ingest drops them); NHS numbers are in
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
 from models.periods import Quarter
-from pipelines.demo_common import EPOCH, DemoContext
+from pipelines.demo_common import EPOCH, DemoContext, wait_factor
+from pipelines.demo_people import FINAL_WAITING_PEOPLE
 
 FIRST_SUBMISSION_YEARS_BEFORE_END = 3  # three years of quarterly submissions (twelve files)
 RELEASE_2_FROM = Quarter(2024, 3)  # files for 2024/25 Q3 onwards use Release 2 labels and underscore headers
@@ -39,6 +43,8 @@ OPEN_AFTER_DEATH_SHARE = 0.1
 SPLIT_POSTCODE_SHARE = 0.01
 NO_POSTCODE_SHARE = 0.004
 CARERS_PER_QUARTER = 320
+# New people whose first service would start in the quarter after the data ends (_still_waiting).
+TAIL_DAYS = 91
 
 FIRST_NAMES = ("Alex", "Sam", "Jo", "Chris", "Pat", "Morgan", "Jamie", "Robin", "Kim", "Lee")
 LAST_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Green", "Hall")
@@ -82,7 +88,6 @@ SERVICES = {
 }
 LONG_TERM_KINDS = [kind for kind, (service_type, _) in SERVICES.items() if service_type.startswith("Long term")]
 MECHANISMS = {"council_arranged": COMMISSIONED, "direct_payment": DP, "part_direct_payment": DP, "isf": MANAGED}
-RATINGS = {"achieved": "Fully achieved", "partly": "Partially achieved", "not_achieved": "Not achieved"}
 # Release 1 wording of the labels this generator writes (the ingest maps them to Release 2).
 RELEASE_1 = {
     COMMUNITY: "Long Term Support: Community",
@@ -214,36 +219,36 @@ def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.Data
 
 
 def _flow_events(reviews: pl.DataFrame) -> pl.DataFrame:
-    """Reviews with their outcomes achieved."""
-    one_per_review = (
-        reviews.group_by("person_id", "review_date").agg(pl.col("rating").first()).sort("review_date", "person_id")
-    )
-    reviewed = one_per_review.select(
+    """Reviews with their reason and outcomes achieved (``demo_people.build_reviews``)."""
+    return reviews.select(
         "person_id",
+        "review_reason",
+        "review_outcomes_achieved",
         event_type=pl.lit("Review"),
         event_start_date="review_date",
         event_end_date="review_date",
         event_outcome=pl.lit("Continuation of support or services"),
-        review_reason=pl.lit("Planned"),
-        review_outcomes_achieved=pl.col("rating").replace_strict(RATINGS),
     )
-    return reviewed
 
 
-def _front_door(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+def _front_door(ctx: DemoContext, activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     """A request and a long-term assessment before each person's first long-term service, with waits as real
-    front doors have them: skewed, most a few weeks, a long tail (request to assessment median about 3 weeks,
-    assessment to service about 4), so the waiting-time measures have something true to show."""
+    front doors have them: skewed, most a week or two, a long tail (request to assessment median about 9 days,
+    assessment to service about 11, longer in rural districts), so the waiting-time measures have something true
+    to show. ``first_service`` is the start of the service the wait was for."""
     first = (
         activity.filter(pl.col("service_type").is_in(LONG_TERM_KINDS))
+        .sort("start_date")
         .group_by("person_id")
-        .agg(pl.col("start_date").min())
+        .agg(pl.col("start_date").first(), pl.col("locality_code").first())
         .sort("person_id")
     )
     n = first.height
-    to_service = pl.Series(np.round(rng.gamma(1.6, 18.0, n)).astype(np.int64))
+    factor = dict(zip(ctx.codes, wait_factor(ctx).tolist(), strict=True))
+    slower = first["locality_code"].replace_strict(factor, default=1.0).to_numpy()
+    to_service = pl.Series(np.round(rng.gamma(1.6, 9.0, n) * slower).astype(np.int64))
     assessing = pl.Series(rng.integers(3, 22, n))
-    to_assessment = pl.Series(np.round(rng.gamma(1.4, 16.0, n)).astype(np.int64))
+    to_assessment = pl.Series(np.round(rng.gamma(1.4, 8.0, n) * slower).astype(np.int64))
     ends = pl.col("start_date") - pl.duration(days=to_service)
     starts = ends - pl.duration(days=assessing)
     asked = starts - pl.duration(days=to_assessment)
@@ -254,6 +259,7 @@ def _front_door(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFram
         event_end_date=asked,
         event_outcome=pl.lit("Progress to assessment, review or reassessment"),
         request_route_of_access=pl.lit("Community or other route"),
+        first_service="start_date",
     )
     assessments = first.select(
         "person_id",
@@ -263,8 +269,102 @@ def _front_door(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFram
         event_outcome=pl.lit("Progress to support planning or services"),
         assessment_type=pl.lit("Long term assessment"),
         eligible_needs_identified=pl.lit("Yes"),
+        first_service="start_date",
     )
     return pl.concat([requests, assessments], how="diagonal_relaxed")
+
+
+def _still_waiting(ctx: DemoContext, door: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """New people still waiting when the data ends: the simulation stops at the extract, so nobody in it waits
+    for a service starting later, and the list would fall away in its last quarter. The front door of the last
+    quarter's new people, a quarter later and under new identities, stands in for them (events, people)."""
+    extract = EPOCH + timedelta(days=int(ctx.extract))
+    tail = door.filter(pl.col("first_service") > extract - timedelta(days=TAIL_DAYS))
+    shift = pl.duration(days=TAIL_DAYS)
+    events = tail.with_columns(
+        person_id=pl.col("person_id") + "W",
+        event_start_date=pl.col("event_start_date") + shift,
+        event_end_date=pl.col("event_end_date") + shift,
+        first_service=pl.col("first_service") + shift,
+    ).filter(pl.col("event_start_date") <= extract)
+    clones = people.join(tail.select("person_id").unique(), on="person_id").with_columns(
+        person_id=pl.col("person_id") + "W",
+        nhs_number=pl.lit("998") + pl.col("nhs_number").str.slice(3),
+        date_of_death=pl.lit(None, pl.Date),
+    )
+    return events, clones
+
+
+def _new_people_waiting(ctx: DemoContext, door: pl.DataFrame) -> int:
+    """New people who had asked by the last quarter's end and whose service had not started."""
+    end = ctx.quarters[-1].end
+    asked = (pl.col("event_type") == "Request") & (pl.col("event_start_date") <= end) & (pl.col("first_service") > end)
+    return door.filter(asked)["person_id"].n_unique()
+
+
+def _client_requests(
+    ctx: DemoContext, referrals: pl.DataFrame, new_waiting: int, rng: np.random.Generator
+) -> pl.DataFrame:
+    """People already in support asking for more care (a share of the simulation's referrals, each of a person in
+    community support, chosen so that with the ``new_waiting`` new people the last quarter's list is the published
+    figure, DESIGN section 7): a request; for those it was started for, a reassessment part-way through the wait
+    and the extra support from its start date (short-term support with the hours asked for, so the calibrated
+    long-term counts and hours hold); closed ones end at the request with no further action; most of those still
+    waiting have been reassessed and wait for the service."""
+    end = ctx.quarters[-1].end
+    still = (pl.col("status") == "waiting") | (pl.col("start_date") > end)
+    at_end = referrals.filter((pl.col("received_date") <= end) & still)["person_id"].n_unique()
+    keep = min(max((ctx.calibration.scaled(FINAL_WAITING_PEOPLE) - new_waiting) / max(at_end, 1), 0.1), 1.0)
+    referrals = referrals.filter(pl.Series(rng.random(referrals.height) < keep))
+    n = referrals.height
+    r = referrals.with_columns(
+        u=pl.Series(rng.random(n)),
+        wait=(pl.col("start_date") - pl.col("received_date")).dt.total_days(),
+    )
+    requests = r.select(
+        "person_id",
+        event_type=pl.lit("Request"),
+        event_start_date="received_date",
+        event_end_date="received_date",
+        event_outcome=pl.when(pl.col("status") == "closed")
+        .then(pl.lit("NFA: Information and advice or signposting"))
+        .otherwise(pl.lit("Progress to assessment, review or reassessment")),
+        request_route_of_access=pl.lit("Community or other route"),
+    )
+    started = r.filter(pl.col("status") == "started")
+    assessed_after = (pl.col("wait") * 0.5 * pl.col("u")).floor().cast(pl.Int64)
+    started_assessments = started.select(
+        "person_id",
+        on=pl.col("received_date") + pl.duration(days=assessed_after),
+        done=pl.min_horizontal(pl.col("received_date") + pl.duration(days=assessed_after + 7), pl.col("start_date")),
+    )
+    waiting_assessments = r.filter((pl.col("status") == "waiting") & (pl.col("u") < 0.7)).select(
+        "person_id",
+        on=pl.col("received_date") + pl.duration(days=10),
+        done=pl.col("received_date") + pl.duration(days=17),
+    )
+    assessments = pl.concat([started_assessments, waiting_assessments]).select(
+        "person_id",
+        event_type=pl.lit("Assessment"),
+        event_start_date="on",
+        event_end_date="done",
+        event_outcome=pl.lit("Progress to support planning or services"),
+        assessment_type=pl.lit("Long term assessment"),
+        eligible_needs_identified=pl.lit("Yes"),
+    )
+    services = started.select(
+        "person_id",
+        event_type=pl.lit("Service"),
+        event_start_date="start_date",
+        event_end_date=pl.col("start_date") + pl.duration(days=42),
+        service_type=pl.lit("Short term support: Other short term"),
+        service_component=pl.lit("Other short term support"),
+        delivery_mechanism=pl.lit(COMMISSIONED),
+        unit_cost=pl.lit(22.0),
+        cost_frequency_unit_type=pl.lit("Hourly"),
+        planned_units_per_week=pl.col("hours_requested").fill_null(6.0),
+    )
+    return pl.concat([requests, assessments, services], how="diagonal_relaxed")
 
 
 def _carers(ctx: DemoContext, rng: np.random.Generator) -> pl.DataFrame:
@@ -310,7 +410,16 @@ def build_cld_submissions(
     """The council's quarterly CLD submissions, file name -> frame (columns as the file has them)."""
     rng = ctx.rng(11)
     people = _people(ctx, activity, rng)
-    flow = [_service_events(activity, rng), _front_door(activity, ctx.rng(12)), _flow_events(reviews)]
+    door = _front_door(ctx, activity, ctx.rng(12))
+    tail, clones = _still_waiting(ctx, door, people)
+    door = pl.concat([door, tail])
+    flow = [
+        _service_events(activity, rng),
+        door,
+        _client_requests(ctx, referrals, _new_people_waiting(ctx, door), ctx.rng(13)),
+        _flow_events(reviews),
+    ]
+    people = pl.concat([people, clones])
     events = pl.concat(flow, how="diagonal_relaxed").join(people, on="person_id", how="inner")
     carers = _carers(ctx, rng).with_columns(
         nhs_number=pl.lit(None, pl.String),

@@ -109,6 +109,15 @@ def make_context(settings: Settings) -> DemoContext:
     )
 
 
+def wait_factor(ctx: DemoContext) -> np.ndarray:
+    """How much longer than the county's waits each locality's are: rural districts wait longest, and each
+    district has a seeded twist of its own, so medians and 90th centiles differ by locality. Weighted by the
+    localities' shares the factors average 1, so the county's waits (and the calibrated list) hold."""
+    twist = np.random.default_rng(ctx.settings.demo.seed + 77).uniform(-0.15, 0.15, ctx.n_localities)
+    factor = 0.8 + 0.5 * ctx.rural + twist
+    return factor / float(ctx.shares @ factor)
+
+
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Split a whole number ``total`` in proportion to ``weights`` so the parts add up exactly."""
     quota = total * np.asarray(weights, dtype=float) / np.sum(weights)

@@ -1,4 +1,4 @@
-"""Synthetic PA register, referrals (the waiting list) and outcome reviews for the demo inbox.
+"""Synthetic PA register, referrals (the waiting list) and the reviews of the demo's CLD return.
 
 Each is calibrated at the quarter-end snapshots the warehouse measures: active PAs follow the DPSS
 figures (131 to 387 over three years, 515 in 2023/24 Q4 of whom 278 on payroll), and the waiting list
@@ -21,8 +21,9 @@ from pipelines.demo_common import (
     pick,
     quarter_path,
     uniform_days,
+    wait_factor,
 )
-from pipelines.schemas import OUTCOME_RATINGS, REFERRAL_STATUSES
+from pipelines.schemas import REFERRAL_STATUSES
 
 # Active PAs at quarter ends (index 0 = 2020/21 Q1): growth beats 25% in contract years 1 and 3 and
 # falls short in year 2, as the DPSS review reports; 2024/25 grows about a fifth.
@@ -48,8 +49,10 @@ WAITING_ANCHORS = {0: 150, 4: 185, 8: 200, 11: 185, 15: 165, 19: 161}
 FINAL_WAITING_PEOPLE, FINAL_WAITING_HOURS = 161, 1737.0
 
 REVIEWS_PER_QUARTER = (360, 391)
-OUTCOME_DOMAINS = ("independence", "wellbeing", "social_contact", "safety", "daily_living")
-DOMAIN_EFFECT = np.array([-0.03, 0.02, -0.04, 0.06, -0.01])
+UNPLANNED_REVIEW_SHARE = 0.28
+UNKNOWN_OUTCOME_SHARE, INVALID_OUTCOME_SHARE = 0.03, 0.01
+# CLD's Review Outcomes Achieved, and one value outside its list that real returns carry.
+REVIEW_OUTCOMES = ("Fully achieved", "Partially achieved", "Not achieved", "Unknown", "Mostly achieved")
 
 
 def build_pa_register(ctx: DemoContext, dp_recipients: np.ndarray) -> pl.DataFrame:
@@ -125,7 +128,7 @@ def build_referrals(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
     # Little's law: people waiting = home-care referrals a day x mean wait.
     per_day = per_quarter * REFERRAL_SERVICES[0][1] / 91.3
     mean_wait = quarter_path(ctx, {q: size(n) for q, n in WAITING_ANCHORS.items()})[quarter] / per_day
-    wait = np.where(home, rng.gamma(1.5, mean_wait / 1.5), rng.gamma(1.5, 10 / 1.5, n))
+    wait = np.where(home, rng.gamma(1.5, mean_wait / 1.5), rng.gamma(1.5, 10 / 1.5, n)) * wait_factor(ctx)[loc]
     start = received + np.ceil(wait).astype(int)
     home_hours = np.clip(np.round(rng.gamma(3.5, 10.8 / 3.5, n) * 2) / 2, 1, 60)
     dp_hours = np.maximum(np.round(rng.gamma(3, 14 / 3, n) * 2) / 2, 1)
@@ -191,41 +194,38 @@ def _people_in_service(rng, activity: ActivityResult, quarter: np.ndarray, loc: 
     return person
 
 
-def build_outcome_reviews(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
-    """About 1,500 reviews a year of people in service, each rating two or three outcome domains."""
+def build_reviews(ctx: DemoContext, activity: ActivityResult) -> pl.DataFrame:
+    """About 1,500 reviews a year of people in service, each with one Review Outcomes Achieved as CLD records it.
+
+    The share fully achieved is about 60%, rising two points a year, lower in rural districts and for unplanned
+    reviews, with each district's own level (a few points either way) and the binomial noise real counts carry.
+    About 3% of outcomes are Unknown and 1% a value outside CLD's list (the ingest keeps it as Invalid and not
+    mapped), as real returns have.
+    """
     rng = ctx.rng(4)
+    district_effect = rng.normal(0, 0.03, len(ctx.rural))
     parts = []
-    for q, (people, hours, entry) in enumerate(activity.snapshots):
+    for q, (people, _, entry) in enumerate(activity.snapshots):
         k = min(int(rng.integers(*map(ctx.calibration.scaled, REVIEWS_PER_QUARTER))), len(people))
         at = np.sort(rng.choice(len(people), k, replace=False))
-        day = uniform_days(rng, np.maximum(entry[at], ctx.q_start[q]), ctx.q_end[q])
-        n_domains = rng.integers(2, 4, k)
-        domains = np.argsort(rng.random((k, len(OUTCOME_DOMAINS))), axis=1)
-        rows = np.concatenate([np.full(n, i) for i, n in enumerate(n_domains)])
-        domain = domains[rows, np.concatenate([np.arange(n) for n in n_domains])]
-        parts.append((people[at][rows], day[rows], hours[at][rows], domain, np.full(len(rows), q), rows + q * 1000))
-    person, day, before, domain, quarter, review = (np.concatenate(c) for c in zip(*parts, strict=True))
+        parts.append((people[at], uniform_days(rng, np.maximum(entry[at], ctx.q_start[q]), ctx.q_end[q])))
+    person, day = (np.concatenate(c) for c in zip(*parts, strict=True))
     n = len(person)
     loc = activity.person_loc[person]
+    unplanned = rng.random(n) < UNPLANNED_REVIEW_SHARE
     year = np.clip(ctx.fy_index(day), 0, None)
-    p_achieved = 0.6 + 0.02 * year - 0.06 * ctx.rural[loc] + DOMAIN_EFFECT[domain]
+    p_achieved = 0.62 + 0.02 * year - 0.06 * ctx.rural[loc] - 0.08 * unplanned + district_effect[loc]
     draw = rng.random(n)
-    rating = np.where(draw < p_achieved, 0, np.where(draw < p_achieved + 0.65 * (1 - p_achieved), 1, 2))
-    # Hours after the review: reablement-style reductions for about a third, a few increases.
-    _, first_row, review_rows = np.unique(review, return_index=True, return_inverse=True)
-    change = rng.random(len(first_row))
-    factor = np.where(change < 0.34, rng.uniform(0.55, 0.9, len(first_row)), 1.0)
-    factor = np.where(change > 0.93, rng.uniform(1.05, 1.25, len(first_row)), factor)
-    after = np.minimum(np.maximum(np.round(before * factor[review_rows] * 2) / 2, 0.5), 168)
+    outcome = np.where(draw < p_achieved, 0, np.where(draw < p_achieved + 0.65 * (1 - p_achieved), 1, 2))
+    fault = rng.random(n)
+    outcome = np.where(fault < UNKNOWN_OUTCOME_SHARE, 3, outcome)
+    outcome = np.where(fault > 1 - INVALID_OUTCOME_SHARE, 4, outcome)
     return pl.DataFrame(
         [
-            pl.Series("review_id", [f"RV{r + 1:06d}" for r in review_rows.tolist()], dtype=pl.String),
             pl.Series("person_id", activity.person_ids[person].tolist(), dtype=pl.String),
             date_series("review_date", day),
             pick(ctx.codes, loc).alias("locality_code"),
-            pick(OUTCOME_DOMAINS, domain).alias("outcome_domain"),
-            pick(OUTCOME_RATINGS, rating).alias("rating"),
-            float_series("hours_before", before, 1),
-            float_series("hours_after", np.where(np.isnan(before), np.nan, after), 1),
+            pl.Series("review_reason", np.where(unplanned, "Unplanned", "Planned").tolist(), dtype=pl.String),
+            pick(REVIEW_OUTCOMES, outcome).alias("review_outcomes_achieved"),
         ]
-    ).sort("review_date", "person_id", "outcome_domain")
+    ).sort("review_date", "person_id")

@@ -30,7 +30,6 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
             select max(coalesce(end_date, start_date)) as d from raw_activity
             union all select max(received_date) from raw_referrals
             union all select max(registered_date) from raw_pa_register
-            union all select max(review_date) from raw_outcome_reviews
             union all select max(reporting_period_end_date) from raw_cld
         )""").fetchall()[0][0]
     periods = [

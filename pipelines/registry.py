@@ -100,10 +100,11 @@ def measure_registry(settings: Settings) -> dict[str, Measure]:
         Measure(
             "outcomes_achieved_pct",
             "Reviewed outcomes achieved",
-            "Share of outcomes reviewed in the quarter that were fully achieved.",
+            "Share of the reviews held in the quarter whose outcomes were fully achieved (Client Level Data: Review "
+            "Outcomes Achieved); reviews with an unknown or invalid outcome stay in the base.",
             "percent",
             True,
-            "Outcome reviews",
+            "Client Level Data (reviews)",
             target=t.outcomes_achieved_pct,
             amber_tolerance=t.outcomes_amber_points,
             headline=True,
@@ -111,19 +112,22 @@ def measure_registry(settings: Settings) -> dict[str, Measure]:
         Measure(
             "people_waiting",
             "People waiting for care",
-            "People waiting for a service to start at the end of the quarter (unmet need).",
+            "People waiting for a service to start at the end of the quarter (unmet need): requests no service has "
+            "answered yet, from new people and people already in support.",
             "count",
             False,
-            "Referrals",
+            "Client Level Data (requests, assessments, services); the referrals file for earlier quarters",
             headline=True,
         ),
         Measure(
             "hours_waiting",
             "Hours of care a week waiting",
-            "Weekly hours of care asked for by people still waiting (unmet need).",
+            "Weekly hours of care asked for by people still waiting (unmet need): the planned hours of the service "
+            "that later started for them; for people still waiting in the latest data, the average of the hourly "
+            "services that started in the quarter.",
             "hours",
             False,
-            "Referrals",
+            "Client Level Data (requests, assessments, services); the referrals file for earlier quarters",
             headline=True,
         ),
         Measure(
@@ -146,6 +150,32 @@ def measure_registry(settings: Settings) -> dict[str, Measure]:
             frequency="Yearly",
             target=t.satisfaction_pct,
             amber_tolerance=t.satisfaction_amber_points,
+        ),
+        Measure(
+            "care_home_admissions_18_64",
+            "Care home admissions, adults 18-64",
+            "ASCOF 2B (formerly 2A(1)): adults aged 18-64 whose long-term support needs were newly met by admission "
+            "to a residential or nursing care home in the twelve months to the quarter's end (their first such "
+            "service; people already in a care home not counted again), per 100,000 population aged 18-64.",
+            "rate",
+            False,
+            "Client Level Data (services) and ONS mid-year population",
+            frequency="Quarterly (rolling twelve months)",
+            target=t.care_home_admissions_18_64_per_100k,
+            amber_tolerance=t.care_home_admissions_18_64_amber,
+        ),
+        Measure(
+            "care_home_admissions_65_plus",
+            "Care home admissions, adults 65 and over",
+            "ASCOF 2C (formerly 2A(2)): adults aged 65 and over whose long-term support needs were newly met by "
+            "admission to a residential or nursing care home in the twelve months to the quarter's end, per "
+            "100,000 population aged 65 and over.",
+            "rate",
+            False,
+            "Client Level Data (services) and ONS mid-year population",
+            frequency="Quarterly (rolling twelve months)",
+            target=t.care_home_admissions_65_plus_per_100k,
+            amber_tolerance=t.care_home_admissions_65_plus_amber,
         ),
         Measure(
             "new_isfs",

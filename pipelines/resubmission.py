@@ -2,7 +2,7 @@
 
 A resubmission (``--resubmission``, the Data page's box, or the word in the file's name) replaces what earlier
 loads sent for the same scope: a KPI return a provider's quarters, a survey file its surveys' quarters, and the
-council's own extracts (activity, referrals, outcome reviews, the PA register, the KPI catalogue) the whole list.
+council's own extracts (activity, referrals, the PA register, the KPI catalogue) the whole list.
 A record key there (``Source.record_key_sql``) that it does not send again is withdrawn: a row in
 ``withdrawals``, which staging honours. CLD submissions need none of this: each covers a reporting period, and the
 latest submission for a period is read whole (``int_cld_submission_selected``), and an event sent with an Event
@@ -25,7 +25,6 @@ RESUBMISSION_SCOPE: dict[str, tuple[str, ...]] = {
     "survey_responses": ("survey", "period"),
     "activity": (),
     "referrals": (),
-    "outcome_reviews": (),
     "pa_register": (),
     "kpi_catalogue": (),
 }

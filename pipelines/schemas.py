@@ -76,7 +76,6 @@ PRIMARY_SUPPORT_REASONS = (
 SEXES = ("female", "male", "other", "unknown")
 CONTRACT_TYPES = ("dpss", "home_care", "isf")
 KPI_UNITS = ("percent", "count", "days", "hours", "gbp")
-OUTCOME_RATINGS = ("achieved", "partly", "not_achieved")
 REFERRAL_STATUSES = ("waiting", "started", "closed")
 ASCOF_MEASURE_TYPES = ("Outcome", "Numerator", "Denominator", "Base", "Margin of Error")
 # How NHS Digital marks values it does not publish: [x] not available, [c] suppressed for confidentiality,
@@ -382,46 +381,6 @@ SOURCES: dict[str, Source] = {
                 C("qualifications", "str", False, "Qualifications held, separated by semicolons."),
             ),
             key=("pa_id",),
-        ),
-        Source(
-            "outcome_reviews",
-            "one row per person x review x outcome domain",
-            (
-                C(
-                    "review_id",
-                    "str",
-                    False,
-                    "The case system's reference for the review. With the outcome domain it identifies the row, "
-                    "so a later file with a corrected review date replaces it. Blank: the row is known by person, "
-                    "review date and outcome domain.",
-                ),
-                C("person_id", "str", True, "The person's identifier; pseudonymised on ingest."),
-                C("review_date", "date", True, "Date of the review."),
-                C("locality_code", "locality", True, "District where the person lives."),
-                C("outcome_domain", "str", True, "Outcome area reviewed, for example independence."),
-                C("rating", "str", True, "achieved, partly or not_achieved.", OUTCOME_RATINGS),
-                C(
-                    "hours_before",
-                    "float",
-                    False,
-                    "Weekly package hours before the review.",
-                    minimum=0,
-                    maximum=MAX_WEEKLY_HOURS,
-                    unit="hours",
-                ),
-                C(
-                    "hours_after",
-                    "float",
-                    False,
-                    "Weekly package hours after the review.",
-                    minimum=0,
-                    maximum=MAX_WEEKLY_HOURS,
-                    unit="hours",
-                ),
-            ),
-            key=("review_id", "outcome_domain"),
-            fallback_key=("person_id", "review_date", "outcome_domain"),
-            person_columns=("person_id",),
         ),
     ]
 }

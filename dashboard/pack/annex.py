@@ -23,7 +23,6 @@ INBOX_SOURCES = {
     "kpi_catalogue": "The KPI catalogue: definitions, targets and tolerances agreed in contracts",
     "survey_responses": "Survey answers (Adult Social Care Survey sample, DPSS customer survey)",
     "pa_register": "The Personal Assistant register kept by the Direct Payment Support Service",
-    "outcome_reviews": "Outcome reviews: what people and reviewers agreed was achieved",
 }
 # Published data shipped in data/public/ (see its README for provenance).
 PUBLIC_SOURCES = [
@@ -168,7 +167,8 @@ def definitions_and_sources(scope: Scope, synthetic: bool) -> Section:
         section.add(
             Paragraph(
                 "What is synthetic: the person-level data (service episodes, referrals, survey answers, the PA "
-                "register, outcome reviews) and the provider KPI returns in this warehouse were made up by a "
+                "register, the Client Level Data return with its reviews) and the provider KPI returns in this "
+                "warehouse were made up by a "
                 f"computer program, calibrated to published {scope.wh.settings.council.short_name} figures. They "
                 "describe no real person "
                 "or provider and must not be used for decisions. The ASCOF comparators and population projections "

@@ -14,6 +14,7 @@ import polars as pl
 
 from dashboard.pack import annex, outlook, providers, satisfaction, themes
 from dashboard.pack.content import Heading, Note, Pack, Paragraph, Scope, Section, period_months
+from dashboard.present.ascof_cld import ascof_from_cld
 from dashboard.present.disclosure import Disclosure
 from dashboard.present.headlines import RAG_EXPLAINED, headline_table, headlines
 from dashboard.queries import Warehouse, WarehouseMissing
@@ -67,6 +68,18 @@ def headline_section(scope: Scope) -> Section:
     return section
 
 
+def ascof_section(scope: Scope) -> Section:
+    """ASCOF from the council's Client Level Data (care home admissions, the year-end values beside the published
+    ones): the Overview's section, laid out."""
+    ascof = ascof_from_cld(scope.wh, scope.code, scope.period, scope.area)
+    section = Section("ascof-cld", ascof.heading, scope.line)
+    section.add(*ascof.paragraphs)
+    if ascof.reconciliation:
+        section.add(ascof.reconciliation)
+    section.add(*ascof.notes)
+    return section
+
+
 def build_pack(
     wh: Warehouse,
     period: str | None = None,
@@ -100,6 +113,7 @@ def build_pack(
     scope = Scope(wh, period, quarter_end, code, settings.locality_name(code), meta.latest_period)
     writers = [
         headline_section,
+        ascof_section,
         themes.direct_payments,
         themes.workforce,
         satisfaction.satisfaction_outcomes,

@@ -26,5 +26,5 @@ def satisfaction_outcomes(scope: Scope) -> Section:
     if ascs.chart and ascs.chart.table:
         section.add(ascs.chart.table)
     section.add(Heading(outcomes.heading, new_page=True), *outcomes.paragraphs, *_chart(outcomes.chart))
-    section.add(*[t for t in (outcomes.by_area, outcomes.by_domain) if t], page.disclosure_note)
+    section.add(*[t for t in (outcomes.by_area, outcomes.by_reason) if t], page.disclosure_note)
     return section

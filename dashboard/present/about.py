@@ -17,6 +17,7 @@ PAGE_MEASURES = {
     "workforce": ["active_pas", "pa_growth_pct", "active_cmes"],
     "satisfaction_outcomes": ["dpss_very_good_pct", "ascs_satisfaction_pct", "outcomes_achieved_pct"],
     "demand_scenarios": ["people_waiting", "hours_waiting"],
+    "overview": ["care_home_admissions_18_64", "care_home_admissions_65_plus"],  # its ASCOF from CLD section
 }
 PAGE_OF_MEASURE = {key: page for page, keys in PAGE_MEASURES.items() for key in keys}
 
@@ -27,6 +28,9 @@ GLOSSARY = {
     "ASCOF 1C(2a), now 3D(2a)": "The share of people who use services (aged 18+, in long-term community support) "
     "who take a direct payment. Renumbered from 1C(2a) to 3D(2a) in 2023-24; the same measure.",
     "ASCOF 1C(2b), now 3D(2b)": "The same share for carers receiving a direct payment.",
+    "ASCOF 2A, now 2B and 2C": "Care home admissions: people whose long-term support needs are met by admission "
+    "to a residential or nursing care home in the year, per 100,000 of the population aged 18-64 (2B, formerly "
+    "2A(1)) or 65 and over (2C, formerly 2A(2)). Lower is usually better: more people supported at home.",
     "ASCOF 3A, now 1D": "Overall satisfaction: people who use services who are extremely or very satisfied with "
     "their care and support (Adult Social Care Survey). Renumbered in 2023-24.",
     "Direct payment (DP)": "Money the council pays to a person (or someone acting for them) to arrange their own "

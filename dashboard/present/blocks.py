@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import plotly.graph_objects as go
 import polars as pl
+import pyarrow as pa
 
 from dashboard.signals import rag_words
 
@@ -81,6 +82,12 @@ class Table:
         """The table as text, exactly as printed, for the screen and for CSV and Excel downloads."""
         data = {column: [str(row[i]) for row in self.rows] for i, column in enumerate(self.columns)}
         return pl.DataFrame(data, schema={column: pl.String for column in self.columns})
+
+    def arrow(self) -> pa.Table:
+        """The same text as an Arrow table, for the screen: st.dataframe sends one as it is, where it first turns a
+        Polars frame into a pandas one (most of the CPU a table cost each session under load; py-spy, issue 16)."""
+        columns = {c: pa.array([str(row[i]) for row in self.rows], pa.string()) for i, c in enumerate(self.columns)}
+        return pa.table(columns)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from dashboard.present.blocks import Paragraph
 
 # The inbox sources each page's figures come from (see each presenter and the marts it reads).
 PAGE_SOURCES: dict[str, tuple[str, ...]] = {
-    "overview": ("activity", "pa_register", "kpi_returns", "survey_responses", "outcome_reviews", "referrals"),
+    "overview": ("activity", "pa_register", "kpi_returns", "survey_responses", "cld", "referrals"),
     "direct_payments": ("activity", "kpi_returns"),
     "workforce": ("pa_register", "kpi_returns"),
-    "satisfaction_outcomes": ("survey_responses", "outcome_reviews"),
+    "satisfaction_outcomes": ("survey_responses", "cld"),  # reviews' outcomes come from the CLD return
     "provider_kpis": ("kpi_catalogue", "kpi_returns"),
     "demand_scenarios": ("activity", "referrals"),
 }
@@ -29,7 +29,7 @@ LABELS = {
     "kpi_returns": "provider KPI returns",
     "kpi_catalogue": "KPI catalogue",
     "survey_responses": "survey responses",
-    "outcome_reviews": "outcome reviews",
+    "cld": "Client Level Data return",
     "referrals": "referrals",
 }
 

@@ -1,4 +1,4 @@
-"""Satisfaction and outcomes: the DPSS customer survey, the Adult Social Care Survey and outcome reviews.
+"""Satisfaction and outcomes: the DPSS customer survey, the Adult Social Care Survey and reviews' outcomes.
 
 One presenter for the Satisfaction and outcomes page and the committee pack's satisfaction theme, so both
 print the same figures in the same words:
@@ -9,8 +9,9 @@ print the same figures in the same words:
   the quarter by district;
 - the Adult Social Care Survey: the area's overall satisfaction against the council's target (ASCOF 1D),
   and the published ASCOF values (real data) as a chart and a table;
-- outcome reviews: the share fully achieved against its target, the change in package hours, a chart,
-  its table and SPC view, the quarter by district and by outcome domain, and the domain by district grid.
+- reviews from Client Level Data: the share with outcomes fully achieved against its target, the change in
+  planned hours around the review, a chart, its table and SPC view, the quarter by district and by review
+  reason, and the reason by district grid.
 
 Every count, share, interval and change goes through :class:`Disclosure` before it is written, charted or
 put in a table: a chart's values are blanked before the figure is built, so its hover text cannot show them.
@@ -56,8 +57,13 @@ ASCS_HOW_TO_READ = (
     "is 1D from 2023/24. The dashed line is the council's target."
 )
 OUTCOMES_HOW_TO_READ = (
-    "Share of the outcomes reviewed in each quarter that the person and the reviewer agreed were fully achieved. "
-    "The dashed line is the target; a quarter with too few reviews is left out."
+    "Share of the reviews held in each quarter (Client Level Data) whose outcomes the person and the reviewer agreed "
+    "were fully achieved; reviews with an unknown or invalid outcome stay in the base. The dashed line is the "
+    "target; a quarter with too few reviews is left out."
+)
+NO_DOMAINS = (
+    "Client Level Data records one outcome per review (Review Outcomes Achieved) and no outcome domain, so the "
+    "reviews are broken down by their reason (planned, unplanned) instead of by domain."
 )
 
 
@@ -74,11 +80,6 @@ def change_cell(value: float | None) -> str:
     if round(value, 1) == 0:
         return "no change"
     return f"{'up' if value > 0 else 'down'} {abs(value):.1f}"
-
-
-def domain_name(domain: str) -> str:
-    """'daily_living' -> 'Daily living'."""
-    return domain.replace("_", " ").capitalize()
 
 
 # --- Blocks each part of the page returns --------------------------------------------------------------
@@ -115,8 +116,8 @@ class OutcomeReviews:
     paragraphs: list[Paragraph]
     chart: Chart | None
     by_area: Table | None
-    by_domain: Table | None
-    grid: Table | None  # share fully achieved by outcome domain and area (the page's CSV download)
+    by_reason: Table | None
+    grid: Table | None  # share fully achieved by review reason and area (the page's CSV download)
 
 
 @dataclass
@@ -625,7 +626,8 @@ class OutcomeQuarter:
     reviewed: str
     achieved: str
     partly: str
-    not_achieved: str
+    other: str  # not achieved, or an outcome Unknown, blank or Invalid and not mapped: kept in the base
+    parts_hidden: bool  # an outcome's count is hidden: the quarter table shows no share beside it
     base: int
     achieved_pct: float | None
     partly_pct: float | None
@@ -633,11 +635,16 @@ class OutcomeQuarter:
 
 
 def outcome_quarters(outcomes: pl.DataFrame, disclosure: Disclosure) -> list[OutcomeQuarter]:
-    """Each quarter's reviews with small counts hidden; the three ratings add up to the outcomes reviewed, so
-    where one rating is hidden the next smallest is hidden too (else it would be the total less the others)."""
+    """Each quarter's reviews with small counts hidden. The three outcomes shown (fully achieved, partly achieved,
+    and not achieved or unknown) add up to the reviews, so where one is hidden the next smallest is hidden too
+    (else it would be the total less the others). The share fully achieved rests on the reviews and those fully
+    achieved, and is shown where both are; the quarter table leaves it out of a row with a hidden outcome (a share
+    beside a hidden count would narrow it down). Not achieved and unknown are one column: unknown outcomes alone
+    are nearly always too few to show."""
     quarters = []
     for r in outcomes.iter_rows(named=True):
-        parts = [r["achieved"], r["partly_achieved"], r["not_achieved"], r["outcomes_reviewed"]]
+        other = r["not_achieved"] + (r["outcome_unknown"] or 0) + (r["outcome_invalid"] or 0)
+        parts = [r["achieved"], r["partly_achieved"], other, r["outcomes_reviewed"]]
         frame = pl.DataFrame({"n": parts, "is_total": [False, False, False, True]})
         hidden = disclosure.hidden_cells(frame, ["n"], "is_total")["n"]
         texts = [
@@ -654,8 +661,9 @@ def outcome_quarters(outcomes: pl.DataFrame, disclosure: Disclosure) -> list[Out
                 period=r["period"],
                 achieved=texts[0],
                 partly=texts[1],
-                not_achieved=texts[2],
+                other=texts[2],
                 reviewed=texts[3],
+                parts_hidden=any(hidden[:3]),
                 base=reviewed,
                 achieved_pct=r["achieved_pct"] if usable and not hidden[0] else None,
                 partly_pct=100 * r["partly_achieved"] / reviewed if usable and not hidden[1] else None,
@@ -666,21 +674,21 @@ def outcome_quarters(outcomes: pl.DataFrame, disclosure: Disclosure) -> list[Out
 
 
 def outcome_reviews(wh: Warehouse, code: str, period: str, area: str, disclosure: Disclosure) -> OutcomeReviews:
-    heading = "Outcomes reviewed"
+    heading = "Outcomes of reviews"
     end = parse_quarter(period).end
     outcomes = wh.outcomes(code).filter(pl.col("quarter_end") <= end)
     by_area = outcomes_by_area(wh, code, period, disclosure)
-    by_domain = outcomes_by_domain(wh, code, period, area, disclosure)
+    by_reason = outcomes_by_reason(wh, code, period, area, disclosure)
     grid = outcomes_grid(wh, period, disclosure)
     quarters = outcome_quarters(outcomes, disclosure)
     if not quarters or quarters[-1].period != period:
         return OutcomeReviews(
             heading,
             [],
-            [Paragraph(f"No outcome reviews for {area} in {period}.")],
+            [Paragraph(f"No reviews in the Client Level Data for {area} in {period}."), Paragraph(NO_DOMAINS)],
             None,
             by_area,
-            by_domain,
+            by_reason,
             grid,
         )
     now = quarters[-1]
@@ -688,40 +696,46 @@ def outcome_reviews(wh: Warehouse, code: str, period: str, area: str, disclosure
     spec = judged[0].spec if judged else _registry_spec(wh, OUTCOMES_MEASURE)
     rated = rating(spec, now.achieved_pct, judged[1] if judged else None, " (too few reviews)")
     if now.base < disclosure.threshold:
-        result = f"Fewer than {disclosure.threshold} outcomes were reviewed in {area} in {period}: too few to show."
+        result = f"Fewer than {disclosure.threshold} reviews were held in {area} in {period}: too few to show."
     elif now.achieved_pct is None:
         result = (
-            f"{now.reviewed} outcomes were reviewed in {area} in {period}; the share fully achieved is not shown, "
-            f"as it rests on fewer than {disclosure.threshold} (small numbers)."
+            f"{now.reviewed} reviews were held in {area} in {period}; the share with outcomes fully achieved is not "
+            f"shown, as it rests on fewer than {disclosure.threshold} (small numbers)."
         )
     else:
         result = (
-            f"{pct(now.achieved_pct)} of the {now.reviewed} outcomes reviewed in {area} in {period} were fully "
-            "achieved."
+            f"Outcomes fully achieved in {pct(now.achieved_pct)} of the {now.reviewed} reviews held in {area} in "
+            f"{period}."
         )
     paragraphs = [Paragraph(result, emphasis=True), Paragraph(rated.sentence)]
     if now.hours_change_pct is not None:
         word = "fell" if now.hours_change_pct < 0 else "rose"
         paragraphs.append(
             Paragraph(
-                f"Weekly package hours of the people reviewed {word} by {abs(now.hours_change_pct):.1f}% after "
-                "review (a fall means more independence)."
+                f"Planned weekly hours of the services of the people reviewed {word} by "
+                f"{abs(now.hours_change_pct):.1f}% from the day before their review to the day after (a fall can "
+                "mean more independence)."
             )
         )
+    paragraphs.append(Paragraph(NO_DOMAINS))
     metrics = [
         Metric(
             f"Outcomes fully achieved, {period}",
             pct(now.achieved_pct),
-            help=f"Of the outcomes reviewed in the quarter (beside it). Target {rated.text}.",
-        ),
-        Metric("Outcomes reviewed", now.reviewed, help=f"Outcomes reviewed in {period}: the base of the shares."),
-        Metric(
-            "Partly achieved", pct(now.partly_pct), help="Share of the outcomes reviewed that were partly achieved."
+            help=f"Of the reviews held in the quarter (beside it). Target {rated.text}.",
         ),
         Metric(
-            "Change in weekly package hours after review",
+            "Reviews held",
+            now.reviewed,
+            help=f"Reviews of people using services in {period} (Client Level Data): the base of the shares.",
+        ),
+        Metric(
+            "Partly achieved", pct(now.partly_pct), help="Share of the reviews whose outcomes were partly achieved."
+        ),
+        Metric(
+            "Change in weekly planned hours after review",
             signed(now.hours_change_pct, 1, "%"),
-            help="Across the people reviewed in the quarter; a fall means more independence.",
+            help="Hourly long-term services of the people reviewed, open the day before and the day after.",
         ),
     ]
     return OutcomeReviews(
@@ -730,7 +744,7 @@ def outcome_reviews(wh: Warehouse, code: str, period: str, area: str, disclosure
         paragraphs,
         outcomes_chart(quarters, area, period, rated, wh.change_points(OUTCOMES_MEASURE)),
         by_area,
-        by_domain,
+        by_reason,
         grid,
     )
 
@@ -748,7 +762,7 @@ def outcomes_chart(
         },
         schema={"period": pl.String, "share": pl.Float64, "series": pl.String},
     )
-    title = f"Reviewed outcomes fully achieved, {area}"
+    title = f"Reviews with outcomes fully achieved, {area}"
     fig = charts.trend_lines(
         frame,
         "period",
@@ -764,13 +778,13 @@ def outcomes_chart(
     against = f" against a {pct(rated.target)} target" if rated.target is not None else ""
     latest = f"{pct(now.achieved_pct)} in {period}{against}" if now.achieved_pct is not None else "not shown"
     table = Table(
-        f"Outcomes reviewed, {area}, by quarter",
+        f"Outcomes of reviews, {area}, by quarter",
         [
             "Quarter",
-            "Outcomes reviewed",
+            "Reviews held",
             "Fully achieved",
             "Partly achieved",
-            "Not achieved",
+            "Not achieved or unknown",
             "Fully achieved (%)",
             "Change in weekly hours after review (%)",
         ],
@@ -780,9 +794,9 @@ def outcomes_chart(
                 q.reviewed,
                 q.achieved,
                 q.partly,
-                q.not_achieved,
-                one_decimal(q.achieved_pct),
-                change_cell(q.hours_change_pct),
+                q.other,
+                HIDDEN if q.parts_hidden else one_decimal(q.achieved_pct),
+                HIDDEN if q.parts_hidden else change_cell(q.hours_change_pct),
             ]
             for q in reversed(quarters)
         ],
@@ -790,7 +804,7 @@ def outcomes_chart(
     )
     return Chart(
         fig,
-        f"Line chart of the share of reviewed outcomes fully achieved in {area} each quarter; {latest}.",
+        f"Line chart of the share of reviews with outcomes fully achieved in {area} each quarter; {latest}.",
         height=300,
         name="outcomes",
         how_to_read=OUTCOMES_HOW_TO_READ,
@@ -810,7 +824,7 @@ def outcomes_chart(
 
 
 def _achieved_table(frame: pl.DataFrame, disclosure: Disclosure) -> tuple[pl.DataFrame, list[str], list[str]]:
-    """Outcomes reviewed and achieved protected against the total row, and the share resting on them."""
+    """Reviews and outcomes achieved protected against the total row, and the share resting on them."""
     bases = ["achieved", "outcomes_reviewed"]
     safe = disclosure.table(frame, counts=bases, rates={"achieved_pct": bases}, total_row="is_total")
     return (
@@ -821,14 +835,14 @@ def _achieved_table(frame: pl.DataFrame, disclosure: Disclosure) -> tuple[pl.Dat
 
 
 def outcomes_by_area(wh: Warehouse, code: str, period: str, disclosure: Disclosure) -> Table | None:
-    frame = wh.outcomes_all_localities(period).filter(pl.col("outcome_domain") == "all")
+    frame = wh.outcomes_all_localities(period).filter(pl.col("review_reason") == "all")
     if frame.is_empty():
         return None
     frame = ordered_areas(frame, wh.settings.council.code)
     safe, reviewed, achieved = _achieved_table(frame, disclosure)
     return Table(
         f"Outcomes fully achieved by area, {period}",
-        ["Area", "Outcomes reviewed", "Fully achieved", "Fully achieved (%)"],
+        ["Area", "Reviews held", "Fully achieved", "Fully achieved (%)"],
         [
             [r["locality_name"], reviewed[i], achieved[i], one_decimal(r["achieved_pct"])]
             for i, r in enumerate(safe.iter_rows(named=True))
@@ -838,21 +852,21 @@ def outcomes_by_area(wh: Warehouse, code: str, period: str, disclosure: Disclosu
     )
 
 
-def outcomes_by_domain(wh: Warehouse, code: str, period: str, area: str, disclosure: Disclosure) -> Table | None:
-    domains = wh.outcomes_by_domain(code, period)
+def outcomes_by_reason(wh: Warehouse, code: str, period: str, area: str, disclosure: Disclosure) -> Table | None:
+    reasons = wh.outcomes_by_reason(code, period)
     total = wh.outcomes(code).filter(pl.col("period") == period)
-    if domains.is_empty() or total.is_empty():
+    if reasons.is_empty() or total.is_empty():
         return None
-    frame = pl.concat([domains.sort("outcome_domain"), total], how="diagonal_relaxed").with_columns(
-        (pl.col("outcome_domain") == "all").alias("is_total")
+    frame = pl.concat([reasons.sort("review_reason"), total], how="diagonal_relaxed").with_columns(
+        (pl.col("review_reason") == "all").alias("is_total")
     )
     safe, reviewed, achieved = _achieved_table(frame, disclosure)
     return Table(
-        f"Outcomes fully achieved by outcome domain, {area}, {period}",
-        ["Outcome domain", "Outcomes reviewed", "Fully achieved", "Fully achieved (%)"],
+        f"Outcomes fully achieved by review reason, {area}, {period}",
+        ["Review reason", "Reviews held", "Fully achieved", "Fully achieved (%)"],
         [
             [
-                "All domains" if r["is_total"] else domain_name(r["outcome_domain"]),
+                "All reviews" if r["is_total"] else r["review_reason"],
                 reviewed[i],
                 achieved[i],
                 one_decimal(r["achieved_pct"]),
@@ -865,24 +879,24 @@ def outcomes_by_domain(wh: Warehouse, code: str, period: str, area: str, disclos
 
 
 def outcomes_grid(wh: Warehouse, period: str, disclosure: Disclosure) -> Table | None:
-    """Share fully achieved by outcome domain (rows) and area (columns): shares only, each hidden where the
-    outcomes or achievements it rests on are few. The page's CSV download writes this table as shown."""
-    cells = wh.outcomes_all_localities(period).filter(pl.col("outcome_domain") != "all")
+    """Share fully achieved by review reason (rows) and area (columns): shares only, each hidden where the
+    reviews or achievements it rests on are few. The page's CSV download writes this table as shown."""
+    cells = wh.outcomes_all_localities(period).filter(pl.col("review_reason") != "all")
     if cells.is_empty():
         return None
     areas = ordered_areas(cells.unique("locality_code"), wh.settings.council.code)
     names = dict(zip(areas["locality_code"], areas["locality_name"], strict=True))
     shares = {
-        (r["outcome_domain"], r["locality_code"]): disclosure.rate(
+        (r["review_reason"], r["locality_code"]): disclosure.rate(
             r["achieved_pct"], [r["achieved"], r["outcomes_reviewed"]], formatter=one_decimal
         )
         for r in cells.iter_rows(named=True)
     }
-    domains = sorted(cells["outcome_domain"].unique().to_list())
+    reasons = sorted(cells["review_reason"].unique().to_list())
     return Table(
-        f"Share of reviewed outcomes fully achieved by outcome domain and area, {period}",
-        ["Outcome domain", *[f"{name} (%)" for name in names.values()]],
-        [[domain_name(d), *[shares.get((d, c), HIDDEN) for c in names]] for d in domains],
+        f"Share of reviews with outcomes fully achieved by review reason and area, {period}",
+        ["Review reason", *[f"{name} (%)" for name in names.values()]],
+        [[reason, *[shares.get((reason, c), HIDDEN) for c in names]] for reason in reasons],
         numeric=[False, *[True] * len(names)],
     )
 

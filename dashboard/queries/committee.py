@@ -39,17 +39,17 @@ class CommitteeQueries:
             locality_code,
         )
 
-    def outcomes(self, locality_code: str, outcome_domain: str = "all") -> pl.DataFrame:
+    def outcomes(self, locality_code: str, review_reason: str = "all") -> pl.DataFrame:
         return self.q(
-            "select * from mart_outcomes where locality_code = ? and outcome_domain = ? order by quarter_end",
+            "select * from mart_outcomes where locality_code = ? and review_reason = ? order by quarter_end",
             locality_code,
-            outcome_domain,
+            review_reason,
         )
 
-    def outcomes_by_domain(self, locality_code: str, period: str) -> pl.DataFrame:
+    def outcomes_by_reason(self, locality_code: str, period: str) -> pl.DataFrame:
         return self.q(
-            "select * from mart_outcomes where locality_code = ? and period = ? and outcome_domain <> 'all' "
-            "order by outcome_domain",
+            "select * from mart_outcomes where locality_code = ? and period = ? and review_reason <> 'all' "
+            "order by review_reason",
             locality_code,
             period,
         )
@@ -75,8 +75,21 @@ class CommitteeQueries:
             question_code,
         )
 
+    def care_home_admissions(self, locality_code: str) -> pl.DataFrame:
+        """ASCOF 2B/2C from CLD: admissions per 100,000 over the twelve months to each quarter, by age band."""
+        return self.q(
+            "select * from mart_cld_care_home_admissions where locality_code = ? order by quarter_end, age_band",
+            locality_code,
+        )
+
+    def cld_ascof_3d(self, locality_code: str) -> pl.DataFrame:
+        """ASCOF 3D parts from CLD at each quarter, with the published value beside each year end."""
+        return self.q(
+            "select * from mart_cld_ascof_3d where locality_code = ? order by quarter_end, ascof_code", locality_code
+        )
+
     def outcomes_all_localities(self, period: str) -> pl.DataFrame:
-        return self.q("select * from mart_outcomes where period = ? order by locality_code, outcome_domain", period)
+        return self.q("select * from mart_outcomes where period = ? order by locality_code, review_reason", period)
 
     def dpss_use(self) -> pl.DataFrame:
         return self.q("select * from mart_dpss_use order by quarter_end")

@@ -30,7 +30,10 @@ def settings() -> Settings:
     return loaded
 
 
-@st.cache_resource(show_spinner=False)
+# Keyed by the settings object itself, not its contents: Streamlit hashed the whole Settings on every call, 5% of a
+# Provider KPIs page's CPU under load (py-spy, issue 16). ``settings()`` hands every caller the one object until
+# its cache is cleared (tests that change the settings file clear it), and a new object gets a new warehouse.
+@st.cache_resource(show_spinner=False, hash_funcs={Settings: id})
 def _warehouse(settings: Settings) -> Warehouse:
     return Warehouse(settings)
 

@@ -46,7 +46,7 @@ def show_metrics(metrics: list[Metric], columns: int = 4) -> None:
 
 
 def show_table(table: Table, key: str) -> None:
-    st.dataframe(table.frame(), hide_index=True, width="stretch", key=f"table-{key}")
+    st.dataframe(table.arrow(), hide_index=True, width="stretch", key=f"table-{key}")
 
 
 # Streamlit's grid wraps a cell's text only when its rows are taller than 4rem; this height holds three lines.
@@ -164,7 +164,7 @@ def _draw_chart(chart: Chart, spc: bool, areas: dict[str, str] | None = None) ->
     if chart.table is not None:
         shown = chart.table.frame()
         with st.expander("Show as table"):
-            st.dataframe(shown, hide_index=True, width="stretch")
+            st.dataframe(chart.table.arrow(), hide_index=True, width="stretch")
             st.download_button(
                 "Download CSV",
                 neutralise_frame(shown).write_csv(),  # cells made safe for Excel in the file only

@@ -35,6 +35,7 @@ MODEL_CARDS = [
     Path(__file__).resolve().parents[2] / "docs" / "model_cards" / f"{name}.md" for name in ("forecast", "scenarios")
 ]
 EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SCENARIO_TAB = "Scenario"
 
 
 def _metrics(metrics: list[Metric], columns: int) -> None:
@@ -48,6 +49,30 @@ def _static_table(table: Table) -> None:
     st.table(table.frame())
 
 
+def _projection() -> None:
+    if projection is None:
+        st.info(f"No population projection is loaded for {area}.")
+        return
+    _metrics(projection.metrics, 3)
+    show([b for b in (projection.sentence, projection.path, projection.chart) if b is not None])
+    with st.expander("Service-use rates behind the projection"):
+        show_table(projection.rates, "service-use-rates")
+        st.caption(plain(projection.rates_note.text))
+
+
+def _waiting_times() -> None:
+    waits = per_build(waiting.waiting_times, code, quarter, area)
+    if waits is None:
+        st.info("Waiting times come from Client Level Data: none is loaded yet.")
+        return
+    st.markdown(f"**{plain(waits.scope)}**")
+    _metrics(waits.metrics, 2)  # one row per step: median, then 90th centile
+    show([b for b in (waits.sentence, waits.chart) if b is not None])
+    with st.expander("Requests, assessments and new services by quarter"):
+        show_table(waits.table, "waiting-times")
+    st.caption(plain(waits.note.text))
+
+
 st.title("Demand and scenarios")
 show_missing(per_build(missing_sources, "demand_scenarios"), "demand_scenarios")
 about_measures("demand_scenarios", code, quarter, area)
@@ -59,9 +84,12 @@ if missing:
 projection = per_build(demand.projection, code, area)
 _metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 4)
 
-# The open tab is kept in the URL (?tab=Scenario), so a copied link opens the tab its sender was on.
+# The open tab is kept in the URL (?tab=Scenario), so a copied link opens the tab its sender was on. Only the open
+# tab is built and drawn (a tab knows it is open because the URL binding tracks it): the others' charts cost the
+# browser seconds to draw while hidden. Opening another tab re-runs the page to build it; widgets in a tab not
+# shown keep their values (persist_state, or the URL for the levers).
 forecast_tab, projection_tab, waiting_tab, scenario_tab, compare_tab = st.tabs(
-    ["Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios"],
+    ["Forecasts", "Population-driven demand", "Waiting times", SCENARIO_TAB, "Compare scenarios"],
     key="tab",
     bind="query-params",
 )
@@ -73,7 +101,11 @@ forecast_tab, projection_tab, waiting_tab, scenario_tab, compare_tab = st.tabs(
 @st.fragment
 def _forecasts() -> None:
     measure = st.selectbox(
-        "Forecast of", list(demand.FORECASTS), format_func=lambda m: demand.FORECASTS[m][0], key="forecast_measure"
+        "Forecast of",
+        list(demand.FORECASTS),
+        format_func=lambda m: demand.FORECASTS[m][0],
+        key="forecast_measure",
+        persist_state="page",
     )
     fc = per_build(demand.forecast, code, quarter, area, measure)
     if fc.metric:
@@ -88,41 +120,33 @@ def _forecasts() -> None:
             show_table(fc.backtest, "backtest")
 
 
-with forecast_tab:
-    _forecasts()
+if forecast_tab.open:
+    with forecast_tab:
+        _forecasts()
 
 # Population-driven demand --------------------------------------------------------------------------
-with projection_tab:
-    if projection is None:
-        st.info(f"No population projection is loaded for {area}.")
-    else:
-        _metrics(projection.metrics, 3)
-        show([b for b in (projection.sentence, projection.path, projection.chart) if b is not None])
-        with st.expander("Service-use rates behind the projection"):
-            show_table(projection.rates, "service-use-rates")
-            st.caption(plain(projection.rates_note.text))
+if projection_tab.open:
+    with projection_tab:
+        _projection()
+
 
 # Waiting times: requests -> assessments -> services ----------------------------------------------
-with waiting_tab:
-    waits = per_build(waiting.waiting_times, code, quarter, area)
-    if waits is None:
-        st.info("Waiting times come from Client Level Data: none is loaded yet.")
-    else:
-        st.markdown(f"**{plain(waits.scope)}**")
-        _metrics(waits.metrics, 2)  # one row per step: median, then 90th centile
-        show([b for b in (waits.sentence, waits.chart) if b is not None])
-        with st.expander("Requests, assessments and new services by quarter"):
-            show_table(waits.table, "waiting-times")
-        st.caption(plain(waits.note.text))
+if waiting_tab.open:
+    with waiting_tab:
+        _waiting_times()
 
 # Scenario ----------------------------------------------------------------------------------------
-setup = demand.scenario_setup(wh, code, quarter)
-defaults, target_pct, years = setup.defaults, setup.target_pct, setup.years
-widget_defaults = setup.widget_defaults
+if scenario_tab.open or compare_tab.open:  # the levers and saved scenarios are read only for the tabs that use them
+    setup = demand.scenario_setup(wh, code, quarter)
+    defaults, target_pct, years = setup.defaults, setup.target_pct, setup.years
+    widget_defaults = setup.widget_defaults
 
 
-def _load(levers: Levers) -> None:
+def _load(levers: Levers, open_levers: bool = False) -> None:
+    """Set the levers (to a saved scenario or the baseline); from the Compare tab, open the Scenario tab too."""
     st.session_state.update(scenario_store.widget_values(levers, target_pct))
+    if open_levers:
+        st.session_state["tab"] = SCENARIO_TAB
 
 
 def _save(levers: Levers) -> None:
@@ -272,9 +296,11 @@ def _scenario() -> None:
         show_table(scenario.table, "scenario")
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
-    name_col.text_input("Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH)
-    if save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary"):
-        st.rerun()  # the whole page, so the Compare tab lists the new scenario
+    name_col.text_input(
+        "Scenario name", key="scenario_name", max_chars=scenario_store.MAX_NAME_LENGTH, persist_state="page"
+    )
+    # Saving re-runs this tab alone: the Compare tab is built (and lists the new scenario) when it is opened.
+    save_col.button("Save scenario", on_click=_save, args=(levers,), key="save_scenario", type="primary")
     csv_col.download_button(
         "Download CSV",
         scenario.csv,
@@ -310,8 +336,9 @@ def _scenario() -> None:
         st.caption(plain("These levers are the saved scenario " + "; and ".join(same) + "."))
 
 
-with scenario_tab:
-    _scenario()
+if scenario_tab.open:
+    with scenario_tab:
+        _scenario()
 
 
 # Compare -----------------------------------------------------------------------------------------
@@ -332,10 +359,15 @@ def _compare() -> None:
         list(saved),
         max_selections=scenario_store.MAX_COMPARED,
         key="compare",
+        persist_state="page",
     )
     compare_year = st.select_slider("Compare in", years[1:], value=years[5], key="compare_year", bind="query-params")
     chart_measure = st.selectbox(
-        "Chart", demand.COMPARED_MEASURES, format_func=lambda m: MEASURES[m][0], key="compare_measure"
+        "Chart",
+        demand.COMPARED_MEASURES,
+        format_func=lambda m: MEASURES[m][0],
+        key="compare_measure",
+        persist_state="page",
     )
     compared = demand.comparison(
         wh,
@@ -366,13 +398,13 @@ def _compare() -> None:
         )
     if saved:
         with st.expander("Load or delete a saved scenario"):
-            chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario")
+            chosen_name = st.selectbox("Saved scenario", list(saved), key="manage_scenario", persist_state="page")
             chosen = saved[chosen_name]
             sharing = ("; shared with colleagues" if chosen.shared else "; private") if chosen.owner else ""
             st.caption(plain(f"“{chosen_name}” was {chosen.provenance}{sharing}."))
             cols = st.columns(3)
-            if cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers,), key="load"):
-                st.rerun()  # the whole page: the levers and the Scenario tab's figures are outside this fragment
+            if cols[0].button("Load into the levers", on_click=_load, args=(chosen.levers, True), key="load"):
+                st.rerun()  # the whole page, which opens the Scenario tab with the levers loaded
             cols[1].button("Delete", on_click=_manage, args=("delete", chosen_name), key="delete")
             if owner:
                 flip = "unshare" if chosen.shared else "share"
@@ -383,8 +415,9 @@ def _compare() -> None:
         getattr(st, message[0])(plain(message[1]))
 
 
-with compare_tab:
-    _compare()
+if compare_tab.open:
+    with compare_tab:
+        _compare()
 
 with st.expander("How the forecasts and scenarios are made, and their limits"):
     for card in MODEL_CARDS:

@@ -7,13 +7,15 @@ import streamlit as st
 from dashboard.formatting import metric_delta
 from dashboard.mdc_icons import as_img
 from dashboard.present.about import PAGE_OF_MEASURE
+from dashboard.present.ascof_cld import ascof_from_cld
 from dashboard.present.direct_payments import uptake_summary
 from dashboard.present.headlines import RAG_EXPLAINED, headlines
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
+from dashboard.shell.about import about_measures
 from dashboard.shell.access import allowed, person
 from dashboard.shell.audit import on_download
-from dashboard.shell.components import plain, show_metrics, show_missing
+from dashboard.shell.components import plain, show, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
 
@@ -63,6 +65,17 @@ for h in headlines(wh, code, quarter, area):
             "".join(f'<div class="mdc-signal">{as_img(c.svg)}<span>{escape(c.text)}</span></div>' for c in h.signals)
         )
         st.caption(plain(h.sentence))
+
+# --- ASCOF computed from the council's own Client Level Data, beside the published values ----------------
+ascof = per_build(ascof_from_cld, code, quarter, area)
+st.header(ascof.heading)
+show_metrics(ascof.metrics, columns=2)
+show(ascof.paragraphs)
+if ascof.reconciliation:
+    with st.expander("Year-end values beside the published ASCOF"):
+        show([ascof.reconciliation], key="ascof-year-end")
+show(ascof.notes)
+about_measures("overview", code, quarter, area)
 
 # --- Committee pack: generated only on request (10-15 s), then offered as a download ----------------------
 st.header("Committee pack")

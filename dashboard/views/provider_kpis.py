@@ -155,13 +155,6 @@ if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
         st.session_state["kpi"] = codes[0]
     else:
         st.session_state["kpi"] = from_url("kpi", codes, codes[0], "the KPI", review.names.get(codes[0], codes[0]))
-kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
-st.query_params["kpi"] = kpi
-
-detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
-st.header(plain(detail.name))
-show([detail.summary])
-show_chart(detail.chart)
 
 
 def _author() -> str:
@@ -224,15 +217,44 @@ def _actions_section() -> None:
                 st.error(plain(str(exc)))
 
 
-if not allowed(who, "read_notes", quiet=True):
-    _returns()
-    st.caption(refusal("read_notes"))
-    st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
+# The KPI picker re-runs this part alone (a fragment): the chart, the note form, the notes and actions, and the
+# comparison with other providers. The scorecard above and the returns and exports below do not depend on the KPI.
+# (Choosing a row of the scorecard re-runs the page: the table is outside.)
+@st.fragment
+def _kpi_review() -> None:
+    kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
+    st.query_params["kpi"] = kpi
+    detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
+    st.header(plain(detail.name))
+    show([detail.summary])
+    show_chart(detail.chart)
+    if not reads_notes:
+        return  # providers see their scorecards and returns only: not notes, other providers or exports
+    _note_form(kpi, detail)
+    notes = kpis.quarter_notes(wh, review)
+    st.markdown(f"**{plain(notes.caption)}**")
+    if notes.rows:
+        show_table(notes, "notes")
+    else:
+        st.caption("No notes yet for this quarter.")
+    _actions_section()
+    st.header("Compared with other providers")
+    widen = bool(st.session_state.get("funnel_overdispersion", False))
+    compared = kpis.comparison(wh, review, kpi, widen)
+    if compared.funnel:
+        st.checkbox("Allow for overdispersion", key="funnel_overdispersion", help=kpis.OVERDISPERSION_HELP)
+    show(compared.blocks, key="compared")
 
-notes_problem = app_state.problem(settings)
-if notes_problem:
-    st.warning(plain(notes_problem), icon="⚠️")
-with st.form("review_note", clear_on_submit=True, border=True):
+
+def _note_form(kpi: str, detail) -> None:
+    notes_problem = app_state.problem(settings)
+    if notes_problem:
+        st.warning(plain(notes_problem), icon="⚠️")
+    with st.form("review_note", clear_on_submit=True, border=True):
+        _note_fields(kpi, detail)
+
+
+def _note_fields(kpi: str, detail) -> None:
     st.markdown(f"**Review note: {plain(detail.name)}, {quarter}**")
     commentary = st.text_area("Commentary", key="note_commentary", max_chars=review_notes.MAX_NOTE_CHARS)
     actions = st.text_area("Agreed actions", key="note_actions", max_chars=review_notes.MAX_NOTE_CHARS)
@@ -269,21 +291,13 @@ with st.form("review_note", clear_on_submit=True, border=True):
         except (review_notes.NoteRejected, review_actions.ActionRejected, AppStateUnavailable) as exc:
             st.error(plain(str(exc)))
 
-notes = kpis.quarter_notes(wh, review)
-st.markdown(f"**{plain(notes.caption)}**")
-if notes.rows:
-    show_table(notes, "notes")
-else:
-    st.caption("No notes yet for this quarter.")
 
-_actions_section()
-
-st.header("Compared with other providers")
-widen = bool(st.session_state.get("funnel_overdispersion", False))
-compared = kpis.comparison(wh, review, kpi, widen)
-if compared.funnel:
-    st.checkbox("Allow for overdispersion", key="funnel_overdispersion", help=kpis.OVERDISPERSION_HELP)
-show(compared.blocks, key="compared")
+reads_notes = allowed(who, "read_notes", quiet=True)
+_kpi_review()
+if not reads_notes:
+    _returns()
+    st.caption(refusal("read_notes"))
+    st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
 
 _returns()
 

@@ -47,16 +47,16 @@ show_metrics(outcomes.metrics)
 show(outcomes.paragraphs)
 if outcomes.chart:
     show_chart(outcomes.chart)
-with st.expander(f"By area and outcome domain, {quarter}"):
-    show([t for t in (outcomes.by_area, outcomes.by_domain) if t], key="outcome-tables")
+with st.expander(f"By area and review reason, {quarter}"):
+    show([t for t in (outcomes.by_area, outcomes.by_reason) if t], key="outcome-tables")
     if outcomes.grid:
         show([outcomes.grid], key="outcome-grid")
         st.download_button(
             "Download CSV",
             neutralise_frame(outcomes.grid.frame()).write_csv(),
-            file_name="outcomes_by_domain.csv",
+            file_name="outcomes_by_review_reason.csv",
             mime="text/csv",
-            key="download-outcome-domains",
-            on_click=on_download("outcomes_by_domain.csv"),
+            key="download-outcome-reasons",
+            on_click=on_download("outcomes_by_review_reason.csv"),
         )
     show([page.disclosure_note])

@@ -33,6 +33,11 @@ PAGES = {
     "glossary.py": "Glossary",
 }
 
+# Pages that build only their open tab (?tab=...): each tab is rendered in turn, so a check sees them all.
+TABS = {
+    "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios")
+}
+
 
 @dataclass(frozen=True)
 class Text:
@@ -96,6 +101,15 @@ class Surface:
 
     def all_text(self) -> str:
         return "\n".join(u.text for u in self.units())
+
+    def add(self, other: Surface) -> Surface:
+        """This surface with what ``other`` shows added (another tab of the same page)."""
+        self.texts += other.texts
+        self.metrics += other.metrics
+        self.tables += other.tables
+        self.charts += other.charts
+        self.downloads += other.downloads
+        return self
 
 
 # --- Cells as text ----------------------------------------------------------------------------------------
@@ -222,6 +236,15 @@ def run_app(page: str | None = None, **query) -> AppTest:
             at.switch_page(f"views/{page}").run()
     assert not at.exception, (page, query, [e.message for e in at.exception])
     return at
+
+
+def every_tab_surface(page: str, downloads: bool = True, **query) -> Surface:
+    """Everything a page shows, every tab of it opened in turn (see ``TABS``), for the filters in ``query``."""
+    surface = Surface(page)
+    for tab in TABS.get(page, (None,)):
+        at = run_app(page, **query, **({"tab": tab} if tab else {}))
+        surface.add(page_surface(at, f"{page} {tab or ''}", downloads))
+    return surface
 
 
 def page_surface(at: AppTest, name: str, downloads: bool = True) -> Surface:

@@ -105,9 +105,11 @@ def test_a_refused_note_is_recorded_as_refused_not_written(granted):
 def test_scenario_save_share_and_delete_each_leave_one_row(granted):
     settings = granted[0]
     since = newest_id(settings)
-    at = app("planner@council.example", "demand_scenarios", groups=["commissioners"])
+    at = app("planner@council.example", "demand_scenarios", groups=["commissioners"], tab="Scenario")
     at.text_input(key="scenario_name").set_value("Audit plan").run()
     at.button(key="save_scenario").click().run()
+    at.session_state["tab"] = at.query_params["tab"] = "Compare scenarios"  # saved scenarios are managed there
+    at.run()
     at.selectbox(key="manage_scenario").set_value("Audit plan").run()
     at.button(key="share").click().run()
     at.button(key="delete").click().run()
@@ -125,7 +127,7 @@ def test_scenario_save_share_and_delete_each_leave_one_row(granted):
 def test_a_committee_member_s_refused_save_is_recorded(granted):
     settings = granted[0]
     since = newest_id(settings)
-    at = app("councillor@council.example", "demand_scenarios")
+    at = app("councillor@council.example", "demand_scenarios", tab="Scenario")
     at.text_input(key="scenario_name").set_value("Councillor's idea").run()
     at.button(key="save_scenario").click().run()
     assert [(r["actor"], r["subject"]) for r in rows_since(settings, since, "refused")] == [
@@ -137,9 +139,11 @@ def test_a_committee_member_s_refused_save_is_recorded(granted):
 def test_each_download_taken_is_one_row_and_a_button_drawn_is_none(granted):
     settings, first, _ = granted
     since = newest_id(settings)
-    at = app("councillor@council.example", "demand_scenarios")
+    at = app("councillor@council.example", "demand_scenarios", tab="Scenario")
     assert rows_since(settings, since, "export_download") == []  # drawing the buttons records nothing
     at.download_button(key="scenario_csv").click().run()
+    at.session_state["tab"] = at.query_params["tab"] = "Forecasts"  # a chart with its data as a table and a CSV
+    at.run()
     chart_csv = next(b for b in at.download_button if (b.key or "").startswith("download-"))
     chart_csv.click().run()
     at = app("councillor@council.example", "provider_kpis", contract=first, period="2024/25 Q4")

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.build import build_warehouse
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.ingest import ingest_paths
+from tests.app.surfaces import TABS
 from tests.conftest import write_test_config
 from tests.unit.test_cld_ingest import R2_ROWS, SPACED, write_csv
 
@@ -45,8 +46,10 @@ def cld_only(tmp_path_factory):
     st.cache_data.clear()
 
 
-def run_page(page: str) -> AppTest:
+def run_page(page: str, **query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
     at.run()
     if page != "overview.py":
         at.switch_page(f"views/{page}").run()
@@ -64,6 +67,11 @@ def missing_notice(at: AppTest) -> str | None:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_from_a_cld_only_warehouse(cld_only, page):
     run_page(page)
+
+
+@pytest.mark.parametrize(("page", "tab"), [(page, tab) for page, tabs in TABS.items() for tab in tabs])
+def test_every_tab_renders_from_a_cld_only_warehouse(cld_only, page, tab):
+    run_page(page, tab=tab)
 
 
 def test_a_page_says_which_files_are_missing_and_offers_their_templates(cld_only):

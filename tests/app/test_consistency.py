@@ -178,10 +178,14 @@ def expected_measures(con, settings, code: str, period: str) -> dict[str, Expect
         period,
         *area_params(code),
     )
+    # Reviews of service users held in the quarter, in the quarter's selected CLD submission, each once.
     reviewed, achieved = one(
         con,
-        "select count(*), count(*) filter (where rating = 'achieved') from stg_outcome_reviews "
-        f"where review_date between ? and ? and {area_filter(code)}",
+        "select count(*), count(*) filter (where e.review_outcomes_achieved = 'Fully achieved') "
+        "from int_cld_events_snapshotted as e left join int_cld_people_located as p using (period, person_id) "
+        "where e.period = ? and e.event_type = 'Review' and e.client_type = 'Service user' "
+        f"and e.event_start_date between ? and ? and {area_filter(code)}",
+        period,
         quarter.start,
         quarter.end,
         *area_params(code),

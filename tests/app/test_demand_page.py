@@ -42,6 +42,15 @@ def open_page(**query) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open another tab, as a click on it does (the address follows it): only the open tab is built."""
+    at.session_state["tab"] = tab
+    at.query_params["tab"] = tab
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 def metric(at: AppTest, label_start: str):
     found = [m for m in at.metric if m.label.startswith(label_start)]
     assert found, f"no metric starting {label_start!r}; have {[m.label for m in at.metric]}"
@@ -193,11 +202,15 @@ def test_every_demand_tab_gives_the_same_baseline(frames):
     Population-driven and Scenario tabs alike, and its figures are the scenario baseline's."""
     joint = county_path(frames, 8)["mean"]
     at = open_page()
-    sentences = [m.value for m in at.markdown if m.value.startswith("Demand path for Cambridgeshire (all)")]
+    sentences = []
+    for tab in ("Forecasts", "Population-driven demand", "Scenario"):
+        open_tab(at, tab)
+        sentences += [m.value for m in at.markdown if m.value.startswith("Demand path for Cambridgeshire (all)")]
     assert len(sentences) == 3 and len(set(sentences)) == 1, sentences
     assert f"the forecast to 2026/27 Q4 (about {count(joint)} people in long-term community support)" in sentences[0]
     expected = by_hand(frames, 2031)
     assert f"about {count(expected['people'])} by the end of 2031/32" in sentences[0]
+    open_tab(at, "Population-driven demand")
     assert metric(at, "Expected at the end of 2031/32").value == count(expected["people"])
 
 
@@ -230,7 +243,7 @@ def test_population_driven_demand_to_2040(warehouse, frames):
     ((base,),) = warehouse.sql("select sum(people_supported) from mart_demand_base").fetchall()
     assert base == people_now
     expected = {year: by_hand(frames, year)["people"] for year in (2031, 2040)}
-    at = open_page()
+    at = open_page(tab="Population-driven demand")
     assert metric(at, "Where the path starts, 2024/25 Q4").value == count(people_now)
     assert metric(at, "Expected at the end of 2031/32").value == count(expected[2031])
     assert metric(at, "Expected at the end of 2040/41").value == count(expected[2040])
@@ -255,7 +268,7 @@ def test_waiting_times_and_annual_cost_shown_as_the_marts_hold_them(warehouse):
         "select annual_cost_gbp from mart_service_demand where locality_code = ? and period = '2024/25 Q4'",
         params=[COUNTY],
     ).fetchall()
-    at = open_page()
+    at = open_page(tab="Waiting times")
     assert metric(at, "Request to assessment, median, 2024/25 Q4").value == f"{round(median):,} days"
     assert metric(at, "Request to assessment, 90th centile, 2024/25 Q4").value == f"{round(p90):,} days"
     assert f"{count(requests)} requests for support" in markdown(at)
@@ -270,7 +283,7 @@ def test_waiting_times_and_annual_cost_shown_as_the_marts_hold_them(warehouse):
 
 def test_baseline_scenario_matches_a_derivation_by_hand(frames):
     expected = by_hand(frames, YEAR_START)
-    at = open_page()
+    at = open_page(tab="Scenario")
     assert metric(at, "People supported").value == count(expected["people"])
     assert metric(at, "Cost a year").value == gbp(expected["cost"])
     sentence = re.search(
@@ -286,7 +299,7 @@ def test_baseline_scenario_matches_a_derivation_by_hand(frames):
 
 def test_moving_a_lever_changes_the_figures_by_the_expected_amount(frames):
     baseline = by_hand(frames, YEAR_START)["people"]
-    at = open_page()
+    at = open_page(tab="Scenario")
     at.slider(key="population_adjustment_pct").set_value(1.0).run()
     assert not at.exception
     people = metric(at, "People supported")
@@ -297,7 +310,7 @@ def test_moving_a_lever_changes_the_figures_by_the_expected_amount(frames):
 
 
 def test_a_dp_target_is_met_on_its_date():
-    at = open_page()
+    at = open_page(tab="Scenario")
     at.checkbox(key="dp_target_on").check().run()
     at.slider(key="dp_target_pct").set_value(30.0).run()
     at.select_slider(key="dp_target_year").set_value("2027/28").run()
@@ -311,7 +324,9 @@ def test_a_dp_target_is_met_on_its_date():
 
 
 def test_a_shared_link_reproduces_the_scenario_for_a_district(frames):
-    at = open_page(locality=FENLAND, dp_target_on="true", dp_target_pct="35.0", home_care_rate_gbp="25.0")
+    at = open_page(
+        locality=FENLAND, tab="Scenario", dp_target_on="true", dp_target_pct="35.0", home_care_rate_gbp="25.0"
+    )
     assert at.slider(key="dp_target_pct").value == 35.0 and at.number_input(key="home_care_rate_gbp").value == 25.0
     assert metric(at, "DP uptake").value == "35.0%"
     assert "Fenland would support about" in markdown(at)
@@ -320,7 +335,7 @@ def test_a_shared_link_reproduces_the_scenario_for_a_district(frames):
 
 def test_save_two_scenarios_and_compare_them_with_the_baseline(frames):
     baseline = by_hand(frames, YEAR_START)["people"]
-    at = open_page()
+    at = open_page(tab="Scenario")
     at.slider(key="population_adjustment_pct").set_value(1.0).run()
     at.text_input(key="scenario_name").input("Faster growth (AppTest)").run()
     at.button(key="save_scenario").click().run()
@@ -329,6 +344,7 @@ def test_save_two_scenarios_and_compare_them_with_the_baseline(frames):
     at.checkbox(key="dp_target_on").check().run()
     at.text_input(key="scenario_name").input("DP target (AppTest)").run()
     at.button(key="save_scenario").click().run()
+    open_tab(at, "Compare scenarios")
     at.multiselect(key="compare").select("Faster growth (AppTest)").select("DP target (AppTest)").run()
     assert not at.exception
     table = next(t.value for t in at.table if "Faster growth (AppTest) vs Baseline" in t.value.columns)
@@ -343,7 +359,7 @@ def test_save_two_scenarios_and_compare_them_with_the_baseline(frames):
 
 
 def test_scenario_names_are_checked():
-    at = open_page()
+    at = open_page(tab="Scenario")
     at.text_input(key="scenario_name").input("baseline").run()
     at.button(key="save_scenario").click().run()
     assert any("'Baseline' is always shown" in e.value for e in at.error)
@@ -402,23 +418,26 @@ def test_downloads_hold_every_figure_rounded_and_safe(frames, demo_env):
 
 
 def test_load_and_delete_a_saved_scenario():
-    at = open_page()
+    at = open_page(tab="Scenario")
     at.slider(key="service_use_change_pct").set_value(-1.5).run()
     at.text_input(key="scenario_name").input("Prevention (AppTest)").run()
     at.button(key="save_scenario").click().run()
     at.button(key="reset_levers").click().run()
     assert at.slider(key="service_use_change_pct").value == 0.0
+    open_tab(at, "Compare scenarios")
     at.selectbox(key="manage_scenario").set_value("Prevention (AppTest)").run()
     # The saved-scenario list says who saved it (no sign-in here: the demo user) and when.
     listed = next(t.value for t in at.table if "Saved scenario" in t.value.columns)
     row = listed[listed["Saved scenario"] == "Prevention (AppTest)"].iloc[0]
     assert re.fullmatch(r"Saved by demo user on \d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", row["Saved"])
-    at.button(key="load").click().run()
+    at.button(key="load").click().run()  # opens the Scenario tab with the levers loaded
     assert at.slider(key="service_use_change_pct").value == -1.5
     assert "service_use_change_pct=-1.5" in at.code[0].value
     # The levers (as a link to them restores them) are named as the saved scenario, with who saved it and when.
     said = " ".join(c.value for c in at.caption)
     assert "These levers are the saved scenario “Prevention (AppTest)”, saved by demo user on " in said
+    open_tab(at, "Compare scenarios")
+    at.selectbox(key="manage_scenario").set_value("Prevention (AppTest)").run()
     at.button(key="delete").click().run()
     assert "Prevention (AppTest)" not in at.multiselect(key="compare").options
 

@@ -3,10 +3,10 @@
 The demo inbox is cut down in one district, East Cambridgeshire ("the small district"), before ingest, so that
 every count of people there is 0 to 4 in every quarter: four people in long-term community support (two on a
 direct payment, one using a care micro-enterprise, one Individual Service Fund set up in 2024/25 Q3), three
-Personal Assistants (two a year before), three survey respondents a quarter, one outcome review (three
-outcomes) a quarter, one referral a quarter and two people waiting. One ISF provider's return reports 3 and 2
-new ISFs, and 3 of 4 people with an up-to-date plan. The other districts keep their own (sometimes naturally
-small) numbers.
+Personal Assistants (two a year before), three survey respondents a quarter, one review a quarter (the CLD
+return is drawn from these people), one referral a quarter and two people waiting. One ISF provider's return
+reports 3 and 2 new ISFs, and 3 of 4 people with an up-to-date plan. The other districts keep their own
+(sometimes naturally small) numbers.
 
 Every page is rendered for every area and two quarters (with each SPC view switched on), every download is
 read (CSV, Excel, PDF), every dataframe, chart spec (values, text labels, custom data, hover templates), metric
@@ -34,7 +34,7 @@ import streamlit as st
 
 from dashboard.queries import Warehouse
 from pipelines.config import load_settings
-from tests.app.surfaces import ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
+from tests.app.surfaces import TABS, ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
 from tests.conftest import write_test_config
 
 SMALL_AREA, SMALL_NAME = "E07000009", "East Cambridgeshire"
@@ -76,18 +76,17 @@ def shrink_small_area(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame
     keep = early.to_list() + late.sort("pa_id")["pa_id"].head(1).to_list()
     frames["pa_register"] = pas.filter(~here | pl.col("pa_id").is_in(keep))
 
-    reviews = frames["outcome_reviews"]
+    # One review a quarter, of a person still in the district (the CLD return is drawn from these frames).
+    reviews = frames["reviews"]
     first = (
         reviews.filter(here)
         .sort("review_date", "person_id")
         .group_by(pl.col("review_date").dt.year().alias("y"), pl.col("review_date").dt.quarter().alias("q"))
-        .agg(pl.col("person_id").first(), pl.col("review_date").first())
-        .select("person_id", "review_date")
+        .agg(pl.col("review_date").first())
+        .select("review_date")
     )
-    kept = reviews.filter(here & pl.col("outcome_domain").is_in(["daily_living", "safety", "wellbeing"])).join(
-        first, on=["person_id", "review_date"]
-    )
-    frames["outcome_reviews"] = pl.concat([reviews.filter(~here), kept])
+    kept = reviews.filter(here).join(first, on="review_date").unique("review_date", keep="first")
+    frames["reviews"] = pl.concat([reviews.filter(~here), kept.with_columns(person_id=pl.lit(dp[0]))])
 
     survey = frames["survey_responses"]
     respondents = (
@@ -139,7 +138,7 @@ def small_env(tmp_path_factory):
     config = write_test_config(folder)
     settings = load_settings(config)
     inbox = settings.path("inbox") / "demo"
-    write_inbox_files(inbox, shrink_small_area(build_demo_frames(settings)))
+    write_inbox_files(inbox, build_demo_frames(settings, cld=True, adjust=shrink_small_area))
     results = ingest_paths([inbox], settings)
     assert all(r.status == "loaded" for r in results), [(r.file, r.status, r.message) for r in results]
     build_warehouse(settings)
@@ -179,7 +178,7 @@ def test_the_small_district_is_small(small_env):
                 params=[SMALL_AREA, period],
             ).fetchall()[0]
             reviewed = con.sql(
-                "select outcomes_reviewed from mart_outcomes where outcome_domain = 'all' and locality_code = ? "
+                "select outcomes_reviewed from mart_outcomes where review_reason = 'all' and locality_code = ? "
                 "and period = ?",
                 params=[SMALL_AREA, period],
             ).fetchall()[0][0]
@@ -260,7 +259,8 @@ SMALL_COUNT_WORDS = (
 # A target, a published comparator or a method ("95% interval") is not a figure about the area.
 NOT_THE_AREA = re.compile(
     r"(?i)target[^.;)]*?\d+(?:\.\d+)?%|\d+(?:\.\d+)?%[^.;,(]{0,20}target|\d+(?:\.\d+)?%(?:-a-year| a year)|"
-    r"ASCOF[^.]*|England[:,]? \d+(?:\.\d+)?%|East of England[:,]? \d+(?:\.\d+)?%|\([^)]*is better[^)]*\)"
+    r"ASCOF[^.]*|England[:,]? \d+(?:\.\d+)?%|East of England[:,]? \d+(?:\.\d+)?%|\([^)]*is better[^)]*\)|"
+    r"Counts from \d+ to \d+ are shown"  # the disclosure note: the threshold, not a count
 )
 # A whole number of people standing alone in a sentence about the small district ("(2 to 3)", "against 4 in").
 LONE_SMALL = r"(?<![\w.,/£+−\-])({digits})(?![\w.,/%])(?!\s*(?:%|points?|quarters?|years?|months?|weeks?|days?|hours?))"
@@ -578,7 +578,7 @@ SHARES = (
     (
         "Outcomes achieved",
         r"(?i)achieved",
-        "select achieved_pct, achieved, outcomes_reviewed from mart_outcomes where outcome_domain = 'all' "
+        "select achieved_pct, achieved, outcomes_reviewed from mart_outcomes where review_reason = 'all' "
         "and locality_code = ? and period = ?",
     ),
 )
@@ -611,7 +611,15 @@ def report(leaks: list[str], heading: str, limit: int = 60) -> str:
 
 
 def render(page: str, settings, spc: bool = True, **query) -> Surface:
-    """A page with every download read, and (``spc``) again with every SPC view switched on, its charts added."""
+    """A page (each of its tabs) with every download read, and (``spc``) again with every SPC view switched on, its
+    charts added."""
+    surface = Surface(f"{page} {query}")
+    for tab in TABS.get(page, (None,)):
+        surface.add(render_tab(page, spc, **query, **({"tab": tab} if tab else {})))
+    return surface
+
+
+def render_tab(page: str, spc: bool = True, **query) -> Surface:
     at = run_app(page, **query)
     surface = page_surface(at, f"{page} {query}")
     toggles = [t for t in at.toggle if (t.key or "").startswith("spc-")] if spc else []

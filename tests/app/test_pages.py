@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.config import PROJECT_ROOT
+from tests.app.surfaces import TABS
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 COUNTY, FENLAND = "E10000003", "E07000010"
@@ -51,6 +52,12 @@ def latest(warehouse):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_without_error(demo_env, page):
     run_page(None if page == "overview.py" else page)
+
+
+@pytest.mark.parametrize(("page", "tab"), [(page, tab) for page, tabs in TABS.items() for tab in tabs])
+def test_every_tab_of_a_tabbed_page_renders_without_error(demo_env, page, tab):
+    """These pages build only their open tab, so each tab is a page of its own to check."""
+    run_page(page, tab=tab)
 
 
 def test_overview_shows_county_dp_uptake_against_target_and_comparators(warehouse, latest):
@@ -482,48 +489,60 @@ def test_satisfaction_district_tables_protect_a_hidden_count_from_the_county_tot
         assert not frame.isin(["None", "nan", "null"]).any().any()
 
 
-def test_satisfaction_outcomes_by_domain_and_its_csv_hide_small_counts(demo_env, warehouse):
+def test_satisfaction_outcomes_by_review_reason_and_its_csv_hide_small_counts(demo_env, warehouse):
     import polars as pl
 
     from dashboard.present.disclosure import Disclosure
     from dashboard.present.satisfaction import outcome_quarters, satisfaction_outcomes
     from dashboard.queries import Warehouse
 
-    period = "2022/23 Q4"  # East Cambridgeshire's social contact reviews: 4 of 11 fully achieved
+    period = "2023/24 Q2"  # East Cambridgeshire's unplanned reviews: 3 of 10 fully achieved
     cells = warehouse.sql(
-        "select outcome_domain, locality_name, outcomes_reviewed, achieved, achieved_pct from mart_outcomes "
-        "where period = ? and outcome_domain <> 'all'",
+        "select review_reason, locality_name, outcomes_reviewed, achieved, achieved_pct from mart_outcomes "
+        "where period = ? and review_reason <> 'all'",
         params=[period],
     ).fetchall()
     assert any(_small(a) for _, _, _, a, _ in cells), "the demo should have a small cell to hide"
     page = satisfaction_outcomes(Warehouse(demo_env), FENLAND, period, "Fenland")
     grid = page.outcomes.grid.frame()
     csv = grid.write_csv()  # what the page's download writes: the grid as shown, no raw counts
-    assert csv.splitlines()[0].startswith("Outcome domain,Cambridge (%),")
-    for domain, area, reviewed, achieved, share in cells:
-        row = grid.filter(grid["Outcome domain"] == domain.replace("_", " ").capitalize())
+    assert csv.splitlines()[0].startswith("Review reason,Cambridge (%),")
+    for reason, area, reviewed, achieved, share in cells:
+        row = grid.filter(grid["Review reason"] == reason)
         shown = row[f"{area} (%)"][0]
-        assert shown == ("–" if _small(reviewed) or _small(achieved) else f"{share:.1f}"), (domain, area)
-    # The three ratings add up to the outcomes reviewed: one hidden rating takes the next smallest with it,
-    # and the share fully achieved goes with a hidden count.
+        assert shown == ("–" if _small(reviewed) or _small(achieved) else f"{share:.1f}"), (reason, area)
+    # The four outcomes add up to the reviews: one hidden outcome takes the next smallest with it, and the
+    # share fully achieved goes with a hidden count.
     reviews = pl.DataFrame(
         {
             "period": ["2024/25 Q1", "2024/25 Q2"],
             "outcomes_reviewed": [40, 3],
-            "achieved": [30, 2],
+            "achieved": [28, 2],
             "partly_achieved": [7, 1],
             "not_achieved": [3, 0],
-            "achieved_pct": [75.0, 66.7],
+            "outcome_unknown": [1, 0],
+            "outcome_invalid": [1, 0],
+            "achieved_pct": [70.0, 66.7],
             "hours_before": [100.0, 10.0],
             "hours_after": [90.0, 9.0],
         }
     )
     big, small = outcome_quarters(reviews, Disclosure(5))
-    assert (big.reviewed, big.achieved, big.partly, big.not_achieved) == ("40", "30", "–", "<5")
-    assert big.achieved_pct == 75.0 and big.partly_pct is None
+    # Not achieved (3), unknown (1) and invalid (1) are one column: 5, shown.
+    assert (big.reviewed, big.achieved, big.partly, big.other) == ("40", "28", "7", "5")
+    assert big.achieved_pct == 70.0 and big.partly_pct == 17.5 and big.hours_change_pct == -10.0
     assert (small.reviewed, small.achieved, small.achieved_pct, small.hours_change_pct) == ("<5", "<5", None, None)
+    # One small outcome hides the next smallest, and the quarter table's shares in that row.
+    few_not = reviews.with_columns(
+        achieved=pl.Series([33, 2]), not_achieved=pl.Series([0, 0]), outcome_unknown=pl.Series([0, 0])
+    )
+    hidden = outcome_quarters(few_not, Disclosure(5))[0]
+    assert (hidden.achieved, hidden.partly, hidden.other, hidden.parts_hidden) == ("33", "–", "<5", True)
+    assert hidden.achieved_pct == 70.0 and hidden.partly_pct is None  # 33 of 40: neither count is hidden
     for row in page.outcomes.chart.table.rows:
         assert sum(cell in ("<5", "–") for cell in row[2:5]) != 1, row
+        if any(cell.startswith("<") for cell in row[1:5]):
+            assert row[5] == row[6] == "–", row
 
 
 def test_spc_view_of_satisfaction(demo_env):

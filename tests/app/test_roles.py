@@ -6,13 +6,16 @@ checked where the action happens: the page, the upload, the note, the scenario s
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import review_actions, review_notes, scenario_store
 from pipelines.config import PROJECT_ROOT, load_settings
+from tests.support.grants import one_person_per_role
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 AUTH = {
@@ -48,31 +51,7 @@ def granted(demo_env, contracts, tmp_path, monkeypatch):
 
     (first, provider), (second, _) = contracts[0], contracts[-1]
     config = tmp_path / "asc.toml"
-    grants = f"""
-[[roles.grants]]
-role = "committee_member"
-emails = ["councillor@council.example"]
-[[roles.grants]]
-role = "contract_manager"
-emails = ["manager@council.example"]
-contracts = ["{first}"]
-[[roles.grants]]
-role = "commissioner"
-groups = ["commissioners"]
-[[roles.grants]]
-role = "data_officer"
-emails = ["data@council.example"]
-[[roles.grants]]
-role = "administrator"
-emails = ["admin@council.example"]
-[[roles.grants]]
-role = "provider"
-emails = ["returns@provider.example"]
-provider = "{provider}"
-"""
-    import os
-
-    config.write_text(open(os.environ["ASC_CONFIG"]).read() + grants)
+    config.write_text(Path(os.environ["ASC_CONFIG"]).read_text() + one_person_per_role(first, provider))
     monkeypatch.setenv("ASC_CONFIG", str(config))
     shell.settings.clear()
     yield load_settings(config), first, second
@@ -237,13 +216,13 @@ def test_a_contract_manager_agrees_and_closes_an_action_and_a_committee_member_c
 
 def test_a_committee_member_cannot_save_a_scenario_and_a_commissioner_saves_a_private_one(granted):
     settings = granted[0]
-    at = app("councillor@council.example", "demand_scenarios")
+    at = app("councillor@council.example", "demand_scenarios", tab="Scenario")
     at.text_input(key="scenario_name").set_value("Councillor's idea").run()
     at.button(key="save_scenario").click().run()
     assert any("Only commissioners" in e.value for e in at.error)
     assert "Councillor's idea" not in scenario_store.saved(scenario_store.Levers(), settings, "")
 
-    at = app("planner@council.example", "demand_scenarios", groups=["commissioners"])
+    at = app("planner@council.example", "demand_scenarios", groups=["commissioners"], tab="Scenario")
     at.text_input(key="scenario_name").set_value("Planner's private plan").run()
     at.button(key="save_scenario").click().run()
     assert any("private to you until you share it" in s.value for s in at.success)

@@ -9,7 +9,7 @@ import re
 import pytest
 import streamlit as st
 
-from tests.app.surfaces import PAGES, page_surface, run_app
+from tests.app.surfaces import PAGES, every_tab_surface
 
 RAW_CELL = re.compile(r"^(None|nan|NaN|null|NaT|inf)$|(?<!p = )\d\.\d{3,}")  # p-values keep three decimals
 QUARTER = re.compile(r"^\d{4}/\d{2} Q[1-4]$")
@@ -38,7 +38,7 @@ def _problems(table) -> list[str]:
 # The Data page lists rejected rows as they were sent; the Overview has tiles, not tables.
 @pytest.mark.parametrize("page", [p for p in PAGES if p not in ("data.py", "overview.py")])
 def test_every_table_and_download_is_written_for_people(app_env, page):
-    surface = page_surface(run_app(page), page)
+    surface = every_tab_surface(page)
     assert surface.tables, f"{page}: no tables found"
     problems = {t.where: p for t in surface.tables if (p := _problems(t))}
     assert problems == {}, "\n".join(f"{k}: {v[:6]}" for k, v in problems.items())

@@ -32,9 +32,14 @@ def unwritable_app_state(demo_env, tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
-@pytest.mark.parametrize("page", ["views/provider_kpis.py", "views/demand_scenarios.py"])
-def test_the_page_says_notes_cannot_be_kept_and_shows_the_rest(unwritable_app_state, page):
+# The Demand page builds only its open tab: saved scenarios are listed (or said to be unavailable) on their own tab.
+@pytest.mark.parametrize(
+    ("page", "tab"), [("views/provider_kpis.py", None), ("views/demand_scenarios.py", "Compare scenarios")]
+)
+def test_the_page_says_notes_cannot_be_kept_and_shows_the_rest(unwritable_app_state, page, tab):
     at = AppTest.from_file(APP, default_timeout=90)
+    if tab:
+        at.query_params["tab"] = tab
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]

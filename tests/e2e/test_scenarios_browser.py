@@ -12,7 +12,9 @@ FIRST, SECOND = "Faster population growth", "DP target of 25%"
 
 
 def open_tab(page, name: str) -> None:
+    """Click a tab and wait until it is built: the Demand page builds only its open tab, on a rerun."""
     page.get_by_role("tab", name=name, exact=True).click()
+    page.get_by_role("tabpanel", name=name).locator('[data-testid="stElementContainer"]').first.wait_for()
     wait_until_idle(page)
 
 

@@ -11,10 +11,6 @@ the button is there and pressing it is refused in plain words.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,8 +20,10 @@ from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import expect
 
 from dashboard import review_actions, scenario_store
-from pipelines.config import PROJECT_ROOT, load_settings
-from tests.e2e.conftest import _free_port, wait_until_idle
+from pipelines.config import load_settings
+from tests.e2e.conftest import wait_until_idle
+from tests.support.dashboard_server import free_port, served_dashboard
+from tests.support.grants import one_person_per_role
 
 SHOTS = Path(os.environ.get("ASC_SHOTS", Path(__file__).parent / "screenshots"))
 PAGES = [
@@ -80,7 +78,7 @@ def signed_in_app(demo_env, contracts, oidc, tmp_path_factory):
     """The dashboard with sign-in on: one server for every role."""
     first, provider, _, _ = contracts
     folder = tmp_path_factory.mktemp("sign_in")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     secrets = folder / ".streamlit" / "secrets.toml"
     secrets.parent.mkdir()
@@ -94,60 +92,11 @@ server_metadata_url = "{oidc}/.well-known/openid-configuration"
 """
     )
     config = folder / "asc.toml"
-    config.write_text(
-        Path(os.environ["ASC_CONFIG"]).read_text()
-        + f"""
-[[roles.grants]]
-role = "committee_member"
-emails = ["councillor@council.example"]
-[[roles.grants]]
-role = "contract_manager"
-groups = ["contract-managers"]
-contracts = ["{first}"]
-[[roles.grants]]
-role = "commissioner"
-groups = ["commissioners"]
-[[roles.grants]]
-role = "data_officer"
-emails = ["data@council.example"]
-[[roles.grants]]
-role = "administrator"
-groups = ["asc-admins"]
-[[roles.grants]]
-role = "provider"
-emails = ["returns@provider.example"]
-provider = "{provider}"
-"""
-    )
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
-            "--server.port", str(port),
-            "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-            "--secrets.files", str(secrets),
-        ],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "ASC_CONFIG": str(config)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"the dashboard did not start; see {folder / 'streamlit.log'}")
-    yield url, load_settings(config)
-    proc.terminate()
-    proc.wait(timeout=10)
+    config.write_text(Path(os.environ["ASC_CONFIG"]).read_text() + one_person_per_role(first, provider, by_group=True))
+    with served_dashboard(
+        folder / "streamlit.log", port, env={"ASC_CONFIG": str(config)}, extra=("--secrets.files", str(secrets))
+    ) as served:
+        yield served, load_settings(config)
 
 
 @pytest.fixture()

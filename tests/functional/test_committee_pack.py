@@ -379,7 +379,7 @@ def test_satisfaction_theme_says_what_the_page_says(pages, warehouse, demo_env):
     )
     for name, reviewed, achieved in warehouse.sql(
         "select locality_name, outcomes_reviewed, achieved from mart_outcomes where period = ? "
-        "and outcome_domain = 'all'",
+        "and review_reason = 'all'",
         params=[PERIOD],
     ).fetchall():
         assert f"{name} {reviewed:,} {achieved:,} {100 * achieved / reviewed:.1f}" in text, name

@@ -25,12 +25,31 @@ def test_every_mart_covers_twenty_quarters_for_every_area(warehouse):
 
 
 def test_county_rows_equal_the_sum_of_districts(warehouse):
-    for mart, columns in [("mart_pa_workforce", "active_pas"), ("mart_waiting_list", "people_waiting")]:
+    for mart, columns in [("mart_pa_workforce", "active_pas")]:
         diff = warehouse.sql(f"""
             select period from {mart} group by period
             having sum({columns}) filter (where locality_code <> '{COUNTY}')
                 <> sum({columns}) filter (where locality_code = '{COUNTY}')""").fetchall()
         assert diff == [], mart
+
+
+def test_the_county_waiting_list_holds_every_district_and_the_people_placed_in_none(warehouse):
+    # From CLD, people whose postcode places them in no district wait in the county only (never dropped).
+    short = warehouse.sql(f"""
+        select period from mart_waiting_list group by period
+        having sum(people_waiting) filter (where locality_code <> '{COUNTY}')
+            > sum(people_waiting) filter (where locality_code = '{COUNTY}')""").fetchall()
+    assert short == []
+    unplaced = warehouse.sql(
+        "select count(*) from int_cld_waiting_list where locality_code is null and period = '2024/25 Q4'"
+    ).fetchall()[0][0]
+    county = warehouse.sql(
+        f"select people_waiting from mart_waiting_list where locality_code = '{COUNTY}' and period = '2024/25 Q4'"
+    ).fetchall()[0][0]
+    districts = warehouse.sql(
+        f"select sum(people_waiting) from mart_waiting_list where locality_code <> '{COUNTY}' and period = '2024/25 Q4'"
+    ).fetchall()[0][0]
+    assert county == districts + unplaced
 
 
 def test_person_identifiers_never_reach_the_warehouse_in_clear(warehouse):

@@ -6,20 +6,13 @@ import pytest
 
 from pipelines.access import DEMO, AccessRefused, check_provider_upload, may, may_open_page, person_for, require
 from pipelines.config import ConfigError, load_settings
+from tests.support.grants import grants_toml
 
-GRANTS = """
-[[roles.grants]]
-role = "contract_manager"
-emails = ["Manager@Council.example"]
-contracts = ["HC-01"]
-[[roles.grants]]
-role = "commissioner"
-groups = ["grp-commissioners"]
-[[roles.grants]]
-role = "provider"
-emails = ["returns@care.example"]
-provider = "Care Ltd"
-"""
+GRANTS = grants_toml(
+    {"role": "contract_manager", "emails": ["Manager@Council.example"], "contracts": ["HC-01"]},
+    {"role": "commissioner", "groups": ["grp-commissioners"]},
+    {"role": "provider", "emails": ["returns@care.example"], "provider": "Care Ltd"},
+)
 
 
 @pytest.fixture

@@ -328,33 +328,39 @@ def test_survey_answers_use_the_reference_scales(frames):
 # Outcome reviews --------------------------------------------------------------------------------
 
 
-def test_outcome_reviews(frames):
-    reviews, activity = frames["outcome_reviews"], frames["activity"]
+@pytest.fixture(scope="module")
+def reviews() -> pl.DataFrame:
+    """The reviews the demo draws before writing them into its CLD return (no file of their own)."""
+    drawn: dict[str, pl.DataFrame] = {}
+    build_demo_frames(SETTINGS, adjust=lambda frames: drawn.update(frames) or frames)
+    return drawn["reviews"]
+
+
+def test_reviews_are_cld_events_with_a_spread_of_outcomes_by_district(reviews, frames):
+    activity = frames["activity"]
+    assert "reviews" not in frames  # reviews reach the warehouse only through the CLD return
     assert set(reviews["person_id"]) <= set(activity["person_id"])
     home = activity.select("person_id", "locality_code").unique()
     assert reviews.join(home, on=["person_id", "locality_code"], how="anti").is_empty()
     assert reviews["review_date"].is_between(date(2020, 4, 1), date(2025, 3, 31)).all()
-    assert set(reviews["outcome_domain"]) == {"independence", "wellbeing", "social_contact", "safety", "daily_living"}
-    per_review = reviews.group_by("person_id", "review_date").agg(
-        pl.len().alias("domains"), pl.first("hours_before"), pl.first("hours_after")
-    )
-    assert per_review["domains"].is_between(2, 3).all()
-    per_year = per_review.group_by(financial_year("review_date").alias("fy")).len()
+    per_year = reviews.group_by(financial_year("review_date").alias("fy")).len()
     assert per_year["len"].is_between(1300, 1700).all()
+    assert set(reviews["review_reason"]) == {"Planned", "Unplanned"}
+    shares = reviews["review_outcomes_achieved"].value_counts(normalize=True)
+    share = dict(zip(shares["review_outcomes_achieved"], shares["proportion"], strict=True))
+    assert 0.55 <= share["Fully achieved"] <= 0.68
+    assert 0.02 <= share["Unknown"] <= 0.04 and 0.005 <= share["Mostly achieved"] <= 0.02  # invalid in CLD
 
     achieved = reviews.with_columns(
-        (pl.col("rating") == "achieved").alias("ok"), financial_year("review_date").alias("fy")
+        (pl.col("review_outcomes_achieved") == "Fully achieved").alias("ok"), financial_year("review_date").alias("fy")
     )
-    assert 0.55 <= achieved["ok"].mean() <= 0.65
     by_year = achieved.group_by("fy").agg(pl.col("ok").mean()).sort("fy")["ok"]
     assert by_year[-1] > by_year[0]
     rural = achieved.filter(pl.col("locality_code").is_in(RURAL))["ok"].mean()
     urban = achieved.filter(~pl.col("locality_code").is_in(RURAL))["ok"].mean()
     assert rural < urban
-
-    hours = per_review.drop_nulls("hours_before")
-    assert (hours["hours_after"] <= hours["hours_before"]).mean() > 0.85
-    assert 0.25 <= (hours["hours_after"] < hours["hours_before"]).mean() <= 0.42
+    by_reason = dict(achieved.group_by("review_reason").agg(pl.col("ok").mean()).iter_rows())
+    assert by_reason["Unplanned"] < by_reason["Planned"]
 
 
 # KPI catalogue and returns ------------------------------------------------------------------------

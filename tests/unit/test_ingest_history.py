@@ -121,23 +121,12 @@ def test_raw_person_identifiers_reach_neither_the_store_nor_the_warehouse(settin
         for i, pid in enumerate(raw_ids)
     ]
     activity.append(f"{raw_ids[0]},999,female,{PSR},E07000008,home_care,council_arranged,2024-04-01,,10,200,")
-    reviews = [
-        "person_id,review_date,locality_code,outcome_domain,rating,hours_before,hours_after",
-        f"{raw_ids[1]},2024-05-01,E07000008,independence,achieved,10,8",
-        f"{raw_ids[2]},2024-05-01,E07000008,independence,no idea,10,8",
-    ]
     referrals = [
         "referral_id,person_id,received_date,locality_code,service_requested,hours_requested,status,start_date",
-        f"RF1,{raw_ids[2]},2024-03-01,E07000008,home_care,5,waiting,",
+        f"RF1,{raw_ids[1]},2024-03-01,E07000008,home_care,5,waiting,",
+        f"RF2,{raw_ids[2]},2024-03-01,E07000008,home_care,5,no idea,",  # rejected: its row is kept, not the id
     ]
-    ingest_paths(
-        [
-            write(tmp_path, "activity.csv", activity),
-            write(tmp_path, "reviews.csv", reviews),
-            write(tmp_path, "referrals.csv", referrals),
-        ],
-        settings,
-    )
+    ingest_paths([write(tmp_path, "activity.csv", activity), write(tmp_path, "referrals.csv", referrals)], settings)
     build(settings, monkeypatch)
     for path in (settings.path("ingest_store"), settings.path("warehouse")):
         with duckdb.connect(str(path), read_only=True) as con:
@@ -153,6 +142,4 @@ def test_raw_person_identifiers_reach_neither_the_store_nor_the_warehouse(settin
         assert not any(pid.encode() in path.read_bytes() for pid in raw_ids), path.name
     # They were pseudonymised, not dropped: three people, and the same person keeps one pseudonym.
     assert store_rows(settings, "select count(distinct person_id) from raw_activity") == [(3,)]
-    assert store_rows(settings, "select person_id from raw_outcome_reviews") == [
-        (base.pseudonym(settings, raw_ids[1]),)
-    ]
+    assert store_rows(settings, "select person_id from raw_referrals") == [(base.pseudonym(settings, raw_ids[1]),)]

@@ -183,22 +183,6 @@ def test_catalogue_rules_and_future_target_changes_are_allowed(settings, tmp_pat
             ],
             (2, "left_date", "2024-01-01", "left_date is before registered_date"),
         ),
-        (
-            "outcome_reviews",
-            [
-                "person_id,review_date,locality_code,outcome_domain,rating,hours_before,hours_after",
-                "P1,2024-02-01,E07000008,independence,mostly,10,200",
-            ],
-            (2, "hours_after", "200", "hours_after must not be above 168"),
-        ),
-        (
-            "outcome_reviews",
-            [
-                "person_id,review_date,locality_code,outcome_domain,rating,hours_before,hours_after",
-                "P1,2024-02-01,E07000008,independence,mostly,10,20",
-            ],
-            (2, "rating", "mostly", "rating should be one of: achieved, partly, not_achieved"),
-        ),
     ],
 )
 def test_rules_of_the_other_sources(settings, tmp_path, source, lines, expected):

@@ -79,14 +79,3 @@ def test_rows_without_a_reference_are_duplicates_by_the_fallback_values(settings
     [result] = ingest_paths([write(tmp_path, "e.csv", [EPISODE_HEADER, plain, plain])], settings)
     [(row, column, _value, reason)] = result.rejects.rows()
     assert (row, column, reason) == (3, "person_id", "same person_id, service_type and start_date as row 2")
-
-
-def test_a_corrected_review_date_under_the_same_review_id_replaces_the_row(settings, tmp_path, monkeypatch):
-    header = "review_id,person_id,review_date,locality_code,outcome_domain,rating,hours_before,hours_after"
-    first = write(tmp_path, "reviews.csv", [header, "R-9,P1,2024-06-03,E07000008,independence,achieved,10,8"])
-    fix = write(tmp_path, "reviews_fix.csv", [header, "R-9,P1,2024-06-10,E07000008,independence,achieved,10,8"])
-    ingest_paths([first, fix], settings)
-    build(settings, monkeypatch)
-    assert staged(settings, "select review_id, review_date::varchar from stg_outcome_reviews") == [
-        ("R-9", "2024-06-10")
-    ]

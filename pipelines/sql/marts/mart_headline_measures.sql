@@ -21,7 +21,7 @@ with values_long as (
     from mart_satisfaction where survey = 'dpss_customer' and question_code = 'overall_rating'
     union all
     select 'outcomes_achieved_pct', period, locality_code, achieved_pct, [achieved, outcomes_reviewed]::double[]
-    from mart_outcomes where outcome_domain = 'all'
+    from mart_outcomes where review_reason = 'all'
     union all
     select 'people_waiting', period, locality_code, people_waiting, [people_waiting]::double[]
     from mart_waiting_list

@@ -1,7 +1,8 @@
 -- Grain: one row per measure x quarter from which the measure is computed from another source: a series break
 -- found in the data, not declared. A council that moves to Client Level Data keeps its earlier quarters from
 -- the activity file (int_community_clients_reported), so DP uptake and DP spend change source at the first
--- quarter CLD covers; SPC limits are recalculated from there (pipelines/registry.py change_points).
+-- quarter CLD covers; so do the waiting list's people and hours where the referrals file holds earlier quarters
+-- (mart_waiting_list). SPC limits are recalculated from there (pipelines/registry.py change_points).
 with first_cld as (
     select s.period, q.sort_key
     from int_cld_submission_selected as s
@@ -18,19 +19,33 @@ activity_before as (
     where q.sort_key < f.sort_key
 ),
 
+referrals_before as (
+    select count(*) as quarters
+    from mart_waiting_list as w
+    inner join ref_quarter as q on q.period = w.period
+    cross join first_cld as f
+    where q.sort_key < f.sort_key and w.source = 'Referrals file'
+),
+
 measures as (
-    select * from (values ('dp_uptake_pct'), ('dp_annual_spend_gbp')) as m (measure_key)
+    select m.measure_key, m.earlier, b.quarters
+    from (values ('dp_uptake_pct', 'the activity file'), ('dp_annual_spend_gbp', 'the activity file'))
+        as m (measure_key, earlier)
+    cross join activity_before as b
+    union all
+    select m.measure_key, 'the referrals file', b.quarters
+    from (values ('people_waiting'), ('hours_waiting')) as m (measure_key)
+    cross join referrals_before as b
 ),
 
 final as (
     select
         m.measure_key,
         f.period,
-        'Source changed: Client Level Data from here, the activity file before' as label
+        'Source changed: Client Level Data from here, ' || m.earlier || ' before' as label
     from measures as m
     cross join first_cld as f
-    cross join activity_before as a
-    where a.quarters > 0
+    where m.quarters > 0
 )
 
 select * from final
