@@ -234,7 +234,7 @@ def test_the_actions_show_their_status_first_at_800px(page, app_url):
     open_page(page, f"{app_url}/provider_kpis?period=2022%2F23+Q2")
     owner = "Narrow-window tester"  # names of its own: other tests share the same store of notes and actions
     page.get_by_label("Agreed actions").fill("Check the status column is in view at 800 px")
-    page.get_by_label("Action owner").fill(owner)
+    page.get_by_role("textbox", name="Action owner").fill(owner)
     page.get_by_label("Your name").fill(owner)
     page.get_by_role("button", name="Save note").click()
     wait_until_idle(page)
