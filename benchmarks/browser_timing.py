@@ -95,15 +95,23 @@ def serve(script: Path) -> Iterator[str]:
 
 
 def _ready_seconds(browser, url: str, width: int) -> float:
-    """Seconds from asking for the address in a fresh browser context until the page is ready."""
+    """Seconds from asking for the address in a fresh browser context until the page is ready; NaN (counted and
+    printed as a failure, not a time) if it is not ready within two minutes, as on a machine loaded far past its
+    cores."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": width, "height": 1200})
     page = context.new_page()
     started = time.perf_counter()
-    page.goto(url, timeout=120_000)
-    page.wait_for_function(READY, timeout=120_000, polling=50)
-    seconds = time.perf_counter() - started
-    context.close()
-    return seconds
+    try:
+        page.goto(url, timeout=120_000)
+        page.wait_for_function(READY, timeout=120_000, polling=50)
+        return time.perf_counter() - started
+    except PlaywrightTimeout:
+        print(f"  not ready within 120 s: {url}", flush=True)
+        return float("nan")
+    finally:
+        context.close()
 
 
 def _lever_seconds(browser, url: str, slider_text: str, width: int, tries: int = 3) -> float:
@@ -171,4 +179,10 @@ def browser_timings(app_url: str, pages: dict[str, str], runs: int, width: int =
                 row[1].append(_lever_seconds(browser, trivial_url, "Lever", width))
                 row[2].append(_lever_seconds(browser, chart_url, "Lever", width))
             browser.close()
-    return {name: [statistics.median(values) for values in row] for name, row in timed.items()}
+    return {name: [_median(values) for values in row] for name, row in timed.items()}
+
+
+def _median(values: list[float]) -> float:
+    """The median of the views that became ready (NaN if none did)."""
+    done = [v for v in values if v == v]
+    return statistics.median(done) if done else float("nan")

@@ -30,6 +30,9 @@ FORMAL_SUFFIX = {
 # least MIN_COUNCIL_SHARE of the code's postcodes (a few stray postcodes across a boundary place nobody).
 LOCALITY_SHARE = 0.2
 MIN_COUNCIL_SHARE = 0.1
+# Fewer postcodes than this in a locality is a large user's code (NG90, a business address) or a stray few, where
+# hardly anyone lives: not listed.
+MIN_POSTCODES = 25
 
 # Suffix of the one locality a single-tier council reports on (its whole area), e.g. E09000022-area.
 WHOLE_AREA_SUFFIX = "-area"
@@ -112,6 +115,7 @@ def outward_codes(council_code: str, locality_codes: list[str], folder: Path = N
         .filter(
             (pl.col("in_council") >= MIN_COUNCIL_SHARE * pl.col("total"))
             & (pl.col("postcodes") >= LOCALITY_SHARE * pl.col("in_council"))
+            & (pl.col("postcodes") >= MIN_POSTCODES)
         )
     )
     listed: dict[str, list[str]] = {code: [] for code in locality_codes}

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.present.blocks import Chart, Paragraph, Table
+from dashboard.present.maps import councils_map
 from dashboard.queries import Warehouse
 from models.benchmark import benchmark, compare, interval
 from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
@@ -34,6 +35,8 @@ class BenchmarkPage:
     measures: dict[str, str]  # measure key -> name, for the measure chooser
     funnel: Chart | None
     trend: Chart
+    years_note: Paragraph  # which years the chosen measure lacks in the shipped data, and why
+    map: Chart | None  # every council shaded by the chosen measure, the council outlined
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -67,7 +70,7 @@ def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
         # cannot rank anyone.
         coverage = values.filter(pl.col("measure") == key).group_by("year").agg(pl.col("area_code").n_unique())
         years = coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"]
-        mine = own.filter((pl.col("measure") == key) & pl.col("year").is_in(years))
+        mine = own.filter((pl.col("measure") == key) & pl.col("year").is_in(years.implode()))
         if mine.is_empty():
             continue
         year = mine["year"].max()
@@ -127,6 +130,71 @@ def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
         measures=measures,
         funnel=_funnel(values, chosen, council, peers, name),
         trend=_trend(values, chosen, council, peers, name),
+        years_note=years_note(values.filter(pl.col("measure") == chosen)),
+        # Only for a measure asked for: the page's first call (measure None) lays out the summary alone.
+        map=councils_map(_well_covered(values.filter(pl.col("measure") == chosen)), council, name)
+        if measure is not None
+        else None,
+    )
+
+
+def _well_covered(rows: pl.DataFrame) -> pl.DataFrame:
+    """The years of one measure published for at least MIN_COUNCILS councils."""
+    coverage = rows.group_by("year").agg(pl.col("area_code").n_unique())
+    return rows.filter(pl.col("year").is_in(coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"].implode()))
+
+
+SERIES_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2025)]  # what the shipped files span
+CARERS_SURVEY_YEARS = {"2016/17", "2018/19", "2021/22", "2023/24"}
+
+
+def _spans(years: list[str]) -> str:
+    """'2015/16 to 2017/18 and 2021/22' from consecutive runs of financial years."""
+    runs: list[list[str]] = []
+    for year in years:
+        if runs and SERIES_YEARS.index(year) == SERIES_YEARS.index(runs[-1][-1]) + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    parts = [run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def years_note(rows: pl.DataFrame) -> Paragraph:
+    """Which years 2015/16 to 2024/25 one measure has no benchmark for in the shipped data, and why, plainly."""
+    if rows.is_empty():
+        return Paragraph("No published values for this measure in the shipped data.")
+    name = rows["measure_name"][0]
+    have = set(_well_covered(rows)["year"].to_list())
+    missing = [y for y in SERIES_YEARS if y not in have]
+    if not missing:
+        return Paragraph(f"{name}: published for every year from 2015/16 to 2024/25.")
+    reasons, unexplained = [], list(missing)
+    if have and have <= CARERS_SURVEY_YEARS:
+        reasons.append(
+            "the Survey of Adult Carers in England runs every other year (2016/17, 2018/19, 2021/22, 2023/24), so "
+            "the years between have no value"
+        )
+        unexplained = []
+    if "2020/21" in unexplained and rows["interval"][0] == "margin_of_error":
+        reasons.append(
+            "in 2020/21 the Adult Social Care Survey was voluntary (the pandemic) and too few councils took part "
+            "to compare"
+        )
+        unexplained.remove("2020/21")
+    if rows["measure"][0].startswith("delayed_transfers"):
+        reasons.append("delayed transfers of care stopped being collected in March 2020")
+        unexplained = [y for y in unexplained if y < "2020/21"]
+    if unexplained:
+        reasons.append(
+            f"{_spans(unexplained)} {'is' if len(unexplained) == 1 else 'are'} not in the published files the "
+            "project ships (for measures from the SALT return, such as direct payments, self-directed support, "
+            "admissions and reablement, NHS Digital's yearly ASCOF files for those years were not among the "
+            "national files gathered), and nothing is estimated in their place"
+        )
+    return Paragraph(
+        f"{name}: benchmarked for {_spans(sorted(have)) if have else 'no year'}; no values for {_spans(missing)}. "
+        f"Why: {'; '.join(reasons)} (details in data/public/national/README.md)."
     )
 
 
@@ -305,7 +373,7 @@ def _trend(values: pl.DataFrame, measure: str, council: str, peers: list[str], n
     rows = values.filter(pl.col("measure") == measure)
     # Years only a compiled local extract covers (a couple of councils) give no peer median or England line.
     coverage = rows.group_by("year").agg(pl.col("area_code").n_unique())
-    rows = rows.filter(pl.col("year").is_in(coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"]))
+    rows = rows.filter(pl.col("year").is_in(coverage.filter(pl.col("area_code") >= MIN_COUNCILS)["year"].implode()))
     peer_median = (
         rows.filter(pl.col("area_code").is_in(peers))
         .group_by("year", "basis")

@@ -31,8 +31,11 @@ if overview.measures:
         format_func=overview.measures.get,
     )
     page = per_build(benchmarking, chosen)
+    show([page.years_note])
     if page.funnel:
         show_chart(page.funnel)
     else:
         st.caption("No funnel for this measure: it is not a proportion with a published numerator and denominator.")
     show_chart(page.trend)
+    if page.map:
+        show_chart(page.map)

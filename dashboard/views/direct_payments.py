@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.present.direct_payments import FUNNEL_DEFAULT, FUNNEL_OPTIONS, direct_payments
 from dashboard.present.dp_breakdowns import dp_breakdowns
+from dashboard.present.maps import dp_uptake_map
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures
@@ -45,6 +46,10 @@ funnel = (
 )
 show([page.funnels[funnel].sentence])
 show_chart(page.funnels[funnel].chart, area_codes())
+district_map = per_build(dp_uptake_map, quarter)
+if district_map.chart:
+    show_chart(district_map.chart)
+show([district_map.reason] if district_map.reason else [])
 show([page.comparators_heading, page.comparators_chart])
 show([page.dpss_heading, page.dpss_chart])
 show([page.isf_heading] + [b for b in (page.isf_sentence, page.isf_chart) if b is not None])
