@@ -4,8 +4,10 @@ Run on demand: `nice -n 10 .venv/bin/python benchmarks/load.py --fresh` (about 3
 `asc serve --workers N` on a free port (or measures a server already running with `--url`), then opens
 sessions with Streamlit's websocket protocol (benchmarks/streamlit_client.py, no browser): median and worst
 page-ready time at 1, 10 and 50 sessions at once on Provider KPIs and the Overview, then the same while
-`asc build` swaps the warehouse mid-run. `--users 50` adds people arriving over time: each opens the
-page, reads it for a while (`--think`, 10 s on average) and opens it again, for `--for-seconds`. `--repeat 20`
+`asc build` swaps the warehouse mid-run. `--baseline` first measures a one-line Streamlit app served by one
+plain `streamlit run` the same way (with `--workers 1` the two are like for like): what Streamlit itself costs
+at 1, 10 and 50 sessions on this machine. `--users 50` adds people arriving over time: each opens the page,
+reads it for a while (`--think`, 10 s on average) and opens it again, for `--for-seconds`. `--repeat 20`
 instead runs 50 sessions 20 times and counts hangs (no answer within the time limit) and errors. Prints
 figures, asserts nothing.
 Targets: 0 hangs and 0 errors in 20 runs of 50 sessions; at 50 sessions the median within 3x single-session.
@@ -132,20 +134,59 @@ async def measure_during_rebuild(url: str, timeout: float) -> dict[tuple[str, in
     return results
 
 
-def report(title: str, results: dict[tuple[str, int], list[PageView]], unit: str = "at once") -> None:
+TRIVIAL_APP = 'import streamlit as st; st.write("Value", st.slider("Lever", 0, 100, 50))\n'
+
+
+def start_trivial_server(folder: Path) -> tuple[str, subprocess.Popen]:
+    """The one-line app under plain `streamlit run`, with the dashboard's own Streamlit settings (run from ROOT)."""
+    from pipelines.serving import worker_env
+    from pipelines.serving.workers import free_port, worker_command
+
+    app = folder / "trivial_app.py"
+    app.write_text(TRIVIAL_APP)
+    port = free_port()
+    log = folder / "trivial.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(  # the environment `asc serve` gives its workers, for like-for-like figures
+            worker_command(app, port), cwd=ROOT, env=worker_env(dict(os.environ)), stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 120
+    while "URL:" not in log.read_text():
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise SystemExit(f"the one-line app did not start:\n{log.read_text()}")
+        time.sleep(0.3)
+    return f"http://127.0.0.1:{port}", process
+
+
+async def measure_trivial(url: str, rounds: int, timeout: float) -> dict[tuple[str, int], list[PageView]]:
+    await open_pages(url, "", 2, timeout)  # warm, as the dashboard's pages are
+    results = {}
+    for count in COUNTS:
+        views = []
+        for _ in range(rounds):
+            views += await open_pages(url, "", count, timeout)
+        results[("", count)] = views
+    return results
+
+
+def report(
+    title: str, results: dict[tuple[str, int], list[PageView]], unit: str = "at once", names: dict | None = None
+) -> None:
+    names = names or PAGES
     print(title, flush=True)
     for (page, count), views in results.items():
-        print(f"  {PAGES[page]:<14}{count:>3} {unit} ({len(views):>3} sessions)   {summary(views)}")
+        print(f"  {names[page]:<14}{count:>3} {unit} ({len(views):>3} sessions)   {summary(views)}")
         if first_errors(views):
             print(f"      errors: {first_errors(views)}")
-    for page in PAGES:
+    for page in names:
         if (page, 1) not in results or (page, 50) not in results:
             continue
         one = [v.seconds for v in results[(page, 1)] if v.ready]
         many = [v.seconds for v in results[(page, 50)] if v.ready]
         if one and many:
             ratio = statistics.median(many) / statistics.median(one)
-            print(f"  {PAGES[page]}: median at 50 sessions is {ratio:.1f}x the single-session median (target 3x)")
+            print(f"  {names[page]}: median at 50 sessions is {ratio:.1f}x the single-session median (target 3x)")
 
 
 async def repeat(url: str, runs: int, sessions: int, timeout: float) -> None:
@@ -179,6 +220,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=0, help="also: this many people viewing pages with think time")
     parser.add_argument("--think", type=float, default=10.0, help="their mean seconds between views")
     parser.add_argument("--for-seconds", type=float, default=60.0, help="how long they keep viewing, per page")
+    parser.add_argument("--baseline", action="store_true", help="also the one-line Streamlit app, for comparison")
     parser.add_argument("--burst", action=argparse.BooleanOptionalAction, default=True, help="the 1/10/50 bursts")
     args = parser.parse_args()
 
@@ -199,6 +241,15 @@ def main() -> None:
             if args.repeat:
                 asyncio.run(repeat(url, args.repeat, args.sessions, args.timeout))
                 return
+            if args.baseline:
+                trivial_url, trivial = start_trivial_server(Path(tmp))
+                try:
+                    report(f"One-line Streamlit app, one process (median and worst over {args.rounds} rounds):",
+                           asyncio.run(measure_trivial(trivial_url, args.rounds, args.timeout)),
+                           names={"": "One-line app"})  # fmt: skip
+                finally:
+                    trivial.send_signal(signal.SIGTERM)
+                    trivial.wait(timeout=30)
             if args.burst:
                 report(f"Page ready (median and worst over {args.rounds} rounds):", asyncio.run(
                     measure(url, args.rounds, args.timeout)))  # fmt: skip
