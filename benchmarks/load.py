@@ -139,6 +139,7 @@ TRIVIAL_APP = 'import streamlit as st; st.write("Value", st.slider("Lever", 0, 1
 
 def start_trivial_server(folder: Path) -> tuple[str, subprocess.Popen]:
     """The one-line app under plain `streamlit run`, with the dashboard's own Streamlit settings (run from ROOT)."""
+    from pipelines.serving import worker_env
     from pipelines.serving.workers import free_port, worker_command
 
     app = folder / "trivial_app.py"
@@ -146,7 +147,9 @@ def start_trivial_server(folder: Path) -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = folder / "trivial.log"
     with log.open("w") as out:
-        process = subprocess.Popen(worker_command(app, port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(  # the environment `asc serve` gives its workers, for like-for-like figures
+            worker_command(app, port), cwd=ROOT, env=worker_env(dict(os.environ)), stdout=out, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 120
     while "URL:" not in log.read_text():
         if time.monotonic() > deadline or process.poll() is not None:

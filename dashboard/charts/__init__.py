@@ -33,7 +33,18 @@ def chart_title(text: str) -> tuple[dict, int]:
     Plotly never wraps a title: on a narrow window a long one was cut off ("...direct payments (ASCOF)").
     """
     lines = textwrap.wrap(text, TITLE_LINE_CHARS, break_long_words=False) or [""]
-    title = {"text": "<br>".join(lines), "x": 0, "xanchor": "left", "font": {"size": 16}}
+    # Pinned to the top (plotly centres it in the top margin by default), so labels added above the plot, in
+    # the margin's lower rows, never run into it.
+    title = {
+        "text": "<br>".join(lines),
+        "x": 0,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "pad": {"t": 12},
+        "font": {"size": 16},
+    }
     return title, 60 + 20 * (len(lines) - 1)
 
 
@@ -54,7 +65,7 @@ def _layout(
     """
     title_layout, top = chart_title(title)
     notes = _above_plot([note for _, note in lines if note])
-    top += NOTE_ROW_PX * len(notes)
+    top += NOTE_ROW_PX * sum(_lines_of(note) for note in notes)
     fig.layout = go.Layout(
         template=pio.templates["asc_white"],
         title=title_layout,
@@ -79,10 +90,19 @@ def _above_plot(notes: list[dict]) -> list[dict]:
     """Reference lines' labels moved above the plot, one row each, where no point or line of data can lie
     under them: drawn beside their line they sat on the data ("Target 25.0%" across Cambridge's line,
     "County 72.8" across a bar). Each keeps its horizontal place (a change point's label stays over its line)."""
-    return [
-        {**note, "yref": "paper", "y": 1, "yanchor": "bottom", "yshift": NOTE_ROW_PX * row}
-        for row, note in enumerate(notes)
-    ]
+    placed, row = [], 0
+    for note in notes:
+        placed.append({**note, "yref": "paper", "y": 1, "yanchor": "bottom", "yshift": NOTE_ROW_PX * row})
+        row += _lines_of(note)
+    return placed
+
+
+def _lines_of(note: dict) -> int:
+    return str(note.get("text", "")).count("<br>") + 1
+
+
+# Characters on one line of a label above the plot (11 px text in the 430 px a chart has in an 800 px window).
+NOTE_LINE_CHARS = 70
 
 
 def _reference_line(
@@ -260,13 +280,16 @@ def spc_chart(
             }
         )
         label = labels.get(periods[start], "Change")
+        text = f"From {periods[start]}: {label}"
         notes.append(
             {
-                "text": f"From {periods[start]}: {label}",
-                "xref": "x",
-                "x": start - 0.5,
-                # Written towards the middle of the chart, so a late change point's label is not cut at the edge.
-                "xanchor": "left" if start < len(periods) / 2 else "right",
+                # Each on its own row(s) above the plot from its left edge, broken to fit an 800 px window: beside
+                # its line a long one ran off the chart. "From 2024/25 Q1" ties it to its dash-dotted line.
+                "text": "<br>".join(textwrap.wrap(text, NOTE_LINE_CHARS, break_long_words=False)),
+                "xref": "x domain",
+                "x": 0,
+                "xanchor": "left",
+                "align": "left",
                 "yref": "paper",
                 "y": 1,
                 "yanchor": "top",
@@ -405,13 +428,19 @@ def funnel_chart(
             )
         )
     outside = table["position"].str.contains("99.8|95").to_list()
+    xs, ys = table["denominator"].to_list(), [p * 100 for p in table["proportion"].to_list()]
+    curve_ys = [v * 100 for column in ("lower_998", "upper_998") for v in curve[column].to_list()]
     fig.add_trace(
         go.Scatter(
-            x=table["denominator"].to_list(),
-            y=[p * 100 for p in table["proportion"].to_list()],
+            x=xs,
+            y=ys,
             mode="markers+text",
             text=table["unit"].to_list(),
-            textposition="top center",
+            # Each name where it covers no other name or point (two districts of like size and value wrote theirs
+            # over each other at 800 px).
+            textposition=label_positions(
+                xs, ys, table["unit"].to_list(), (min(n + xs), max(n + xs)), (min(curve_ys + ys), max(curve_ys + ys))
+            ),
             name="Areas",
             marker={
                 "size": 11,
@@ -432,3 +461,47 @@ def funnel_chart(
         xaxis={"type": "linear", "title": x_title},
         yaxis={"rangemode": "normal"},
     )
+
+
+# A funnel's narrowest plot (an 800 px window): about 430 by 280 px. Point labels are placed for that size; on a
+# wider chart the points only move further apart.
+PLOT_PX = (430, 280)
+LABEL_CHAR_PX, LABEL_HEIGHT_PX, MARKER_PX = 6.5, 14, 12
+# Where a point's label may go, in order of preference, as (plotly position, box offset from the point in px).
+LABEL_PLACES = (
+    ("top center", lambda w: (-w / 2, MARKER_PX / 2 + 2)),
+    ("bottom center", lambda w: (-w / 2, -MARKER_PX / 2 - 2 - LABEL_HEIGHT_PX)),
+    ("middle right", lambda w: (MARKER_PX / 2 + 2, -LABEL_HEIGHT_PX / 2)),
+    ("middle left", lambda w: (-MARKER_PX / 2 - 2 - w, -LABEL_HEIGHT_PX / 2)),
+    ("top right", lambda w: (MARKER_PX / 2, MARKER_PX / 2)),
+    ("top left", lambda w: (-MARKER_PX / 2 - w, MARKER_PX / 2)),
+    ("bottom right", lambda w: (MARKER_PX / 2, -MARKER_PX / 2 - LABEL_HEIGHT_PX)),
+    ("bottom left", lambda w: (-MARKER_PX / 2 - w, -MARKER_PX / 2 - LABEL_HEIGHT_PX)),
+)
+
+
+def label_positions(xs: list[float], ys: list[float], labels: list[str], x_range, y_range) -> list[str]:
+    """A text position for each point's label such that no label covers another label or a point, where one
+    exists on the narrowest plot: two districts of similar size and value wrote their names over each other."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    px = [(x - x0) / ((x1 - x0) or 1) * PLOT_PX[0] for x in xs]
+    py = [(y - y0) / ((y1 - y0) or 1) * PLOT_PX[1] for y in ys]
+    half = MARKER_PX / 2
+    taken = [(x - half, y - half, x + half, y + half) for x, y in zip(px, py, strict=True)]  # the points
+    chosen = []
+    for x, y, label in zip(px, py, labels, strict=True):
+        width = len(label) * LABEL_CHAR_PX
+        options = []
+        for position, offset in LABEL_PLACES:
+            dx, dy = offset(width)
+            box = (x + dx, y + dy, x + dx + width, y + dy + LABEL_HEIGHT_PX)
+            clashes = sum(_overlaps(box, other) for other in taken)
+            options.append((clashes, position, box))
+        clashes, position, box = min(options, key=lambda o: o[0])  # the first place with the fewest clashes
+        taken.append(box)
+        chosen.append(position)
+    return chosen
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

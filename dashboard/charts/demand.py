@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from dashboard.charts import DASHES, MARKERS, OKABE_ITO, chart_title, quarter_ticks, trend_lines
+from dashboard.charts import DASHES, MARKERS, NOTE_ROW_PX, OKABE_ITO, chart_title, quarter_ticks, trend_lines
 from models.forecast import LABELS
 from models.scenarios import MEASURES, ScenarioResult
 
@@ -122,6 +122,9 @@ def forecast_fan(
             yanchor="bottom",
             font={"size": 11, "color": "#333333"},
         )
+        # A row of the top margin for it, below the title (pinned to the top), so the two never meet.
+        fig.layout.margin.t += NOTE_ROW_PX
+        fig.layout.height += NOTE_ROW_PX
     if baseline.height:
         fig.add_trace(
             go.Scatter(

@@ -684,14 +684,20 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         # On a category axis plotly cannot place an annotation attached to a vline (it averages the x values):
         # the line and its label are added apart.
         ascof_fig.add_vline(x="2024/25", line={"dash": "dot", "color": "#444"})
+        # Its label above the plot, a row above the target's, where it cannot sit on a line of data.
+        rows = len(ascof_fig.layout.annotations)
         ascof_fig.add_annotation(
             x="2024/25",
             y=1,
             yref="paper",
+            yanchor="bottom",
+            yshift=charts.NOTE_ROW_PX * rows,
             text="Series break: from Client Level Data",
             showarrow=False,
             xanchor="right",
         )
+        ascof_fig.layout.margin.t += charts.NOTE_ROW_PX
+        ascof_fig.layout.height += charts.NOTE_ROW_PX
     comparators_chart = Chart(
         ascof_fig,
         f"Line chart of the published ASCOF proportion of people who use services receiving direct payments, "

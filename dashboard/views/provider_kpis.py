@@ -56,10 +56,10 @@ SCORECARD_ORDER = [
     "Checks",
     "Provider's comment",
 ]
-SCORECARD_WIDTHS = {"KPI": 140, "RAG": 95, "Variation (SPC)": 125, "Assurance (SPC)": 125}
+SCORECARD_WIDTHS = {"KPI": 135, "RAG": 95, "Variation (SPC)": 120, "Assurance (SPC)": 120}
 # The actions' status (overdue, due, done) first, then what and whose.
 ACTIONS_FIRST = ["Status", "Due", "KPI", "Action"]
-ACTIONS_WIDTHS = {"Status": 110, "Due": 90, "KPI": 130, "Action": 180}
+ACTIONS_WIDTHS = {"Status": 110, "Due": 90, "KPI": 130, "Action": 160}
 NOTICES = {"error": st.error, "warning": st.warning, "info": st.info, "plain": st.caption}
 
 
@@ -138,7 +138,7 @@ st.dataframe(
     row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
     height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
     column_config={
-        # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
+        # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px, with room.
         **wrapped_columns(SCORECARD_WIDTHS),
         "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
         "Last 8 quarters": st.column_config.LineChartColumn(

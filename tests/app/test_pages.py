@@ -143,7 +143,9 @@ def _rating(value: float, target: float, amber: float) -> str:
 
 def _figure(at: AppTest, title_start: str) -> dict:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(s for s in specs if s["layout"]["title"]["text"].replace("<br>", " ").startswith(title_start))
+    # A map has no title of its own (its heading is the page's): it is never the figure looked for.
+    titled = [s for s in specs if "text" in s["layout"].get("title", {})]
+    return next(s for s in titled if s["layout"]["title"]["text"].replace("<br>", " ").startswith(title_start))
 
 
 def _frame(at: AppTest, columns: list[str]):
@@ -352,7 +354,7 @@ def _charts(at: AppTest) -> dict[str, dict]:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     found = {}
     for spec in specs:
-        title = spec["layout"]["title"]["text"].replace("<br>", " ")
+        title = spec["layout"].get("title", {}).get("text", "").replace("<br>", " ")
         found[title] = spec
         found.setdefault(title.split(": ", 1)[-1], spec)  # a title stating a finding ("X fell ...: what"), by what
     return found

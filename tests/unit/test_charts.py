@@ -96,3 +96,15 @@ def test_a_long_title_is_broken_into_lines_and_the_chart_grows_to_keep_its_plot(
     assert (fig.layout.margin.t, fig.layout.height) == (80, 400)
     short = charts.trend_lines(uptake_frame(), "period", "uptake", "area", "DP uptake", "Uptake")
     assert (short.layout.title.text, short.layout.margin.t, short.layout.height) == ("DP uptake", 60, 380)
+
+
+def test_funnel_labels_are_placed_where_they_cover_no_other_label_or_point():
+    """South Cambridgeshire (1,050 people, 20.4%) and Huntingdonshire (1,250, 20.9%) wrote their names over each
+    other at 800 px, both above their points."""
+    xs, ys = [1050.0, 1250.0, 520.0], [20.4, 20.9, 18.8]
+    names = ["South Cambridgeshire", "Huntingdonshire", "East Cambridgeshire"]
+    places = charts.label_positions(xs, ys, names, (300.0, 1800.0), (12.0, 27.0))
+    # Above its point, South Cambridgeshire's name would run over Huntingdonshire's point: it goes below instead.
+    assert places == ["bottom center", "top center", "top center"]
+    # A point with nothing near keeps its name above it.
+    assert charts.label_positions([500.0], [20.0], ["Fenland"], (300.0, 1800.0), (12.0, 27.0)) == ["top center"]
