@@ -128,11 +128,14 @@ def test_clients_by_age_band_use_the_age_on_the_snapshot_date(con):
     assert got == expected
 
 
-def test_history_mart_has_five_measures_for_every_area_and_quarter(con):
+def test_history_mart_has_every_measure_with_data_for_every_area_and_quarter(con):
     counts = con.sql(
         "select measure, count(distinct locality_code), count(distinct period) from mart_demand_history group by 1"
     ).fetchall()
-    assert sorted(counts) == [(m, 6, 20) for m in sorted(forecasting_measures())]
+    # This warehouse has neither a CLD return nor a referrals file: no quarter's requests are known, so there is
+    # no requests series (a quarter without data is left out, never counted as 0 requests).
+    with_data = [m for m in forecasting_measures() if m != "referrals_received"]
+    assert sorted(counts) == [(m, 6, 20) for m in sorted(with_data)]
     ((value,),) = con.sql(
         "select value from mart_demand_history where series_id = ? and period = '2024/25 Q4'",
         params=[f"people_supported:{CAMBRIDGE}"],
