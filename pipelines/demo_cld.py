@@ -38,6 +38,9 @@ INVALID_MECHANISM_SHARE = 0.01
 LATE_CLOSED_SHARE = 0.15
 DUPLICATE_SHARE = 0.004
 NO_NHS_NUMBER_SHARE = 0.03
+# Most council-arranged community support is a CASSR managed personal budget (self-directed), the rest
+# commissioned support only: with the DPs this gives Cambridgeshire's published ASCOF 3D(1a) of about 89%.
+MANAGED_BUDGET_PER_MILLE = 935
 DEATH_SHARE = {"community": 0.45, "care_home": 0.85}
 OPEN_AFTER_DEATH_SHARE = 0.1
 SPLIT_POSTCODE_SHARE = 0.01
@@ -192,6 +195,13 @@ def _people(ctx: DemoContext, activity: pl.DataFrame, rng: np.random.Generator) 
     )
 
 
+def _has_managed_budget() -> pl.Expr:
+    """The same answer for every service of a person, from their id alone (no draw from the generator, so the
+    rest of the demo stays as it was)."""
+    number = pl.col("person_id").str.extract(r"(\d+)$").cast(pl.Int64)
+    return (number * 2654435761 % 1000 < MANAGED_BUDGET_PER_MILLE).fill_null(False)
+
+
 def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     n = activity.height
     kind = activity["service_type"]
@@ -206,6 +216,8 @@ def _service_events(activity: pl.DataFrame, rng: np.random.Generator) -> pl.Data
         service_component=kind.replace_strict({k: v[1] for k, v in SERVICES.items()}),
         delivery_mechanism=pl.when(kind.is_in(["residential", "nursing", "reablement"]))
         .then(None)
+        .when((pl.col("delivery_route") == "council_arranged") & _has_managed_budget())
+        .then(pl.lit(MANAGED))
         .otherwise(pl.col("delivery_route").replace_strict(MECHANISMS)),
         unit_cost=pl.when(pl.Series(hourly))
         .then((pl.col("weekly_cost_gbp") / pl.col("weekly_hours")).round(2))
