@@ -20,6 +20,17 @@ def test_dp_uptake_from_cld_keeps_the_published_calibration(warehouse):
     assert abs(got[1][1] - 821) <= 15
 
 
+def test_self_directed_support_keeps_the_published_calibration(warehouse):
+    ((value, published),) = warehouse.sql(
+        "select value_pct, published_value_pct from mart_cld_ascof_3d "
+        "where period = '2024/25 Q4' and locality_code = ? and ascof_code = '3D(1a)'",
+        params=[COUNTY],
+    ).fetchall()
+    # Cambridgeshire's published ASCOF 3D(1a) for 2024/25 is 89.4%: DPs plus managed personal budgets.
+    assert published == 89.4
+    assert abs(value - published) <= 1.5
+
+
 def test_quarters_from_2021_22_q2_are_read_from_cld_submissions(warehouse):
     periods = [p for (p,) in warehouse.sql("select period from int_cld_submission_selected order by period").fetchall()]
     # Twelve quarterly submissions, each a rolling twelve months: the first covers 2021/22 Q2's end.
