@@ -86,6 +86,11 @@ def districts_of(code: str, folder: Path = NATIONAL) -> list[tuple[str, str]]:
         lookup = history.filter((pl.col("council_code_now") == code) & (pl.col("district_code") != code)).rename(
             {"council_code_now": "council_code"}
         )
+        # A district made between the postcode counts (2014) and the unitary (Somerset West and Taunton, 2019,
+        # from two districts also listed) would overlap its predecessors: the areas are the ones with postcodes.
+        counted = pl.read_parquet(folder / "postcode_districts.parquet", columns=["district_code"])["district_code"]
+        if lookup["district_code"].is_in(counted.implode()).any():
+            lookup = lookup.filter(pl.col("district_code").is_in(counted.implode()))
     return sorted(zip(lookup["district_code"], lookup["district_name"], strict=True), key=lambda d: d[1])
 
 

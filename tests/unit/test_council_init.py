@@ -94,6 +94,17 @@ def test_init_gives_every_district_of_a_shire_county_its_outward_codes(tmp_path)
     assert sum("NG18" in codes for codes in listed.values()) == 1
 
 
+def test_a_unitary_made_from_districts_merged_twice_gets_areas_that_do_not_overlap(tmp_path):
+    # Somerset (2023) was made from four districts, one of them (Somerset West and Taunton, 2019) from two
+    # older ones: listing it beside them would count Taunton twice and leave it without postcodes.
+    out = tmp_path / "asc.toml"
+    assert main(["init", "Somerset", "--out", str(out)]) == 0
+    listed = {loc.name: loc.postcode_districts for loc in load_settings(out).localities}
+    assert sorted(listed) == ["Mendip", "Sedgemoor", "South Somerset", "Taunton Deane", "West Somerset"]
+    assert all(codes for codes in listed.values()), listed
+    assert "TA1" in listed["Taunton Deane"]
+
+
 def test_a_single_tier_councils_one_locality_lists_its_outward_codes(tmp_path):
     out = tmp_path / "asc.toml"
     assert main(["init", "Lambeth", "--out", str(out)]) == 0
