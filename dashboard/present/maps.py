@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.colors import sample_colorscale
 
+from dashboard.charts import chart_title
 from dashboard.formatting import pct
 from dashboard.present.blocks import Chart, Paragraph, Table
 from dashboard.present.direct_payments import uptake_history
@@ -148,7 +149,7 @@ def _classes(values: list[float], higher_is_better: bool) -> tuple[list[float], 
 
 
 def _shaded_map(
-    areas: list[Area], unit: str, higher_is_better: bool, labels: bool, outline: list | None = None
+    areas: list[Area], title: str, unit: str, higher_is_better: bool, labels: bool, outline: list | None = None
 ) -> go.Figure:
     """Areas filled by class of value (a legend names each class's range), as plain filled shapes.
 
@@ -239,8 +240,10 @@ def _shaded_map(
     hidden = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     fig.update_xaxes(**hidden)
     fig.update_yaxes(**hidden, scaleanchor="x", scaleratio=1)
+    title_layout, top = chart_title(title)
     fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        title=title_layout,
+        margin={"l": 0, "r": 0, "t": top, "b": 0},
         plot_bgcolor="#ffffff",
         dragmode=False,
         hovermode="closest",
@@ -290,9 +293,14 @@ def dp_uptake_map(wh: Warehouse, period: str) -> DistrictMap:
         )
         for r in rows
     ]
-    fig = _shaded_map(areas, "%", True, labels=True)
     highest = max(shown, key=lambda r: r["uptake_pct"]) if shown else None
     lowest = min(shown, key=lambda r: r["uptake_pct"]) if shown else None
+    title = (
+        f"Direct payment uptake is highest in {highest['locality_name']} and lowest in {lowest['locality_name']}"
+        if highest and lowest and highest is not lowest
+        else f"Direct payment uptake by district, {period}"
+    )
+    fig = _shaded_map(areas, title, "%", True, labels=True)
     spread = (
         f" Highest {highest['locality_name']} ({pct(highest['uptake_pct'])}), lowest {lowest['locality_name']} "
         f"({pct(lowest['uptake_pct'])})."
@@ -352,9 +360,14 @@ def councils_map(values: pl.DataFrame, council: str, name: str) -> Chart | None:
     ]
     areas = [a for a in areas if a.rings]
     own = [ring for d, c in districts if c == council for ring in rings.get(d, [])]
-    fig = _shaded_map(areas, unit, bool(first["higher_is_better"]), labels=False, outline=own or None)
     measure_name = first["measure_name"]
     mine = by_council.get(council)
+    title = (
+        f"{name}: {mine['value']:.1f}{unit} on {measure_name}, {year}, among England's councils"
+        if mine
+        else f"{measure_name} by council, {year}"
+    )
+    fig = _shaded_map(areas, title, unit, bool(first["higher_is_better"]), labels=False, outline=own or None)
     where = f"{name} (outlined in orange): {mine['value']:.1f}{unit}." if mine else f"{name} has no value for {year}."
     better = "Darker is better" if first["higher_is_better"] else "Darker is better (lower values)"
     return Chart(
