@@ -11,19 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, wait_until_idle
+from tests.support.pages import PAGE_PATHS
 
-PAGES = [
-    "",
-    "direct_payments",
-    "workforce",
-    "satisfaction_outcomes",
-    "benchmarking",
-    "provider_kpis",
-    "demand_scenarios",
-    "data",
-    "glossary",
-    "audit",
-]
+PAGES = PAGE_PATHS
 
 # Elements whose text must never be cut: headings, buttons (and their labels), tabs, metric labels.
 CUT_TEXT = """() => {

@@ -24,20 +24,10 @@ from pipelines.config import load_settings
 from tests.e2e.conftest import wait_until_idle
 from tests.support.dashboard_server import free_port, served_dashboard
 from tests.support.grants import one_person_per_role
+from tests.support.pages import PAGE_PATHS
 
 SHOTS = Path(os.environ.get("ASC_SHOTS", Path(__file__).parent / "screenshots"))
-PAGES = [
-    "",
-    "direct_payments",
-    "workforce",
-    "satisfaction_outcomes",
-    "benchmarking",
-    "provider_kpis",
-    "demand_scenarios",
-    "data",
-    "glossary",
-    "audit",
-]
+PAGES = PAGE_PATHS
 USERS = {
     "councillor@council.example": ("Cllr Jones", []),
     "manager@council.example": ("Sam Manager", ["contract-managers"]),
