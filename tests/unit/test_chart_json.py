@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -80,9 +81,9 @@ def _funnel_table() -> pl.DataFrame:
     )
 
 
-@functools.cache
-def _figures() -> dict[str, go.Figure]:
-    """One figure from each builder, on fixed frames (the names are the snapshot's keys)."""
+def builders() -> dict[str, Callable[[], go.Figure]]:
+    """Each builder called on fixed frames, not yet run (the names are the snapshot's keys; benchmarks/charts.py
+    times them)."""
     uptake = _uptake()
     forecasts = pl.DataFrame(
         {
@@ -110,14 +111,15 @@ def _figures() -> dict[str, go.Figure]:
         )
     )
     funnel = _funnel_table()
+    baseline, prevention = _scenario(4000.0), _scenario(3800.0)
     return {
-        "trend_lines": charts.trend_lines(
+        "trend_lines": lambda: charts.trend_lines(
             uptake, "period", "uptake", "area", "Uptake by area", "Uptake", 25.0, "Target 25% (higher is better)", "%"
         ),
-        "trend_lines_highlight": charts.trend_lines(
+        "trend_lines_highlight": lambda: charts.trend_lines(
             uptake, "period", "uptake", "area", "Uptake", "Uptake", highlight="Fenland"
         ),
-        "bars": charts.bars(
+        "bars": lambda: charts.bars(
             uptake.head(6),
             "period",
             "uptake",
@@ -127,7 +129,7 @@ def _figures() -> dict[str, go.Figure]:
             target_label="Plan 18 a quarter (higher is better)",
             text_format=",.0f",
         ),
-        "spc_chart": charts.spc_chart(
+        "spc_chart": lambda: charts.spc_chart(
             QUARTERS,
             _spc_table(),
             "DPSS satisfaction, with its limits recalculated at the change",
@@ -137,7 +139,7 @@ def _figures() -> dict[str, go.Figure]:
             target_label="Target 65% (higher is better)",
             breaks=(("2021/22 Q1", "Query backlog"),),
         ),
-        "interval_chart": charts.interval_chart(
+        "interval_chart": lambda: charts.interval_chart(
             pl.DataFrame(
                 {
                     "q": QUARTERS[:6],
@@ -157,22 +159,24 @@ def _figures() -> dict[str, go.Figure]:
             target=65.0,
             target_label="Target 65%",
         ),
-        "funnel_chart": charts.funnel_chart(
+        "funnel_chart": lambda: charts.funnel_chart(
             funnel, funnel_curve(0.22, 45, 630), "DP uptake by district", "Adults supported", "Per cent", 0.22
         ),
-        "forecast_fan": demand_charts.forecast_fan(history, forecasts, "People supported", "People", "2023/24 Q4"),
-        "scenario_fan": demand_charts.scenario_fan(
-            {"Baseline": _scenario(4000.0), "Prevention": _scenario(3800.0)},
+        "forecast_fan": lambda: demand_charts.forecast_fan(
+            history, forecasts, "People supported", "People", "2023/24 Q4"
+        ),
+        "scenario_fan": lambda: demand_charts.scenario_fan(
+            {"Baseline": baseline, "Prevention": prevention},
             "E10000003",
             "people_supported",
             "People supported: the two scenarios",
             wide_band=True,
         ),
-        "scenario_fan_pct": demand_charts.scenario_fan(
-            {"Baseline": _scenario(4000.0)}, "E07000010", "dp_share_pct", "DP uptake"
+        "scenario_fan_pct": lambda: demand_charts.scenario_fan(
+            {"Baseline": baseline}, "E07000010", "dp_share_pct", "DP uptake"
         ),
-        "workforce_chart": demand_charts.workforce_chart(_scenario(4000.0), "E10000003", "PAs needed and expected"),
-        "projection_chart": demand_charts.projection_chart(
+        "workforce_chart": lambda: demand_charts.workforce_chart(baseline, "E10000003", "PAs needed and expected"),
+        "projection_chart": lambda: demand_charts.projection_chart(
             pl.DataFrame(
                 {
                     "year": YEARS[:4] * 2,
@@ -182,16 +186,21 @@ def _figures() -> dict[str, go.Figure]:
             ),
             "Expected people needing support",
         ),
-        "kpi_spc_figure": kpi_charts.kpi_spc_figure(
+        "kpi_spc_figure": lambda: kpi_charts.kpi_spc_figure(
             kpi_table, "Missed visits", "percent", "Target (lower is better)", hidden_note="2 values hidden"
         ),
-        "kpi_funnel_figure": kpi_charts.kpi_funnel_figure(funnel, "Visits on time", "2022/23 Q4", "Visits"),
-        "rag_bars_figure": kpi_charts.rag_bars_figure(
+        "kpi_funnel_figure": lambda: kpi_charts.kpi_funnel_figure(funnel, "Visits on time", "2022/23 Q4", "Visits"),
+        "rag_bars_figure": lambda: kpi_charts.rag_bars_figure(
             ["Home care A", "Home care B"],
             {"green": [3, 1], "amber": [1, 0], "red": [0, 2], "none": [1, 1]},
             "KPIs by rating",
         ),
     }
+
+
+@functools.cache
+def _figures() -> dict[str, go.Figure]:
+    return {name: build() for name, build in builders().items()}
 
 
 def _as_sent(fig: go.Figure) -> dict:
