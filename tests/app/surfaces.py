@@ -35,7 +35,8 @@ PAGES = {
 
 # Pages that build only their open tab (?tab=...): each tab is rendered in turn, so a check sees them all.
 TABS = {
-    "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios")
+    "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios"),
+    "satisfaction_outcomes.py": ("DPSS customer survey", "Adult Social Care Survey", "Outcomes of reviews"),
 }
 
 
