@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -107,15 +108,21 @@ class ScenarioResult:
     table: pl.DataFrame
     notes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def years(self) -> list[str]:
         return self.table.filter(pl.col("measure") == "people_supported")["year"].unique(maintain_order=True).to_list()
 
     def value(self, locality_code: str, year: str, measure: str, column: str = "central") -> float:
-        row = self.table.filter(
-            (pl.col("locality_code") == locality_code) & (pl.col("year") == year) & (pl.col("measure") == measure)
-        )
-        return float(row[column][0])
+        return float(self._rows[(locality_code, year, measure)][column])
+
+    @cached_property
+    def _rows(self) -> dict[tuple[str, str, str], dict]:
+        """Each row by area, year and measure, made once: a page asks :meth:`value` for dozens of figures, and a
+        filter of the table each time cost 0.3-0.6 ms."""
+        rows: dict[tuple[str, str, str], dict] = {}
+        for row in self.table.iter_rows(named=True):
+            rows.setdefault((row["locality_code"], row["year"], row["measure"]), row)
+        return rows
 
     def wide(self, locality_code: str, column: str = "central") -> pl.DataFrame:
         """One row per year, one column per measure (for tables and downloads)."""

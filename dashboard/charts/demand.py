@@ -13,10 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import polars as pl
 
-from dashboard.charts import DASHES, MARKERS, NOTE_ROW_PX, OKABE_ITO, chart_title, quarter_ticks, trend_lines
+from dashboard.charts import (
+    DASHES,
+    MARKERS,
+    NOTE_ROW_PX,
+    OKABE_ITO,
+    assign_layout,
+    chart_title,
+    quarter_ticks,
+    relayout,
+    trend_lines,
+)
 from models.forecast import LABELS
 from models.scenarios import MEASURES, ScenarioResult
 
@@ -47,13 +56,6 @@ def _band(fig: go.Figure, x: list, lower: list, upper: list, colour: str, alpha:
             legendgroup=group,
         )
     )
-
-
-def _year_ticks(fig: go.Figure, labels: list[str]) -> None:
-    """On a quarterly axis, label only the first quarter of each year (or of every other year)."""
-    ticks = quarter_ticks(labels)
-    if ticks:
-        fig.update_xaxes(**ticks)
 
 
 def forecast_fan(
@@ -87,6 +89,7 @@ def forecast_fan(
     model = LABELS.get(chosen["model"][0], chosen["model"][0]) if chosen.height else "forecast"
     y = join + chosen["mean"].to_list()
     cut = x.index(joint) + 1 if joint in x else len(x)
+    changes = {}  # to the layout, made at once (each update_layout call re-validates the figure)
     fig.add_trace(
         go.Scatter(
             x=x[:cut],
@@ -109,22 +112,33 @@ def forecast_fan(
                 hovertemplate="Population-driven: %{y:,.0f}<extra></extra>",
             )
         )
-        fig.add_shape(
-            type="line", xref="x", yref="paper", x0=joint, x1=joint, y0=0, y1=1, line={"color": GREY, "dash": "dot"}
-        )
-        fig.add_annotation(
-            x=joint,
-            yref="paper",
-            y=1,
-            text=f"Forecast ends {joint}: population-driven after",
-            showarrow=False,
-            xanchor="right",
-            yanchor="bottom",
-            font={"size": 11, "color": "#333333"},
-        )
+        changes["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": joint,
+                "x1": joint,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": GREY, "dash": "dot"},
+            }
+        ]
+        changes["annotations"] = [
+            {
+                "x": joint,
+                "yref": "paper",
+                "y": 1,
+                "text": f"Forecast ends {joint}: population-driven after",
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "font": {"size": 11, "color": "#333333"},
+            }
+        ]
         # A row of the top margin for it, below the title (pinned to the top), so the two never meet.
-        fig.layout.margin.t += NOTE_ROW_PX
-        fig.layout.height += NOTE_ROW_PX
+        changes["margin"] = {"t": fig.layout.margin.t + NOTE_ROW_PX}
+        changes["height"] = fig.layout.height + NOTE_ROW_PX
     if baseline.height:
         fig.add_trace(
             go.Scatter(
@@ -136,10 +150,9 @@ def forecast_fan(
                 hovertemplate="Baseline: %{y:,.0f}<extra></extra>",
             )
         )
-    _year_ticks(fig, history["period"].to_list() + chosen["period"].to_list())
+    ticks = quarter_ticks(history["period"].to_list() + chosen["period"].to_list())
     # Zoomed to the series, not from zero: the forecast's range is what this chart is for.
-    fig.update_yaxes(rangemode="normal")
-    return fig
+    return relayout(fig, xaxis=ticks, yaxis={"rangemode": "normal"}, **changes)
 
 
 def scenario_fan(
@@ -197,23 +210,24 @@ def workforce_chart(result: ScenarioResult, locality_code: str, title: str) -> g
 
 
 def _style(fig: go.Figure, title: str, y_title: str, prefix: str, suffix: str) -> go.Figure:
-    """The look of :mod:`dashboard.charts`, assigned whole (``update_layout`` re-validates the traces)."""
+    """The look of :mod:`dashboard.charts`, assigned whole (``update_layout`` re-validates the traces and template)."""
     years = list(dict.fromkeys(x for trace in fig.data for x in (trace.x or ())))
     # Every other financial year is labelled, so eleven labels never collide on a narrow screen.
     ticks = {"tickvals": years[::2], "ticktext": years[::2], "tickangle": 0} if len(years) > 6 else {}
     title_layout, top = chart_title(title)
-    fig.layout = go.Layout(
-        template=pio.templates["asc_white"],
-        title=title_layout,
-        height=380 + top - 60,
-        margin={"l": 10, "r": 10, "t": top, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
-        yaxis={"title": y_title, "tickprefix": prefix, "ticksuffix": suffix, "rangemode": "tozero"},
-        xaxis={"title": None, "type": "category", **ticks},
-        hovermode="x unified",
-        font={"family": "Source Sans Pro, Arial, sans-serif"},
+    return assign_layout(
+        fig,
+        {
+            "title": title_layout,
+            "height": 380 + top - 60,
+            "margin": {"l": 10, "r": 10, "t": top, "b": 10},
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+            "yaxis": {"title": y_title, "tickprefix": prefix, "ticksuffix": suffix, "rangemode": "tozero"},
+            "xaxis": {"title": None, "type": "category", **ticks},
+            "hovermode": "x unified",
+            "font": {"family": "Source Sans Pro, Arial, sans-serif"},
+        },
     )
-    return fig
 
 
 def projection_chart(frame: pl.DataFrame, title: str) -> go.Figure:

@@ -14,7 +14,7 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts import MOST_X_LABELS, OKABE_ITO, funnel_chart, quarter_ticks, spc_chart
+from dashboard.charts import MOST_X_LABELS, OKABE_ITO, funnel_chart, quarter_ticks, relayout, spc_chart
 from models.funnel import funnel_curve
 
 TARGET_COLOUR = "#D55E00"
@@ -71,32 +71,45 @@ def kpi_spc_figure(
             )
         )
     statuses = table["value_status"].to_list() if "value_status" in table.columns else []
+    shapes, notes = [], []  # added to the layout at once (add_shape, add_annotation re-validate the figure each)
     for period, status in zip(periods, statuses, strict=True):
         if status != "reported":
             # A shape and a note rather than add_vline: its annotation cannot place itself on a category axis.
-            fig.add_shape(
-                type="line", x0=period, x1=period, y0=0, y1=1, yref="paper", line={"color": "#6b6b6b", "dash": "dot"}
+            shapes.append(
+                {
+                    "type": "line",
+                    "x0": period,
+                    "x1": period,
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "paper",
+                    "line": {"color": "#6b6b6b", "dash": "dot"},
+                }
             )
-            fig.add_annotation(
-                x=period,
-                y=0.5,
-                yref="paper",
-                text="No return" if status == "missing return" else "Not reported",
-                textangle=-90,
-                showarrow=False,
-                xshift=-8,
-                font={"size": 11, "color": "#444444"},
+            notes.append(
+                {
+                    "x": period,
+                    "y": 0.5,
+                    "yref": "paper",
+                    "text": "No return" if status == "missing return" else "Not reported",
+                    "textangle": -90,
+                    "showarrow": False,
+                    "xshift": -8,
+                    "font": {"size": 11, "color": "#444444"},
+                }
             )
     if hidden_note:
-        fig.add_annotation(
-            text=hidden_note,
-            xref="paper",
-            yref="paper",
-            x=1,
-            y=1.08,
-            showarrow=False,
-            xanchor="right",
-            font={"size": 11},
+        notes.append(
+            {
+                "text": hidden_note,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 1.08,
+                "showarrow": False,
+                "xanchor": "right",
+                "font": {"size": 11},
+            }
         )
     # Label years' first quarters flat, no more of them than fit an 800 px window beside the reviewed quarter's
     # label (quarter_ticks thins them to every other year on a long series), never every quarter at an angle.
@@ -107,9 +120,15 @@ def kpi_spc_figure(
         if ticks and periods.index(ticks[-1]) > len(periods) - 5:
             ticks.pop()  # too close to the reviewed quarter's label: the two would overlap
         ticks.append(periods[-1])
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=ticks, tickangle=0)
-    fig.update_layout(height=height, legend={"y": -0.12}, margin={"b": 20})
-    return fig
+    return relayout(
+        fig,
+        shapes=shapes,
+        annotations=notes,
+        xaxis={"tickmode": "array", "tickvals": ticks, "ticktext": ticks, "tickangle": 0},
+        height=height,
+        legend={"y": -0.12},
+        margin={"b": 20},
+    )
 
 
 def kpi_funnel_figure(

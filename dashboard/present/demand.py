@@ -635,14 +635,6 @@ def about(wh: Warehouse) -> str:
     return f"{start}\n{scenario_store.ABOUT}\n{Disclosure(wh.settings.suppression_threshold).note}"
 
 
-def _shown(results: Mapping[str, ScenarioResult], disclosure: Disclosure) -> dict[str, ScenarioResult]:
-    """Results as charts may draw them: small counts of people blanked, so hover text cannot show them."""
-    return {
-        name: replace(result, table=scenario_store.hide_small_counts(result.table, disclosure))
-        for name, result in results.items()
-    }
-
-
 def with_range(result: ScenarioResult, code: str, year: str, measure: str, disclosure: Disclosure) -> tuple[str, str]:
     """A scenario figure and its 80% range as shown ('4,718', '4,513 to 4,932'); a small count of people hides
     its range with it, as the downloads do."""
@@ -689,17 +681,16 @@ def scenario_sentence(
     )
 
 
-def scenario_fan(
-    results: Mapping[str, ScenarioResult], code: str, area: str, measure: str, name: str, disclosure: Disclosure
-) -> Chart:
-    """One measure's fan over the years for each scenario (small counts of people blanked before drawing)."""
+def scenario_fan(shown: Mapping[str, ScenarioResult], code: str, area: str, measure: str, name: str) -> Chart:
+    """One measure's fan over the years for each scenario, ``shown`` with small counts of people already blanked
+    (:func:`scenario_store.run_shown`), so hover text cannot show them."""
     label = MEASURES[measure][0]
     title = f"{label}, {area}" + (" (today's prices)" if MEASURES[measure][1] == "gbp" else "")
-    first, *_, last = next(iter(results.values())).years
+    first, *_, last = next(iter(shown.values())).years
     return Chart(
-        demand_charts.scenario_fan(_shown(results, disclosure), code, measure, title),
+        demand_charts.scenario_fan(shown, code, measure, title),
         f"Line chart of {label[0].lower()}{label[1:]} in {area} from {first} to {last} for "
-        f"{', '.join(results)}, each with its 80% range.",
+        f"{', '.join(shown)}, each with its 80% range.",
         name=name,
     )
 
@@ -727,7 +718,8 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
     defaults = scenario_store.current_base(wh).defaults
     result, baseline = scenario_store.run(wh, levers), scenario_store.run(wh, defaults)
     changed = levers != defaults
-    shown_result = _shown({SCENARIO: result}, disclosure)[SCENARIO]
+    # Small counts hidden once per result and kept with it (the baseline's on every lever change).
+    shown_result, shown_baseline = (scenario_store.run_shown(wh, lv, disclosure) for lv in (levers, defaults))
     anchored = (
         shown_result.table.filter(pl.col("locality_code") == code, pl.col("measure") == "people_supported")["central"]
         .is_null()
@@ -749,17 +741,14 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
             )
         )
     metrics = [replace(m, delta=None) if m.delta == HIDDEN else m for m in metrics]
-    shown = {SCENARIO: result, scenario_store.BASELINE: baseline} if changed else {scenario_store.BASELINE: baseline}
+    shown = {SCENARIO: shown_result} if changed else {}
+    shown[scenario_store.BASELINE] = shown_baseline
     charts = [
-        scenario_fan(shown, code, area, "people_supported", "fan_people", disclosure),
-        scenario_fan(shown, code, area, "dp_share_pct", "fan_dp", disclosure),
-        scenario_fan(shown, code, area, "cost_gbp", "fan_cost", disclosure),
+        scenario_fan(shown, code, area, "people_supported", "fan_people"),
+        scenario_fan(shown, code, area, "dp_share_pct", "fan_dp"),
+        scenario_fan(shown, code, area, "cost_gbp", "fan_cost"),
         Chart(
-            demand_charts.workforce_chart(
-                _shown({SCENARIO: result}, disclosure)[SCENARIO],
-                code,
-                f"Personal Assistants needed and expected, {area}",
-            ),
+            demand_charts.workforce_chart(shown_result, code, f"Personal Assistants needed and expected, {area}"),
             f"Line chart of the Personal Assistants needed and expected in {area} from {result.years[0]} to "
             f"{result.years[-1]}, each with its 80% range.",
             name="fan_pas",
@@ -857,8 +846,9 @@ def comparison(
     """``scenarios`` (the baseline first) compared for one area in one year, with ``measure`` charted."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
     results = {name: scenario_store.run(wh, levers) for name, levers in scenarios.items()}
+    shown = {name: scenario_store.run_shown(wh, levers, disclosure) for name, levers in scenarios.items()}
     return Comparison(
-        chart=scenario_fan(results, code, area, measure, "compare_chart", disclosure),
+        chart=scenario_fan(shown, code, area, measure, "compare_chart"),
         table=comparison_table(compare(results, code, year), list(results), area, year, disclosure),
         levers=lever_table(results),
         csv=partial(scenario_store.to_csv, results, disclosure),

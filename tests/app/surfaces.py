@@ -37,6 +37,13 @@ PAGES = {
 TABS = {
     "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios"),
     "satisfaction_outcomes.py": ("DPSS customer survey", "Adult Social Care Survey", "Outcomes of reviews"),
+    "direct_payments.py": (
+        "Over time",
+        "Districts",
+        "Comparators",
+        "Support and ISFs",
+        "By group",
+    ),
 }
 
 

@@ -288,6 +288,7 @@ def rendered(app_env):
             shown = {}
             for page in ("overview.py", "direct_payments.py", "workforce.py", "satisfaction_outcomes.py"):
                 try:
+                    # Every tab of a page that builds only its open tab (tests/app/surfaces.py TABS), in turn.
                     shown[page] = every_tab_surface(page, downloads=False, locality=code, period=period)
                 except AssertionError as exc:  # one broken page is reported where it is used, not everywhere
                     shown[page] = Surface(page, error=str(exc)[:300])

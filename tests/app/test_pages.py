@@ -186,6 +186,8 @@ def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
         f"The target date ({t.dp_uptake_by}) has passed without the target being met: {needed:,} more people would "
         "need a direct payment for Cambridgeshire (all)"
     ) in text
+    # The districts' funnel and its table are on their own tab, built when it is opened (?tab=Districts).
+    at = run_page("direct_payments.py", tab="Districts")
     funnel = _figure(at, "DP uptake by district against the county average")
     points = next(t for t in funnel["data"] if t.get("name") == "Areas")
     districts = dict(
@@ -238,8 +240,9 @@ def test_direct_payments_funnel_allowing_for_overdispersion_is_kept_in_the_link(
 
     plain = outside(False)
     lies = {0: "No district lies", 1: "1 district lies"}.get(plain, f"{plain} districts lie")
-    assert f"{lies} outside the 95% limits of chance alone." in text_of(run_page("direct_payments.py"))
-    at = run_page("direct_payments.py", funnel="Allowing for overdispersion")  # the URL holds the label
+    assert f"{lies} outside the 95% limits of chance alone." in text_of(run_page("direct_payments.py", tab="Districts"))
+    # The URL holds the tab and the funnel's label.
+    at = run_page("direct_payments.py", tab="Districts", funnel="Allowing for overdispersion")
     spread = estimate_overdispersion(x, n, sum(x) / sum(n))
     assert f"(overdispersion ratio {spread.phi:.2f}" in text_of(at)
     if spread.tau2 > 0:
@@ -274,7 +277,7 @@ def test_direct_payments_new_isfs_in_a_district_hide_small_counts(warehouse):
         "where locality_code = ? and period <= ? order by period",
         params=[code, period],
     ).fetchall()
-    at = run_page("direct_payments.py", locality=code, period=period)
+    at = run_page("direct_payments.py", locality=code, period=period, tab="Support and ISFs")
     ytd = int(rows[-1][3])
     assert ytd >= 5
     assert (
