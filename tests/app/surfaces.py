@@ -37,6 +37,7 @@ PAGES = {
 TABS = {
     "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios"),
     "satisfaction_outcomes.py": ("DPSS customer survey", "Adult Social Care Survey", "Outcomes of reviews"),
+    "workforce.py": ("Growth in Personal Assistants", "The rural gap", "Care micro-enterprises"),
     "direct_payments.py": (
         "Over time",
         "Districts",

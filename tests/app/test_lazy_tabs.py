@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.present.satisfaction import satisfaction_outcomes
+from dashboard.present.workforce import workforce
 from dashboard.queries import Warehouse
 from tests.app.surfaces import TABS
 from tests.app.test_pages import COUNTY, FENLAND, run_page
@@ -75,3 +76,38 @@ def test_an_overview_tile_opens_the_tab_of_its_measure(demo_env, measure, tab):
     at = run_page(SATISFACTION, measure=measure)
     assert at.session_state["tab"] == tab
     assert shown(at) == shown(run_page(SATISFACTION, tab=tab))
+
+
+WORKFORCE = "workforce.py"
+
+
+def test_the_workforce_page_draws_the_growth_chart_alone_under_its_headline_figures(demo_env):
+    at = run_page(WORKFORCE)
+    assert at.session_state["tab"] == "Growth in Personal Assistants"
+    assert chart_titles(at) == ["Personal Assistants in Cambridgeshire (all) against the growth path"]
+    assert [m.label for m in at.metric][:2] == ["Active PAs, 2024/25 Q4", "Growth on a year before"]
+
+
+@pytest.mark.parametrize(("code", "area"), [(COUNTY, "Cambridgeshire (all)"), (FENLAND, "Fenland")])
+def test_each_workforce_tab_opened_by_its_link_shows_what_the_presenter_gives(demo_env, code, area):
+    period = "2023/24 Q2"
+    whole = workforce(Warehouse(demo_env), code, period, area)
+    charts = dict(zip(TABS[WORKFORCE], (whole.pa_chart, whole.rural_chart, whole.cme_chart), strict=True))
+    for tab, chart in charts.items():
+        at = run_page(WORKFORCE, locality=code, period=period, tab=tab)
+        assert at.session_state["tab"] == tab
+        # The headline figures and the verdict on every tab, as the pack states them.
+        assert [(m.label, m.value) for m in at.metric] == [(m.label, m.value) for m in whole.metrics]
+        assert whole.verdict.text in " ".join(m.value for m in at.markdown)
+        assert chart_titles(at) == [chart.figure.layout.title.text.replace("<br>", " ")]
+        assert chart_values(at) == [list(chart.figure.data[0].y)]
+
+
+@pytest.mark.parametrize(
+    ("measure", "tab"),
+    [("active_pas", "Growth in Personal Assistants"), ("active_cmes", "Care micro-enterprises")],
+)
+def test_a_workforce_tile_opens_the_tab_of_its_measure(demo_env, measure, tab):
+    at = run_page(WORKFORCE, measure=measure)
+    assert at.session_state["tab"] == tab
+    assert shown(at) == shown(run_page(WORKFORCE, tab=tab))

@@ -338,6 +338,8 @@ def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
         latest,
     )
     assert cmes >= 5
+    text = text_of(open_tab(at, "Care micro-enterprises"))  # the headline figures stay above every tab
+    assert metric(at, f"Active PAs, {latest}") == f"{pas:,}"
     assert (
         f"{cmes:,} care micro-enterprises were supporting people in Cambridgeshire (all) at the end of {latest}, "
         f"giving {hours:,.0f} hours of care a week."
@@ -347,7 +349,7 @@ def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
         "select pas_per_100_dp from mart_pa_workforce where locality_code = ? and period = '2023/24 Q4'",
         FENLAND,
     )
-    at = run_page("workforce.py", locality=FENLAND, period="2023/24 Q4")
+    at = run_page("workforce.py", locality=FENLAND, period="2023/24 Q4", tab="The rural gap")
     assert metric(at, "PAs per 100 DP recipients") == f"{ratio:.1f}"
     # The rural gap's table: the districts and the county, Fenland labelled rural and in bold on the pack.
     table = _frame(at, ["Area", "Active PAs", "People on a direct payment", "PAs per 100 DP recipients"])

@@ -29,6 +29,18 @@ CHARTS = '[data-testid="stPlotlyChart"]'
             "Outcomes of reviews",
             "Reviews with outcomes fully achieved",
         ),
+        (
+            "workforce",
+            "Personal Assistants in Cambridgeshire (all)",
+            "The rural gap",
+            "PAs per 100 DP recipients by district",
+        ),
+        (
+            "workforce",
+            "Personal Assistants in Cambridgeshire (all)",
+            "Care micro-enterprises",
+            "Care micro-enterprises supporting people",
+        ),
     ],
 )
 def test_the_first_view_draws_one_tab_and_a_tab_s_link_shows_what_its_click_did(

@@ -189,8 +189,8 @@ CHART_LABELS = """() => [...document.querySelectorAll('[data-testid="stPlotlyCha
     "name",
     [
         "direct_payments",
-        "workforce",
-        "satisfaction_outcomes",  # each tab is built when opened: its address opens it
+        "workforce?tab=The+rural+gap",  # each tab is built when opened: its address opens it
+        "satisfaction_outcomes",
         "satisfaction_outcomes?tab=Adult+Social+Care+Survey",
         "satisfaction_outcomes?tab=Outcomes+of+reviews",
         "demand_scenarios",
