@@ -36,7 +36,16 @@ PAGES = {
 
 # Pages that build only their open tab (?tab=...): each tab is rendered in turn, so a check sees them all.
 TABS = {
-    "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios")
+    "demand_scenarios.py": ("Forecasts", "Population-driven demand", "Waiting times", "Scenario", "Compare scenarios"),
+    "satisfaction_outcomes.py": ("DPSS customer survey", "Adult Social Care Survey", "Outcomes of reviews"),
+    "workforce.py": ("Growth in Personal Assistants", "The rural gap", "Care micro-enterprises"),
+    "direct_payments.py": (
+        "Over time",
+        "Districts",
+        "Comparators",
+        "Support and ISFs",
+        "By group",
+    ),
 }
 
 
