@@ -34,10 +34,22 @@ class BenchmarkPage:
     summary: Table
     spine: Chart
     measures: dict[str, str]  # measure key -> name, for the measure chooser
+    # The chosen measure's charts: None on the page's first call (measure None), which lays out the summary alone.
     funnel: Chart | None
-    trend: Chart
-    years_note: Paragraph  # which years the chosen measure lacks in the shipped data, and why
+    trend: Chart | None
+    years_note: Paragraph | None  # which years the chosen measure lacks in the shipped data, and why
     map: Chart | None  # every council shaded by the chosen measure, the council outlined
+
+
+@dataclass
+class MeasureView:
+    """One tab of the page for one measure: its funnel, trend or map, and which years it lacks."""
+
+    years_note: Paragraph
+    chart: Chart | None
+
+
+PARTS = ("funnel", "trend", "map")
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -129,14 +141,32 @@ def benchmarking(wh: Warehouse, measure: str | None = None) -> BenchmarkPage:
         summary=summary,
         spine=_spine(spine_rows, name),
         measures=measures,
-        funnel=_funnel(values, chosen, council, peers, name),
-        trend=_trend(values, chosen, council, peers, name),
-        years_note=years_note(values.filter(pl.col("measure") == chosen)),
-        # Only for a measure asked for: the page's first call (measure None) lays out the summary alone.
-        map=councils_map(_well_covered(values.filter(pl.col("measure") == chosen)), council, name)
-        if measure is not None
-        else None,
+        **(
+            {
+                "funnel": benchmark_measure(wh, chosen, "funnel").chart,
+                "trend": benchmark_measure(wh, chosen, "trend").chart,
+                "years_note": years_note(values.filter(pl.col("measure") == chosen)),
+                "map": benchmark_measure(wh, chosen, "map").chart,
+            }
+            if measure is not None
+            else dict.fromkeys(("funnel", "trend", "years_note", "map"))
+        ),
     )
+
+
+def benchmark_measure(wh: Warehouse, measure: str, part: str) -> MeasureView:
+    """One measure's funnel, trend or map (``part``), built apart from the summary: choosing a measure on a tab
+    builds that tab's chart alone, not the summary of every measure again."""
+    cfg = wh.settings
+    council, name = cfg.council.code, cfg.council.short_name
+    values = wh.benchmark_values()
+    rows = values.filter(pl.col("measure") == measure)
+    if part == "map":
+        chart = councils_map(_well_covered(rows), council, name)
+    else:
+        peers = wh.peer_codes(council, cfg.peers.method)
+        chart = (_funnel if part == "funnel" else _trend)(values, measure, council, peers, name)
+    return MeasureView(years_note(rows), chart)
 
 
 def _well_covered(rows: pl.DataFrame) -> pl.DataFrame:

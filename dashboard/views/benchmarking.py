@@ -5,7 +5,7 @@ Layout only: every figure, sentence and table comes from ``dashboard.present.ben
 
 import streamlit as st
 
-from dashboard.present.benchmarking import benchmarking
+from dashboard.present.benchmarking import benchmark_measure, benchmarking
 from dashboard.shell import per_build
 from dashboard.shell.components import show, show_chart, show_verdict_table
 
@@ -49,19 +49,14 @@ def _one_measure(tab: str) -> None:
         key="ascof",
         bind="query-params",
     )
-    page = per_build(benchmarking, chosen)
-    show([page.years_note])
-    if tab == FUNNEL:
-        if page.funnel:
-            show_chart(page.funnel)
-        else:
-            st.caption("No funnel for this measure: it is not a proportion with a published numerator and denominator.")
-    elif tab == TREND:
-        show_chart(page.trend)
-    elif page.map:
-        show_chart(page.map)
+    shown = per_build(benchmark_measure, chosen, tab.lower())
+    show([shown.years_note])
+    if shown.chart:
+        show_chart(shown.chart)
+    elif tab == FUNNEL:
+        st.caption("No funnel for this measure: it is not a proportion with a published numerator and denominator.")
     else:
-        st.caption("No map for this measure: no council has a published value to shade.")
+        st.caption(f"No {tab.lower()} for this measure: no council has a published value to draw.")
 
 
 for tab, container in ((FUNNEL, funnel_tab), (TREND, trend_tab), (MAP, map_tab)):
