@@ -904,13 +904,29 @@ def outcomes_grid(wh: Warehouse, period: str, disclosure: Disclosure) -> Table |
 # --- The page ---------------------------------------------------------------------------------------------
 
 
+def page_scope(area: str, period: str) -> str:
+    return f"{area}, {period}. Higher is better for every measure here."
+
+
+def disclosure_note(wh: Warehouse) -> Note:
+    return Note(Disclosure(wh.settings.suppression_threshold).note)
+
+
+SECTIONS = {"dpss": dpss_survey, "ascs": ascs_survey, "outcomes": outcome_reviews}
+
+
+def section(wh: Warehouse, name: str, code: str, period: str, area: str) -> DpssSurvey | AscsSurvey | OutcomeReviews:
+    """One part of the page ("dpss", "ascs" or "outcomes") alone: the page builds only the tab that is open."""
+    return SECTIONS[name](wh, code, period, area, Disclosure(wh.settings.suppression_threshold))
+
+
 def satisfaction_outcomes(wh: Warehouse, code: str, period: str, area: str) -> SatisfactionOutcomes:
     """Everything the Satisfaction and outcomes page and the pack's theme show, for one area and quarter."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
     return SatisfactionOutcomes(
-        scope=f"{area}, {period}. Higher is better for every measure here.",
+        scope=page_scope(area, period),
         dpss=dpss_survey(wh, code, period, area, disclosure),
         ascs=ascs_survey(wh, code, period, area, disclosure),
         outcomes=outcome_reviews(wh, code, period, area, disclosure),
-        disclosure_note=Note(disclosure.note),
+        disclosure_note=disclosure_note(wh),
     )

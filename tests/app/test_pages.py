@@ -28,6 +28,15 @@ def run_page(page: str | None = None, **query) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open another tab of the page, as a click on it does (the address follows it): only the open tab is built."""
+    at.session_state["tab"] = tab
+    at.query_params["tab"] = tab
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 def metric(at: AppTest, label_start: str) -> str:
     found = [m.value for m in at.metric if m.label.startswith(label_start)]
     assert found, f"no metric starting {label_start!r}; have {[m.label for m in at.metric]}"
@@ -177,6 +186,8 @@ def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
         f"The target date ({t.dp_uptake_by}) has passed without the target being met: {needed:,} more people would "
         "need a direct payment for Cambridgeshire (all)"
     ) in text
+    # The districts' funnel and its table are on their own tab, built when it is opened (?tab=Districts).
+    at = run_page("direct_payments.py", tab="Districts")
     funnel = _figure(at, "DP uptake by district against the county average")
     points = next(t for t in funnel["data"] if t.get("name") == "Areas")
     districts = dict(
@@ -229,8 +240,9 @@ def test_direct_payments_funnel_allowing_for_overdispersion_is_kept_in_the_link(
 
     plain = outside(False)
     lies = {0: "No district lies", 1: "1 district lies"}.get(plain, f"{plain} districts lie")
-    assert f"{lies} outside the 95% limits of chance alone." in text_of(run_page("direct_payments.py"))
-    at = run_page("direct_payments.py", funnel="Allowing for overdispersion")  # the URL holds the label
+    assert f"{lies} outside the 95% limits of chance alone." in text_of(run_page("direct_payments.py", tab="Districts"))
+    # The URL holds the tab and the funnel's label.
+    at = run_page("direct_payments.py", tab="Districts", funnel="Allowing for overdispersion")
     spread = estimate_overdispersion(x, n, sum(x) / sum(n))
     assert f"(overdispersion ratio {spread.phi:.2f}" in text_of(at)
     if spread.tau2 > 0:
@@ -265,7 +277,7 @@ def test_direct_payments_new_isfs_in_a_district_hide_small_counts(warehouse):
         "where locality_code = ? and period <= ? order by period",
         params=[code, period],
     ).fetchall()
-    at = run_page("direct_payments.py", locality=code, period=period)
+    at = run_page("direct_payments.py", locality=code, period=period, tab="Support and ISFs")
     ytd = int(rows[-1][3])
     assert ytd >= 5
     assert (
@@ -326,6 +338,8 @@ def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
         latest,
     )
     assert cmes >= 5
+    text = text_of(open_tab(at, "Care micro-enterprises"))  # the headline figures stay above every tab
+    assert metric(at, f"Active PAs, {latest}") == f"{pas:,}"
     assert (
         f"{cmes:,} care micro-enterprises were supporting people in Cambridgeshire (all) at the end of {latest}, "
         f"giving {hours:,.0f} hours of care a week."
@@ -335,7 +349,7 @@ def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
         "select pas_per_100_dp from mart_pa_workforce where locality_code = ? and period = '2023/24 Q4'",
         FENLAND,
     )
-    at = run_page("workforce.py", locality=FENLAND, period="2023/24 Q4")
+    at = run_page("workforce.py", locality=FENLAND, period="2023/24 Q4", tab="The rural gap")
     assert metric(at, "PAs per 100 DP recipients") == f"{ratio:.1f}"
     # The rural gap's table: the districts and the county, Fenland labelled rural and in bold on the pack.
     table = _frame(at, ["Area", "Active PAs", "People on a direct payment", "PAs per 100 DP recipients"])
@@ -406,7 +420,8 @@ def test_satisfaction_page_rates_dpss_against_the_contract_target_and_ascs_again
     figures = _charts(at)
     dpss = figures["DPSS customers rating the service very good, Cambridgeshire (all)"]
     assert [s["y0"] for s in dpss["layout"]["shapes"]] == [target]
-    # The ASCS share is a council measure (ASCOF 1D) with the council's target from the settings.
+    # The ASCS share is a council measure (ASCOF 1D) with the council's target from the settings, on its own tab.
+    text, figures = text_of(open_tab(at, "Adult Social Care Survey")), _charts(at)
     ascs_target, ascs_amber = demo_env.targets.satisfaction_pct, demo_env.targets.satisfaction_amber_points
     top, n = one(
         warehouse,
@@ -486,9 +501,10 @@ def test_satisfaction_district_tables_protect_a_hidden_count_from_the_county_tot
             assert row["Rated very good (%)"] == row["95% interval (%)"] == "–", row["Area"]
         else:
             assert row["Rated very good (%)"] == f"{100 * top / n:.1f}"
-    # Whole tables: human headings, one decimal, nothing printed as None.
-    for frame in (d.value for d in at.dataframe):
-        assert not frame.isin(["None", "nan", "null"]).any().any()
+    # Whole tables, on every tab: human headings, one decimal, nothing printed as None.
+    for tab in TABS["satisfaction_outcomes.py"]:
+        for frame in (d.value for d in open_tab(at, tab).dataframe):
+            assert not frame.isin(["None", "nan", "null"]).any().any(), tab
 
 
 def test_satisfaction_outcomes_by_review_reason_and_its_csv_hide_small_counts(demo_env, warehouse):

@@ -60,7 +60,9 @@ def test_each_overview_tile_opens_its_page_at_its_measure(page, app_url):
 
 def test_clicking_a_district_on_the_funnel_filters_the_page_to_it(page, app_url):
     open_page(page, f"{app_url}/direct_payments")
+    page.get_by_role("tab", name="Districts", exact=True).click()  # the funnel is built when its tab opens
     funnel = page.locator('[data-testid="stPlotlyChart"]', has_text="DP uptake by district")
+    expect(funnel.locator(".main-svg").first).to_be_attached(timeout=60_000)
     funnel.scroll_into_view_if_needed()
     # The districts' trace is the funnel's last: its labels name the points in the same order.
     districts = funnel.locator(".scatterlayer .trace").last
@@ -70,6 +72,9 @@ def test_clicking_a_district_on_the_funnel_filters_the_page_to_it(page, app_url)
     expect(sidebar.get_by_role("combobox", name="Locality")).to_match_aria_snapshot(f'- combobox "Locality": {name}')
     wait_until_idle(page, 90_000)
     assert query_of(page.url)["locality"] != "E10000003"
+    # The whole page follows the district chosen, and stays on the tab it was chosen from.
+    assert query_of(page.url)["tab"] == "Districts"
+    expect(page.locator('[data-testid="stCaptionContainer"]', has_text=f"{name}, ").first).to_be_visible()
 
 
 def test_clicking_an_area_line_filters_the_page_to_it(page, app_url):

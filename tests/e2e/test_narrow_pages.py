@@ -185,7 +185,17 @@ CHART_LABELS = """() => [...document.querySelectorAll('[data-testid="stPlotlyCha
 
 
 @pytest.mark.parametrize("width", [800, 1400])
-@pytest.mark.parametrize("name", ["direct_payments", "workforce", "satisfaction_outcomes", "demand_scenarios"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "direct_payments",
+        "workforce?tab=The+rural+gap",  # each tab is built when opened: its address opens it
+        "satisfaction_outcomes",
+        "satisfaction_outcomes?tab=Adult+Social+Care+Survey",
+        "satisfaction_outcomes?tab=Outcomes+of+reviews",
+        "demand_scenarios",
+    ],
+)
 def test_chart_labels_sit_above_the_data_uncut_and_apart(page, app_url, name, width):
     """'Target 25.0%' drawn across Cambridge's line and 'County 72.0' across a bar were unreadable at 800 px."""
     page.set_viewport_size({"width": width, "height": 1600})
