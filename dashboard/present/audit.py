@@ -19,7 +19,7 @@ from pipelines.audit import ACTIONS
 
 LOCAL_TIME = ZoneInfo("Europe/London")
 SHOWN_ROWS = 500  # a page of the newest rows; the download has every row the filters match
-VIEW_COLUMNS = ["when (UK time)", "who", "action", "subject", "detail"]
+VIEW_COLUMNS = ["When (UK time)", "Who", "Action", "Subject", "Detail"]  # sentence case, as every heading
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,11 @@ def trail_view(rows: pl.DataFrame) -> TrailView:
         .str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", time_zone="UTC")
         .dt.convert_time_zone(str(LOCAL_TIME))
         .dt.strftime("%-d %b %Y %H:%M:%S")
-        .alias("when (UK time)"),
-        pl.col("actor").alias("who"),
-        pl.col("action").replace_strict(ACTIONS, default=pl.col("action")).alias("action"),
-        pl.col("subject"),
-        pl.Series("detail", details, dtype=pl.String),
+        .alias("When (UK time)"),
+        pl.col("actor").alias("Who"),
+        pl.col("action").replace_strict(ACTIONS, default=pl.col("action")).alias("Action"),
+        pl.col("subject").alias("Subject"),
+        pl.Series("Detail", details, dtype=pl.String),
     )
     if rows.is_empty():
         caption = "No audit rows match these filters."

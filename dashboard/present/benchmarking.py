@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts import chart_title
 from dashboard.present.blocks import Chart, Paragraph, Table
 from dashboard.present.maps import councils_map
 from dashboard.queries import Warehouse
@@ -403,11 +404,20 @@ def _trend(values: pl.DataFrame, measure: str, council: str, peers: list[str], n
             )
         )
     fig.update_xaxes(type="category", categoryorder="category ascending")
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": 1.1})
     measure_name = rows["measure_name"][0] if rows.height else measure
+    finding, detail = trend_finding(rows, council, name)
+    title, top = chart_title(f"{measure_name}: {finding}")
+    # The legend below the plot, as on the other line charts: above it, wrapped onto rows in a narrow window, it
+    # ran into the title.
+    fig.update_layout(
+        title=title,
+        margin={"l": 10, "r": 10, "t": top, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        yaxis={"ticksuffix": "%" if rows.height and rows["unit"][0] == "percent" else ""},
+    )
     return Chart(
         fig,
-        f"Line chart of {measure_name} by year for {name}, its peers' median and England.",
+        f"Line chart of {measure_name} by year for {name}, its peers' median and England. {detail}",
         name="benchmark_trend",
         how_to_read="Solid lines are the survey- or SALT-based series; dotted points are computed from Client Level "
         "Data (from 2024-25), a series break, so the two are not joined.",
@@ -417,3 +427,38 @@ def _trend(values: pl.DataFrame, measure: str, council: str, peers: list[str], n
             [[r["year"], r["series"], r["basis"], f"{r['value']:.1f}"] for r in lines.iter_rows(named=True)],
         ),
     )
+
+
+def trend_finding(rows: pl.DataFrame, council: str, name: str) -> tuple[str, str]:
+    """What the trend chart shows, for its title, and the latest year's figures in words, for its description.
+
+    Over the years both are published: the council on one side of England in every one of them (two or more), or
+    else the latest year's verdict, with the same 95% interval as the summary table's.
+    """
+    mine = rows.filter(pl.col("area_code") == council).select(
+        "year", "value", "numerator", "denominator", "margin_of_error", "interval", "unit", "higher_is_better"
+    )
+    both = mine.join(
+        rows.filter(pl.col("area_code") == ENGLAND).select("year", pl.col("value").alias("england")), on="year"
+    ).sort("year")
+    if both.is_empty():
+        return f"{name}, its peers' median and England by year", "England and the council are not both published."
+    last = both.row(-1, named=True)
+    unit, higher = last["unit"], bool(last["higher_is_better"])
+    detail = f"In {last['year']}, {name} {_fmt(last['value'], unit)}, England {_fmt(last['england'], unit)}."
+    sides = {_side(v, e, unit) for v, e in zip(both["value"], both["england"], strict=True)}
+    if both.height >= 2 and len(sides) == 1 and sides != {"level with"}:
+        return f"{name} {sides.pop()} England in every year shown", detail
+    low, high = interval(
+        last["value"], last["numerator"], last["denominator"], last["margin_of_error"], last["interval"], unit
+    )
+    verdict = compare(low, high, last["england"], higher)
+    words = {"better": "better than", "similar": "similar to", "worse": "worse than"}.get(verdict)
+    return f"{name} {words or _side(last['value'], last['england'], unit)} England in {last['year']}", detail
+
+
+def _side(value: float, england: float, unit: str) -> str:
+    """Above, below or level with England, as the figures are shown (level when they read the same)."""
+    if _fmt(value, unit) == _fmt(england, unit):
+        return "level with"
+    return "above" if value > england else "below"

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.present.about import PAGE_MEASURES, measure_panel
 from dashboard.present.headlines import headlines
 from dashboard.shell import warehouse
-from dashboard.shell.components import plain
+from dashboard.shell.components import plain, show_static_table
 
 
 def wanted_measure(page: str) -> str | None:
@@ -31,5 +31,5 @@ def about_measures(page: str, code: str, quarter: str, area: str) -> None:
         if chosen is not None:
             st.info(f"**{plain(chosen.name)}**: {plain(chosen.sentence)}", icon="➡️")
     with st.expander("About these measures: definition, source, next update, target", expanded=bool(wanted)):
-        st.table(measure_panel(wh.settings, keys, wh.meta().latest_period).frame(), hide_index=True)
+        show_static_table(measure_panel(wh.settings, keys, wh.meta().latest_period))
         st.caption("Every term is explained on the Glossary page.")

@@ -49,6 +49,26 @@ def show_table(table: Table, key: str) -> None:
     st.dataframe(table.arrow(), hide_index=True, width="stretch", key=f"table-{key}")
 
 
+def show_static_table(table: Table) -> None:
+    """A short table nobody sorts or scrolls (a glossary, a metadata panel, a few year-end values) as a Markdown
+    table: Streamlit draws st.dataframe and st.table with 0.7-1.2 MB of JavaScript (DataFrame.js,
+    arrowFormatUtils.js) loaded and evaluated on the page's first view, 0.4-0.6 s on a 2-core laptop, where the
+    Markdown renderer is already loaded. Cells wrap; numeric columns are right-aligned."""
+    st.markdown(markdown_table(table))
+
+
+def markdown_table(table: Table) -> str:
+    """The table as GitHub-flavoured Markdown, every cell escaped as ``plain`` text (a "|" cannot end a cell)."""
+
+    def cell(value) -> str:
+        return plain(" ".join(str(value).split())) or "\u00a0"  # an empty cell keeps the row's shape
+
+    heading = "| " + " | ".join(cell(c) for c in table.columns) + " |"
+    rule = "|" + "|".join("---:" if table.is_numeric(i) else "---" for i in range(len(table.columns))) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.rows]
+    return "\n".join([heading, rule, *rows])
+
+
 # Streamlit's grid wraps a cell's text only when its rows are taller than 4rem; this height holds three lines.
 WRAPPED_ROW_PX = 72
 

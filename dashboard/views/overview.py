@@ -15,7 +15,7 @@ from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import allowed, person
 from dashboard.shell.audit import on_download
-from dashboard.shell.components import plain, show, show_metrics, show_missing
+from dashboard.shell.components import plain, show, show_metrics, show_missing, show_static_table
 from dashboard.shell.filters import locality, locality_name, period
 from dashboard.signals import rag_label
 
@@ -73,7 +73,8 @@ show_metrics(ascof.metrics, columns=2)
 show(ascof.paragraphs)
 if ascof.reconciliation:
     with st.expander("Year-end values beside the published ASCOF"):
-        show([ascof.reconciliation], key="ascof-year-end")
+        st.markdown(f"**{plain(ascof.reconciliation.caption)}**")
+        show_static_table(ascof.reconciliation)
 show(ascof.notes)
 about_measures("overview", code, quarter, area)
 

@@ -18,6 +18,7 @@ from dashboard import app_state, review_actions, review_notes
 from dashboard.app_state import AppStateUnavailable
 from dashboard.charts import OKABE_ITO
 from dashboard.present import provider_kpis as kpis
+from dashboard.present.blocks import Table
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
@@ -30,6 +31,7 @@ from dashboard.shell.components import (
     show_chart,
     show_metrics,
     show_missing,
+    show_static_table,
     show_table,
     show_verdict_table,
     wrapped_columns,
@@ -54,7 +56,8 @@ SCORECARD_ORDER = [
     "Checks",
     "Provider's comment",
 ]
-SCORECARD_WIDTHS = {"KPI": 135, "RAG": 95, "Variation (SPC)": 120, "Assurance (SPC)": 120}
+# Variation is wide enough for "● Common cause:" on one line: its longest verdict then takes three lines, not four.
+SCORECARD_WIDTHS = {"KPI": 135, "RAG": 90, "Variation (SPC)": 128, "Assurance (SPC)": 120}
 # The actions' status (overdue, due, done) first, then what and whose.
 ACTIONS_FIRST = ["Status", "Due", "KPI", "Action"]
 ACTIONS_WIDTHS = {"Status": 110, "Due": 90, "KPI": 130, "Action": 160}
@@ -100,29 +103,36 @@ def _scorecard(card: kpis.Scorecard) -> None:
     frame = card.table.frame().insert_column(4, sparklines)  # as typed on screen, as show_table does
     fills = [f"background-color: {kpis.RAG_FILLS[r]}" if r else "" for r in card.ratings]
     styled = frame.to_pandas().style.apply(lambda _: fills, subset=["RAG"], axis=0)
-    st.dataframe(
-        styled,
-        hide_index=True,
-        width="stretch",
-        key="scorecard_table",
-        on_select=lambda: _open_selected_row(card.codes),
-        selection_mode="single-row",
-        column_order=SCORECARD_ORDER,
-        row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
-        height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
-        column_config={
-            # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
-            **wrapped_columns(SCORECARD_WIDTHS),
-            "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
-            "Last 8 quarters": st.column_config.LineChartColumn(
-                width="small",
-                color=OKABE_ITO[0],
-                help="Quarters without a value (or below the threshold) are left out.",
-            ),
-            "Checks": st.column_config.TextColumn(width="medium"),
-            "Provider's comment": st.column_config.TextColumn(width="large"),
-        },
-    )
+    with st.container(key="scorecard-grid"):
+        st.dataframe(
+            styled,
+            hide_index=True,
+            width="stretch",
+            key="scorecard_table",
+            on_select=lambda: _open_selected_row(card.codes),
+            selection_mode="single-row",
+            column_order=SCORECARD_ORDER,
+            row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
+            height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
+            column_config={
+                # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
+                **wrapped_columns(SCORECARD_WIDTHS),
+                "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
+                "Last 8 quarters": st.column_config.LineChartColumn(
+                    width="small",
+                    color=OKABE_ITO[0],
+                    help="Quarters without a value (or below the threshold) are left out.",
+                ),
+                "Checks": st.column_config.TextColumn(width="medium"),
+                "Provider's comment": st.column_config.TextColumn(width="large"),
+            },
+        )
+    # A phone's 360 px cannot hold the grid's verdict columns (fixed pixel widths: KPI, RAG, variation, assurance
+    # need 500): there, narrow.css shows the same verdicts as a table whose cells wrap, in the grid's place.
+    with st.container(key="scorecard-phone"):
+        verdicts = [card.table.columns.index(column) for column in SCORECARD_ORDER[:4]]
+        verdict_rows = [[row[i] for i in verdicts] for row in card.table.rows]
+        show_static_table(Table(card.table.caption, SCORECARD_ORDER[:4], verdict_rows))
     st.caption(f"{plain(card.note.text)} Select a row to open its chart.")
 
 

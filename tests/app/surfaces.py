@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from unittest import mock
@@ -149,6 +150,22 @@ def cell_text(value) -> str:
     return str(value)
 
 
+_RULE = re.compile(r"^\|(\s*:?-+:?\s*\|)+$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def markdown_table(text: str) -> tuple[list[str], list[list[str]]] | None:
+    """A Markdown table (dashboard.shell.components.show_static_table) as its headings and rows of plain text."""
+    lines = text.splitlines()
+    if len(lines) < 2 or not lines[0].startswith("|") or not _RULE.match(lines[1]):
+        return None
+
+    def cells(line: str) -> list[str]:
+        return [re.sub(r"\\(.)", r"\1", c.strip()).replace("\u00a0", "") for c in _CELL_SPLIT.split(line)[1:-1]]
+
+    return cells(lines[0]), [cells(line) for line in lines[2:]]
+
+
 def frame_table(where: str, frame) -> TableShown:
     """A pandas or polars frame as a table of text cells."""
     if hasattr(frame, "to_pandas") and not hasattr(frame, "iloc"):
@@ -261,6 +278,8 @@ def page_surface(at: AppTest, name: str, downloads: bool = True) -> Surface:
     surface = Surface(name)
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error", "text"):
         for element in getattr(at, kind):
+            if kind == "markdown" and markdown_table(str(element.value)):
+                continue  # a table (show_static_table): checked as one, below, as an st.table was
             surface.texts.append(Text(kind, str(element.value)))
     for element in at.get("alert"):  # older Streamlit groups the alerts
         surface.texts.append(Text("alert", str(getattr(element, "value", ""))))
@@ -274,6 +293,8 @@ def page_surface(at: AppTest, name: str, downloads: bool = True) -> Surface:
         surface.tables.append(frame_table(f"dataframe {i + 1}", table.value))
     for i, table in enumerate(at.table):
         surface.tables.append(frame_table(f"table {i + 1}", table.value))
+    for i, table in enumerate(t for m in at.markdown if (t := markdown_table(str(m.value)))):
+        surface.tables.append(TableShown(f"markdown table {i + 1}", *table))
     for i, chart in enumerate(at.get("plotly_chart")):
         surface.charts.append(ChartShown(f"chart {i + 1}", json.loads(chart.proto.spec)))
     if downloads:

@@ -31,12 +31,12 @@ def test_an_administrator_reads_the_trail_newest_first_as_plain_text(granted):
     at = audit_page()
     assert not refusals(at)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["when (UK time)", "who", "action", "subject", "detail"]
+    assert list(table.columns) == ["When (UK time)", "Who", "Action", "Subject", "Detail"]
     first = table.iloc[0]  # the admin's own sign-in is the newest row
-    assert (first["who"], first["action"], first["subject"]) == ("Admin", "signed in", "admin@council.example")
-    upload = table[table["who"] == "Ann Other"].iloc[0]
-    assert upload["subject"] == "**bold** [login](https://evil.example)"  # as typed, never a link
-    assert (upload["action"], upload["detail"]) == ("loaded a file", "rows_loaded: 3")
+    assert (first["Who"], first["Action"], first["Subject"]) == ("Admin", "signed in", "admin@council.example")
+    upload = table[table["Who"] == "Ann Other"].iloc[0]
+    assert upload["Subject"] == "**bold** [login](https://evil.example)"  # as typed, never a link
+    assert (upload["Action"], upload["Detail"]) == ("loaded a file", "rows_loaded: 3")
 
 
 def test_filters_by_who_action_and_date(granted):
@@ -45,15 +45,15 @@ def test_filters_by_who_action_and_date(granted):
     audit.record(settings, "Filter Person", "scenario_delete", "Plan F")
     at = audit_page()
     at.multiselect(key="audit_actors").set_value(["Filter Person"]).run()
-    assert at.dataframe[0].value["action"].tolist() == ["deleted a scenario", "saved a scenario"]
+    assert at.dataframe[0].value["Action"].tolist() == ["deleted a scenario", "saved a scenario"]
     at.multiselect(key="audit_actions").set_value(["scenario_save"]).run()
-    assert at.dataframe[0].value["subject"].tolist() == ["Plan F"]
+    assert at.dataframe[0].value["Subject"].tolist() == ["Plan F"]
     yesterday = date.today() - timedelta(days=1)
     at.date_input(key="audit_dates").set_value((yesterday - timedelta(days=7), yesterday)).run()
     assert at.dataframe[0].value.empty
     assert "No audit rows match these filters." in [c.value for c in at.caption]
     at.date_input(key="audit_dates").set_value((yesterday, date.today() + timedelta(days=1))).run()
-    assert at.dataframe[0].value["subject"].tolist() == ["Plan F"]
+    assert at.dataframe[0].value["Subject"].tolist() == ["Plan F"]
 
 
 def test_the_download_is_every_matching_row_and_is_itself_audited(granted):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import plotly.io as pio
 from streamlit.testing.v1 import AppTest
 
 from pipelines.config import PROJECT_ROOT
+from tests.app.test_disclosure import flat  # plotly sends numeric arrays as binary
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 COUNTY = "E10000003"
@@ -41,3 +45,65 @@ def test_benchmarking_shows_rank_quartile_and_peers_from_published_data(demo_env
     ]
     text = "\n".join(m.value for m in at.markdown)
     assert f"Cambridgeshire's {len(peers)} peers are" in text and ", ".join(peers) in text
+
+
+def run_benchmarking(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("views/benchmarking.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def drawn(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_a_first_view_draws_the_spine_chart_alone(demo_env):
+    """The verdicts table and the spine chart; the funnel, trend and map wait for their tabs (four charts before)."""
+    at = run_benchmarking()
+    charts = drawn(at)
+    assert len(charts) == 1
+    assert "Peer median" in [t.get("name") for t in charts[0]["data"]]
+    assert [t.label for t in at.tabs] == ["All measures", "Funnel", "Trend", "Map"]
+    assert at.dataframe[0].value["Measure"].tolist()  # the verdicts are above the tabs
+
+
+def test_a_link_to_the_trend_tab_draws_the_trend_titled_with_its_finding(demo_env, warehouse):
+    """dp_users: Cambridgeshire's published value is below England's in every year at least 100 councils published."""
+    rows = warehouse.sql(
+        "with covered as (select year from mart_ascof where measure = 'dp_users' group by year "
+        "having count(distinct area_code) >= 100) "
+        "select m.year, max(m.value) filter (m.area_code = ?), max(m.value) filter (m.area_code = 'E92000001') "
+        "from mart_ascof m join covered using (year) where m.measure = 'dp_users' group by m.year order by m.year",
+        params=[COUNTY],
+    ).fetchall()
+    both = [(year, mine, england) for year, mine, england in rows if mine is not None and england is not None]
+    assert len(both) >= 2 and all(mine < england for _, mine, england in both)
+    at = run_benchmarking(tab="Trend", ascof="People who use services receiving direct payments")  # the label
+    (trend,) = drawn(at)
+    title = trend["layout"]["title"]["text"].replace("<br>", " ")
+    assert (
+        title == "People who use services receiving direct payments: Cambridgeshire below England in every year shown"
+    )
+    year, mine, england = both[-1]
+    lines = [t for t in trend["data"] if t["name"].startswith("Cambridgeshire")]
+    drawn_mine = {x: y for t in lines for x, y in zip(flat(t["x"]), flat(t["y"]), strict=True)}
+    assert drawn_mine[year] == mine
+    assert at.selectbox(key="ascof").value == "dp_users"
+
+
+def test_a_link_to_the_funnel_tab_draws_the_funnel_of_the_measure_it_names(demo_env):
+    from dashboard.present.benchmarking import benchmarking
+    from dashboard.queries import Warehouse
+
+    expected = benchmarking(Warehouse(demo_env), "home_after_reablement").funnel
+    # The address holds the measure's name, as the chooser shows it (not the default: direct payments).
+    at = run_benchmarking(
+        tab="Funnel", ascof="Older people still at home after reablement following hospital discharge"
+    )
+    assert at.selectbox(key="ascof").value == "home_after_reablement"
+    (funnel,) = drawn(at)
+    assert funnel["data"] == json.loads(pio.to_json(expected.figure))["data"]

@@ -118,6 +118,7 @@ def test_the_years_note_names_the_missing_years_and_why(demo_env, warehouse):
 
 def test_the_benchmarking_page_shows_the_years_note_and_the_map(demo_env, warehouse):
     at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["tab"] = "Map"  # the map is built when its tab is opened (here by a link)
     at.run()
     at.switch_page("views/benchmarking.py").run()
     assert not at.exception, [e.message for e in at.exception]

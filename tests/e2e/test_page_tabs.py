@@ -4,13 +4,14 @@ and nothing on any tab is cut or overlapping at 800 or 1400 px."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, wait_until_idle
-from tests.e2e.test_drill_and_links import UPTAKE_CHART_TITLE, query_of
+from tests.e2e.test_drill_and_links import UPTAKE_CHART_TITLE, choose, query_of
 from tests.e2e.test_narrow_pages import CHART_LABELS, CUT_CHART_TITLES, CUT_TEXT, open_page
 
 CHARTS = '[data-testid="stPlotlyChart"]'
@@ -58,3 +59,48 @@ def test_each_direct_payments_tab_opened_by_link_is_drawn_uncut(page, app_url, t
     assert page.evaluate(CUT_CHART_TITLES) == []
     assert page.evaluate(CHART_LABELS) == []
     screenshot(page, f"direct_payments_{tab.split()[0].lower()}_{width}px")
+
+
+BENCH_TABS = ["All measures", "Funnel", "Trend", "Map"]
+# A title's lines are joined without a space in its text: each break may fall at any space.
+TREND_FINDING = re.compile(
+    r":\s?Cambridgeshire\s?(above|below|level\s?with|better\s?than|similar\s?to|worse\s?than)\s?England\s?in"
+)
+
+
+def test_benchmarking_draws_the_spine_first_and_a_measure_s_trend_by_link(browser, page, app_url):
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    open_page(page, f"{app_url}/benchmarking")
+    expect(page.locator(CHARTS)).to_have_count(1)  # the spine chart; the funnel, trend and map wait for their tabs
+    page.get_by_role("tab", name="Trend", exact=True).click()
+    page.wait_for_url(lambda url: query_of(url).get("tab") == "Trend")
+    wait_until_idle(page)
+    # Another measure: its tab alone re-runs, and the address names it.
+    choose(page, "Measure", "Carers receiving direct payments")
+    page.wait_for_url(lambda url: query_of(url).get("ascof") == "Carers receiving direct payments")
+    wait_until_idle(page)
+    expect(page.locator(f"{CHARTS} .gtitle", has_text="Carers receiving direct payments")).to_have_count(1)
+    title = page.locator(f"{CHARTS} .gtitle").first.text_content()
+    assert TREND_FINDING.search(title), title
+    address = page.url
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1200})  # a colleague opening the link
+    other = fresh.new_page()
+    open_page(other, address)
+    expect(other.get_by_role("tab", name="Trend", exact=True)).to_have_attribute("aria-selected", "true")
+    expect(other.locator(CHARTS)).to_have_count(1)
+    assert other.locator(f"{CHARTS} .gtitle").first.text_content() == title
+    fresh.close()
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+@pytest.mark.parametrize("tab", BENCH_TABS)
+def test_each_benchmarking_tab_opened_by_link_is_drawn_uncut(page, app_url, tab, width):
+    page.set_viewport_size({"width": width, "height": 1600})
+    open_page(page, f"{app_url}/benchmarking?tab={quote_plus(tab)}")
+    expect(page.get_by_role("tab", name=tab, exact=True)).to_have_attribute("aria-selected", "true")
+    expect(page.locator(CHARTS)).to_have_count(1)
+    assert page.evaluate(CUT_TEXT) == []
+    assert page.evaluate(CUT_CHART_TITLES) == []
+    assert page.evaluate(CHART_LABELS) == []
+    screenshot(page, f"benchmarking_{tab.split()[0].lower()}_{width}px")

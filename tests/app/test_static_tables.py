@@ -1,0 +1,57 @@
+"""Short static tables (the glossary, "About these measures", the year-end ASCOF values) are Markdown tables: the
+pages that show nothing else load none of the table grid's JavaScript (benchmarks/browser_timing.py)."""
+
+from __future__ import annotations
+
+from dashboard.present.about import PAGE_MEASURES, glossary_table, measure_panel
+from dashboard.present.blocks import Table
+from dashboard.shell.components import markdown_table
+from tests.app.surfaces import frame_table, run_app
+from tests.app.surfaces import markdown_table as read_markdown_table
+
+
+def test_a_cell_with_markup_or_a_line_break_stays_one_plain_cell():
+    table = Table("t", ["Term", "Count"], [["A | B *bold*", "1,234"], ["two\nlines", ""]], numeric=[False, True])
+    assert markdown_table(table).splitlines() == [
+        "| Term | Count |",
+        "|---|---:|",
+        r"| A \| B \*bold\* | 1,234 |",
+        "| two lines | \u00a0 |",
+    ]
+    # The pages' checks (tables for people, consistency) read it back as the cells a person sees.
+    assert read_markdown_table(markdown_table(table)) == (
+        ["Term", "Count"],
+        [["A | B *bold*", "1,234"], ["two lines", ""]],
+    )
+
+
+def test_the_glossary_shows_every_term_as_a_markdown_table_and_no_grid(demo_env):
+    at = run_app("glossary.py")
+    shown = [m.value for m in at.markdown if m.value.startswith("| Term | Meaning |")]
+    assert len(shown) == 1
+    rows = shown[0].splitlines()[2:]
+    assert len(rows) == len(glossary_table().rows)
+    assert any(row.startswith("| Direct payment (DP) | Money the council pays") for row in rows)
+    measures = next(m.value for m in at.markdown if m.value.startswith("| Measure | Definition | Source |"))
+    assert "| Direct payment uptake |" in measures and "Higher is better" in measures
+    assert not at.table and not at.dataframe
+
+
+def test_the_overview_shows_its_measure_panel_and_year_end_values_without_a_grid(demo_env):
+    at = run_app()
+    panel = next(m.value for m in at.markdown if m.value.startswith("| Measure | Definition |"))
+    names = [row.split(" | ")[0].removeprefix("| ") for row in panel.splitlines()[2:]]
+    assert names == [row[0] for row in measure_panel(demo_env, PAGE_MEASURES["overview"], "2024/25 Q4").rows]
+    assert not at.table and not at.dataframe
+
+
+def test_the_scorecard_on_a_phone_shows_the_grids_verdicts_for_every_kpi(demo_env):
+    at = run_app("provider_kpis.py")
+    grid = next(frame_table("grid", d.value) for d in at.dataframe if "Variation (SPC)" in d.value.columns)
+    phone = next(
+        read_markdown_table(m.value) for m in at.markdown if m.value.startswith("| KPI | RAG | Variation (SPC) |")
+    )
+    columns = ["KPI", "RAG", "Variation (SPC)", "Assurance (SPC)"]
+    assert phone[0] == columns
+    assert phone[1] == [[row[grid.columns.index(c)] for c in columns] for row in grid.rows]
+    assert len(phone[1]) >= 5 and any(row[2].startswith("● Common cause") for row in phone[1])
