@@ -336,11 +336,13 @@ def _scenario() -> None:
         "this link does too" + (" (the levers are at the baseline)" if at_baseline else "") + ":"
     )
     st.code(f"{page_url}?{scenario_store.share_query(levers, defaults, target_pct, view)}", language=None)
-    # A link to a saved scenario restores its levers: say whose they are and when they were saved.
-    stored = scenario_store.saved(defaults, cfg, owner)
-    same = [f"“{name}”, {s.provenance}" for name, s in stored.items() if s.levers == levers]
-    if same and not at_baseline:
-        st.caption(plain("These levers are the saved scenario " + "; and ".join(same) + "."))
+    # A link to a saved scenario restores its levers: say whose they are and when they were saved (the store is
+    # not read for the baseline, which is no saved scenario's).
+    if not at_baseline:
+        stored = scenario_store.saved(defaults, cfg, owner)
+        same = [f"“{name}”, {s.provenance}" for name, s in stored.items() if s.levers == levers]
+        if same:
+            st.caption(plain("These levers are the saved scenario " + "; and ".join(same) + "."))
 
 
 if scenario_tab.open:

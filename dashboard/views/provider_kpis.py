@@ -17,9 +17,8 @@ import streamlit as st
 from dashboard import app_state, review_actions, review_notes
 from dashboard.app_state import AppStateUnavailable
 from dashboard.charts import OKABE_ITO
-from dashboard.exports.kpi_review_excel import review_workbook
-from dashboard.exports.kpi_review_pdf import review_pdf
 from dashboard.present import provider_kpis as kpis
+from dashboard.present.blocks import Table
 from dashboard.present.missing_sources import missing_sources
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
@@ -32,6 +31,7 @@ from dashboard.shell.components import (
     show_chart,
     show_metrics,
     show_missing,
+    show_static_table,
     show_table,
     show_verdict_table,
     wrapped_columns,
@@ -56,7 +56,8 @@ SCORECARD_ORDER = [
     "Checks",
     "Provider's comment",
 ]
-SCORECARD_WIDTHS = {"KPI": 135, "RAG": 95, "Variation (SPC)": 120, "Assurance (SPC)": 120}
+# Variation is wide enough for "● Common cause:" on one line: its longest verdict then takes three lines, not four.
+SCORECARD_WIDTHS = {"KPI": 135, "RAG": 90, "Variation (SPC)": 128, "Assurance (SPC)": 120}
 # The actions' status (overdue, due, done) first, then what and whose.
 ACTIONS_FIRST = ["Status", "Due", "KPI", "Action"]
 ACTIONS_WIDTHS = {"Status": 110, "Due": 90, "KPI": 130, "Action": 160}
@@ -90,78 +91,70 @@ if not labels:
 if "contract" not in st.session_state:
     first = next(iter(labels))
     st.session_state["contract"] = from_url("contract", list(labels), first, "the contract", labels[first])
-contract = st.selectbox("Contract", list(labels), format_func=labels.get, key="contract")
-st.query_params["contract"] = contract
-
-review = per_build(kpis.open_review, contract, quarter)
-for notice in review.notices():
-    NOTICES[notice.level](plain(notice.text))
-if not review.expected:
-    st.stop()
-
-last = kpis.read_last_actions(wh, review)
-if last.period:
-    lines = "\n".join(f"- {plain(item)}" for item in last.items)
-    st.info(f"**{plain(last.heading)}**\n\n{lines}")
-
-if not review.codes:
-    st.info(review.no_kpis)
-    st.stop()
-
-card = per_build(kpis.review_scorecard, contract, quarter)  # shared by every session, like the review
-st.header(plain(card.table.caption))
-show_metrics(card.metrics)
-codes = card.codes
 
 
-def _open_selected_row() -> None:
+def _scorecard(card: kpis.Scorecard) -> None:
+    st.header(plain(card.table.caption))
+    show_metrics(card.metrics)
+    # Streamlit's sparkline cannot draw a gap, so quarters without a (shown) value are left out of the line.
+    sparklines = pl.Series(
+        "Last 8 quarters", [[v for v in line if v is not None] for line in card.sparklines], dtype=pl.List(pl.Float64)
+    )
+    frame = card.table.frame().insert_column(4, sparklines)  # as typed on screen, as show_table does
+    fills = [f"background-color: {kpis.RAG_FILLS[r]}" if r else "" for r in card.ratings]
+    styled = frame.to_pandas().style.apply(lambda _: fills, subset=["RAG"], axis=0)
+    with st.container(key="scorecard-grid"):
+        st.dataframe(
+            styled,
+            hide_index=True,
+            width="stretch",
+            key="scorecard_table",
+            on_select=lambda: _open_selected_row(card.codes),
+            selection_mode="single-row",
+            column_order=SCORECARD_ORDER,
+            row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
+            height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
+            column_config={
+                # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
+                **wrapped_columns(SCORECARD_WIDTHS),
+                "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
+                "Last 8 quarters": st.column_config.LineChartColumn(
+                    width="small",
+                    color=OKABE_ITO[0],
+                    help="Quarters without a value (or below the threshold) are left out.",
+                ),
+                "Checks": st.column_config.TextColumn(width="medium"),
+                "Provider's comment": st.column_config.TextColumn(width="large"),
+            },
+        )
+    # A phone's 360 px cannot hold the grid's verdict columns (fixed pixel widths: KPI, RAG, variation, assurance
+    # need 500): there, narrow.css shows the same verdicts as a table whose cells wrap, in the grid's place.
+    with st.container(key="scorecard-phone"):
+        verdicts = [card.table.columns.index(column) for column in SCORECARD_ORDER[:4]]
+        verdict_rows = [[row[i] for i in verdicts] for row in card.table.rows]
+        show_static_table(Table(card.table.caption, SCORECARD_ORDER[:4], verdict_rows))
+    st.caption(f"{plain(card.note.text)} Select a row to open its chart.")
+
+
+def _open_selected_row(codes: list[str]) -> None:
     rows = st.session_state["scorecard_table"].selection.rows
     if rows:
         st.session_state["kpi"] = codes[rows[0]]
 
 
-# Streamlit's sparkline cannot draw a gap, so quarters without a (shown) value are left out of the line.
-sparklines = pl.Series(
-    "Last 8 quarters", [[v for v in line if v is not None] for line in card.sparklines], dtype=pl.List(pl.Float64)
-)
-frame = card.table.frame().insert_column(4, sparklines)  # as typed on screen, as show_table does
-fills = [f"background-color: {kpis.RAG_FILLS[r]}" if r else "" for r in card.ratings]
-styled = frame.to_pandas().style.apply(lambda _: fills, subset=["RAG"], axis=0)
-st.dataframe(
-    styled,
-    hide_index=True,
-    width="stretch",
-    key="scorecard_table",
-    on_select=_open_selected_row,
-    selection_mode="single-row",
-    column_order=SCORECARD_ORDER,
-    row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
-    height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
-    column_config={
-        # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px, with room.
-        **wrapped_columns(SCORECARD_WIDTHS),
-        "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
-        "Last 8 quarters": st.column_config.LineChartColumn(
-            width="small", color=OKABE_ITO[0], help="Quarters without a value (or below the threshold) are left out."
-        ),
-        "Checks": st.column_config.TextColumn(width="medium"),
-        "Provider's comment": st.column_config.TextColumn(width="large"),
-    },
-)
-st.caption(f"{plain(card.note.text)} Select a row to open its chart.")
-
-if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
-    if "kpi" in st.session_state:  # another contract chosen: its first KPI, no complaint about the old one
-        st.session_state["kpi"] = codes[0]
-    else:
-        st.session_state["kpi"] = from_url("kpi", codes, codes[0], "the KPI", review.names.get(codes[0], codes[0]))
+def _choose_kpi(review: kpis.Review, codes: list[str]) -> None:
+    if "kpi" not in st.session_state or st.session_state["kpi"] not in codes:
+        if "kpi" in st.session_state:  # another contract chosen: its first KPI, no complaint about the old one
+            st.session_state["kpi"] = codes[0]
+        else:
+            st.session_state["kpi"] = from_url("kpi", codes, codes[0], "the KPI", review.names.get(codes[0], codes[0]))
 
 
 def _author() -> str:
     return who.author  # the signed-in name; '' in the demo, where the form asks for it
 
 
-def _returns() -> None:
+def _returns(review: kpis.Review) -> None:
     st.header("Returns")
     returned = kpis.returns(wh, review)
     show([returned.table, returned.note], key="returns")
@@ -169,13 +162,14 @@ def _returns() -> None:
         show([returned.problems], key="problems")
 
 
-def _action_label(row: dict) -> str:
+def _action_label(review: kpis.Review, row: dict) -> str:
     text = row["action"] if len(row["action"]) <= 60 else row["action"][:59] + "…"
     return f"{review.names.get(row['kpi_code'], row['kpi_code'])}: {text} ({row['owner']})"
 
 
-def _actions_section() -> None:
+def _actions_section(review: kpis.Review) -> None:
     """The contract's actions on this review, and a form to update one (owner, due date, done)."""
+    contract = review.contract_id
     table = kpis.quarter_actions(wh, review)
     st.header(plain(table.caption))
     if "action_updated" in st.session_state:
@@ -190,7 +184,10 @@ def _actions_section() -> None:
     listed = review_actions.actions_for_quarter(settings, contract, quarter)
     rows = {r["action_id"]: r for r in listed.iter_rows(named=True)}
     chosen = st.selectbox(
-        "Action to update", list(rows), format_func=lambda i: plain(_action_label(rows[i])), key="action_chosen"
+        "Action to update",
+        list(rows),
+        format_func=lambda i: plain(_action_label(review, rows[i])),
+        key="action_chosen",
     )
     row = rows[chosen]
     with st.form(f"action_update_{chosen}", border=True):
@@ -208,7 +205,7 @@ def _actions_section() -> None:
         if st.form_submit_button("Update action"):
             try:  # the role rule is checked inside, where the action is written
                 review_actions.update_action(settings, who, chosen, text, owner, due, done, quarter)
-                st.session_state["action_updated"] = f"Action updated: {_action_label(rows[chosen])}"
+                st.session_state["action_updated"] = f"Action updated: {_action_label(review, rows[chosen])}"
                 st.rerun()  # the list above shows the change
             except AccessRefused as exc:
                 audit("refused", "write_note", who, contract=contract)
@@ -217,27 +214,27 @@ def _actions_section() -> None:
                 st.error(plain(str(exc)))
 
 
-# The KPI picker re-runs this part alone (a fragment): the chart, the note form, the notes and actions, and the
-# comparison with other providers. The scorecard above and the returns and exports below do not depend on the KPI.
-# (Choosing a row of the scorecard re-runs the page: the table is outside.)
+# The KPI picker re-runs this part alone (a fragment inside the contract's): the chart, the note form, the notes and
+# actions, and the comparison with other providers. The scorecard above and the returns and exports below do not
+# depend on the KPI. (Choosing a row of the scorecard re-runs the contract's fragment: the table is outside this one.)
 @st.fragment
-def _kpi_review() -> None:
+def _kpi_review(review: kpis.Review, codes: list[str]) -> None:
     kpi = st.selectbox("KPI to examine", codes, format_func=review.names.get, key="kpi")
     st.query_params["kpi"] = kpi
-    detail = per_build(kpis.review_kpi_detail, contract, quarter, kpi)
+    detail = per_build(kpis.review_kpi_detail, review.contract_id, quarter, kpi)
     st.header(plain(detail.name))
     show([detail.summary])
     show_chart(detail.chart)
     if not reads_notes:
         return  # providers see their scorecards and returns only: not notes, other providers or exports
-    _note_form(kpi, detail)
+    _note_form(review, kpi, detail)
     notes = kpis.quarter_notes(wh, review)
     st.markdown(f"**{plain(notes.caption)}**")
     if notes.rows:
         show_table(notes, "notes")
     else:
         st.caption("No notes yet for this quarter.")
-    _actions_section()
+    _actions_section(review)
     st.header("Compared with other providers")
     widen = bool(st.session_state.get("funnel_overdispersion", False))
     compared = kpis.comparison(wh, review, kpi, widen)
@@ -246,15 +243,15 @@ def _kpi_review() -> None:
     show(compared.blocks, key="compared")
 
 
-def _note_form(kpi: str, detail) -> None:
+def _note_form(review: kpis.Review, kpi: str, detail) -> None:
     notes_problem = app_state.problem(settings)
     if notes_problem:
         st.warning(plain(notes_problem), icon="⚠️")
     with st.form("review_note", clear_on_submit=True, border=True):
-        _note_fields(kpi, detail)
+        _note_fields(review.contract_id, kpi, detail)
 
 
-def _note_fields(kpi: str, detail) -> None:
+def _note_fields(contract: str, kpi: str, detail) -> None:
     st.markdown(f"**Review note: {plain(detail.name)}, {quarter}**")
     commentary = st.text_area("Commentary", key="note_commentary", max_chars=review_notes.MAX_NOTE_CHARS)
     actions = st.text_area("Agreed actions", key="note_actions", max_chars=review_notes.MAX_NOTE_CHARS)
@@ -292,41 +289,75 @@ def _note_fields(kpi: str, detail) -> None:
             st.error(plain(str(exc)))
 
 
+def _workbook(review: kpis.Review) -> bytes:
+    from dashboard.exports.kpi_review_excel import review_workbook  # imported when the file is asked for
+
+    return review_workbook(kpis.kpi_review(wh, review))
+
+
+def _pdf(review: kpis.Review) -> bytes:
+    # WeasyPrint takes a second to import (its fonts and Pango): paid when a PDF is asked for, not by every first
+    # view of the page after the server starts.
+    from dashboard.exports.kpi_review_pdf import review_pdf
+
+    return review_pdf(kpis.kpi_review(wh, review))
+
+
+def _exports(review: kpis.Review) -> None:
+    st.header("Export this review")
+    left, right = st.columns(2)
+    contract, stem = review.contract_id, review.file_stem
+    # The files are made when a button is pressed (on another thread), with the notes as they are then.
+    left.download_button(
+        "Download Excel workbook",
+        made_on_click(lambda: _workbook(review), f"{stem}.xlsx", contract=contract, quarter=quarter),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_excel",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download PDF with charts",
+        made_on_click(lambda: _pdf(review), f"{stem}.pdf", contract=contract, quarter=quarter),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        key="download_pdf",
+        on_click="ignore",
+    )
+    st.caption(
+        "The scorecard, every quarter's figures and this quarter's review notes, as on this page. "
+        f"{review.disclosure.note}"
+    )
+
+
+# The contract picker re-runs this part alone (a fragment): everything below it depends on the contract, nothing
+# above it does. The quarter in the sidebar re-runs the whole page.
+@st.fragment
+def _contract_review() -> None:
+    contract = st.selectbox("Contract", list(labels), format_func=labels.get, key="contract")
+    st.query_params["contract"] = contract
+    review = per_build(kpis.open_review, contract, quarter)
+    for notice in review.notices():
+        NOTICES[notice.level](plain(notice.text))
+    if not review.expected:
+        return
+    last = kpis.read_last_actions(wh, review)
+    if last.period:
+        lines = "\n".join(f"- {plain(item)}" for item in last.items)
+        st.info(f"**{plain(last.heading)}**\n\n{lines}")
+    if not review.codes:
+        st.info(review.no_kpis)
+        return
+    card = per_build(kpis.review_scorecard, contract, quarter)  # shared by every session, like the review
+    _scorecard(card)
+    _choose_kpi(review, card.codes)
+    _kpi_review(review, card.codes)
+    _returns(review)
+    if not reads_notes:
+        st.caption(refusal("read_notes"))  # providers see their scorecards and returns only
+        return
+    _exports(review)
+
+
 reads_notes = allowed(who, "read_notes", quiet=True)
-_kpi_review()
-if not reads_notes:
-    _returns()
-    st.caption(refusal("read_notes"))
-    st.stop()  # providers see their scorecards and returns only: not notes, other providers or exports
-
-_returns()
-
-st.header("Export this review")
-left, right = st.columns(2)
-# The files are made when a button is pressed (on another thread), with the notes as they are then.
-left.download_button(
-    "Download Excel workbook",
-    made_on_click(
-        lambda: review_workbook(kpis.kpi_review(wh, review)),
-        f"{review.file_stem}.xlsx",
-        contract=contract,
-        quarter=quarter,
-    ),
-    file_name=f"{review.file_stem}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="download_excel",
-    on_click="ignore",
-)
-right.download_button(
-    "Download PDF with charts",
-    made_on_click(
-        lambda: review_pdf(kpis.kpi_review(wh, review)), f"{review.file_stem}.pdf", contract=contract, quarter=quarter
-    ),
-    file_name=f"{review.file_stem}.pdf",
-    mime="application/pdf",
-    key="download_pdf",
-    on_click="ignore",
-)
-st.caption(
-    f"The scorecard, every quarter's figures and this quarter's review notes, as on this page. {review.disclosure.note}"
-)
+_contract_review()

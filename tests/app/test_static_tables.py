@@ -6,8 +6,8 @@ from __future__ import annotations
 from dashboard.present.about import PAGE_MEASURES, glossary_table, measure_panel
 from dashboard.present.blocks import Table
 from dashboard.shell.components import markdown_table
+from tests.app.surfaces import frame_table, run_app
 from tests.app.surfaces import markdown_table as read_markdown_table
-from tests.app.surfaces import run_app
 
 
 def test_a_cell_with_markup_or_a_line_break_stays_one_plain_cell():
@@ -43,3 +43,15 @@ def test_the_overview_shows_its_measure_panel_and_year_end_values_without_a_grid
     names = [row.split(" | ")[0].removeprefix("| ") for row in panel.splitlines()[2:]]
     assert names == [row[0] for row in measure_panel(demo_env, PAGE_MEASURES["overview"], "2024/25 Q4").rows]
     assert not at.table and not at.dataframe
+
+
+def test_the_scorecard_on_a_phone_shows_the_grids_verdicts_for_every_kpi(demo_env):
+    at = run_app("provider_kpis.py")
+    grid = next(frame_table("grid", d.value) for d in at.dataframe if "Variation (SPC)" in d.value.columns)
+    phone = next(
+        read_markdown_table(m.value) for m in at.markdown if m.value.startswith("| KPI | RAG | Variation (SPC) |")
+    )
+    columns = ["KPI", "RAG", "Variation (SPC)", "Assurance (SPC)"]
+    assert phone[0] == columns
+    assert phone[1] == [[row[grid.columns.index(c)] for c in columns] for row in grid.rows]
+    assert len(phone[1]) >= 5 and any(row[2].startswith("● Common cause") for row in phone[1])

@@ -74,3 +74,32 @@ def test_a_kpi_picked_shows_what_a_full_run_with_it_shows(browser, page, app_url
     finally:
         context.close()
     assert after_pick == full_run
+
+
+def test_a_contract_picked_shows_what_a_full_run_with_it_shows(browser, page, app_url):
+    """The contract picker re-runs the contract's part of the page alone: its scorecard, chart, returns and exports
+    are those a fresh browser opening the address shows."""
+    page.goto(f"{app_url}/provider_kpis?period=2024%2F25+Q3")
+    main = page.locator('[data-testid="stMain"]')
+    first = shown(main)
+    picker = page.get_by_role("combobox", name="Contract")
+    picker.click()
+    others = page.locator('[role="option"]:not([aria-selected="true"])')
+    expect(others.last).to_be_visible()
+    other_contract = others.last.inner_text().strip()  # the last: not the default
+    others.last.click()
+    expect(picker).to_match_aria_snapshot(f'- combobox "Contract": {other_contract}')
+    code = other_contract.split(" ")[0]
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get('contract') === '{code}'", timeout=60_000)
+    after_pick = shown(main)
+    assert after_pick["metrics"] != first["metrics"] or after_pick["text"] != first["text"]
+
+    context, other = fresh(browser, page.url)
+    try:
+        expect(other.get_by_role("combobox", name="Contract")).to_match_aria_snapshot(
+            f'- combobox "Contract": {other_contract}'
+        )
+        full_run = shown(other.locator('[data-testid="stMain"]'))
+    finally:
+        context.close()
+    assert after_pick == full_run
