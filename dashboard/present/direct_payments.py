@@ -725,7 +725,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         "period",
         "dpss_use_pct",
         "series",
-        "Share of DP recipients with an open DPSS case",
+        dpss_title(dpss),
         "Share",
         y_suffix="%",
     )
@@ -774,4 +774,22 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         isf_sentence=isf_sentence,
         isf_chart=isf_chart,
         disclosure_note=Note(disclosure.note),
+    )
+
+
+def dpss_title(dpss: pl.DataFrame) -> str:
+    """The DPSS chart's title, stating its finding: how the share changed from the first quarter shown to the last
+    (hidden quarters left out)."""
+    title = "Share of DP recipients with an open DPSS case"
+    shown = dpss.filter(pl.col("dpss_use_pct").is_not_null())
+    if shown.height < 2:
+        return title
+    first, last = shown.row(0, named=True), shown.row(-1, named=True)
+    change = round(last["dpss_use_pct"], 1) - round(first["dpss_use_pct"], 1)
+    verb = "rose" if change > 0 else "fell" if change < 0 else "was unchanged"
+    span = f"from {pct(first['dpss_use_pct'])} in {first['period']} to {pct(last['dpss_use_pct'])} in {last['period']}"
+    return (
+        f"{title} {verb}: {span}"
+        if change
+        else f"{title} {verb} at {pct(last['dpss_use_pct'])} since {first['period']}"
     )

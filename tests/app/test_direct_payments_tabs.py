@@ -90,3 +90,18 @@ def test_an_overview_tile_for_new_isfs_opens_the_tab_that_draws_them(demo_env, e
     # A link naming the tab still wins over the measure's own tab.
     charts = drawn(run_page(measure="new_isfs", tab=UPTAKE))
     assert [c["data"] for c in charts] == [as_sent(expected[UPTAKE][0])["data"]]
+
+
+def test_the_dpss_chart_title_states_how_the_share_changed(warehouse, latest):
+    rows = warehouse.sql(
+        "select period, dpss_use_pct from mart_dpss_use where quarter_end <= "
+        "(select max(quarter_end) from mart_dp_uptake where period = ?) order by quarter_end",
+        params=[latest],
+    ).fetchall()
+    (p0, first), (p1, last) = rows[0], rows[-1]
+    assert round(last, 1) > round(first, 1)  # the demo's support service grew
+    charts = drawn(run_page(tab=SUPPORT))
+    title = charts[0]["layout"]["title"]["text"].replace("<br>", " ")
+    assert title == (
+        f"Share of DP recipients with an open DPSS case rose: from {first:.1f}% in {p0} to {last:.1f}% in {p1}"
+    )
