@@ -290,12 +290,16 @@ def _spine(rows: list, name: str) -> Chart:
                 w,
             ]
         )
+    title, top = chart_title(spine_finding(name, words))
+    height += top
     fig.update_layout(
+        title=title,
         barmode="overlay",
         xaxis={"range": [0, 100], "title": "Position among councils (100 = best)"},
         height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": 1.05},
+        # The legend on its own row between the title and the bars.
+        margin={"l": 10, "r": 10, "t": top + 30, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         yaxis={"tickfont": {"size": 11}},
     )
     return Chart(
@@ -492,3 +496,18 @@ def _side(value: float, england: float, unit: str) -> str:
     if _fmt(value, unit) == _fmt(england, unit):
         return "level with"
     return "above" if value > england else "below"
+
+
+def spine_finding(name: str, verdicts: list[str]) -> str:
+    """The spine chart's title: on how many measures the council does better than England, similarly or worse, by
+    the same 95% intervals as the summary table's verdicts ("Cambridgeshire does better than England on 10 of 34
+    measures, similarly on 15, worse on 1; 8 not compared")."""
+    total = len(verdicts)
+    better, similar, worse = (verdicts.count(v) for v in ("better", "similar", "worse"))
+    rest = total - better - similar - worse
+    if rest == total:
+        return f"{name}: none of {total} measures can be compared with England (no intervals published)"
+    return (
+        f"{name} does better than England on {better} of {total} measures, similarly on {similar}, worse on {worse}"
+        + (f"; {rest} not compared" if rest else "")
+    )

@@ -68,7 +68,13 @@ def test_a_first_view_draws_the_spine_chart_alone(demo_env):
     assert len(charts) == 1
     assert "Peer median" in [t.get("name") for t in charts[0]["data"]]
     assert [t.label for t in at.tabs] == ["All measures", "Funnel", "Trend", "Map"]
-    assert at.dataframe[0].value["Measure"].tolist()  # the verdicts are above the tabs
+    verdicts = at.dataframe[0].value["Compared with England (95% interval)"].tolist()  # above the tabs
+    count = {v: verdicts.count(v) for v in ("better", "similar", "worse")}
+    # The spine's title counts the table's verdicts.
+    assert charts[0]["layout"]["title"]["text"].replace("<br>", " ") == (
+        f"Cambridgeshire does better than England on {count['better']} of {len(verdicts)} measures, similarly on "
+        f"{count['similar']}, worse on {count['worse']}; {len(verdicts) - sum(count.values())} not compared"
+    )
 
 
 def test_a_link_to_the_trend_tab_draws_the_trend_titled_with_its_finding(demo_env, warehouse):

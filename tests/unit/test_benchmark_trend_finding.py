@@ -41,3 +41,16 @@ def test_without_an_interval_the_latest_side_is_said_and_equal_figures_are_level
     assert trend_finding(rows([26.0, 24.0], [25.0, 24.5]), COUNCIL, "C")[0] == "C below England in 2019/20"
     assert trend_finding(rows([26.0, 24.51], [25.0, 24.5]), COUNCIL, "C")[0] == "C level with England in 2019/20"
     assert trend_finding(rows([24.5, 24.5], [24.5, 24.5]), COUNCIL, "C")[0] == "C level with England in 2019/20"
+
+
+def test_the_spine_title_counts_the_table_s_verdicts_against_england():
+    from dashboard.present.benchmarking import spine_finding
+
+    verdicts = ["better"] * 2 + ["similar"] * 3 + ["worse"] + ["not compared"] * 2
+    assert spine_finding("Cambridgeshire", verdicts) == (
+        "Cambridgeshire does better than England on 2 of 8 measures, similarly on 3, worse on 1; 2 not compared"
+    )
+    assert (
+        spine_finding("C", ["not compared"])
+        == "C: none of 1 measures can be compared with England (no intervals published)"
+    )
