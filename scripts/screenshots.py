@@ -1,4 +1,4 @@
-"""Screenshots of every page at 1400 and 800 px wide, for a person to look at (not a test).
+"""Screenshots of every page and every tab at 1400 and 800 px wide, for a person to look at (not a test).
 
     .venv/bin/python scripts/screenshots.py --url http://127.0.0.1:8501 --out /tmp/shots [--locality E07000010]
 
@@ -15,11 +15,24 @@ from playwright.sync_api import sync_playwright
 PAGES = {
     "overview": "",
     "direct_payments": "direct_payments",
+    "direct_payments_districts": "direct_payments?tab=Districts",
+    "direct_payments_comparators": "direct_payments?tab=Comparators",
+    "direct_payments_support": "direct_payments?tab=Support+and+ISFs",
+    "direct_payments_groups": "direct_payments?tab=By+group",
     "workforce": "workforce",
+    "workforce_rural": "workforce?tab=The+rural+gap",
+    "workforce_cme": "workforce?tab=Care+micro-enterprises",
     "satisfaction": "satisfaction_outcomes",
+    "satisfaction_ascs": "satisfaction_outcomes?tab=Adult+Social+Care+Survey",
+    "satisfaction_outcomes": "satisfaction_outcomes?tab=Outcomes+of+reviews",
     "benchmarking": "benchmarking",
+    "benchmarking_funnel": "benchmarking?tab=Funnel",
+    "benchmarking_trend": "benchmarking?tab=Trend",
+    "benchmarking_map": "benchmarking?tab=Map",
     "provider_kpis": "provider_kpis",
     "demand": "demand_scenarios",
+    "demand_projection": "demand_scenarios?tab=Population-driven+demand",
+    "demand_waiting": "demand_scenarios?tab=Waiting+times",
     "demand_scenario": "demand_scenarios?tab=Scenario",
     "demand_compare": "demand_scenarios?tab=Compare+scenarios",
     "data": "data",
