@@ -253,6 +253,9 @@ def test_a_commissioners_scenario_is_private_until_shared(signed_in_app, browser
         page.keyboard.type(name)
         page.keyboard.press("Enter")
         wait_until_idle(page)
+        # The choice has landed when its caption names it (on a loaded machine the first-listed scenario, another
+        # test's shared one, can still be chosen, with "Make private" in the button's place).
+        expect(page.get_by_text(f"“{name}” was saved by")).to_be_visible(timeout=60_000)
         page.get_by_role("button", name="Share with colleagues").click()
         wait_until_idle(page)
         colleague.reload()
