@@ -69,18 +69,25 @@ def _layout(
     return assign_layout(
         fig,
         {
-            "title": title_layout,
-            "height": 380 + top - 60,
-            "margin": {"l": 10, "r": 10, "t": top, "b": 10},
-            "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+            **line_chart_layout(title_layout, top),
             "yaxis": {"title": y_title, "ticksuffix": y_suffix, "rangemode": "tozero", **(yaxis or {})},
             "xaxis": {"title": None, "type": "category", "automargin": True, **(xaxis or {})},
-            "hovermode": "x unified",
-            "font": {"family": "Source Sans Pro, Arial, sans-serif"},
             "shapes": [shape for shape, _ in lines],
             "annotations": notes,
         },
     )
+
+
+def line_chart_layout(title_layout: dict, top: int) -> dict:
+    """The layout every line chart shares (title, height for its title's lines, legend below, one hover box)."""
+    return {
+        "title": title_layout,
+        "height": 380 + top - 60,
+        "margin": {"l": 10, "r": 10, "t": top, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        "hovermode": "x unified",
+        "font": {"family": "Source Sans Pro, Arial, sans-serif"},
+    }
 
 
 def assign_layout(fig: go.Figure, layout: dict) -> go.Figure:

@@ -22,6 +22,7 @@ from dashboard.charts import (
     OKABE_ITO,
     assign_layout,
     chart_title,
+    line_chart_layout,
     quarter_ticks,
     relayout,
     trend_lines,
@@ -218,14 +219,9 @@ def _style(fig: go.Figure, title: str, y_title: str, prefix: str, suffix: str) -
     return assign_layout(
         fig,
         {
-            "title": title_layout,
-            "height": 380 + top - 60,
-            "margin": {"l": 10, "r": 10, "t": top, "b": 10},
-            "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+            **line_chart_layout(title_layout, top),
             "yaxis": {"title": y_title, "tickprefix": prefix, "ticksuffix": suffix, "rangemode": "tozero"},
             "xaxis": {"title": None, "type": "category", **ticks},
-            "hovermode": "x unified",
-            "font": {"family": "Source Sans Pro, Arial, sans-serif"},
         },
     )
 
