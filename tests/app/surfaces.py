@@ -15,6 +15,7 @@ import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from unittest import mock
 
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -167,6 +168,57 @@ def markdown_table(text: str) -> tuple[list[str], list[list[str]]] | None:
     return cells(lines[0]), [cells(line) for line in lines[2:]]
 
 
+class _HtmlTables(HTMLParser):
+    """Collects every ``<table class="asc-table ...">`` (dashboard.shell.html_tables) as headings and rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._in_table = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and "asc-table" in (dict(attrs).get("class") or ""):
+            self._in_table = True
+            self.tables.append(([], []))
+        elif self._in_table and tag == "tr":
+            self._row = []
+        elif self._in_table and tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in_table = False
+        elif self._in_table and tag in ("th", "td") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif self._in_table and tag == "tr" and self._row is not None:
+            headings, rows = self.tables[-1]
+            if headings:
+                rows.append(self._row)
+            else:
+                headings.extend(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    """Every HTML table (dashboard.shell.html_tables.show_html_table) in ``text`` as its headings and rows of the
+    text a person reads (entities decoded, a blank cell empty)."""
+    parser = _HtmlTables()
+    parser.feed(text)
+    return [(headings, [[c.replace("\u00a0", "") for c in row] for row in rows]) for headings, rows in parser.tables]
+
+
+def shown_html_tables(at: AppTest) -> list[tuple[list[str], list[list[str]]]]:
+    """Every HTML table a rendered page shows, in order."""
+    return [t for element in at.get("html") for t in html_tables(element.proto.body)]
+
+
 def frame_table(where: str, frame) -> TableShown:
     """A pandas or polars frame as a table of text cells."""
     if hasattr(frame, "to_pandas") and not hasattr(frame, "iloc"):
@@ -315,6 +367,8 @@ def page_surface(at: AppTest, name: str, downloads: bool = True) -> Surface:
         surface.tables.append(frame_table(f"table {i + 1}", table.value))
     for i, table in enumerate(t for m in at.markdown if (t := markdown_table(str(m.value)))):
         surface.tables.append(TableShown(f"markdown table {i + 1}", *table))
+    for i, table in enumerate(shown_html_tables(at)):
+        surface.tables.append(TableShown(f"html table {i + 1}", *table))
     for i, chart in enumerate(at.get("plotly_chart")):
         surface.charts.append(ChartShown(f"chart {i + 1}", json.loads(chart.proto.spec)))
     if downloads:
