@@ -77,3 +77,8 @@ def change_by_unit(value: float | None, unit: str) -> str:
 def metric_delta(text: str) -> str:
     """Streamlit reads a metric delta's sign from a leading ASCII '-': swap the typographic minus back."""
     return text.replace("−", "-")
+
+
+def in_words(k: int) -> str:
+    """Small whole numbers in words, as GOV.UK style writes them (and no digit reads like a suppressed count)."""
+    return ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[k] if 0 <= k < 10 else str(k)

@@ -370,15 +370,19 @@ def _funnel(values: pl.DataFrame, measure: str, council: str, peers: list[str], 
             )
         )
     fig.add_hline(y=p0 * 100, line={"color": "#000"})
-    fig.update_layout(
-        xaxis={"type": "log", "title": "Denominator (people)"},
-        yaxis={"title": "%"},
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": 1.05},
-    )
     measure_name = rows["measure_name"][0]
     me = table.filter(pl.col("unit") == council)
     position = me["position"][0] if me.height else "not published"
+    finding = funnel_finding(table["position"].to_list(), position, name, bool(rows["higher_is_better"][0]))
+    title, top = chart_title(f"{measure_name}, {year}: {finding}")
+    # The legend on its own row between the title and the plot, as on the spine chart.
+    fig.update_layout(
+        title=title,
+        xaxis={"type": "log", "title": "Denominator (people)"},
+        yaxis={"title": "%"},
+        margin={"l": 10, "r": 10, "t": top + 30, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+    )
     return Chart(
         fig,
         f"Funnel plot of {measure_name}, {year}, for every English council; {name}'s position: {position}.",
@@ -511,3 +515,26 @@ def spine_finding(name: str, verdicts: list[str]) -> str:
         f"{name} does better than England on {better} of {total} measures, similarly on {similar}, worse on {worse}"
         + (f"; {rest} not compared" if rest else "")
     )
+
+
+# Where a council lies on the funnel, in the title's words ("no data": no denominator that year).
+FUNNEL_PLACES = {
+    "above 99.8%": "above the 99.8% limits",
+    "above 95%": "above the 95% limits",
+    "within": "within the 95% limits",
+    "below 95%": "below the 95% limits",
+    "below 99.8%": "below the 99.8% limits",
+}
+
+
+def funnel_finding(positions: list[str], position: str, name: str, higher: bool) -> str:
+    """The funnel's title: where the council lies, with the measure's direction when it lies beyond the limits, and
+    how many councils lie outside the 95% limits ("Cambridgeshire is below the 95% limits (higher is better); 41 of
+    151 councils lie outside them")."""
+    compared = [p for p in positions if p in FUNNEL_PLACES]
+    outside = sum(p != "within" for p in compared)
+    councils = f"{outside} of {len(compared)} councils lie outside them"
+    if position not in FUNNEL_PLACES:
+        return f"{name} has no published value; {councils}"
+    direction = "" if position == "within" else f" ({'higher' if higher else 'lower'} is better)"
+    return f"{name} is {FUNNEL_PLACES[position]}{direction}; {councils}"

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from dashboard import charts
-from dashboard.formatting import count, gbp, pct, points, signed
+from dashboard.formatting import count, gbp, in_words, pct, points, signed
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.present.headlines import direction_words, headlines, target_text
@@ -383,7 +383,7 @@ def furthest_from_target(at: pl.DataFrame, county: str, target: float, higher_is
     worst = shortfall.row(0, named=True)
     behind = shortfall.filter(pl.col("short").round(1) > 0).height
     period, total = worst["period"], shown.height
-    left_out = f" ({_words(hidden)} not shown: small numbers)" if hidden else ""
+    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
     side = "below" if higher_is_better else "above"
     if round(worst["short"], 1) <= 0:
         return Finding(
@@ -403,16 +403,11 @@ def _share_behind(behind: int, total: int, left_out: str, side: str) -> str:
     """'two of the three districts shown are below the target', 'both districts shown are ...'."""
     if behind == total:
         who = {1: "the one district shown is", 2: "both districts shown are"}.get(
-            total, f"all {_words(total)} districts shown are"
+            total, f"all {in_words(total)} districts shown are"
         )
     else:
-        who = f"{_words(behind)} of the {_words(total)} districts shown {'is' if behind == 1 else 'are'}"
+        who = f"{in_words(behind)} of the {in_words(total)} districts shown {'is' if behind == 1 else 'are'}"
     return who.replace(" shown", f" shown{left_out}") + f" {side} the target."
-
-
-def _words(k: int) -> str:
-    """Small whole numbers in words, as GOV.UK style writes them (and no digit reads like a suppressed count)."""
-    return ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[k] if 0 <= k < 10 else str(k)
 
 
 FUNNEL_DEFAULT = "binomial"
@@ -450,14 +445,14 @@ def district_funnels(
         # A council's first small file can have districts of a handful of people: the curve still spans them.
         low = max(10, funnel["denominator"].min() * 0.5)
         curve = funnel_curve(p0, low, max(low, funnel["denominator"].max() * 1.5), tau2=tau2)
-        outside = int(funnel["position"].is_in(["above 95%", "above 99.8%", "below 95%", "below 99.8%"]).sum())
+        # Counted over the districts drawn, as the title names them: where a hidden district lies is not said.
+        outside = int(plotted["position"].is_in(list(BEYOND)).sum())
         limits = "the limits chance alone would stay within" if not widened else "limits widened for overdispersion"
         chart = Chart(
             charts.funnel_chart(
                 plotted,
                 curve,
-                f"DP uptake by district against the county average, {period}"
-                + (" (allowing for overdispersion)" if widened else ""),
+                funnel_title(plotted, districts.height - plotted.height, period, widened),
                 "People in long-term community support",
                 "DP uptake",
                 p0,
@@ -498,6 +493,27 @@ def district_funnels(
 
 def _districts(k: int) -> str:
     return "No district lies" if k == 0 else "1 district lies" if k == 1 else f"{k} districts lie"
+
+
+# A district's funnel position beyond the 95% limits, in the title's words.
+BEYOND = {"above 99.8%": "well above", "above 95%": "above", "below 95%": "below", "below 99.8%": "well below"}
+
+
+def funnel_title(plotted: pl.DataFrame, hidden: int, period: str, widened: bool) -> str:
+    """The district funnel's title, stating its finding: how many districts lie outside the 95% limits and which,
+    highest first ("DP uptake by district, 2024/25 Q4: 2 districts lie outside the 95% limits, Cambridge above and
+    Fenland well below"). ``plotted``: the districts drawn (``unit``, ``proportion``, ``position``); ``hidden``: those
+    left out for small numbers, neither named nor counted."""
+    subject = f"DP uptake by district, {period}" + (", allowing for overdispersion" if widened else "")
+    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    if plotted.is_empty():
+        return f"{subject}: no district can be shown{left_out}" if hidden else f"{subject}: no data"
+    if plotted.height == 1 and not hidden:
+        return f"{subject}: {plotted['unit'][0]} is the only district, so none is compared"
+    beyond = plotted.filter(pl.col("position").is_in(list(BEYOND))).sort("proportion", descending=True)
+    named = [f"{r['unit']} {BEYOND[r['position']]}" for r in beyond.iter_rows(named=True)]
+    which = f", {', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else f", {named[0]}" if named else ""
+    return f"{subject}: {_districts(beyond.height).lower()} outside the 95% limits{which}{left_out}"
 
 
 def _isf(

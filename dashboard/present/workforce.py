@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard import charts
-from dashboard.formatting import count, pct, points
+from dashboard.formatting import count, in_words, pct, points
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
 from dashboard.present.direct_payments import Judged, judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
@@ -203,7 +203,7 @@ def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
             districts,
             "label",
             "pas_per_100_dp",
-            f"PAs per 100 DP recipients by district, {period}",
+            rural_gap_title(districts, county_ratio, period),
             "PAs per 100 DP recipients",
             target=county_ratio,
             target_label=f"County {_ratio(county_ratio)}",
@@ -313,3 +313,45 @@ def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
         cme_chart=cme_chart,
         disclosure_note=Note(disclosure.note),
     )
+
+
+def rural_gap_title(districts: pl.DataFrame, county_ratio: float | None, period: str) -> str:
+    """The rural gap chart's title, stating its finding from the districts it draws (``districts``: one row each,
+    after disclosure control; a hidden district is neither named nor counted): PAs per 100 DP recipients in the rural
+    districts together against the others together ("Rural districts have 4.2 fewer PAs per 100 DP recipients than
+    the others in 2024/25 Q4: 8.1 against 12.3"); or, without both kinds, the district with the fewest."""
+    shown = districts.drop_nulls(["pas_per_100_dp", "active_pas", "dp_recipients"])
+    hidden = districts.height - shown.height
+    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    if shown.is_empty():
+        return f"PAs per 100 DP recipients by district, {period}: " + (
+            f"no district can be shown{left_out}" if hidden else "no data"
+        )
+    rural = shown["is_rural"].fill_null(False)
+    if rural.all() or not rural.any():
+        fewest = shown.sort("pas_per_100_dp").row(0, named=True)
+        against = "" if county_ratio is None else f", against the county's {_ratio(county_ratio)}"
+        if shown.height == 1:
+            return (
+                f"{fewest['locality_name']} has {_ratio(fewest['pas_per_100_dp'])} PAs per 100 DP recipients in "
+                f"{period}{against}{left_out}"
+            )
+        return (
+            f"{fewest['locality_name']} has the fewest PAs per 100 DP recipients in {period}: "
+            f"{_ratio(fewest['pas_per_100_dp'])}{against}{left_out}"
+        )
+    ratios = [_pooled(shown.filter(rural == flag)) for flag in (True, False)]
+    rural_text, other_text = (_ratio(r) for r in ratios)
+    gap = float(rural_text) - float(other_text)  # as the figures are shown, so the words match them
+    if gap == 0:
+        same = f"Rural districts have as many PAs per 100 DP recipients as the others in {period}"
+        return f"{same}: {rural_text}{left_out}"
+    return (
+        f"Rural districts have {abs(gap):.1f} {'fewer' if gap < 0 else 'more'} PAs per 100 DP recipients than the "
+        f"others in {period}: {rural_text} against {other_text}{left_out}"
+    )
+
+
+def _pooled(districts: pl.DataFrame) -> float:
+    """PAs per 100 DP recipients over several districts together (their counts summed, not their ratios averaged)."""
+    return 100 * districts["active_pas"].sum() / districts["dp_recipients"].sum()

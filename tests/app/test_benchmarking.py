@@ -101,7 +101,7 @@ def test_a_link_to_the_trend_tab_draws_the_trend_titled_with_its_finding(demo_en
     assert at.selectbox(key="ascof").value == "dp_users"
 
 
-def test_a_link_to_the_funnel_tab_draws_the_funnel_of_the_measure_it_names(demo_env):
+def test_a_link_to_the_funnel_tab_draws_the_funnel_of_the_measure_it_names(demo_env, warehouse):
     from dashboard.present.benchmarking import benchmarking
     from dashboard.queries import Warehouse
 
@@ -113,3 +113,18 @@ def test_a_link_to_the_funnel_tab_draws_the_funnel_of_the_measure_it_names(demo_
     assert at.selectbox(key="ascof").value == "home_after_reablement"
     (funnel,) = drawn(at)
     assert funnel["data"] == json.loads(pio.to_json(expected.figure))["data"]
+    # Its title says where the council lies and how many councils lie beyond the 95% limits: every current council
+    # with a published numerator and denominator in the latest such year (counted here from the mart), of which
+    # those the chart's table places outside the limits.
+    year, councils = warehouse.sql(
+        "select m.year, count(*) from mart_ascof m join dim_council c on c.council_code = m.area_code "
+        "where c.current and m.measure = 'home_after_reablement' and m.numerator is not null "
+        "and m.denominator is not null and m.value is not null group by 1 order by 1 desc limit 1"
+    ).fetchall()[0]
+    title = funnel["layout"]["title"]["text"].replace("<br>", " ")
+    assert title.startswith(
+        f"Older people still at home after reablement following hospital discharge, {year}: Cambridgeshire is "
+    )
+    outside = sum(1 for r in expected.table.rows if r[-1] != "within")
+    assert 0 < outside < councils
+    assert title.endswith(f"; {outside} of {councils} councils lie outside them")

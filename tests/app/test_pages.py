@@ -6,6 +6,7 @@ import json
 import math
 import re
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -188,7 +189,7 @@ def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
     ) in text
     # The districts' funnel and its table are on their own tab, built when it is opened (?tab=Districts).
     at = run_page("direct_payments.py", tab="Districts")
-    funnel = _figure(at, "DP uptake by district against the county average")
+    funnel = _figure(at, f"DP uptake by district, {latest}: ")
     points = next(t for t in funnel["data"] if t.get("name") == "Areas")
     districts = dict(
         warehouse.sql(
@@ -197,6 +198,22 @@ def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
         ).fetchall()
     )
     assert dict(zip(points["text"], points["y"], strict=True)) == pytest.approx(districts)
+    # Its title names the districts beyond the 95% limits of chance alone, highest first, worked out here from the
+    # mart's counts (the demo's Cambridge lies above them and Fenland below).
+    from models.funnel import funnel_table
+
+    counts = warehouse.sql(
+        "select locality_name, dp_recipients, community_clients from mart_dp_uptake "
+        "where period = ? and locality_code <> ?",
+        params=[latest, COUNTY],
+    ).fetchall()
+    tested = funnel_table([r[0] for r in counts], [r[1] for r in counts], [r[2] for r in counts])
+    beyond = tested.filter(pl.col("position") != "within").sort("proportion", descending=True)
+    named = [f"{u} {'well ' if '99.8' in w else ''}{w.split()[0]}" for u, w in beyond.select("unit", "position").rows()]
+    assert named == ["Cambridge above", "Fenland below"]
+    assert funnel["layout"]["title"]["text"].replace("<br>", " ") == (
+        f"DP uptake by district, {latest}: 2 districts lie outside the 95% limits, {' and '.join(named)}"
+    )
     # The funnel's table: every area and the county total, with the funnel test in words.
     table = _frame(
         at,
@@ -245,14 +262,12 @@ def test_direct_payments_funnel_allowing_for_overdispersion_is_kept_in_the_link(
     at = run_page("direct_payments.py", tab="Districts", funnel="Allowing for overdispersion")
     spread = estimate_overdispersion(x, n, sum(x) / sum(n))
     assert f"(overdispersion ratio {spread.phi:.2f}" in text_of(at)
+    widened = outside(True) if spread.tau2 > 0 else plain
     if spread.tau2 > 0:
-        widened = outside(True)
         lies = {0: "No district lies", 1: "1 district lies"}.get(widened, f"{widened} districts lie")
         assert f"{lies} outside the 95% limits, against {plain} with chance alone." in text_of(at)
-    assert _figure(
-        at,
-        f"DP uptake by district against the county average, {latest} (allowing for overdispersion)",
-    )
+    lies = {0: "no district lies", 1: "1 district lies"}.get(widened, f"{widened} districts lie")
+    assert _figure(at, f"DP uptake by district, {latest}, allowing for overdispersion: {lies} outside the 95% limits")
 
 
 def test_direct_payments_for_a_locality_mid_period(warehouse):
@@ -355,6 +370,23 @@ def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
     table = _frame(at, ["Area", "Active PAs", "People on a direct payment", "PAs per 100 DP recipients"])
     assert table["Area"].iloc[-1] == "Cambridgeshire (all)"
     assert table[table["Area"] == "Fenland (rural)"].iloc[0]["PAs per 100 DP recipients"] == f"{ratio:.1f}"
+    # Its title states the gap: the rural districts' PAs per 100 DP recipients together against the others', worked
+    # out here from the mart's counts and the settings' rural flags.
+    rural = tuple(loc.code for loc in demo_env.localities if loc.rural)
+    pooled = dict(
+        warehouse.sql(
+            f"select locality_code in {rural}, 100 * sum(active_pas) / sum(dp_recipients) from mart_pa_workforce "
+            "where period = '2023/24 Q4' and locality_code <> ? group by 1",
+            params=[COUNTY],
+        ).fetchall()
+    )
+    gap = round(pooled[False], 1) - round(pooled[True], 1)
+    assert gap > 0  # the demo's rural PA shortage
+    title = _figure(at, "Rural districts have")["layout"]["title"]["text"].replace("<br>", " ")
+    assert title == (
+        f"Rural districts have {gap:.1f} fewer PAs per 100 DP recipients than the others in 2023/24 Q4: "
+        f"{pooled[True]:.1f} against {pooled[False]:.1f}"
+    )
 
 
 def _rag_words(value: float, target: float, amber: float) -> str:

@@ -33,7 +33,7 @@ CHARTS = '[data-testid="stPlotlyChart"]'
             "workforce",
             "Personal Assistants in Cambridgeshire (all)",
             "The rural gap",
-            "PAs per 100 DP recipients by district",
+            "Rural districts have",
         ),
         (
             "workforce",

@@ -17,7 +17,7 @@ from tests.e2e.test_narrow_pages import CHART_LABELS, CUT_CHART_TITLES, CUT_TEXT
 CHARTS = '[data-testid="stPlotlyChart"]'
 DP_TABS = {  # each tab, and the start of a title it draws (None: no title to look for)
     "Over time": "Direct payment uptake",  # then ": <finding>" or " by area against the target"
-    "Districts": "DP uptake by district against the county average",
+    "Districts": "DP uptake by district, ",
     "Comparators": "Proportion of people who use services receiving direct payments",
     "Support and ISFs": "Share of DP recipients with an open DPSS case",
     "By group": None,

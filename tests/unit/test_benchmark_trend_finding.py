@@ -54,3 +54,22 @@ def test_the_spine_title_counts_the_table_s_verdicts_against_england():
         spine_finding("C", ["not compared"])
         == "C: none of 1 measures can be compared with England (no intervals published)"
     )
+
+
+def test_the_funnel_title_places_the_council_and_counts_the_councils_outside_the_limits():
+    from dashboard.present.benchmarking import funnel_finding
+
+    positions = ["within"] * 5 + ["above 95%", "below 99.8%", "no data"]
+    # 2 of the 7 councils with a value lie beyond the 95% limits (beyond 99.8% is beyond 95% too).
+    assert funnel_finding(positions, "within", "Cambridgeshire", True) == (
+        "Cambridgeshire is within the 95% limits; 2 of 7 councils lie outside them"
+    )
+    assert funnel_finding(positions, "below 99.8%", "C", True) == (
+        "C is below the 99.8% limits (higher is better); 2 of 7 councils lie outside them"
+    )
+    assert funnel_finding(positions, "above 95%", "C", False) == (
+        "C is above the 95% limits (lower is better); 2 of 7 councils lie outside them"
+    )
+    assert (
+        funnel_finding(positions, "no data", "C", True) == "C has no published value; 2 of 7 councils lie outside them"
+    )

@@ -88,3 +88,122 @@ def test_no_verdict_on_small_bases_or_chance_changes():
     title, sentence = significant_change(survey_quarters(survey([(30, 40), (28, 40)]), Disclosure(5), 30))
     assert title == "No significant change in satisfaction"
     assert sentence == "None of the 1 quarter-on-quarter changes that could be tested was statistically significant."
+
+
+def funnel(**by_district: tuple[float, str]) -> pl.DataFrame:
+    """Districts drawn on the funnel: name -> (proportion, position)."""
+    return pl.DataFrame(
+        {
+            "unit": list(by_district),
+            "proportion": [p for p, _ in by_district.values()],
+            "position": [w for _, w in by_district.values()],
+        },
+        schema={"unit": pl.String, "proportion": pl.Float64, "position": pl.String},
+    )
+
+
+def test_the_district_funnel_title_names_the_districts_outside_its_limits_highest_first():
+    from dashboard.present.direct_payments import funnel_title
+
+    drawn = funnel(Fenland=(0.15, "below 95%"), Cambridge=(0.26, "above 95%"), Huntingdonshire=(0.21, "within"))
+    assert funnel_title(drawn, 0, "2024/25 Q4", False) == (
+        "DP uptake by district, 2024/25 Q4: 2 districts lie outside the 95% limits, Cambridge above and Fenland below"
+    )
+    # Beyond the 99.8% limits reads "well"; widened limits say so; one district outside is named alone.
+    drawn = funnel(Fenland=(0.12, "below 99.8%"), Cambridge=(0.26, "within"))
+    assert funnel_title(drawn, 0, "2024/25 Q4", True) == (
+        "DP uptake by district, 2024/25 Q4, allowing for overdispersion: 1 district lies outside the 95% limits, "
+        "Fenland well below"
+    )
+    assert funnel_title(funnel(A=(0.2, "within"), B=(0.21, "within")), 0, "2024/25 Q4", False) == (
+        "DP uptake by district, 2024/25 Q4: no district lies outside the 95% limits"
+    )
+
+
+def test_the_district_funnel_title_leaves_hidden_districts_out_and_says_when_there_is_nothing_to_compare():
+    from dashboard.present.direct_payments import funnel_title
+
+    # A district hidden for small numbers is neither named nor counted, only said to be left out.
+    drawn = funnel(Cambridge=(0.26, "above 95%"), Huntingdonshire=(0.21, "within"))
+    assert funnel_title(drawn, 1, "2024/25 Q4", False) == (
+        "DP uptake by district, 2024/25 Q4: 1 district lies outside the 95% limits, Cambridge above "
+        "(one not shown: small numbers)"
+    )
+    assert funnel_title(funnel(), 3, "2024/25 Q4", False) == (
+        "DP uptake by district, 2024/25 Q4: no district can be shown (three not shown: small numbers)"
+    )
+    assert funnel_title(funnel(), 0, "2024/25 Q4", False) == "DP uptake by district, 2024/25 Q4: no data"
+    # A council of one district: its funnel's average is its own value, so there is nothing to compare.
+    assert funnel_title(funnel(Rutland=(0.3, "within")), 0, "2024/25 Q4", False) == (
+        "DP uptake by district, 2024/25 Q4: Rutland is the only district, so none is compared"
+    )
+
+
+def pa_districts(*rows: tuple[str, bool | None, int | None, int | None]) -> pl.DataFrame:
+    """Districts after disclosure control: (name, rural, active PAs, DP recipients); None where hidden."""
+    return pl.DataFrame(
+        {
+            "locality_name": [r[0] for r in rows],
+            "is_rural": [r[1] for r in rows],
+            "active_pas": [r[2] for r in rows],
+            "dp_recipients": [r[3] for r in rows],
+            "pas_per_100_dp": [None if r[2] is None or r[3] is None else 100 * r[2] / r[3] for r in rows],
+        },
+        schema={
+            "locality_name": pl.String,
+            "is_rural": pl.Boolean,
+            "active_pas": pl.Int64,
+            "dp_recipients": pl.Int64,
+            "pas_per_100_dp": pl.Float64,
+        },
+    )
+
+
+def test_the_rural_gap_title_pools_the_rural_districts_against_the_others():
+    from dashboard.present.workforce import rural_gap_title
+
+    # Rural: (51 + 104) PAs for (102 + 211) recipients = 49.5 per 100; the others (249 + 165) for (258 + 175) = 95.6.
+    districts = pa_districts(
+        ("Huntingdonshire", False, 249, 258),
+        ("Cambridge", False, 165, 175),
+        ("Fenland", True, 51, 102),
+        ("South Cambridgeshire", True, 104, 211),
+    )
+    assert rural_gap_title(districts, 72.8, "2024/25 Q4") == (
+        "Rural districts have 46.1 fewer PAs per 100 DP recipients than the others in 2024/25 Q4: 49.5 against 95.6"
+    )
+    # Pooled, not averaged: B's 90 per 100 rests on 10 people; the rural pair together have 19 for 200 = 9.5 (the
+    # average of their ratios, 47.6, would put them far above A's 10.0).
+    districts = pa_districts(("A", False, 10, 100), ("B", True, 9, 10), ("C", True, 10, 190))
+    assert rural_gap_title(districts, None, "2024/25 Q4") == (
+        "Rural districts have 0.5 fewer PAs per 100 DP recipients than the others in 2024/25 Q4: 9.5 against 10.0"
+    )
+    # Equal as shown (to one decimal place): no gap is claimed.
+    districts = pa_districts(("A", False, 100, 1000), ("B", True, 1001, 10000))
+    assert rural_gap_title(districts, None, "2024/25 Q4") == (
+        "Rural districts have as many PAs per 100 DP recipients as the others in 2024/25 Q4: 10.0"
+    )
+
+
+def test_the_rural_gap_title_without_both_kinds_of_district_names_the_one_with_fewest():
+    from dashboard.present.workforce import rural_gap_title
+
+    # A hidden district is neither named nor pooled; without a rural district shown, the fewest is named.
+    districts = pa_districts(
+        ("Cambridge", False, 165, 175), ("Huntingdonshire", False, 249, 258), ("Fenland", True, None, 102)
+    )
+    assert rural_gap_title(districts, 72.8, "2024/25 Q4") == (
+        "Cambridge has the fewest PAs per 100 DP recipients in 2024/25 Q4: 94.3, against the county's 72.8 "
+        "(one not shown: small numbers)"
+    )
+    # A council with no rural flags, or one district.
+    assert rural_gap_title(pa_districts(("Rutland", None, 30, 60)), None, "2024/25 Q4") == (
+        "Rutland has 50.0 PAs per 100 DP recipients in 2024/25 Q4"
+    )
+    assert rural_gap_title(pa_districts(("A", True, None, None), ("B", False, 3, None)), 9.0, "2024/25 Q4") == (
+        "PAs per 100 DP recipients by district, 2024/25 Q4: no district can be shown (two not shown: small numbers)"
+    )
+    assert (
+        rural_gap_title(pa_districts(), None, "2024/25 Q4")
+        == "PAs per 100 DP recipients by district, 2024/25 Q4: no data"
+    )
