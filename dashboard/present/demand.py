@@ -693,7 +693,8 @@ def scenario_fan(shown: Mapping[str, ScenarioResult], code: str, area: str, meas
     """One measure's fan over the years for each scenario, ``shown`` with small counts of people already blanked
     (:func:`scenario_store.run_shown`), so hover text cannot show them."""
     label = MEASURES[measure][0]
-    title = f"{label}, {area}" + (" (today's prices)" if MEASURES[measure][1] == "gbp" else "")
+    money = MEASURES[measure][1] == "gbp" and "today's prices" not in label  # said once ("Cost a year (today's...")
+    title = f"{label}, {area}" + (" (today's prices)" if money else "")
     first, *_, last = next(iter(shown.values())).years
     return Chart(
         demand_charts.scenario_fan(shown, code, measure, title),

@@ -22,6 +22,7 @@ from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
 from dashboard.shell.audit import audit, on_download
 from dashboard.shell.components import (
+    lazy_expander,
     plain,
     show,
     show_chart,
@@ -308,8 +309,10 @@ def _scenario() -> None:
         show([scenario.sentence, *scenario.notes])
     show_chart(scenario.chart)
     show([scenario.charts_note])
-    with st.expander("Show as table"):
-        show_table(scenario.table, "scenario")
+    table_box = lazy_expander("Show as table", "scenario-table")  # the grid built (and its JavaScript loaded) if opened
+    if table_box.open:
+        with table_box:
+            show_table(scenario.table, "scenario")
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     name_col.text_input(
@@ -394,8 +397,9 @@ def _compare() -> None:
         chart_measure,
     )
     show_chart(compared.chart)
-    _static_table(compared.table)
-    _static_table(compared.levers)
+    with st.container(key="compare-tables"):  # cells padded less (narrow.css): up to seven columns at 800 px
+        _static_table(compared.table)
+        _static_table(compared.levers)
     if picked:
         cols = st.columns(3)
         cols[0].download_button(

@@ -25,6 +25,7 @@ from dashboard.formatting import count, gbp, pct
 from dashboard.present import demand
 from dashboard.present.disclosure import Disclosure
 from dashboard.queries import Warehouse
+from dashboard.shell.components import EXPANDER_KEY
 from models.population_projection import demand_index
 from models.scenarios import Z_80, base_state, run_scenario
 from pipelines.config import PROJECT_ROOT
@@ -363,11 +364,27 @@ def test_the_scenario_tab_draws_the_chart_picked_as_the_presenter_builds_it(demo
         built = demand.scenario(Warehouse(demo_env), FENLAND, "Fenland", levers, YEAR, picked).chart.figure
         assert len(specs) == 1 and specs[0]["data"] == json.loads(built.to_json())["data"], picked
         assert specs[0]["layout"]["title"]["text"] == built.layout.title.text
+        assert built.layout.title.text.count("today's prices") == (picked == "Cost a year"), built.layout.title.text
         assert urlencode({"scenario_chart": picked}) in at.code[0].value
     # Its link opens the same chart.
     again = open_page(tab="Scenario", locality=FENLAND, scenario_chart="Personal Assistants")
     title = json.loads(again.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert title.replace("<br>", " ").startswith("Personal Assistants needed and expected, Fenland")
+
+
+def test_the_scenario_table_is_built_when_opened_as_the_presenter_builds_it(demo_env):
+    """No grid on the Scenario tab's first view (its JavaScript is the first view's heaviest after the chart's):
+    "Show as table" builds the year-by-year table once opened."""
+    at = open_page(tab="Scenario")
+    assert not at.dataframe and not at.table
+    at.session_state[f"{EXPANDER_KEY}scenario-table"] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    wh = Warehouse(demo_env)
+    levers = scenario_store.current_base(wh).defaults
+    table = demand.scenario(wh, COUNTY, "Cambridgeshire (all)", levers, YEAR).table
+    (shown,) = [d.value for d in at.dataframe]
+    assert list(shown.columns) == table.columns and shown.values.tolist() == table.rows
 
 
 def test_a_shared_link_reproduces_the_scenario_for_a_district(frames):

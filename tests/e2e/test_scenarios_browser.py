@@ -101,5 +101,9 @@ def test_move_a_lever_save_two_scenarios_and_compare_them(page, app_url):
     screenshot(page, "scenario_comparison")
     page.set_viewport_size({"width": 800, "height": 1600})
     wait_until_idle(page)
+    # At 800 px the baseline and two scenarios fit side by side: no column past the page's edge, nor cut.
+    expect(table).to_contain_text(f"{SECOND} vs Baseline")
+    fits = "t => t.getBoundingClientRect().width <= t.parentElement.clientWidth + 1"
+    page.wait_for_function(fits, arg=table.element_handle(), timeout=30_000)
     panel.locator('[data-testid="stPlotlyChart"]').scroll_into_view_if_needed()
     screenshot(page, "scenario_comparison_800px")
