@@ -104,10 +104,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(script: Path) -> Iterator[str]:
-    """Serve a Streamlit script on a free local port (as the browser tests do); yield its address."""
+def serve(script: Path, launcher: str = "streamlit") -> Iterator[str]:
+    """Serve a Streamlit script on a free local port (as the browser tests do); yield its address. ``launcher``
+    is the module run as ``python -m``: the dashboard is served as `asc serve` runs it (dashboard.shell.server,
+    which imports what every session needs before the server answers)."""
     port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+    command = [sys.executable, "-m", launcher, "run", str(script), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
     # As `asc serve` runs it: no full garbage collection after every run (pipelines/serving).

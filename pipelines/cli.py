@@ -276,7 +276,10 @@ def cmd_serve(args, settings) -> int:
         f"Dashboard on http://{args.address}:{args.port} with {workers} worker process{'es' if workers > 1 else ''} "
         "(Ctrl+C to stop)"
     )
-    return serve(PROJECT_ROOT / "dashboard" / "app.py", args.address, args.port, workers, times, PROJECT_ROOT)
+    # Each worker imports what every session needs before it answers (dashboard.shell.server): the first page
+    # view after start-up no longer waits for scipy, pandas and the rest.
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    return serve(app, args.address, args.port, workers, times, PROJECT_ROOT, launcher="dashboard.shell.server")
 
 
 def cmd_report(args, settings) -> int:

@@ -11,7 +11,7 @@ from dashboard.present.satisfaction import disclosure_note, page_scope, section
 from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures, wanted_measure
 from dashboard.shell.audit import on_download
-from dashboard.shell.components import show, show_chart, show_metrics, show_missing
+from dashboard.shell.components import lazy_expander, show, show_chart, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
 
 # One tab per source, each with the measure an Overview tile may have been clicked for.
@@ -39,8 +39,8 @@ def _dpss() -> None:
     show(dpss.paragraphs)
     if dpss.chart:
         show_chart(dpss.chart)
-    if dpss.by_district:
-        with st.expander(f"By district, {quarter}"):
+    if dpss.by_district and (box := lazy_expander(f"By district, {quarter}", "dpss-district")).open:
+        with box:
             show([dpss.by_district, dpss.by_district_note, disclosure_note(wh)], key="dpss-district")
 
 
@@ -59,7 +59,10 @@ def _outcomes() -> None:
     show(outcomes.paragraphs)
     if outcomes.chart:
         show_chart(outcomes.chart)
-    with st.expander(f"By area and review reason, {quarter}"):
+    box = lazy_expander(f"By area and review reason, {quarter}", "outcome-tables")
+    if not box.open:
+        return
+    with box:
         show([t for t in (outcomes.by_area, outcomes.by_reason) if t], key="outcome-tables")
         if outcomes.grid:
             show([outcomes.grid], key="outcome-grid")

@@ -59,10 +59,13 @@ async def _run(supervisor: Supervisor, address: str, port: int) -> None:
         await asyncio.to_thread(supervisor.stop)
 
 
-def serve(app: Path, address: str, port: int, workers: int, times: WatchdogTimes, cwd: Path) -> int:
-    """Serve ``app`` on ``address:port`` with ``workers`` Streamlit processes until SIGINT or SIGTERM."""
+def serve(
+    app: Path, address: str, port: int, workers: int, times: WatchdogTimes, cwd: Path, launcher: str = "streamlit"
+) -> int:
+    """Serve ``app`` on ``address:port`` with ``workers`` Streamlit processes until SIGINT or SIGTERM; each runs
+    ``python -m launcher run app`` (``worker_command``)."""
     logging.basicConfig(level=logging.INFO, format="asc serve: %(message)s")
-    supervisor = Supervisor(app, workers, times, worker_env(os.environ), cwd)
+    supervisor = Supervisor(app, workers, times, worker_env(os.environ), cwd, launcher)
     try:
         asyncio.run(_run(supervisor, address, port))
     finally:

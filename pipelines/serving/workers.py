@@ -40,10 +40,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def worker_command(app: Path, port: int) -> list[str]:
-    """``streamlit run`` on an internal port, reachable only from this machine (through the proxy)."""
+def worker_command(app: Path, port: int, launcher: str = "streamlit") -> list[str]:
+    """``streamlit run`` on an internal port, reachable only from this machine (through the proxy).
+
+    ``launcher`` is the module run as ``python -m``: Streamlit's own, or one that takes the same arguments and
+    prepares the process first (the dashboard's imports what every session needs: dashboard.shell.server).
+    """
     return [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-m", launcher, "run", str(app),
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
@@ -74,8 +78,10 @@ async def health(port: int, timeout: float, host: str = "127.0.0.1") -> bool:
 class Supervisor:
     """Starts N workers, keeps their ``WorkerState`` current for the router, restarts them when needed."""
 
-    def __init__(self, app: Path, count: int, times: WatchdogTimes, env: dict[str, str], cwd: Path):
-        self.app, self.times, self.env, self.cwd = app, times, env, cwd
+    def __init__(
+        self, app: Path, count: int, times: WatchdogTimes, env: dict[str, str], cwd: Path, launcher: str = "streamlit"
+    ):
+        self.app, self.times, self.env, self.cwd, self.launcher = app, times, env, cwd, launcher
         self.workers = [WorkerState(index=i, port=free_port()) for i in range(count)]
         self.processes: dict[int, subprocess.Popen] = {}
         self.started_at: dict[int, float] = {}
@@ -87,7 +93,7 @@ class Supervisor:
         self.answered.discard(worker.index)
         worker.port = free_port()  # a fresh port: the old one may still be held by the killed process
         self.processes[worker.index] = subprocess.Popen(
-            worker_command(self.app, worker.port), cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+            worker_command(self.app, worker.port, self.launcher), cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,  # only Streamlit's "You can now view" banner, naming an internal port
             start_new_session=True,  # its own process group, so a kill reaches any children too
         )  # fmt: skip

@@ -20,6 +20,8 @@ from unittest import mock
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from dashboard.present.demand import SCENARIO_CHARTS
+from dashboard.shell.components import EXPANDER_KEY
 from pipelines.config import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -46,6 +48,11 @@ TABS = {
         "Support and ISFs",
         "By group",
     ),
+}
+
+# Tabs that show one of several views at a time, the reader's pick (a query parameter): the views beyond the first.
+TAB_VIEWS = {
+    ("demand_scenarios.py", "Scenario"): [{"scenario_chart": chart} for chart in list(SCENARIO_CHARTS)[1:]],
 }
 
 
@@ -260,7 +267,26 @@ def run_app(page: str | None = None, **query) -> AppTest:
         at.run()
         if page and page != "overview.py":
             at.switch_page(f"views/{page}").run()
+        open_expanders(at)
     assert not at.exception, (page, query, [e.message for e in at.exception])
+    return at
+
+
+def expander_key(expander) -> str | None:
+    """The session-state key of an expander drawn by ``dashboard.shell.components.lazy_expander`` (its proto's
+    id ends with ``-<key>``), or None for any other expander."""
+    _, found, rest = expander.proto.id.partition(f"-{EXPANDER_KEY}")
+    return f"{EXPANDER_KEY}{rest}" if found else None
+
+
+def open_expanders(at: AppTest) -> AppTest:
+    """Open every closed expander whose content is built only when opened (every chart's "Show as table"...), as a
+    person would click each one, so the tables and CSVs in them are read as well."""
+    closed = [key for e in at.expander if (key := expander_key(e)) and not at.session_state[key]]
+    if closed:
+        for key in closed:
+            at.session_state[key] = True
+        at.run()
     return at
 
 

@@ -19,6 +19,7 @@ from pipelines import audit
 from pipelines.access import Person
 from pipelines.cli import main
 from pipelines.config import PROJECT_ROOT
+from tests.app.surfaces import open_expanders
 from tests.app.test_data_page import data_env  # noqa: F401 (a fixture)
 from tests.app.test_roles import APP, AUTH, app, contracts, granted  # noqa: F401 (fixtures)
 from tests.unit.test_ingest import GOOD, HEADER, write
@@ -143,7 +144,7 @@ def test_each_download_taken_is_one_row_and_a_button_drawn_is_none(granted):
     assert rows_since(settings, since, "export_download") == []  # drawing the buttons records nothing
     at.download_button(key="scenario_csv").click().run()
     at.session_state["tab"] = at.query_params["tab"] = "Forecasts"  # a chart with its data as a table and a CSV
-    at.run()
+    open_expanders(at.run())  # the table and its CSV are built once "Show as table" is opened
     chart_csv = next(b for b in at.download_button if (b.key or "").startswith("download-"))
     chart_csv.click().run()
     at = app("councillor@council.example", "provider_kpis", contract=first, period="2024/25 Q4")

@@ -32,7 +32,7 @@ import pytest
 
 from dashboard.queries import Warehouse
 from pipelines.config import load_settings
-from tests.app.surfaces import TABS, ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
+from tests.app.surfaces import TAB_VIEWS, TABS, ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
 from tests.conftest import app_config, write_test_config
 
 SMALL_AREA, SMALL_NAME = "E07000009", "East Cambridgeshire"
@@ -603,10 +603,12 @@ def report(leaks: list[str], heading: str, limit: int = 60) -> str:
 
 def render(page: str, settings, spc: bool = True, **query) -> Surface:
     """A page (each of its tabs) with every download read, and (``spc``) again with every SPC view switched on, its
-    charts added."""
+    charts added, and every view a tab shows one at a time (its other charts, TAB_VIEWS)."""
     surface = Surface(f"{page} {query}")
     for tab in TABS.get(page, (None,)):
         surface.add(render_tab(page, spc, **query, **({"tab": tab} if tab else {})))
+        for view in TAB_VIEWS.get((page, tab), []) if spc else []:
+            surface.add(render_tab(page, False, **query, tab=tab, **view))
     return surface
 
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.config import PROJECT_ROOT
-from tests.app.surfaces import TABS
+from tests.app.surfaces import TABS, open_expanders
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 COUNTY, FENLAND = "E10000003", "E07000010"
@@ -188,7 +188,7 @@ def test_direct_payments_trajectory_and_funnel(warehouse, demo_env, latest):
         "need a direct payment for Cambridgeshire (all)"
     ) in text
     # The districts' funnel and its table are on their own tab, built when it is opened (?tab=Districts).
-    at = run_page("direct_payments.py", tab="Districts")
+    at = open_expanders(run_page("direct_payments.py", tab="Districts"))  # "Show as table" opened
     funnel = _figure(at, f"DP uptake by district, {latest}: ")
     points = next(t for t in funnel["data"] if t.get("name") == "Areas")
     districts = dict(
@@ -292,7 +292,7 @@ def test_direct_payments_new_isfs_in_a_district_hide_small_counts(warehouse):
         "where locality_code = ? and period <= ? order by period",
         params=[code, period],
     ).fetchall()
-    at = run_page("direct_payments.py", locality=code, period=period, tab="Support and ISFs")
+    at = open_expanders(run_page("direct_payments.py", locality=code, period=period, tab="Support and ISFs"))
     ytd = int(rows[-1][3])
     assert ytd >= 5
     assert (
@@ -364,7 +364,7 @@ def test_workforce_page_for_county_and_locality(warehouse, demo_env, latest):
         "select pas_per_100_dp from mart_pa_workforce where locality_code = ? and period = '2023/24 Q4'",
         FENLAND,
     )
-    at = run_page("workforce.py", locality=FENLAND, period="2023/24 Q4", tab="The rural gap")
+    at = open_expanders(run_page("workforce.py", locality=FENLAND, period="2023/24 Q4", tab="The rural gap"))
     assert metric(at, "PAs per 100 DP recipients") == f"{ratio:.1f}"
     # The rural gap's table: the districts and the county, Fenland labelled rural and in bold on the pack.
     table = _frame(at, ["Area", "Active PAs", "People on a direct payment", "PAs per 100 DP recipients"])
@@ -475,7 +475,7 @@ def test_satisfaction_page_rates_dpss_against_the_contract_target_and_ascs_again
 
 def test_satisfaction_page_for_a_district_shows_no_small_numbers(warehouse):
     """Fenland in 2024/25 Q1: 3 respondents. No count, share, interval or change resting on them is shown."""
-    at = run_page("satisfaction_outcomes.py", locality=FENLAND, period="2024/25 Q1")
+    at = open_expanders(run_page("satisfaction_outcomes.py", locality=FENLAND, period="2024/25 Q1"))
     assert metric(at, "Respondents") == "<5"
     assert metric(at, "Rated the service very good, 2024/25 Q1") == "–"
     assert metric(at, "95% interval") == "–"
@@ -509,7 +509,7 @@ def test_satisfaction_page_for_a_district_shows_no_small_numbers(warehouse):
 
 
 def test_satisfaction_district_tables_protect_a_hidden_count_from_the_county_total(warehouse):
-    at = run_page("satisfaction_outcomes.py", period="2024/25 Q1")
+    at = open_expanders(run_page("satisfaction_outcomes.py", period="2024/25 Q1"))  # the tables opened
     table = next(d.value for d in at.dataframe if list(d.value.columns)[:2] == ["Area", "Respondents"])
     counts = dict(
         (name, (n, top))
@@ -535,7 +535,7 @@ def test_satisfaction_district_tables_protect_a_hidden_count_from_the_county_tot
             assert row["Rated very good (%)"] == f"{100 * top / n:.1f}"
     # Whole tables, on every tab: human headings, one decimal, nothing printed as None.
     for tab in TABS["satisfaction_outcomes.py"]:
-        for frame in (d.value for d in open_tab(at, tab).dataframe):
+        for frame in (d.value for d in open_expanders(open_tab(at, tab)).dataframe):
             assert not frame.isin(["None", "nan", "null"]).any().any(), tab
 
 

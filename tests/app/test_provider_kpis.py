@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import review_notes
 from pipelines.config import PROJECT_ROOT
+from tests.app.surfaces import open_expanders
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGE = "views/provider_kpis.py"
@@ -174,7 +175,7 @@ def test_kpi_chart_shows_the_targets_in_force_over_time_and_hides_small_counts(w
         assert shown == (None if 0 < expected < threshold else expected), period
     small = [p for p, v in history.items() if 0 < v < threshold]
     assert small, "the demo should have a quarter with fewer than five new ISFs"
-    early = open_review("ISF-01", small[0], kpi="isf_new")
+    early = open_expanders(open_review("ISF-01", small[0], kpi="isf_new"))  # its chart's table opened
     row = scorecard_rows(early)["New Individual Service Funds set up in the quarter"]
     assert row["Value"] == f"<{threshold}"
     assert row["Change on last quarter"] == "–" and row["Change on same quarter last year"] == "–"
