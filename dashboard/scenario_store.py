@@ -139,7 +139,8 @@ _SHOWN: dict[tuple[str, datetime, str, int], ScenarioResult] = {}
 
 def run_shown(wh: Warehouse, levers: Levers, disclosure: Disclosure) -> ScenarioResult:
     """:func:`run`'s result as charts and tables may draw it, small counts of people hidden
-    (:func:`hide_small_counts`), kept beside it: a lever change redraws four charts, each with the baseline too."""
+    (:func:`hide_small_counts`), kept beside it: a lever change draws the baseline too, and picking another chart
+    draws from the results kept."""
     key = (str(wh.path), wh.meta().built_at, json.dumps(levers.to_mapping(), sort_keys=True), disclosure.threshold)
     if key not in _SHOWN:
         if len(_SHOWN) >= RESULTS_KEPT:

@@ -7,6 +7,8 @@ tests never touch data/ in the working copy nor the user's pseudonymisation key.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -38,6 +40,40 @@ def write_test_config(folder: Path) -> Path:
     return config
 
 
+# Which settings file the dashboard under test reads (AppTest reads ASC_CONFIG): the demo's for the session, or
+# another council's while a fixture has switched to it (``app_config``). Leaving a switch goes back to the switch
+# around it, else to the demo's, else to what the process started with. Saving "the value before" instead was wrong
+# when the demo was first built inside a switch (a module's last test the session's first to ask for the demo): the
+# switch then put back "unset", and every later page test read the shipped settings instead of the demo's.
+_SWITCHES: list[str] = []
+_DEMO_CONFIG: dict[str, str | None] = {"config": os.environ.get("ASC_CONFIG")}
+
+
+def _point_app_at(config: str | None) -> None:
+    import streamlit as st
+
+    if config is None:
+        os.environ.pop("ASC_CONFIG", None)
+    else:
+        os.environ["ASC_CONFIG"] = config
+    # The app shell keeps the settings and the warehouse in Streamlit's process-wide caches: one council's must
+    # never serve another's pages.
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@contextmanager
+def app_config(config: Path | str) -> Iterator[None]:
+    """Point the dashboard under test at ``config`` for a fixture's or a test's span, then back (see above)."""
+    _SWITCHES.append(str(config))
+    _point_app_at(str(config))
+    try:
+        yield
+    finally:
+        _SWITCHES.pop()
+        _point_app_at(_SWITCHES[-1] if _SWITCHES else _DEMO_CONFIG["config"])
+
+
 @pytest.fixture(scope="session")
 def demo_env(tmp_path_factory) -> Settings:
     """Demo inbox written, ingested and built into a warehouse under a temporary folder."""
@@ -47,7 +83,11 @@ def demo_env(tmp_path_factory) -> Settings:
 
     folder = tmp_path_factory.mktemp("demo_env")
     config = write_test_config(folder)
-    os.environ["ASC_CONFIG"] = str(config)  # the dashboard (AppTest) reads the same settings
+    # The dashboard (AppTest) reads the same settings, unless a fixture has pointed it at another council's for now:
+    # then from the moment that switch ends.
+    _DEMO_CONFIG["config"] = str(config)
+    if not _SWITCHES:
+        os.environ["ASC_CONFIG"] = str(config)
     settings = load_settings(config)
     inbox = settings.path("inbox") / "demo"
     write_demo_inbox(inbox, settings)

@@ -71,6 +71,14 @@ HEADLINES = {
 }
 COMPARED_MEASURES = ["cost_gbp", "people_supported", "pa_gap", "dp_share_pct", "weekly_hours", "pas_expected"]
 SCENARIO = "This scenario"
+# The Scenario tab's charts, one shown at a time (the reader picks it): each measure's fan by its name on the page,
+# with the chart's own name (its key, its table's download). One chart to redraw on a lever's key press, not four.
+SCENARIO_CHARTS = {
+    "People supported": ("people_supported", "fan_people"),
+    "DP uptake": ("dp_share_pct", "fan_dp"),
+    "Cost a year": ("cost_gbp", "fan_cost"),
+    "Personal Assistants": ("pas_needed", "fan_pas"),
+}
 FANS_EXPLAINED = "Lines are central values; shaded bands hold 80% of the simulated outcomes (1,000 paths)."
 POPULATION_VARIANTS = {"projection": "ONS 2022-based projection", "no_growth": "No growth after the forecast"}
 
@@ -685,7 +693,8 @@ def scenario_fan(shown: Mapping[str, ScenarioResult], code: str, area: str, meas
     """One measure's fan over the years for each scenario, ``shown`` with small counts of people already blanked
     (:func:`scenario_store.run_shown`), so hover text cannot show them."""
     label = MEASURES[measure][0]
-    title = f"{label}, {area}" + (" (today's prices)" if MEASURES[measure][1] == "gbp" else "")
+    money = MEASURES[measure][1] == "gbp" and "today's prices" not in label  # said once ("Cost a year (today's...")
+    title = f"{label}, {area}" + (" (today's prices)" if money else "")
     first, *_, last = next(iter(shown.values())).years
     return Chart(
         demand_charts.scenario_fan(shown, code, measure, title),
@@ -704,7 +713,7 @@ class Scenario:
     metrics: list[Metric]
     sentence: Paragraph
     notes: list[Note]
-    charts: list[Chart]  # people, DP uptake, cost, and PAs needed against expected
+    chart: Chart  # the one asked for (SCENARIO_CHARTS): people, DP uptake, cost, or PAs needed against expected
     charts_note: Note
     table: Table  # every measure by year
     csv: Callable[[], bytes]  # this scenario and the baseline, every area and year (small counts hidden)
@@ -712,8 +721,28 @@ class Scenario:
     changed: bool  # the levers differ from the baseline's
 
 
-def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> Scenario:
-    """The Scenario tab: ``levers`` run for every area, shown for ``code`` in ``year`` against the baseline."""
+def scenario_chart(
+    which: str, shown: Mapping[str, ScenarioResult], shown_result: ScenarioResult, code: str, area: str
+) -> Chart:
+    """One of the Scenario tab's charts (``which``, a key of SCENARIO_CHARTS), from results whose small counts of
+    people are already blanked: a measure's fan for each scenario shown, or the PAs needed against expected."""
+    measure, name = SCENARIO_CHARTS[which]
+    if measure != "pas_needed":
+        return scenario_fan(shown, code, area, measure, name)
+    first, *_, last = shown_result.years
+    return Chart(
+        demand_charts.workforce_chart(shown_result, code, f"Personal Assistants needed and expected, {area}"),
+        f"Line chart of the Personal Assistants needed and expected in {area} from {first} to {last}, each with its "
+        "80% range.",
+        name=name,
+    )
+
+
+def scenario(
+    wh: Warehouse, code: str, area: str, levers: Levers, year: str, chart: str = next(iter(SCENARIO_CHARTS))
+) -> Scenario:
+    """The Scenario tab: ``levers`` run for every area, shown for ``code`` in ``year`` against the baseline, with
+    ``chart`` (a key of SCENARIO_CHARTS) drawn."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
     defaults = scenario_store.current_base(wh).defaults
     result, baseline = scenario_store.run(wh, levers), scenario_store.run(wh, defaults)
@@ -743,17 +772,6 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
     metrics = [replace(m, delta=None) if m.delta == HIDDEN else m for m in metrics]
     shown = {SCENARIO: shown_result} if changed else {}
     shown[scenario_store.BASELINE] = shown_baseline
-    charts = [
-        scenario_fan(shown, code, area, "people_supported", "fan_people"),
-        scenario_fan(shown, code, area, "dp_share_pct", "fan_dp"),
-        scenario_fan(shown, code, area, "cost_gbp", "fan_cost"),
-        Chart(
-            demand_charts.workforce_chart(shown_result, code, f"Personal Assistants needed and expected, {area}"),
-            f"Line chart of the Personal Assistants needed and expected in {area} from {result.years[0]} to "
-            f"{result.years[-1]}, each with its 80% range.",
-            name="fan_pas",
-        ),
-    ]
     wide = shown_result.table.filter(pl.col("locality_code") == code)
     by_year: dict[str, dict[str, float]] = defaultdict(dict)
     for r in wide.iter_rows(named=True):
@@ -777,7 +795,7 @@ def scenario(wh: Warehouse, code: str, area: str, levers: Levers, year: str) -> 
             else scenario_sentence(result, baseline, code, year, area, disclosure)
         ),
         notes=[Note(f"Note: {note}.") for note in result.notes],
-        charts=charts,
+        chart=scenario_chart(chart, shown, shown_result, code, area),
         charts_note=Note(FANS_EXPLAINED),
         table=table,
         csv=partial(scenario_store.to_csv, downloads, disclosure),
@@ -827,6 +845,16 @@ def lever_table(results: Mapping[str, ScenarioResult]) -> Table:
             row.append(text)
         rows.append(row)
     return Table("The levers behind each scenario", ["Lever", *results], rows)
+
+
+def saved_list(saved: Mapping[str, scenario_store.SavedScenario]) -> Table:
+    """The saved scenarios, who saved each and when ("Saved by planner@council.example on 6 December 2026 at
+    21:30 UTC")."""
+    return Table(
+        "Saved scenarios",
+        ["Saved scenario", "Saved"],
+        [[name, "S" + s.provenance[1:]] for name, s in saved.items()],
+    )
 
 
 @dataclass

@@ -21,7 +21,16 @@ from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import person
 from dashboard.shell.audit import audit, on_download
-from dashboard.shell.components import plain, show, show_chart, show_metrics, show_missing, show_table
+from dashboard.shell.components import (
+    lazy_expander,
+    plain,
+    show,
+    show_chart,
+    show_metrics,
+    show_missing,
+    show_static_table,
+    show_table,
+)
 from dashboard.shell.filters import locality, locality_name, period
 from models.scenarios import MEASURES, LeverError, Levers
 from pipelines.access import may, refusal
@@ -45,9 +54,10 @@ def _metrics(metrics: list[Metric], columns: int) -> None:
 
 
 def _static_table(table: Table) -> None:
-    """A short table laid out in full (no scrolling), with its caption."""
+    """A short table laid out in full (no scrolling), with its caption, as Markdown: no grid's JavaScript to load,
+    and every cell plain text (st.table reads its cells as Markdown, which makes a link of an email address)."""
     st.markdown(f"**{plain(table.caption)}**")
-    st.table(table.frame())
+    show_static_table(table)
 
 
 def _projection() -> None:
@@ -286,21 +296,23 @@ def _scenario() -> None:
     shown_year = st.select_slider(
         "Show figures for", years[1:], value=years[5], key="scenario_year", bind="query-params"
     )
-    scenario = demand.scenario(wh, code, area, levers, shown_year)
-
-    st.markdown(f"**{plain(scenario.scope)}**: {plain(scenario.scope_note)}")
-    # Three figures to a row: five side by side do not fit on a laptop screen with the sidebar open.
-    _metrics(scenario.metrics[:3], 3)
-    _metrics(scenario.metrics[3:], 3)
-    show([scenario.sentence, *scenario.notes])
-    left, right = st.columns(2)
-    for column, charts in ((left, scenario.charts[0::2]), (right, scenario.charts[1::2])):
-        with column:
-            for chart in charts:
-                show_chart(chart)
+    figures = st.container()  # filled once the chart is picked, below it in the code but above it on the page
+    # One chart at a time, the reader's pick: the figures above give every measure for the year, the chart one
+    # measure's path. A lever's key press then redraws one chart, not four (each 0.1-0.2 s of the browser's time).
+    chart = st.radio("Chart", list(demand.SCENARIO_CHARTS), key="scenario_chart", horizontal=True, bind="query-params")
+    scenario = demand.scenario(wh, code, area, levers, shown_year, chart)
+    with figures:
+        st.markdown(f"**{plain(scenario.scope)}**: {plain(scenario.scope_note)}")
+        # Three figures to a row: five side by side do not fit on a laptop screen with the sidebar open.
+        _metrics(scenario.metrics[:3], 3)
+        _metrics(scenario.metrics[3:], 3)
+        show([scenario.sentence, *scenario.notes])
+    show_chart(scenario.chart)
     show([scenario.charts_note])
-    with st.expander("Show as table"):
-        show_table(scenario.table, "scenario")
+    table_box = lazy_expander("Show as table", "scenario-table")  # the grid built (and its JavaScript loaded) if opened
+    if table_box.open:
+        with table_box:
+            show_table(scenario.table, "scenario")
 
     name_col, save_col, csv_col, excel_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
     name_col.text_input(
@@ -327,8 +339,9 @@ def _scenario() -> None:
     message = st.session_state.pop("scenario_message", None)
     if message:
         getattr(st, message[0])(plain(message[1]))
-    # The link opens what the sender sees: the area, the quarter, this tab, the year shown and the levers.
+    # The link opens what the sender sees: the area, the quarter, this tab, the year and chart shown and the levers.
     view = {"locality": code, "period": quarter, "tab": "Scenario", "scenario_year": shown_year}
+    view["scenario_chart"] = chart
     at_baseline = not scenario_store.share_query(levers, defaults, target_pct)
     page_url = (st.context.url or "").split("?")[0]
     st.markdown(
@@ -359,10 +372,7 @@ def _compare() -> None:
     elif not saved:
         st.info("No saved scenarios yet: set the levers on the Scenario tab and save one to compare it here.")
     if saved:  # the saved-scenario list: who saved each one and when
-        st.table(
-            {"Saved scenario": list(saved), "Saved": ["S" + s.provenance[1:] for s in saved.values()]},
-            hide_index=True,
-        )
+        show_static_table(demand.saved_list(saved))
     picked = st.multiselect(
         f"Saved scenarios to compare with the baseline (up to {scenario_store.MAX_COMPARED})",
         list(saved),
@@ -387,8 +397,9 @@ def _compare() -> None:
         chart_measure,
     )
     show_chart(compared.chart)
-    _static_table(compared.table)
-    _static_table(compared.levers)
+    with st.container(key="compare-tables"):  # cells padded less (narrow.css): up to seven columns at 800 px
+        _static_table(compared.table)
+        _static_table(compared.levers)
     if picked:
         cols = st.columns(3)
         cols[0].download_button(

@@ -21,6 +21,7 @@ from unittest import mock
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from dashboard.present.demand import SCENARIO_CHARTS
 from dashboard.shell.components import EXPANDER_KEY
 from pipelines.config import PROJECT_ROOT
 
@@ -48,6 +49,11 @@ TABS = {
         "Support and ISFs",
         "By group",
     ),
+}
+
+# Tabs that show one of several views at a time, the reader's pick (a query parameter): the views beyond the first.
+TAB_VIEWS = {
+    ("demand_scenarios.py", "Scenario"): [{"scenario_chart": chart} for chart in list(SCENARIO_CHARTS)[1:]],
 }
 
 

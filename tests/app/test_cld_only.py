@@ -3,17 +3,14 @@ renders, and a page drawing on a file not loaded says which, with that file's bl
 
 from __future__ import annotations
 
-import os
-
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pipelines.build import build_warehouse
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.ingest import ingest_paths
 from tests.app.surfaces import TABS
-from tests.conftest import write_test_config
+from tests.conftest import app_config, write_test_config
 from tests.unit.test_cld_ingest import R2_ROWS, SPACED, write_csv
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
@@ -31,19 +28,8 @@ def cld_only(tmp_path_factory):
     [result] = ingest_paths([inbox], settings)
     assert (result.source, result.rows_loaded) == ("cld", 2)
     build_warehouse(settings)
-    before = os.environ.get("ASC_CONFIG")
-    os.environ["ASC_CONFIG"] = str(config)  # the dashboard (AppTest) reads the same settings
-    # The dashboard keeps its settings and warehouse in Streamlit's process-wide caches: cleared on the way in
-    # and out, so neither this council's nor the demo's leaks into the other's tests.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield settings
-    if before is None:
-        os.environ.pop("ASC_CONFIG", None)
-    else:
-        os.environ["ASC_CONFIG"] = before
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_config(config):  # the dashboard (AppTest) reads the same settings, its caches cleared both ways
+        yield settings
 
 
 def run_page(page: str, **query) -> AppTest:
@@ -88,4 +74,3 @@ def test_a_page_says_which_files_are_missing_and_offers_their_templates(cld_only
         "Not loaded yet: provider KPI returns (kpi\\_returns). The figures on this page that come from it"
     )
     assert missing_notice(run_page("glossary.py")) is None
-

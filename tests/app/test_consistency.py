@@ -24,11 +24,11 @@ import re
 from dataclasses import dataclass
 
 import pytest
-import streamlit as st
 
 from dashboard.queries import Warehouse
 from models.periods import parse_quarter
 from tests.app.surfaces import Surface, every_tab_surface, pack_surfaces, page_surface, run_app
+from tests.conftest import app_config
 
 COUNTY, CAMBRIDGE, FENLAND = "E10000003", "E07000008", "E07000010"
 AREAS = (COUNTY, FENLAND, CAMBRIDGE)
@@ -261,17 +261,8 @@ def expected_kpi(con, period: str, threshold: int) -> Expected:
 @pytest.fixture(scope="module")
 def app_env(demo_env):
     """The demo warehouse for the AppTest pages (another module may have pointed the app at another one)."""
-    import os
-
-    previous = os.environ.get("ASC_CONFIG")
-    os.environ["ASC_CONFIG"] = str(demo_env.path("warehouse").parent / "asc.toml")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield demo_env
-    if previous is not None:
-        os.environ["ASC_CONFIG"] = previous
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_config(demo_env.path("warehouse").parent / "asc.toml"):
+        yield demo_env
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import math
 import re
+from urllib.parse import urlencode
 
 import numpy as np
 import openpyxl
@@ -22,9 +24,12 @@ from dashboard import scenario_store
 from dashboard.formatting import count, gbp, pct
 from dashboard.present import demand
 from dashboard.present.disclosure import Disclosure
+from dashboard.queries import Warehouse
+from dashboard.shell.components import EXPANDER_KEY
 from models.population_projection import demand_index
 from models.scenarios import Z_80, base_state, run_scenario
 from pipelines.config import PROJECT_ROOT
+from tests.app.surfaces import markdown_table
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGE = "views/demand_scenarios.py"
@@ -59,6 +64,14 @@ def metric(at: AppTest, label_start: str):
 
 def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def static_table(at: AppTest, column: str) -> list[dict[str, str]]:
+    """The rows of the Markdown table (show_static_table) with ``column`` in its heading, as a person reads them."""
+    for m in at.markdown:
+        if (table := markdown_table(m.value)) and column in table[0]:
+            return [dict(zip(table[0], row, strict=True)) for row in table[1]]
+    raise AssertionError(f"no table with a column {column!r}")
 
 
 @pytest.fixture(scope="module")
@@ -338,6 +351,42 @@ def test_a_dp_target_is_met_on_its_date():
     assert 20.0 < uptake_now < 30.0  # on its way: a straight line from today's uptake
 
 
+def test_the_scenario_tab_draws_the_chart_picked_as_the_presenter_builds_it(demo_env):
+    """One chart at a time (a lever's key press redraws one, not four): each is the presenter's figure, and the
+    share link keeps the one shown."""
+    levers = scenario_store.current_base(Warehouse(demo_env)).defaults.replace(population_adjustment_pct=0.5)
+    at = open_page(tab="Scenario", locality=FENLAND, population_adjustment_pct="0.5")
+    assert at.radio(key="scenario_chart").value == "People supported"
+    for picked in demand.SCENARIO_CHARTS:
+        at.radio(key="scenario_chart").set_value(picked).run()
+        assert not at.exception, [e.message for e in at.exception]
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        built = demand.scenario(Warehouse(demo_env), FENLAND, "Fenland", levers, YEAR, picked).chart.figure
+        assert len(specs) == 1 and specs[0]["data"] == json.loads(built.to_json())["data"], picked
+        assert specs[0]["layout"]["title"]["text"] == built.layout.title.text
+        assert built.layout.title.text.count("today's prices") == (picked == "Cost a year"), built.layout.title.text
+        assert urlencode({"scenario_chart": picked}) in at.code[0].value
+    # Its link opens the same chart.
+    again = open_page(tab="Scenario", locality=FENLAND, scenario_chart="Personal Assistants")
+    title = json.loads(again.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title.replace("<br>", " ").startswith("Personal Assistants needed and expected, Fenland")
+
+
+def test_the_scenario_table_is_built_when_opened_as_the_presenter_builds_it(demo_env):
+    """No grid on the Scenario tab's first view (its JavaScript is the first view's heaviest after the chart's):
+    "Show as table" builds the year-by-year table once opened."""
+    at = open_page(tab="Scenario")
+    assert not at.dataframe and not at.table
+    at.session_state[f"{EXPANDER_KEY}scenario-table"] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    wh = Warehouse(demo_env)
+    levers = scenario_store.current_base(wh).defaults
+    table = demand.scenario(wh, COUNTY, "Cambridgeshire (all)", levers, YEAR).table
+    (shown,) = [d.value for d in at.dataframe]
+    assert list(shown.columns) == table.columns and shown.values.tolist() == table.rows
+
+
 def test_a_shared_link_reproduces_the_scenario_for_a_district(frames):
     at = open_page(
         locality=FENLAND, tab="Scenario", dp_target_on="true", dp_target_pct="35.0", home_care_rate_gbp="25.0"
@@ -362,15 +411,16 @@ def test_save_two_scenarios_and_compare_them_with_the_baseline(frames):
     open_tab(at, "Compare scenarios")
     at.multiselect(key="compare").select("Faster growth (AppTest)").select("DP target (AppTest)").run()
     assert not at.exception
-    table = next(t.value for t in at.table if "Faster growth (AppTest) vs Baseline" in t.value.columns)
-    people = table[table["Measure"] == "People in long-term community support"].iloc[0]
+    # The comparison and the levers are Markdown tables, no grid (st.table or st.dataframe) on the tab.
+    assert not at.table and not at.dataframe
+    table = {row["Measure"]: row for row in static_table(at, "Faster growth (AppTest) vs Baseline")}
+    people = table["People in long-term community support"]
     assert people["Baseline"] == count(baseline)
     assert people["Faster growth (AppTest)"] == count(baseline * 1.01**5)
     assert people["Faster growth (AppTest) vs Baseline"] == f"+{count(baseline * 1.01**5 - baseline)}"
-    uptake = table[table["Measure"] == "DP uptake"].iloc[0]
-    assert uptake["DP target (AppTest)"] == "25.0%"
-    levers = next(t.value for t in at.table if "Lever" in t.value.columns)
-    assert levers[levers["Lever"] == "Population adjustment"].iloc[0]["Faster growth (AppTest)"] == "1 % a year"
+    assert table["DP uptake"]["DP target (AppTest)"] == "25.0%"
+    levers = {row["Lever"]: row for row in static_table(at, "Lever")}
+    assert levers["Population adjustment"]["Faster growth (AppTest)"] == "1 % a year"
 
 
 def test_scenario_names_are_checked():
@@ -432,6 +482,24 @@ def test_downloads_hold_every_figure_rounded_and_safe(frames, demo_env):
     assert len(isf) == 11 and {r[5] for r in isf} == {f"<{threshold}"}
 
 
+def test_the_saved_list_shows_who_saved_a_scenario_as_text_not_a_mail_link(demo_env):
+    """An email address in the list is plain text: Markdown would make a mailto link of a bare address, so a word
+    joiner (invisible) follows its "@" and the cell reads as the address."""
+    name = "Emailed saver (AppTest)"
+    base = scenario_store.current_base(Warehouse(demo_env))
+    levers = base.defaults.replace(service_use_change_pct=-0.5)
+    scenario_store.save(name, levers, base.base_period, demo_env, "", "planner@council.example")
+    try:
+        at = open_tab(open_page(), "Compare scenarios")
+        row = next(row for row in static_table(at, "Saved scenario") if row["Saved scenario"] == name)
+        assert row["Saved"].replace("\u2060", "").startswith("Saved by planner@council.example on ")
+        listed = next(m.value for m in at.markdown if markdown_table(m.value) and name in m.value)
+        assert "planner@\u2060council.example" in listed and "planner@council.example" not in listed
+        assert not at.table
+    finally:
+        scenario_store.delete(name, demo_env)
+
+
 def test_load_and_delete_a_saved_scenario():
     at = open_page(tab="Scenario")
     at.slider(key="service_use_change_pct").set_value(-1.5).run()
@@ -442,8 +510,7 @@ def test_load_and_delete_a_saved_scenario():
     open_tab(at, "Compare scenarios")
     at.selectbox(key="manage_scenario").set_value("Prevention (AppTest)").run()
     # The saved-scenario list says who saved it (no sign-in here: the demo user) and when.
-    listed = next(t.value for t in at.table if "Saved scenario" in t.value.columns)
-    row = listed[listed["Saved scenario"] == "Prevention (AppTest)"].iloc[0]
+    row = next(row for row in static_table(at, "Saved scenario") if row["Saved scenario"] == "Prevention (AppTest)")
     assert re.fullmatch(r"Saved by demo user on \d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", row["Saved"])
     at.button(key="load").click().run()  # opens the Scenario tab with the levers loaded
     assert at.slider(key="service_use_change_pct").value == -1.5

@@ -25,17 +25,15 @@ A failure lists every leak found: the surface, where on it, and what was shown.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 
 import polars as pl
 import pytest
-import streamlit as st
 
 from dashboard.queries import Warehouse
 from pipelines.config import load_settings
-from tests.app.surfaces import TABS, ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
-from tests.conftest import write_test_config
+from tests.app.surfaces import TAB_VIEWS, TABS, ChartShown, Surface, TableShown, pack_surfaces, page_surface, run_app
+from tests.conftest import app_config, write_test_config
 
 SMALL_AREA, SMALL_NAME = "E07000009", "East Cambridgeshire"
 QUARTERS = ("2024/25 Q4", "2023/24 Q2")
@@ -143,17 +141,8 @@ def small_env(tmp_path_factory):
     assert all(r.status == "loaded" for r in results), [(r.file, r.status, r.message) for r in results]
     build_warehouse(settings)
 
-    previous = os.environ.get("ASC_CONFIG")
-    os.environ["ASC_CONFIG"] = str(config)
-    st.cache_resource.clear()  # the app shell caches the settings and the warehouse of another test
-    st.cache_data.clear()
-    yield settings
-    if previous is None:
-        os.environ.pop("ASC_CONFIG", None)
-    else:
-        os.environ["ASC_CONFIG"] = previous
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_config(config):
+        yield settings
 
 
 def test_the_small_district_is_small(small_env):
@@ -614,10 +603,12 @@ def report(leaks: list[str], heading: str, limit: int = 60) -> str:
 
 def render(page: str, settings, spc: bool = True, **query) -> Surface:
     """A page (each of its tabs) with every download read, and (``spc``) again with every SPC view switched on, its
-    charts added."""
+    charts added, and every view a tab shows one at a time (its other charts, TAB_VIEWS)."""
     surface = Surface(f"{page} {query}")
     for tab in TABS.get(page, (None,)):
         surface.add(render_tab(page, spc, **query, **({"tab": tab} if tab else {})))
+        for view in TAB_VIEWS.get((page, tab), []) if spc else []:
+            surface.add(render_tab(page, False, **query, tab=tab, **view))
     return surface
 
 

@@ -3,13 +3,12 @@ values ("None", "nan", four decimals) and its quarters latest first."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-import streamlit as st
 
 from tests.app.surfaces import PAGES, every_tab_surface
+from tests.conftest import app_config
 
 RAW_CELL = re.compile(r"^(None|nan|NaN|null|NaT|inf)$|(?<!p = )\d\.\d{3,}")  # p-values keep three decimals
 QUARTER = re.compile(r"^\d{4}/\d{2} Q[1-4]$")
@@ -47,10 +46,5 @@ def test_every_table_and_download_is_written_for_people(app_env, page):
 @pytest.fixture(scope="module")
 def app_env(demo_env):
     """The demo warehouse for the AppTest pages (another module may have pointed the app at another one)."""
-    previous = os.environ.get("ASC_CONFIG")
-    os.environ["ASC_CONFIG"] = str(demo_env.path("warehouse").parent / "asc.toml")
-    st.cache_resource.clear()
-    yield demo_env
-    if previous is not None:
-        os.environ["ASC_CONFIG"] = previous
-    st.cache_resource.clear()
+    with app_config(demo_env.path("warehouse").parent / "asc.toml"):
+        yield demo_env

@@ -88,17 +88,22 @@ def test_move_a_lever_save_two_scenarios_and_compare_them(page, app_url):
     pick(page, "Saved scenarios to compare", SECOND)
     panel = page.get_by_role("tabpanel", name="Compare scenarios")
     # The tab lists the saved scenarios (who saved each, when) above the comparison: the comparison is the table
-    # with the baseline in it.
-    table = panel.locator('[data-testid="stTable"]').filter(has_text="Baseline").first
+    # with the baseline in it (Markdown tables: no grid on the tab).
+    table = panel.locator('[data-testid="stMarkdown"] table').filter(has_text=f"{FIRST} vs Baseline").first
     expect(table).to_contain_text(f"{FIRST} vs Baseline")
     expect(table).to_contain_text(f"{SECOND} vs Baseline")
     expect(table).to_contain_text("25.0%")
     expect(panel.locator(".legendtext", has_text=FIRST).first).to_be_visible()
+    expect(panel.locator('[data-testid="stTable"]')).to_have_count(0)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     panel.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for()
     panel.locator('[data-testid="stPlotlyChart"]').scroll_into_view_if_needed()
     screenshot(page, "scenario_comparison")
     page.set_viewport_size({"width": 800, "height": 1600})
     wait_until_idle(page)
+    # At 800 px the baseline and two scenarios fit side by side: no column past the page's edge, nor cut.
+    expect(table).to_contain_text(f"{SECOND} vs Baseline")
+    fits = "t => t.getBoundingClientRect().width <= t.parentElement.clientWidth + 1"
+    page.wait_for_function(fits, arg=table.element_handle(), timeout=30_000)
     panel.locator('[data-testid="stPlotlyChart"]').scroll_into_view_if_needed()
     screenshot(page, "scenario_comparison_800px")

@@ -7,13 +7,11 @@ published values are read here from the shipped Parquet with Polars, independent
 
 from __future__ import annotations
 
-import os
 import random
 
 import duckdb
 import polars as pl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pipelines.build import build_warehouse
@@ -22,6 +20,7 @@ from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.council_init import NATIONAL
 from pipelines.demo import write_demo_inbox
 from pipelines.ingest import ingest_paths
+from tests.conftest import app_config
 
 pytestmark = pytest.mark.slow
 
@@ -98,22 +97,13 @@ def test_init_gives_a_valid_config_of_the_councils_own(councils, name):
 def test_the_overview_shows_the_councils_own_published_dp_uptake(councils, name):
     config, settings = councils[name]
     year, value = published_dp_uptake(settings.council.code)
-    previous = os.environ.get("ASC_CONFIG")
-    os.environ["ASC_CONFIG"] = str(config)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    try:
+    with app_config(config):
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         shown = {m.label: m.value for m in at.metric}
         text = "\n".join(m.value for m in at.markdown)
         warnings = "\n".join(w.value for w in at.warning)
-    finally:
-        if previous is not None:
-            os.environ["ASC_CONFIG"] = previous
-        st.cache_resource.clear()
-        st.cache_data.clear()
     assert shown[f"{name}, ASCOF {year}"] == f"{value:.1f}%"
     assert f"{name} {value:.1f}%" in text
     assert f"calibrated to published {name} figures" in warnings  # the synthetic-data banner names the council
