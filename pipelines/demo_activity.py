@@ -5,7 +5,8 @@ Long-term community support starts with the people in service on the first day o
 type, ending inside the quarter), some move from council-arranged home care to a direct payment, and
 newcomers start so that the number supported and the number taking a DP in every locality equal the
 calibration path exactly at the quarter end. Residential and nursing care and short reablement run
-alongside; they are not community support, so they never touch the DP uptake denominator.
+alongside; they are not community support, so they never touch the DP uptake denominator. Care homes admit
+the people the council's published care home admissions (ASCOF 2A, 2B and 2C) say each year, by age band.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ YEAR = 365.25
 # before the first setting the stock on the first day. Quarters in between move in a straight line.
 COMMUNITY_START, COMMUNITY_GROWTH_PER_QUARTER = 4105, 4
 RESIDENTIAL_START, RESIDENTIAL_GROWTH_PER_QUARTER = 1000, 2
+# Care home admissions each year come from ctx.calibration (the council's published ASCOF 2A/2B/2C); as many
+# people leave (most of them die) as keep the number in care homes on RESIDENTIAL_START's path.
+FROM_COMMUNITY_SHARE = 0.35  # of admissions of people 65 and over: people leaving community support that day
 INITIAL_ISF = 80
 ISF_NEW_EARLY_YEARS = (20, 30)  # then settings.targets.isf_new_per_year (75) a year
 DP_SPEND_LAST_YEAR_GBP = 21.5e6
@@ -57,7 +61,6 @@ CME_PROVIDERS, CME_AT_START, CME_ALL_BY_QUARTER = 33, 4, 15  # all 33 trading by
 CME_NEW_PER_QUARTER = (14, 8)  # new CME clients a quarter while CMEs are being set up, then after
 # Share of people leaving long-term community support each quarter, by service type.
 HAZARD = {HC: 0.065, DP: 0.05, ISF: 0.02, DAY: 0.05, CME: 0.025, SL: 0.03}
-RESIDENTIAL_HAZARD = 0.085
 SWITCH_TO_DP_RATE = 0.008  # council-arranged home care moving to a DP, per quarter
 PART_DP_SHARE = 0.12  # DP takers whose home care is part council-arranged, part DP
 SHARED_LIVES_SHARE, DAY_CARE_SHARE = 0.015, 0.03  # of newcomers not taking a DP
@@ -104,6 +107,7 @@ class _Simulation:
     def __init__(self, ctx: DemoContext) -> None:
         self.ctx = ctx
         self.rng = ctx.rng(1)
+        self.care_rng = ctx.rng(15)  # care homes' own stream: calibrating admissions leaves the rest alone
         self.people = _Store(
             loc=int,
             birth=int,
@@ -127,9 +131,11 @@ class _Simulation:
 
     # People and episode details -------------------------------------------------------------------
 
-    def new_people(self, locs: np.ndarray, age_on: np.ndarray, older_share: float) -> np.ndarray:
+    def new_people(
+        self, locs: np.ndarray, age_on: np.ndarray, older_share: float, rng: np.random.Generator | None = None
+    ) -> np.ndarray:
         """Add people of the given localities; returns their indices. Ages are as at ``age_on``."""
-        rng, n = self.rng, len(locs)
+        rng, n = rng or self.rng, len(locs)
         older = rng.random(n) < older_share
         age = np.where(older, 65 + 35 * rng.beta(2.2, 2.0, n), 18 + 47 * rng.beta(1.4, 1.1, n))
         birth = age_on - np.floor(age * YEAR).astype(int)
@@ -349,10 +355,15 @@ class _Simulation:
     # Residential and nursing care, reablement ---------------------------------------------------
 
     def start_residential(self) -> None:
-        ctx, rng = self.ctx, self.rng
+        ctx, rng = self.ctx, self.care_rng
         n = ctx.calibration.scaled(RESIDENTIAL_START)
         day0 = int(ctx.q_start[0])
-        idx = self.new_people(rng.choice(ctx.n_localities, n, p=ctx.shares), np.full(n, day0), 0.93)
+        idx = self.new_people(rng.choice(ctx.n_localities, n, p=ctx.shares), np.full(n, day0), 0.93, rng)
+        years = range(ctx.n_quarters // 4)
+        self.admitted = {  # age band -> people admitted each quarter, each year's calibrated number split evenly
+            band: np.concatenate([largest_remainder(by_year[ctx.first_fy + y], np.ones(4)) for y in years])
+            for band, by_year in ctx.calibration.admissions.items()
+        }
         starts = day0 - 1 - np.floor(np.minimum(rng.exponential(2.0, n), 8) * YEAR).astype(int)
         starts = np.maximum(starts, self.people.birth[idx] + int(18 * YEAR) + 1)
         self.res = _Store(person=int, type=int, start=int)
@@ -360,28 +371,30 @@ class _Simulation:
         self.open_residential(idx, starts)
 
     def open_residential(self, idx: np.ndarray, starts: np.ndarray) -> None:
-        types = np.where(self.rng.random(len(idx)) < 0.62, RES, NUR)
+        types = np.where(self.care_rng.random(len(idx)) < 0.62, RES, NUR)
         self.res.add(person=idx, type=types, start=starts)
         self.res_end = np.concatenate([self.res_end, np.full(len(idx), NO_DATE)])
 
     def residential_quarter(self, q: int) -> None:
-        """Deaths and moves out, then admissions, many of them people leaving community support."""
-        ctx, rng = self.ctx, self.rng
+        """The quarter's calibrated admissions by age band, many of the older people leaving community support;
+        and as many leaving (deaths and moves out, anyone in a care home as likely) as keep the planned number."""
+        ctx, rng = self.ctx, self.care_rng
         first, last = int(ctx.q_start[q]), int(ctx.q_end[q])
-        open_ = np.flatnonzero(self.res_end == NO_DATE)
-        leaving = open_[rng.random(len(open_)) < RESIDENTIAL_HAZARD]
-        self.res_end[leaving] = uniform_days(rng, first, last - 1, len(leaving))
+        younger, older = int(self.admitted["18-64"][q]), int(self.admitted["65+"][q])
         size = ctx.calibration.scaled
         planned = size(RESIDENTIAL_START) + size(RESIDENTIAL_GROWTH_PER_QUARTER) * (q + 1)
-        n_new = max(planned - len(open_) + len(leaving), 0)
+        open_ = np.flatnonzero(self.res_end == NO_DATE)
+        n_leaving = int(np.clip(len(open_) + younger + older - planned, 0, len(open_)))
+        leaving = np.sort(rng.choice(open_, n_leaving, replace=False))
+        self.res_end[leaving] = uniform_days(rng, first, last - 1, len(leaving))
         leavers, exit_days = self.leavers
-        older = np.flatnonzero(self.ages(leavers, exit_days) >= 65)
-        moved = np.sort(rng.choice(older, min(len(older), round(0.35 * n_new)), replace=False))
+        aged = np.flatnonzero(self.ages(leavers, exit_days) >= 65)
+        moved = np.sort(rng.choice(aged, min(len(aged), round(FROM_COMMUNITY_SHARE * older)), replace=False))
         self.open_residential(leavers[moved], exit_days[moved] + 1)
-        n_other = n_new - len(moved)
-        starts = uniform_days(rng, first, last, n_other)
-        idx = self.new_people(rng.choice(ctx.n_localities, n_other, p=ctx.shares), starts, 0.93)
-        self.open_residential(idx, starts)
+        for n, older_share in ((older - len(moved), 1.0), (younger, 0.0)):
+            starts = uniform_days(rng, first, last, n)
+            idx = self.new_people(rng.choice(ctx.n_localities, n, p=ctx.shares), starts, older_share, rng)
+            self.open_residential(idx, starts)
 
     def reablement_only(self, q: int) -> None:
         """Short reablement for people who then need no long-term support."""

@@ -46,6 +46,7 @@ OPEN_AFTER_DEATH_SHARE = 0.1
 SPLIT_POSTCODE_SHARE = 0.01
 NO_POSTCODE_SHARE = 0.004
 CARERS_PER_QUARTER = 320
+CARER_MECHANISM_UNRECORDED = 0.12  # carers' support with no delivery mechanism (not in ASCOF 3D's denominator)
 
 FIRST_NAMES = ("Alex", "Sam", "Jo", "Chris", "Pat", "Morgan", "Jamie", "Robin", "Kim", "Lee")
 LAST_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Green", "Hall")
@@ -413,13 +414,27 @@ def _client_requests(
     return pl.concat([requests, assessments, services], how="diagonal_relaxed")
 
 
+def _carer_mechanisms(ctx: DemoContext, year: int) -> list[float]:
+    """Chances of a direct payment, a managed personal budget, commissioned support and no mechanism recorded for a
+    carer's support starting in ``year``, so that ASCOF 3D(2b) and 3D(1b) computed from the files come out at the
+    year's published shares (``ctx.calibration``). The files' faults blank or spoil some mechanisms: a direct
+    payment still shows in its Service Component (the ingest keeps it a DP), any other support drops out of the
+    denominator, so those are drawn that much more often."""
+    dp, sds = ctx.calibration.carers_dp[year] / 100, ctx.calibration.carers_sds[year] / 100
+    kept = 1 - BLANK_MECHANISM_SHARE - INVALID_MECHANISM_SHARE
+    weights = np.array([dp, (sds - dp) / kept, (1 - sds) / kept])
+    recorded = (1 - CARER_MECHANISM_UNRECORDED) * weights / weights.sum()
+    return [*recorded.tolist(), CARER_MECHANISM_UNRECORDED]
+
+
 def _carers(ctx: DemoContext, rng: np.random.Generator) -> pl.DataFrame:
-    """Unpaid carers' support direct to the carer: about a third by direct payment."""
+    """Unpaid carers' support direct to the carer, by direct payment as often as the council's published ASCOF
+    says (``_carer_mechanisms``)."""
     rows = []
     for q, (first, last) in enumerate(zip(ctx.q_start, ctx.q_end, strict=True)):
         k = rng.poisson(ctx.calibration.scaled(CARERS_PER_QUARTER))
         start = first + rng.integers(0, last - first + 1, k)
-        mech = rng.choice([DP, MANAGED, COMMISSIONED, None], k, p=[0.3, 0.08, 0.5, 0.12])
+        mech = rng.choice([DP, MANAGED, COMMISSIONED, None], k, p=_carer_mechanisms(ctx, ctx.first_fy + q // 4))
         for i in range(k):
             rows.append(
                 (

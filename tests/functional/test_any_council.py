@@ -195,3 +195,33 @@ def test_published_values_reproduce_exactly_for_a_sample_of_councils_and_years(c
         assert got, row
         # Two files can give one year's value (2020-21 survey measures); they agree, so either is exact.
         assert got[0][0] == row["value"], row
+
+
+@pytest.mark.parametrize("name", list(COUNCILS))
+def test_the_demos_care_home_admissions_and_carers_dps_follow_the_councils_published_ascof(councils, name):
+    """The Overview's ASCOF from CLD sits beside the council's published 2B and 2C (2024/25): the demo admits as many
+    people as the council did; its carers take direct payments as the council's latest published 1C(2B) says."""
+    _, settings = councils[name]
+    code = settings.council.code
+    ascof = shipped_ascof().filter(pl.col("area_code") == code, pl.col("value").is_not_null())
+    for band, measure in (("18-64", "2B"), ("65+", "2C")):
+        published = ascof.filter(pl.col("published_code") == measure, pl.col("year") == "2024/25").row(0, named=True)
+        ((admissions, per_100k, shown),) = query(
+            settings,
+            "select admissions, per_100k, published_per_100k from mart_cld_care_home_admissions "
+            "where period = '2024/25 Q4' and locality_code = ? and age_band = ?",
+            code,
+            band,
+        )
+        assert shown == published["value"]
+        # Within 5% of the people NHS England counted (at least 3 people, for small numbers).
+        assert abs(admissions - published["numerator"]) <= max(3, 0.05 * published["numerator"]), (band, admissions)
+        assert per_100k == pytest.approx(published["value"], rel=0.06)
+    carers = ascof.filter(pl.col("published_code") == "1C2B").sort("year")["value"][-1]
+    ((dp,),) = query(
+        settings,
+        "select value_pct from mart_cld_ascof_3d where period = '2024/25 Q4' and locality_code = ? "
+        "and ascof_code = '3D(2b)'",
+        code,
+    )
+    assert dp == pytest.approx(carers, abs=5.0)  # hundreds of carers: a binomial standard error of 1-2 points

@@ -51,7 +51,9 @@ def test_the_year_end_3d_parts_are_proportions_of_the_same_people(warehouse):
     ).fetchall()[0]
     assert rows["3D(2a)"] == dp  # (numerator, denominator)
     assert rows["3D(1a)"][1] == dp[1] and rows["3D(1a)"][0] > dp[0]
-    assert 0 < rows["3D(2b)"][0] <= rows["3D(1b)"][0] < rows["3D(1b)"][1]
+    # Cambridgeshire's carers supported directly all have self-directed support (ASCOF 1C(1B) 100% since 2019/20).
+    assert 0 < rows["3D(2b)"][0] < rows["3D(1b)"][0] <= rows["3D(1b)"][1]
+    assert rows["3D(2b)"][1] == rows["3D(1b)"][1]
 
 
 def test_people_who_cannot_be_placed_are_reported_not_dropped(warehouse):

@@ -78,3 +78,38 @@ def test_the_demo_reproduces_the_published_county_figure_and_spreads_the_distric
     assert county == pytest.approx(published("E10000024", "1C2A", "2014")["2020/21"], abs=1.5)
     by_district = people.group_by("locality_code").agg(pl.col("dp").mean() * 100)["dp"]
     assert by_district.len() == 7 and by_district.max() - by_district.min() > 3.0
+
+
+def published_rows(code: str, measure: str, framework: str) -> dict[str, tuple[float, float, float]]:
+    """Year -> (value, numerator, denominator) as shipped."""
+    ascof = pl.read_parquet(NATIONAL / "ascof.parquet").filter(
+        pl.col("area_code") == code, pl.col("published_code") == measure, pl.col("framework") == framework
+    )
+    return {r[0]: r[1:] for r in ascof.select("year", "value", "numerator", "denominator").iter_rows()}
+
+
+def test_cambridgeshire_admits_and_supports_carers_as_published():
+    calibration = calibration_for(Settings())
+    # ASCOF 2B and 2C 2024/25: 58 people 18-64 and 754 people 65+ admitted (13.4 and 559.6 per 100,000).
+    assert published_rows("E10000003", "2B", "2023")["2024/25"] == (13.4, 58.0, 432663.0)
+    assert published_rows("E10000003", "2C", "2023")["2024/25"] == (559.6, 754.0, 134730.0)
+    assert calibration.admissions["18-64"][2024] == 58 and calibration.admissions["65+"][2024] == 754
+    # 2A(2) 2020/21: 391 people over 127,322 (307.1 per 100,000).
+    assert calibration.admissions["65+"][2020] == 391
+    # Carers by direct payment 97.1% in 2021/22, 80.0% in 2022/23, held since; all self-directed.
+    assert [calibration.carers_dp[y] for y in (2021, 2022, 2024)] == [97.1, 80.0, 80.0]
+    assert set(calibration.carers_sds.values()) == {100.0}
+
+
+def test_another_council_admits_and_supports_carers_as_its_own_figures_say(nottinghamshire):
+    calibration = calibration_for(nottinghamshire)
+    for band, now, before in (("18-64", "2B", "2A1"), ("65+", "2C", "2A2")):
+        _, admitted, _ = published_rows("E10000024", now, "2023")["2024/25"]
+        assert calibration.admissions[band][2024] == admitted  # the published numerator
+        _, admitted_2020, _ = published_rows("E10000024", before, "2014")["2020/21"]
+        assert calibration.admissions[band][2020] == admitted_2020
+        # Years between move in a straight line between the rates (and the populations) published.
+        assert min(admitted_2020, admitted) <= calibration.admissions[band][2022] <= max(admitted_2020, admitted)
+    carers_dp = published("E10000024", "1C2B", "2014")
+    assert calibration.carers_dp[2020] == carers_dp["2020/21"] and calibration.carers_dp[2024] == carers_dp["2020/21"]
+    assert all(calibration.carers_sds[y] >= calibration.carers_dp[y] for y in calibration.carers_dp)
