@@ -143,6 +143,16 @@ def build_demo(folder: Path) -> None:
     build_warehouse(settings)
 
 
+def quiet_bare_mode_warnings() -> None:
+    """Streamlit warns, once a page, that code runs outside a served script ("missing ScriptRunContext", "No runtime
+    found"): true of AppTest and harmless (its own words), it buried the figures among a hundred lines. A filter,
+    since Streamlit sets its loggers' levels again when an AppTest starts."""
+    import logging
+
+    for name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api"):
+        logging.getLogger(name).addFilter(lambda record: record.levelno >= logging.ERROR)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="build the demo warehouse in a temporary folder")
@@ -151,6 +161,7 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also time every page and a lever in Chromium")
     parser.add_argument("--browser-only", action="store_true", help="only the Chromium timings")
     args = parser.parse_args()
+    quiet_bare_mode_warnings()
     with tempfile.TemporaryDirectory() as tmp:
         if args.fresh:
             build_demo(Path(tmp))

@@ -16,8 +16,17 @@ import polars as pl
 # types): plotly deep-copies the template into each new figure, and the full one cost 7 ms on creation
 # plus 22 ms when set again, most of a page's render time. Registered as the default for every figure
 # the product draws (dashboard, exports and committee pack all import this module).
-pio.templates["asc_white"] = go.layout.Template(layout=pio.templates["plotly_white"].layout)
-pio.templates.default = "asc_white"
+PRODUCT_TEMPLATE = "asc_white"
+pio.templates[PRODUCT_TEMPLATE] = go.layout.Template(layout=pio.templates["plotly_white"].layout)
+
+
+def use_product_template() -> None:
+    """Make the product's template plotly's default. Streamlit makes its own the default when it is imported, so
+    whichever of the two modules came last won: the dashboard's shell calls this after importing Streamlit."""
+    pio.templates.default = PRODUCT_TEMPLATE
+
+
+use_product_template()
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]

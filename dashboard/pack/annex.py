@@ -1,4 +1,4 @@
-"""The pack's annex: what each measure means, the ASCOF codes (with the 2023-24 renumbering), where every
+"""The pack's annex: what each measure means, the ASCOF codes (with the 2023/24 renumbering), where every
 figure comes from, its licence, and which data are synthetic."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ INBOX_SOURCES = {
 # Published data shipped in data/public/ (see its README for provenance).
 PUBLIC_SOURCES = [
     (
-        "ASCOF published measures 2017-18 to 2022-23",
+        "ASCOF published measures 2017/18 to 2022/23",
         "NHS England (formerly NHS Digital), Measures from the Adult Social Care Outcomes Framework",
     ),
     ("Population projections, 2022-based", "Office for National Statistics, subnational population projections"),
@@ -60,7 +60,7 @@ def _definitions(scope: Scope) -> Table:
 
 
 def ascof_codes() -> Table:
-    """Each ASCOF measure's code up to 2022-23 and from 2023-24, from the shipped reference file."""
+    """Each ASCOF measure's code up to 2022/23 and from 2023/24, from the shipped reference file."""
     reference = pl.read_csv(ASCOF_REFERENCE, schema_overrides={"published_code": pl.String})
     rows = []
     for _, codes in reference.group_by("measure", maintain_order=True):
@@ -74,8 +74,8 @@ def ascof_codes() -> Table:
             ]
         )
     return Table(
-        "ASCOF measure codes and the 2023-24 renumbering",
-        ["Measure", "Code up to 2022-23", "Code from 2023-24"],
+        "ASCOF measure codes and the 2023/24 renumbering",
+        ["Measure", "Code up to 2022/23", "Code from 2023/24"],
         rows,
         widths=["60%", "20%", "20%"],
     )
@@ -148,10 +148,10 @@ def definitions_and_sources(scope: Scope, synthetic: bool) -> Section:
         ),
         Heading("ASCOF codes"),
         Paragraph(
-            "The Adult Social Care Outcomes Framework (ASCOF) was refreshed for 2023-24 and its measures renumbered: "
+            "The Adult Social Care Outcomes Framework (ASCOF) was refreshed for 2023/24 and its measures renumbered: "
             "a time series must follow the measure, not the code. The direct payments measure 1C(2a) became 3D(2a) "
             "(1C2A → 3D2A), and overall satisfaction 3A became 1D. The code 3A now means control over daily life "
-            "(formerly 1B). From 2024-25 the direct payments measure is computed from Client Level Data instead of "
+            "(formerly 1B). From 2024/25 the direct payments measure is computed from Client Level Data instead of "
             "the SALT return, a break in the series."
         ),
         ascof_codes(),

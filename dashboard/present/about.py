@@ -26,13 +26,13 @@ GLOSSARY = {
     "ASCOF": "Adult Social Care Outcomes Framework: the measures every council in England reports each year. It "
     "sets no national targets; the targets here are the council's own.",
     "ASCOF 1C(2a), now 3D(2a)": "The share of people who use services (aged 18+, in long-term community support) "
-    "who take a direct payment. Renumbered from 1C(2a) to 3D(2a) in 2023-24; the same measure.",
+    "who take a direct payment. Renumbered from 1C(2a) to 3D(2a) in 2023/24; the same measure.",
     "ASCOF 1C(2b), now 3D(2b)": "The same share for carers receiving a direct payment.",
     "ASCOF 2A, now 2B and 2C": "Care home admissions: people whose long-term support needs are met by admission "
     "to a residential or nursing care home in the year, per 100,000 of the population aged 18-64 (2B, formerly "
     "2A(1)) or 65 and over (2C, formerly 2A(2)). Lower is usually better: more people supported at home.",
     "ASCOF 3A, now 1D": "Overall satisfaction: people who use services who are extremely or very satisfied with "
-    "their care and support (Adult Social Care Survey). Renumbered in 2023-24.",
+    "their care and support (Adult Social Care Survey). Renumbered in 2023/24.",
     "Direct payment (DP)": "Money the council pays to a person (or someone acting for them) to arrange their own "
     "care and support instead of care the council arranges.",
     "Personal Assistant (PA)": "Someone employed directly by a person, usually with their direct payment, to "
@@ -44,7 +44,7 @@ GLOSSARY = {
     "Care micro-enterprise (CME)": "A very small local care business (often one person, a sole trader) offering "
     "care and support.",
     "Client Level Data (CLD)": "The return councils send NHS England each quarter, one row per person per "
-    "event; the source of activity figures from 2024-25 (a break in the series from the older SALT return).",
+    "event; the source of activity figures from 2024/25 (a break in the series from the older SALT return).",
     "RAG": "Red, amber or green: the latest value against its target. Amber is short of the target by no more "
     "than the tolerance shown; red is further off. Always written in words too.",
     "SPC (statistical process control)": "A chart of a measure over time with its mean and process limits, the "

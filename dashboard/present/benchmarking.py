@@ -458,7 +458,7 @@ def _trend(values: pl.DataFrame, measure: str, council: str, peers: list[str], n
         f"Line chart of {measure_name} by year for {name}, its peers' median and England. {detail}",
         name="benchmark_trend",
         how_to_read="Solid lines are the survey- or SALT-based series; dotted points are computed from Client Level "
-        "Data (from 2024-25), a series break, so the two are not joined.",
+        "Data (from 2024/25), a series break, so the two are not joined.",
         table=Table(
             f"{measure_name} by year",
             ["Year", "Series", "Basis", "Value"],

@@ -719,8 +719,8 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
         f"Line chart of the published ASCOF proportion of people who use services receiving direct payments, "
         f"by year, for {', '.join(ascof['area_name'].unique(maintain_order=True))}. {summary.comparators}",
         name="ascof_dp",
-        how_to_read="Published yearly by NHS England: 1C(2a) until 2022-23, renumbered 3D(2a) from 2023-24 (the same "
-        "measure). From 2024-25 it is computed from Client Level Data, a break in the series. Real data, "
+        how_to_read="Published yearly by NHS England: 1C(2a) until 2022/23, renumbered 3D(2a) from 2023/24 (the same "
+        "measure). From 2024/25 it is computed from Client Level Data, a break in the series. Real data, "
         "Open Government Licence v3.0.",
         table=Table(
             "Published ASCOF values: people who use services receiving direct payments",

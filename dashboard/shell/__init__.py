@@ -12,12 +12,14 @@ from typing import TypeVar
 
 import streamlit as st
 
+from dashboard.charts import use_product_template
 from dashboard.queries import Warehouse
 from pipelines.config import Settings, load_settings
 from pipelines.permissions import owner_only, tighten_all
 
 T = TypeVar("T")
 _log = logging.getLogger("asc.dashboard")
+use_product_template()  # importing Streamlit made its own Plotly template the default, whatever was imported first
 
 
 @st.cache_resource(show_spinner=False)

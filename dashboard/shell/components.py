@@ -7,6 +7,7 @@ A chart is drawn with its "how to read this" note, an optional SPC view, and its
 from __future__ import annotations
 
 import re
+import textwrap
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -71,6 +72,24 @@ def markdown_table(table: Table) -> str:
 
 # Streamlit's grid wraps a cell's text only when its rows are taller than 4rem; this height holds three lines.
 WRAPPED_ROW_PX = 72
+# One wrapped line of the grid's 14 px text, and a cell's padding above and below (3 lines: WRAPPED_ROW_PX).
+GRID_LINE_PX, GRID_CELL_PADDING_PX = 20, 12
+# The grid's text runs about this many pixels a character (Source Sans, mixed case; measured on the scorecard at
+# 800 px) and its cells pad 16 px; a hyphenated word is not broken.
+GRID_CHAR_PX, GRID_CELL_SIDES_PX = 6.0, 16
+
+
+def wrapped_row_height(rows: list[list], columns: list[str], widths: dict[str, int]) -> int:
+    """A row height in pixels that holds the longest cell of every column held at a width (three lines at least):
+    a grid draws its cells on a canvas, so a fourth line of a long KPI name would be cut, not wrapped."""
+    lines = 3
+    for name, width in widths.items():
+        if name not in columns:
+            continue
+        chars = max(int((width - GRID_CELL_SIDES_PX) / GRID_CHAR_PX), 1)
+        at = columns.index(name)
+        lines = max(lines, *(len(textwrap.wrap(str(row[at]), chars, break_on_hyphens=False)) for row in rows))
+    return lines * GRID_LINE_PX + GRID_CELL_PADDING_PX
 
 
 def wrapped_columns(widths: dict[str, int], labels: dict[str, str] | None = None) -> dict:
@@ -91,13 +110,14 @@ def show_verdict_table(
     *,
     labels: dict[str, str] | None = None,
     caption: bool = True,
-    height: int | str = "auto",
+    every_row: bool = False,
 ) -> None:
     """A table with its verdict columns ``first`` (after the row's name), at ``widths`` that fit together in an
     800 px window, and cells that wrap rather than cut: a narrow window or a phone shows every verdict without
     scrolling sideways. Its download and the exports keep the presenter's order."""
     if caption:  # False where the page's heading already says it
         st.markdown(f"**{plain(table.caption)}**")
+    row_px = wrapped_row_height(table.rows, table.columns, widths)
     st.dataframe(
         table.frame(),
         hide_index=True,
@@ -105,14 +125,14 @@ def show_verdict_table(
         key=f"table-{key}",
         column_order=[*first, *(column for column in table.columns if column not in first)],
         column_config=wrapped_columns(widths, labels),
-        row_height=WRAPPED_ROW_PX,
-        height=height,
+        row_height=row_px,
+        height=rows_height(len(table.rows), row_px=row_px) if every_row else "auto",
     )
 
 
-def rows_height(rows: int, most: int = 12) -> int:
+def rows_height(rows: int, most: int = 12, row_px: int = WRAPPED_ROW_PX) -> int:
     """A wrapped grid's height showing ``rows`` rows (up to ``most``; more scroll inside it) and its heading."""
-    return WRAPPED_ROW_PX * max(1, min(rows, most)) + 38
+    return row_px * max(1, min(rows, most)) + 38
 
 
 def show_chart(chart: Chart, areas: dict[str, str] | None = None) -> None:

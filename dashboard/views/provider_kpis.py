@@ -24,7 +24,6 @@ from dashboard.shell import per_build, warehouse
 from dashboard.shell.access import allowed, person, refuse
 from dashboard.shell.audit import audit, made_on_click
 from dashboard.shell.components import (
-    WRAPPED_ROW_PX,
     plain,
     rows_height,
     show,
@@ -35,6 +34,7 @@ from dashboard.shell.components import (
     show_table,
     show_verdict_table,
     wrapped_columns,
+    wrapped_row_height,
 )
 from dashboard.shell.filters import from_url, period
 from pipelines.access import AccessRefused, refusal
@@ -101,6 +101,7 @@ def _scorecard(card: kpis.Scorecard) -> None:
         "Last 8 quarters", [[v for v in line if v is not None] for line in card.sparklines], dtype=pl.List(pl.Float64)
     )
     frame = card.table.frame().insert_column(4, sparklines)  # as typed on screen, as show_table does
+    row_px = wrapped_row_height(card.table.rows, card.table.columns, SCORECARD_WIDTHS)
     fills = [f"background-color: {kpis.RAG_FILLS[r]}" if r else "" for r in card.ratings]
     styled = frame.to_pandas().style.apply(lambda _: fills, subset=["RAG"], axis=0)
     with st.container(key="scorecard-grid"):
@@ -112,8 +113,8 @@ def _scorecard(card: kpis.Scorecard) -> None:
             on_select=lambda: _open_selected_row(card.codes),
             selection_mode="single-row",
             column_order=SCORECARD_ORDER,
-            row_height=WRAPPED_ROW_PX,  # names and verdicts wrap onto three lines rather than being cut
-            height=rows_height(frame.height),  # every KPI in view, no scrolling inside the table
+            row_height=row_px,  # names and verdicts wrap onto as many lines as the longest needs, not cut
+            height=rows_height(frame.height, row_px=row_px),  # every KPI in view, no scrolling inside the table
             column_config={
                 # Widths that fit the selection box and the four columns beside it in an 800 px window's 520 px.
                 **wrapped_columns(SCORECARD_WIDTHS),
@@ -175,9 +176,7 @@ def _actions_section(review: kpis.Review) -> None:
     if "action_updated" in st.session_state:
         st.success(plain(st.session_state.pop("action_updated")))
     if table.rows:
-        show_verdict_table(
-            table, "actions", ACTIONS_FIRST, ACTIONS_WIDTHS, caption=False, height=rows_height(len(table.rows))
-        )
+        show_verdict_table(table, "actions", ACTIONS_FIRST, ACTIONS_WIDTHS, caption=False, every_row=True)
     else:
         st.caption("No actions are open for this contract. Agree one in a review note above.")
         return

@@ -33,3 +33,13 @@ def test_preloading_imports_scipy_and_pandas_which_pages_used_to_import_on_the_f
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[0] == "[] ['duckdb', 'pandas', 'plotly', 'polars', 'scipy']"
+
+
+def test_charts_carry_the_products_template_whichever_of_charts_and_streamlit_is_imported_first():
+    # Streamlit makes its own Plotly template the default when it is imported; the shell puts the product's back.
+    script = (
+        "import dashboard.charts, plotly.io as pio; import streamlit; after_streamlit = pio.templates.default; "
+        "import dashboard.shell; print(after_streamlit, pio.templates.default)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["streamlit", "asc_white"]
