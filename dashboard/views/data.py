@@ -26,13 +26,13 @@ wh = warehouse()
 settings = wh.settings
 TEXT, NUMBER = st.column_config.TextColumn, st.column_config.NumberColumn
 REJECT_COLUMNS = {
-    "load_id": NUMBER("load", width="small"),
-    "file_name": TEXT("file", width="medium"),
-    "source": TEXT("source", width="small"),
-    "row_number": NUMBER("row", width="small", help="As Excel numbers it; blank when the whole file was refused."),
-    "column_name": TEXT("column", width="small"),
-    "value": TEXT("value", width="small"),
-    "reason": TEXT("reason", width="large"),
+    "load_id": NUMBER("Load", width="small"),
+    "file_name": TEXT("File", width="medium"),
+    "source": TEXT("Source", width="small"),
+    "row_number": NUMBER("Row", width="small", help="As Excel numbers it; blank when the whole file was refused."),
+    "column_name": TEXT("Column", width="small"),
+    "value": TEXT("Value", width="small"),
+    "reason": TEXT("Reason", width="large"),
 }
 STATUS = {
     "loaded": ("success", "Loaded"),
@@ -288,16 +288,16 @@ else:  # the history, rejects and data quality cover every organisation's files
             "load_id",
         ],
         column_config={
-            "loaded_at": st.column_config.DatetimeColumn("loaded at", format="D MMM YYYY, HH:mm", width="medium"),
-            "file_name": TEXT("file", width="medium"),
-            "source": TEXT("source", width="small"),
-            "status": TEXT("result", width="medium"),
-            "rows_read": NUMBER("rows read", format="localized"),
-            "rows_loaded": NUMBER("rows loaded", format="localized"),
-            "rows_rejected": NUMBER("rows rejected", format="localized"),
-            "message": TEXT("notes", width="large"),
-            "is_synthetic": st.column_config.CheckboxColumn("synthetic demo data", width="small"),
-            "load_id": NUMBER("load", width="small"),
+            "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM YYYY, HH:mm", width="medium"),
+            "file_name": TEXT("File", width="medium"),
+            "source": TEXT("Source", width="small"),
+            "status": TEXT("Result", width="medium"),
+            "rows_read": NUMBER("Rows read", format="localized"),
+            "rows_loaded": NUMBER("Rows loaded", format="localized"),
+            "rows_rejected": NUMBER("Rows rejected", format="localized"),
+            "message": TEXT("Notes", width="large"),
+            "is_synthetic": st.column_config.CheckboxColumn("Synthetic demo data", width="small"),
+            "load_id": NUMBER("Load", width="small"),
         },
     )
 
