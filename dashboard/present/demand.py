@@ -834,14 +834,17 @@ def lever_table(results: Mapping[str, ScenarioResult]) -> Table:
             value = getattr(result.levers, name)
             if value is None:
                 text = "none: trend continues"
+            elif name == "dp_target_year" and result.levers.dp_target_pct is None:
+                text = "–"  # no target to reach
             elif name == "population_variant":
                 text = POPULATION_VARIANTS[value]
             elif spec["unit"] == "£":
                 text = f"£{value:,.2f}"
             elif isinstance(value, str):
                 text = value
-            else:
-                text = f"{value:,g} {spec['unit']}".strip()
+            else:  # "32%", "1% a year", "1.87 PAs"
+                unit = spec["unit"]
+                text = f"{value:,g}{'' if unit.startswith('%') else ' '}{unit}".strip()
             row.append(text)
         rows.append(row)
     return Table("The levers behind each scenario", ["Lever", *results], rows)

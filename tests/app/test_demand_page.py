@@ -420,7 +420,10 @@ def test_save_two_scenarios_and_compare_them_with_the_baseline(frames):
     assert people["Faster growth (AppTest) vs Baseline"] == f"+{count(baseline * 1.01**5 - baseline)}"
     assert table["DP uptake"]["DP target (AppTest)"] == "25.0%"
     levers = {row["Lever"]: row for row in static_table(at, "Lever")}
-    assert levers["Population adjustment"]["Faster growth (AppTest)"] == "1 % a year"
+    assert levers["Population adjustment"]["Faster growth (AppTest)"] == "1% a year"
+    # A year to reach a DP target is said only for a scenario with a target.
+    reach = levers["Reach the DP target by"]
+    assert reach["Faster growth (AppTest)"] == "–" and reach["DP target (AppTest)"] != "–"
 
 
 def test_scenario_names_are_checked():
