@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from dashboard.exports.safe_cells import neutralise_frame
+from dashboard.formatting import counted
 from pipelines.audit import ACTIONS
 
 LOCAL_TIME = ZoneInfo("Europe/London")
@@ -71,5 +72,5 @@ def trail_view(rows: pl.DataFrame) -> TrailView:
     elif rows.height > SHOWN_ROWS:
         caption = f"{rows.height:,} rows match; the newest {SHOWN_ROWS:,} are shown, the download has them all."
     else:
-        caption = f"{rows.height:,} row(s) match, newest first."
+        caption = f"{counted(rows.height, 'row')} {'matches' if rows.height == 1 else 'match'}, newest first."
     return TrailView(table, caption, neutralise_frame(rows).write_csv())

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
+from dashboard.formatting import counted
 from dashboard.present.data_quality import cld_quality
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
@@ -317,7 +318,7 @@ else:  # the history, rejects and data quality cover every organisation's files
         problems, rows = wh.reject_counts(files, sources)
         shown = wh.rejects(files, sources)
         st.caption(
-            f"{rows:,} row(s) rejected, {problems:,} problem(s) in all"
+            f"{counted(rows, 'row')} rejected, {counted(problems, 'problem')} in all"
             + (
                 f"; the first {shown.height:,} are shown, the download has them all."
                 if problems > shown.height

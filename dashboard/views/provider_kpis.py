@@ -120,7 +120,7 @@ def _scorecard(card: kpis.Scorecard) -> None:
                 **wrapped_columns(SCORECARD_WIDTHS),
                 "KPI": st.column_config.TextColumn(width=SCORECARD_WIDTHS["KPI"], pinned=True),
                 "Last 8 quarters": st.column_config.LineChartColumn(
-                    width="small",
+                    width=125,  # its heading in full ("small" cut it to "Last 8 quart...")
                     color=OKABE_ITO[0],
                     help="Quarters without a value (or below the threshold) are left out.",
                 ),

@@ -68,7 +68,7 @@ def test_history_and_rejects_are_the_warehouse_s_own(data_env):
         ["pa_register.csv", 2, "on_payroll", "maybe"],
         ["activity.csv", 4, "age", "700"],
     ]
-    assert "2 row(s) rejected, 2 problem(s) in all." in [c.value for c in at.caption][1]
+    assert "2 rows rejected, 2 problems in all." in [c.value for c in at.caption][1]
     assert at.get("download_button")[0].proto.label == "Download rejected rows (CSV)"
 
 

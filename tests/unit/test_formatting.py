@@ -64,3 +64,12 @@ def test_measure_sentence_hides_small_counts():
     text = measure_sentence(_assessment(spec, [9, 8, 7, 6, 3]), "Fenland", small_now=True)
     assert text == "People waiting for care in Fenland: too few people in 2024/25 Q4 to show (small numbers)."
     assert "3" not in text.replace("2024/25", "")
+
+
+def test_a_count_names_its_noun_in_the_right_number():
+    from dashboard.formatting import counted
+
+    assert counted(1, "row") == "1 row"
+    assert counted(0, "problem") == "0 problems"
+    assert counted(2001, "row") == "2,001 rows"
+    assert counted(3, "person", "people") == "3 people"
