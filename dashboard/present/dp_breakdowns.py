@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard import charts
-from dashboard.formatting import pct
+from dashboard.formatting import in_words, pct
 from dashboard.present.blocks import Chart, Heading, Paragraph, Table
 from dashboard.present.disclosure import HIDDEN, Disclosure
 from dashboard.queries import Warehouse
@@ -60,9 +60,10 @@ def dp_breakdowns(wh: Warehouse, code: str, period: str, area: str) -> Breakdown
         groups = shown.filter(~pl.col("is_total"))
         words = breakdown.lower()
         title = f"Direct payment uptake by {words}, {area}, {period}"
+        finding = breakdown_finding(groups["category"].to_list(), groups["uptake_pct"].to_list())
         out.append(
             Chart(
-                charts.bars(groups, "category", "uptake_pct", title, "Uptake", y_suffix="%"),
+                charts.bars(groups, "category", "uptake_pct", f"{title}: {finding}", "Uptake", y_suffix="%"),
                 f"Bar chart of direct payment uptake by {words} in {area} at the end of {period}; groups with "
                 "too few people to show have no bar.",
                 name=f"dp_by_{breakdown.lower().replace(' ', '_')}_{code}",
@@ -90,3 +91,19 @@ def dp_breakdowns(wh: Warehouse, code: str, period: str, area: str) -> Breakdown
         "the broad group of the primary support reason and by broad ethnic group. " + disclosure.note
     )
     return Breakdowns(Heading("Uptake by age, support reason and ethnicity"), intro, out)
+
+
+def breakdown_finding(groups: list[str], uptakes: list[float | None]) -> str:
+    """A breakdown chart's finding, from the groups it draws (a hidden group's uptake is None: neither named nor
+    ranked): "highest for 65+ (20.7%), lowest for 18-64 (19.6%)"."""
+    shown = sorted(((u, g) for g, u in zip(groups, uptakes, strict=True) if u is not None), reverse=True)
+    hidden = len(groups) - len(shown)
+    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    if not shown:
+        return f"no group can be shown{left_out}" if hidden else "no data"
+    if len(shown) == 1:
+        return f"{pct(shown[0][0])} for {shown[0][1]}, the only group shown{left_out}"
+    (high, top), (low, bottom) = shown[0], shown[-1]
+    if pct(high) == pct(low):  # as the bars are labelled
+        return f"{pct(high)} in every group shown{left_out}"
+    return f"highest for {top} ({pct(high)}), lowest for {bottom} ({pct(low)}){left_out}"

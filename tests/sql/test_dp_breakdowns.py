@@ -96,3 +96,12 @@ def test_the_page_hides_small_groups_and_what_would_give_them_away(warehouse):
         ["Physical support", "–", "9", "–"],
         ["All people", "7", "12", "58.3%"],
     ]
+
+
+def test_each_chart_title_states_its_finding_from_the_groups_shown(warehouse):
+    shown = dp_breakdowns(Warehouse(SETTINGS, warehouse), CAMBRIDGE, "2024/25 Q4", "Cambridge")
+    titles = {c.table.columns[0]: c.figure.layout.title.text.replace("<br>", " ") for c in shown.charts}
+    assert titles["Age band"].endswith(": highest for 65+ (60.0%), lowest for 18-64 (57.1%)")
+    # Both ethnic groups are hidden (one small, the other would give it away): none is named.
+    assert titles["Ethnicity"].endswith(": no group can be shown (two not shown: small numbers)")
+    assert "White" not in titles["Ethnicity"] and "Asian" not in titles["Ethnicity"]

@@ -207,3 +207,19 @@ def test_the_rural_gap_title_without_both_kinds_of_district_names_the_one_with_f
         rural_gap_title(pa_districts(), None, "2024/25 Q4")
         == "PAs per 100 DP recipients by district, 2024/25 Q4: no data"
     )
+
+
+def test_a_breakdown_chart_names_its_highest_and_lowest_groups_shown():
+    from dashboard.present.dp_breakdowns import breakdown_finding
+
+    assert breakdown_finding(["18-64", "65+"], [19.64, 20.71]) == "highest for 65+ (20.7%), lowest for 18-64 (19.6%)"
+    # A hidden group is neither named nor ranked, only counted.
+    assert (
+        breakdown_finding(["Asian", "Black", "White"], [None, 31.0, 19.5])
+        == "highest for Black (31.0%), lowest for White (19.5%) (one not shown: small numbers)"
+    )
+    assert breakdown_finding(["A", "B"], [20.01, 19.98]) == "20.0% in every group shown"
+    only = "40.0% for B, the only group shown (one not shown: small numbers)"
+    assert breakdown_finding(["A", "B"], [None, 40.0]) == only
+    assert breakdown_finding(["A", "B"], [None, None]) == "no group can be shown (two not shown: small numbers)"
+    assert breakdown_finding([], []) == "no data"
