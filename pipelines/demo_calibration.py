@@ -115,13 +115,11 @@ def _published(ascof: pl.DataFrame, code: str, pairs: tuple[tuple[str, str], ...
 def _series(frame: pl.DataFrame, years: range) -> dict[int, float]:
     """Published values by start year, the years between published ones filled in a straight line."""
     known = {_start_year(y): float(v) for y, v in zip(frame["year"], frame["value"], strict=True)}
-    if not known:
-        return {}
-    xs = sorted(known)
-    return {y: round(float(np.interp(y, xs, [known[x] for x in xs])), 1) for y in years}
+    return {y: round(v, 1) for y, v in _by_year(known, years).items()} if known else {}
 
 
 def _by_year(known: dict[int, float], years: range) -> dict[int, float]:
+    """``known`` values by start year for every year of ``years``, the years between in a straight line."""
     xs = sorted(known)
     return {y: float(np.interp(y, xs, [known[x] for x in xs])) for y in years}
 
