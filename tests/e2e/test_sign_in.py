@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from oidc_provider_mock import run_server_in_thread
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from dashboard import review_actions, scenario_store
@@ -226,21 +227,24 @@ def choose_saved_scenario(page, name: str, attempts: int = 3) -> None:
     """Pick ``name`` in the "Saved scenario" box by clicking its option, as a user does.
 
     The choice has landed when the caption names it. On a loaded machine a rerun still under way can put the
-    first-listed scenario (another test's shared one, with "Make private" in the button's place) back, so the pick
-    is made again until the caption shows it."""
+    first-listed scenario (another test's shared one, with "Make private" in the button's place) back, or redraw the
+    box and close its open list under the click, so the pick is made again (from a closed box) until the caption
+    shows it."""
     caption = page.get_by_text(f"“{name}” was saved by")
     for attempt in range(attempts):
-        # Typing filters the list (it draws only the options in view), then the option itself is clicked.
-        page.get_by_role("combobox", name="Saved scenario", exact=True).click()
-        page.keyboard.type(name)
-        page.get_by_role("option", name=name, exact=True).click()
         wait_until_idle(page)
         try:
+            # Typing filters the list (it draws only the options in view), then the option itself is clicked.
+            page.get_by_role("combobox", name="Saved scenario", exact=True).click(timeout=15_000)
+            page.keyboard.type(name)
+            page.get_by_role("option", name=name, exact=True).click(timeout=15_000)
+            wait_until_idle(page)
             expect(caption).to_be_visible(timeout=20_000)
             return
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeoutError):
             if attempt == attempts - 1:
                 raise
+            page.keyboard.press("Escape")
 
 
 def test_a_commissioners_scenario_is_private_until_shared(signed_in_app, browser, context):
