@@ -4,9 +4,10 @@ A resubmission (``--resubmission``, the Data page's box, or the word in the file
 loads sent for the same scope: a KPI return a provider's quarters, a survey file its surveys' quarters, and the
 council's own extracts (activity, referrals, the PA register, the KPI catalogue) the whole list.
 A record key there (``Source.record_key_sql``) that it does not send again is withdrawn: a row in
-``withdrawals``, which staging honours. CLD submissions need none of this: each covers a reporting period, and the
-latest submission for a period is read whole (``int_cld_submission_selected``), and an event sent with an Event
-Reference is read as its latest version even for a quarter only an older submission covers (``stg_cld.event_key``).
+``withdrawals``, which staging honours. CLD submissions need none of this: each covers a reporting period, the
+latest submission covering the twelve months to a quarter's end is read whole for it (``int_cld_submission_selected``),
+and an event sent with an Event Reference is read as its latest version even for a quarter an older submission
+covers (``stg_cld.event_key``).
 
 ``changes_sql`` compares the new load with the current rows before anything is committed: rows added, changed
 (with the columns that differ) and withdrawn, so a person can see the difference before accepting it.

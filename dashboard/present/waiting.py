@@ -24,7 +24,7 @@ EXPLAINED = (
     "assessments that started in the quarter. Assessment to service: days from the end of the latest assessment "
     "to the start of a new long-term service (the person had none the day before), for services that started in "
     "the quarter. The median is the middle wait; 9 in 10 waits were no longer than the 90th centile. From the "
-    "council's Client Level Data, the latest submission covering each quarter."
+    "council's Client Level Data, each quarter read from the return covering the twelve months to its end."
 )
 
 

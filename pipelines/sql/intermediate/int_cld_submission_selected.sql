@@ -1,7 +1,11 @@
 -- Grain: one row per quarter x LA code with CLD covering the quarter's end: the one submission every CLD
--- figure for that quarter reads. As in the published methods, the most recent submission is taken as the
--- most accurate: the latest load whose reporting period contains the quarter-end date. Quarters a later
--- rolling 12-month submission also covers are read from that later one (corrections, late-closed events).
+-- figure for that quarter reads. As DHSC's ASCOF tables do, a quarter is read from one submission covering the
+-- whole twelve months to its end (the quarter's own rolling return, or the latest resubmission of it): a later
+-- rolling return holds the quarter's end but not the start of its twelve months, so care home admissions and
+-- carers supported in those months would be missed. Where no submission covers the twelve months (a council's
+-- first CLD quarters), the one holding the quarter's end that covers the most of them is read (covers_year
+-- false; months_covered says how many of the twelve it holds). Later corrections of an event still apply to every
+-- quarter, through its Event Reference.
 with submissions as (
     select
         la_code,
@@ -13,17 +17,26 @@ with submissions as (
     group by la_code, load_id
 ),
 
-final as (
+candidates as (
     select
         q.period,
         q.quarter_start,
         q.quarter_end,
         s.la_code,
-        max(s.load_id) as load_id,
-        arg_max(s.submission_id, s.load_id) as submission_id
+        s.load_id,
+        s.submission_id,
+        greatest(s.period_start, q.quarter_end - interval 1 year + interval 1 day) as covered_from,
+        covered_from = q.quarter_end - interval 1 year + interval 1 day as covers_year
     from ref_quarter as q
     inner join submissions as s on q.quarter_end between s.period_start and s.period_end
-    group by q.period, q.quarter_start, q.quarter_end, s.la_code
+),
+
+final as (
+    select distinct on (period, la_code)
+        period, quarter_start, quarter_end, la_code, load_id, submission_id, covers_year,
+        date_diff('month', covered_from, quarter_end + interval 1 day) as months_covered
+    from candidates
+    order by period, la_code, covered_from, load_id desc
 )
 
 select * from final

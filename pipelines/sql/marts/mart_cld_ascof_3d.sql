@@ -4,7 +4,8 @@
 -- carers (over the twelve months to the quarter's end, denominator carers with a direct payment, managed
 -- budget or commissioned support). The Q4 county values are the council's ASCOF 3D for the year, shown beside
 -- the value NHS England published for that year where the shipped ASCOF data has one (published_value_pct).
--- People who cannot be placed in an area count in the county only.
+-- People who cannot be placed in an area count in the county only. months_covered: how many of the twelve months
+-- the CLD read for the quarter holds (fewer in a council's first CLD quarters: carers are then counted over those).
 with clients as (
     select period, locality_code, is_self_directed, is_dp_recipient from int_cld_ltc_placed where is_community
 ),
@@ -54,9 +55,12 @@ final as (
         c.numerator,
         c.denominator,
         100.0 * c.numerator / c.denominator as value_pct,
-        p.value as published_value_pct
+        p.value as published_value_pct,
+        s.months_covered
     from counts as c
     inner join ref_quarter as q on q.period = c.period
+    inner join int_cld_submission_selected as s
+        on s.period = c.period and s.la_code = (select council_code from ref_council)
     inner join dim_locality as l on l.locality_code = c.locality_code
     left join mart_ascof as p
         on q.quarter_number = 4

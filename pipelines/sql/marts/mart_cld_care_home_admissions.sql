@@ -6,7 +6,8 @@
 -- Population: the denominator NHS England published for the council's year where there is one (so the two differ
 -- only in the admissions counted), else the ONS mid-year estimate of the financial year's first mid-year (mid-2024
 -- for 2024/25), or the latest estimate before it that ships (population_mid_year says which). Unplaced people
--- count in the county only.
+-- count in the county only. months_covered: how many of the twelve months the CLD read for the quarter holds
+-- (fewer in a council's first CLD quarters, whose admissions are then counted over those months only).
 with admissions as (
     select * from int_cld_care_home_admissions
 ),
@@ -79,8 +80,11 @@ final as (
         end as population_basis,
         100000.0 * coalesce(c.admissions, 0) / coalesce(p.denominator, e.population) as per_100k,
         case when g.quarter_number = 4 then p.value end as published_per_100k,
-        case when g.quarter_number = 4 then p.numerator end as published_admissions
+        case when g.quarter_number = 4 then p.numerator end as published_admissions,
+        s.months_covered
     from grid as g
+    inner join int_cld_submission_selected as s
+        on s.period = g.period and s.la_code = (select council_code from ref_council)
     left join counts as c on c.period = g.period and c.locality_code = g.locality_code and c.age_band = g.age_band
     left join estimated as e on e.period = g.period and e.locality_code = g.locality_code and e.age_band = g.age_band
     left join mart_ascof as p
