@@ -10,11 +10,13 @@ One presenter for the Overview's section and the committee pack's:
   data has one, with the difference.
 
 Counts of people go through :class:`Disclosure`: a rate resting on fewer people than the threshold is not shown.
+Where the CLD loaded hold only part of the twelve months to a quarter (a council's first returns), a note says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -176,6 +178,33 @@ def reconciliation(wh: Warehouse, code: str, period: str, disclosure: Disclosure
     )
 
 
+def _first_month(quarter_end: date, months: int) -> date:
+    """The first day of the ``months`` months that end with ``quarter_end``'s month."""
+    index = quarter_end.year * 12 + quarter_end.month - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def part_year_notes(homes: pl.DataFrame, period: str, with_year_ends: bool) -> list[Note]:
+    """A note for the chosen quarter, and (``with_year_ends``) each year end up to it, whose twelve months the CLD
+    hold only in part: counts over the year there are counts over fewer months."""
+    chosen = homes.filter(pl.col("period") == period)
+    if chosen.is_empty():
+        return []
+    wanted = pl.col("period") == period
+    if with_year_ends:
+        wanted = wanted | (pl.col("is_year_end") & (pl.col("quarter_end") <= chosen["quarter_end"][0]))
+    short = homes.filter(wanted & (pl.col("months_covered") < 12)).unique("period").sort("quarter_end")
+    counted = "care home admissions and carers" if with_year_ends else "care home admissions"
+    return [
+        Note(
+            f"The Client Level Data hold only {r['months_covered']} of the twelve months to the end of {r['period']} "
+            f"(they begin in {_first_month(r['quarter_end'], r['months_covered']):%B %Y}), so {counted} for that "
+            f"quarter are counted over {r['months_covered']} months, not a full year."
+        )
+        for r in short.iter_rows(named=True)
+    ]
+
+
 def ascof_from_cld(wh: Warehouse, code: str, period: str, area: str) -> AscofFromCld:
     """Everything the Overview's ASCOF section and the pack's show, for one area and quarter."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
@@ -193,6 +222,7 @@ def ascof_from_cld(wh: Warehouse, code: str, period: str, area: str) -> AscofFro
                 "beside the published ones."
             )
         )
+    notes += part_year_notes(wh.care_home_admissions(code), period, with_year_ends=table is not None)
     return AscofFromCld(
         heading="ASCOF from the Client Level Data",
         metrics=metrics,

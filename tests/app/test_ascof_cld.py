@@ -100,3 +100,22 @@ def test_the_overview_shows_the_section_and_the_pack_lays_out_the_same_sentences
     assert words == [p.text for p in section.paragraphs]
     tables = [b for b in ascof.blocks if b.kind == "table"]
     assert tables and tables[0].rows == section.reconciliation.rows
+
+
+def test_a_year_the_cld_hold_only_in_part_is_named_with_the_months_it_holds(demo_env, warehouse):
+    # The demo's first CLD return begins in July 2021, so the twelve months to 2021/22 Q4 hold nine of them.
+    first = warehouse.sql("select min(reporting_period_start_date) from stg_cld").fetchall()[0][0]
+    months = (2022 - first.year) * 12 + 4 - first.month
+    assert months < 12
+    wh = Warehouse(demo_env)
+    expected = (
+        f"The Client Level Data hold only {months} of the twelve months to the end of 2021/22 Q4 (they begin in "
+        f"{first:%B %Y}), so care home admissions and carers for that quarter are counted over {months} months, not "
+        "a full year."
+    )
+    council = [n.text for n in ascof_from_cld(wh, COUNTY, YEAR_END, "Cambridgeshire (all)").notes]
+    assert expected in council
+    assert not any("hold only" in n for n in council if n != expected)
+    district = [n.text for n in ascof_from_cld(wh, EAST_CAMBS, "2021/22 Q4", "East Cambridgeshire").notes]
+    assert expected.replace("admissions and carers", "admissions") in district
+    assert not any("hold only" in n.text for n in ascof_from_cld(wh, EAST_CAMBS, YEAR_END, "East Cambridgeshire").notes)
