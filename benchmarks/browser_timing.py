@@ -16,6 +16,9 @@ the same time, with views alternating between the apps so that all see the same 
 - Moving between pages inside the app (a click in the sidebar navigation, after every page has been seen once
   in the same browser context, so the JS chunks are loaded): what users do most. Beside it the trivial app's
   rerun after a key press, measured alternately in its own context: the least a Streamlit rerun costs.
+- A returning visit: the page opened anew (a new tab) in a browser context that has already shown it twice, so
+  Streamlit's hashed bundles come from the browser's cache (served "immutable") with their compiled code cached
+  too, as for a person who opened the dashboard before. Each app has its own such context, its baselines too.
 
 Ready means: the script has finished, nothing on the page is stale, no element is waiting for its JS chunk
 (skeleton), and every visible Plotly chart has drawn. Times are medians; a view not ready within two minutes
@@ -162,6 +165,24 @@ def _ready_seconds(browser, url: str, width: int) -> float:
     return _view(browser, url, width)[0]
 
 
+def _returning_seconds(context, url: str) -> float:
+    """Seconds until the page at ``url`` is ready in a new tab of ``context``, a context that has shown it before
+    (its cache warm); NaN if not ready within two minutes."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = context.new_page()
+    started = time.perf_counter()
+    try:
+        page.goto(url, timeout=120_000)
+        page.wait_for_function(READY, timeout=120_000, polling=50)
+        return time.perf_counter() - started
+    except PlaywrightTimeout:
+        print(f"  not ready within 120 s (returning): {url}", flush=True)
+        return float("nan")
+    finally:
+        page.close()
+
+
 def _press_and_wait(page, slider_text: str, key: str = "ArrowRight") -> float | None:
     """Seconds from one key press on a slider until the rerun it causes has finished and drawn; None if no rerun
     started within 30 s (a key press that landed before the slider listened)."""
@@ -281,6 +302,8 @@ def browser_timings(app_url: str, pages: dict[str, str], runs: int, width: int =
             row[1].append(_lever_seconds(browser, trivial_url, "Lever", width))
             row[2].append(_lever_seconds(browser, lever_chart_url, "Lever", width))
             _time_moves(browser, app_url, trivial_url, moves, width, timed)
+        _time_returning(browser, {n: f"{app_url}/{p}" for n, p in pages.items()}, trivial_url, floors, kinds, runs,
+                        width, timed)  # fmt: skip
         browser.close()
     return {name: [_median(row[0]), _median(row[1]), _median(row[2]), row[3]] for name, row in timed.items()}
 
@@ -303,6 +326,34 @@ def _time_moves(browser, app_url: str, trivial_url: str, moves, width: int, time
     finally:
         ours.context.close()
         trivial.context.close()
+
+
+def _time_returning(browser, urls: dict[str, str], trivial_url: str, floors: dict, kinds: dict, runs: int, width: int,
+                    timed: dict[str, Row]) -> None:  # fmt: skip
+    """Every page's returning visit beside the trivial app's and its floor's, each app in a context of its own
+    that has shown the address twice already (the second visit is the one that caches compiled code)."""
+    contexts = {}
+
+    def warmed(url: str):
+        if url not in contexts:
+            contexts[url] = browser.new_context(viewport={"width": width, "height": 1200})
+        return contexts[url]
+
+    try:
+        addresses = [*urls.values(), trivial_url, *floors.values()]
+        for _ in range(2):
+            for url in addresses:
+                _returning_seconds(warmed(url), url)
+        for _ in range(runs):
+            for name, url in urls.items():
+                row = timed.setdefault(f"{name} ready, returning", ([], [], [], floor_name(kinds[name])))
+                row[0].append(_returning_seconds(warmed(url), url))
+                row[1].append(_returning_seconds(warmed(trivial_url), trivial_url))
+                floor = floors[kinds[name]]
+                row[2].append(_returning_seconds(warmed(floor), floor))
+    finally:
+        for context in contexts.values():
+            context.close()
 
 
 def _rerun_seconds(page, key: str, tries: int = 3) -> float:

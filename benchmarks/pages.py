@@ -8,8 +8,9 @@ figures loaded (they always are: `data/public/national`), the Benchmarking page 
 prints how many councils the warehouse holds, and which council the settings are for (`asc init` makes others).
 In the browser, each page ready within 1.3x of the trivial page and a lever change within 1.3x of a trivial rerun
 (the issue's literal aim); beside them each page's floor, the one-line app with the element kinds the page shows
-(a table, a chart: each loads its own JS), the lever beside a one-chart app whose chart follows it, and moves
-between pages in the sidebar beside a trivial rerun (benchmarks/browser_timing.py explains each).
+(a table, a chart: each loads its own JS), the lever beside a one-chart app whose chart follows it, moves
+between pages in the sidebar beside a trivial rerun, and returning visits (cache warm) beside the baselines'
+(benchmarks/browser_timing.py explains each).
 The printout gives the machine's load average at the start and the end: on a shared 2-core box the figures move
 with it.
 """
@@ -110,7 +111,8 @@ def print_browser_timings(runs: int) -> None:
     print("(benchmarks/browser_timing.py says why): trivial = the one-line app (a page: its first view; a lever or")
     print("a move: its rerun); floor = the one-line app with the element kinds the page shows (a page: first view),")
     print("or one chart that follows the lever. Pages: fresh context per view. Moves: a click in the sidebar,")
-    print("after every page was seen once in that context. Flags: over 1.3x of the trivial app, of the floor.")
+    print("after every page was seen once in that context. Returning: a new tab in a context that showed the page")
+    print("twice before (cache warm), each app in its own. Flags: over 1.3x of the trivial app, of the floor.")
     cores = os.cpu_count()
     print(f"Machine load (1-minute average, {cores} cores): {started} at the start, {load_average()} at the end.")
     print(f"  {'':<36}{'dashboard':>10}{'trivial':>9}{'ratio':>7}  {'floor':<20}{'':>7}{'ratio':>7}")
