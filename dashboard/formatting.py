@@ -82,8 +82,3 @@ def metric_delta(text: str) -> str:
 def in_words(k: int) -> str:
     """Small whole numbers in words, as GOV.UK style writes them (and no digit reads like a suppressed count)."""
     return ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")[k] if 0 <= k < 10 else str(k)
-
-
-def counted(k: int, singular: str, plural: str | None = None) -> str:
-    """A count with its noun in the right number: "1 row", "2,001 rows" (never "row(s)")."""
-    return f"{k:,} {singular if k == 1 else plural or singular + 's'}"

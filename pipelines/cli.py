@@ -28,6 +28,7 @@ from rich.table import Table
 
 from pipelines.config import PROJECT_ROOT, ConfigError, load_settings
 from pipelines.permissions import owner_only, tighten_all
+from pipelines.wording import counted
 
 console = Console(stderr=True)
 EXIT_OK, EXIT_BUILD_FAILED, EXIT_USAGE, EXIT_ROWS_REJECTED, EXIT_FILE_REJECTED, EXIT_FAILED = 0, 1, 2, 3, 4, 5
@@ -183,7 +184,7 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
         if r.status in ("rejected", "no_data", "failed"):
             continue
         if r.rejects.height:
-            console.print(f"First rejects in {r.file} ({r.rows_rejected:,} row(s) rejected in all):")
+            console.print(f"First rejects in {r.file} ({counted(r.rows_rejected, 'row')} rejected in all):")
             for row in r.rejects.head(first).iter_rows(named=True):
                 console.print(
                     f"  row {row['row_number']}, column {row['column_name']}, value {row['value']!r}: {row['reason']}",
@@ -336,13 +337,14 @@ def cmd_purge(args, settings) -> int:
         return EXIT_USAGE
     audit_cli(settings, "purge", result.reference, what=result.what, via="asc purge", **result.summary)
     rows = sum(result.store_rows.values())
+    by_table = ", ".join(f"{t} {n:,}" for t, n in result.store_rows.items())
     if args.expired:
-        console.print(f"{len(result.archive_files)} archived raw file(s) deleted: {result.reference}.")
+        console.print(f"{counted(len(result.archive_files), 'archived raw file')} deleted: {result.reference}.")
         return EXIT_OK
     console.print(
-        f"{result.what.capitalize()} {result.reference}: {result.archive_rows:,} archived row(s) in "
-        f"{len(result.archive_files)} file(s) {'removed' if result.what == 'person' else 'deleted'}, "
-        f"{rows:,} store row(s) deleted ({', '.join(f'{t} {n:,}' for t, n in result.store_rows.items()) or 'none'}).",
+        f"{result.what.capitalize()} {result.reference}: {counted(result.archive_rows, 'archived row')} in "
+        f"{counted(len(result.archive_files), 'file')} {'removed' if result.what == 'person' else 'deleted'}, "
+        f"{counted(rows, 'store row')} deleted ({by_table or 'none'}).",
         soft_wrap=True,
     )
     if not result.rebuilt:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.schemas import Source
+from pipelines.wording import counted
 
 # The columns over which a resubmission supersedes the earlier files; () is the whole source.
 RESUBMISSION_SCOPE: dict[str, tuple[str, ...]] = {
@@ -60,7 +61,7 @@ class Changes:
 
     def summary(self) -> str:
         return (
-            f"{self.added:,} row(s) added, {self.changed:,} changed, {self.withdrawn:,} withdrawn, "
+            f"{counted(self.added, 'row')} added, {self.changed:,} changed, {self.withdrawn:,} withdrawn, "
             f"{self.unchanged:,} unchanged"
         )
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from dashboard.exports.safe_cells import neutralise_frame
-from dashboard.formatting import counted
 from pipelines.audit import ACTIONS
+from pipelines.wording import counted
 
 LOCAL_TIME = ZoneInfo("Europe/London")
 SHOWN_ROWS = 500  # a page of the newest rows; the download has every row the filters match

@@ -6,7 +6,6 @@ import polars as pl
 import streamlit as st
 
 from dashboard.exports.safe_cells import neutralise_frame
-from dashboard.formatting import counted
 from dashboard.present.data_quality import cld_quality
 from dashboard.queries import REJECTS_DOWNLOAD
 from dashboard.shell import warehouse
@@ -21,6 +20,7 @@ from pipelines.schemas import ALL_SOURCES
 from pipelines.templates import column_guide, guide_csv, template_csv, template_xlsx
 from pipelines.upload import UploadOutcome, UploadRefused, ingest_upload
 from pipelines.upload_jobs import job_status, start_upload
+from pipelines.wording import counted
 
 wh = warehouse()
 

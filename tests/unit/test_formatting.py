@@ -67,7 +67,7 @@ def test_measure_sentence_hides_small_counts():
 
 
 def test_a_count_names_its_noun_in_the_right_number():
-    from dashboard.formatting import counted
+    from pipelines.wording import counted
 
     assert counted(1, "row") == "1 row"
     assert counted(0, "problem") == "0 problems"

@@ -34,7 +34,7 @@ def test_some_rows_rejected_exits_3_and_prints_the_first_rejects(config, tmp_pat
     assert run(config, str(write(tmp_path, "activity.csv", lines))) == 3
     captured = capsys.readouterr()
     assert "loaded, some rows rejected" in captured.out
-    assert "First rejects in activity.csv (7 row(s) rejected in all):" in captured.err
+    assert "First rejects in activity.csv (7 rows rejected in all):" in captured.err
     assert "row 3, column age, value '200': age must not be above 120" in captured.err
     assert "row 7, column age, value '204'" in captured.err
     assert "row 8, column age" not in captured.err  # only the first five

@@ -38,7 +38,7 @@ def test_a_resubmission_withdraws_the_row_it_no_longer_holds(tmp_path, monkeypat
     [result] = ingest_paths([again], settings)
     assert result.status == "loaded"
     assert (
-        "resubmission (replacing each provider and period it holds) changed: 0 row(s) added, 1 changed, 1 withdrawn, "
+        "resubmission (replacing each provider and period it holds) changed: 0 rows added, 1 changed, 1 withdrawn, "
         "0 unchanged" in result.message
     )
     assert store_rows(settings, "select source, record_key, withdrawn_load_id from withdrawals") == [

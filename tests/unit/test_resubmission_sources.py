@@ -90,7 +90,7 @@ def test_an_activity_resubmission_withdraws_an_episode_and_its_dry_run_shows_it_
     assert main(["--config", config, "ingest", "--dry-run", "--resubmission", str(again)]) == 0
     captured = capsys.readouterr()
     out = " ".join((captured.out + captured.err).split())
-    assert "would change the activity rows: 1 row(s) added, 1 changed, 1 withdrawn, 0 unchanged" in out
+    assert "would change the activity rows: 1 row added, 1 changed, 1 withdrawn, 0 unchanged" in out
     assert "changed EP-1: start_date: 2024-04-01 -> 2024-03-18" in out
     assert "added EP-3: episode_id: EP-3; person_id: ph_" in out  # the person as stored, pseudonymised
     assert "withdrawn EP-2: episode_id: EP-2" in out
@@ -99,7 +99,7 @@ def test_an_activity_resubmission_withdraws_an_episode_and_its_dry_run_shows_it_
 
     # Accepted: the same difference, now made.
     [result] = ingest_paths([again], settings, resubmission=True)
-    assert result.changes.summary() == "1 row(s) added, 1 changed, 1 withdrawn, 0 unchanged"
+    assert result.changes.summary() == "1 row added, 1 changed, 1 withdrawn, 0 unchanged"
     assert [s[:2] for s in result.changes.sample] == [("added", "EP-3"), ("changed", "EP-1"), ("withdrawn", "EP-2")]
     build(settings, monkeypatch)
     assert staged(settings, "select episode_id, start_date::varchar from stg_activity order by 1") == [
