@@ -11,7 +11,12 @@ from typing import Any
 
 import duckdb
 
+from pipelines.build import run_models
 from pipelines.cld_contract import RAW_CLD_COLUMNS, ensure_raw_cld
+from pipelines.config import Settings
+from pipelines.ingest import ensure_store
+from pipelines.public import load_public_data
+from pipelines.reference_tables import write_reference_tables
 
 LA_CODE = "E10000003"
 COMMUNITY = "Long term support: Community"
@@ -72,3 +77,15 @@ def insert_cld(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> No
         values.append([row[c] for c in RAW_CLD_COLUMNS])
     placeholders = ", ".join("?" * len(RAW_CLD_COLUMNS))
     con.executemany(f"insert into raw_cld ({', '.join(RAW_CLD_COLUMNS)}) values ({placeholders})", values)
+
+
+def warehouse_of(rows: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse built from these rows alone, with the shipped public data and the default settings'
+    reference tables."""
+    con = duckdb.connect()
+    ensure_store(con)
+    load_public_data(con, Settings().path("public_data"))
+    insert_cld(con, rows)
+    write_reference_tables(con, Settings())
+    run_models(con)
+    return con

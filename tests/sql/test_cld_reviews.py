@@ -24,12 +24,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.build import run_models
-from pipelines.config import Settings
-from pipelines.ingest import ensure_store
-from pipelines.public import load_public_data
-from pipelines.reference_tables import write_reference_tables
-from tests.cld_fixtures import INVALID, cld_row, insert_cld, submission
+from tests.cld_fixtures import INVALID, cld_row, submission, warehouse_of
 
 COUNTY, CAMBRIDGE, FENLAND = "E10000003", "E07000008", "E07000010"
 S = submission(40, date(2024, 4, 1), date(2025, 3, 31))
@@ -87,13 +82,7 @@ def rows() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    ensure_store(con)
-    load_public_data(con, Settings().path("public_data"))
-    insert_cld(con, rows())
-    write_reference_tables(con, Settings())
-    run_models(con)
-    return con
+    return warehouse_of(rows())
 
 
 def outcomes(con, period: str, reason: str = "all") -> list[tuple]:

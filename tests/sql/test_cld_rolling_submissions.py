@@ -28,12 +28,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.build import run_models
-from pipelines.config import Settings
-from pipelines.ingest import ensure_store
-from pipelines.public import load_public_data
-from pipelines.reference_tables import write_reference_tables
-from tests.cld_fixtures import COMMISSIONED, DIRECT_TO_CARER, DP, RESIDENTIAL, cld_row, insert_cld, submission
+from tests.cld_fixtures import COMMISSIONED, DIRECT_TO_CARER, DP, RESIDENTIAL, cld_row, submission, warehouse_of
 
 COUNTY = "E10000003"
 A = submission(60, date(2023, 4, 1), date(2024, 3, 31))
@@ -82,13 +77,7 @@ def rows() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    ensure_store(con)
-    load_public_data(con, Settings().path("public_data"))
-    insert_cld(con, rows())
-    write_reference_tables(con, Settings())
-    run_models(con)
-    return con
+    return warehouse_of(rows())
 
 
 def test_each_quarter_reads_the_latest_load_covering_its_twelve_months(con):
