@@ -115,13 +115,14 @@ def print_browser_timings(runs: int) -> None:
     print("twice before (cache warm), each app in its own. Flags: over 1.3x of the trivial app, of the floor.")
     cores = os.cpu_count()
     print(f"Machine load (1-minute average, {cores} cores): {started} at the start, {load_average()} at the end.")
-    print(f"  {'':<36}{'dashboard':>10}{'trivial':>9}{'ratio':>7}  {'floor':<20}{'':>7}{'ratio':>7}")
+    wide = max(map(len, rows)) + 2
+    print(f"  {'':<{wide}}{'dashboard':>10}{'trivial':>9}{'ratio':>7}  {'floor':<20}{'':>7}{'ratio':>7}")
     for name, (ours, trivial, floor, floor_kinds) in rows.items():
         flags = [f"{base} {ours / seconds:.1f}x" for base, seconds in (("trivial", trivial), ("floor", floor))
                  if seconds == seconds and ours > 1.3 * seconds]  # fmt: skip
         floor_cells = f"{floor_kinds:<20}{floor:>6.2f}s{ours / floor:>6.2f}x" if floor == floor else f"{'':<34}"
         print(
-            f"  {name:<36}{ours:>9.2f}s{trivial:>8.2f}s{ours / trivial:>6.2f}x  {floor_cells}"
+            f"  {name:<{wide}}{ours:>9.2f}s{trivial:>8.2f}s{ours / trivial:>6.2f}x  {floor_cells}"
             + (f"  over 1.3x: {', '.join(flags)}" if flags else "")
         )
 
