@@ -42,6 +42,14 @@ PARTS_3D = {
     "3D(1b)": "Carers: self-directed support",
     "3D(2b)": "Carers: direct payments",
 }
+# The first year NHS England computed ASCOF from CLD; earlier years' published values come from the SALT return.
+FIRST_CLD_YEAR = "2024/25"
+SALT_MARK = " (SALT)"
+SALT_NOTE = (
+    f"Published values before {FIRST_CLD_YEAR} (marked SALT) come from the SALT return, which counted people "
+    "differently (the measures were then 1C and 2A): a difference in those years is partly the change of method, "
+    "not only of the data."
+)
 HOW_TO_READ = (
     "Computed here from the council's Client Level Data with the published ASCOF methods (DHSC's CLD methods for "
     "2024/25 onwards): 3D at the year's end for people who use services and over the year for carers; care home "
@@ -131,6 +139,11 @@ def _difference(ours: float | None, published: float | None, unit: str) -> str:
     return f"{amount} {'higher' if gap > 0 else 'lower'}"
 
 
+def _published(value: str, year: str) -> str:
+    """A published value, marked where it came from the SALT return rather than CLD."""
+    return f"{value}{SALT_MARK}" if year < FIRST_CLD_YEAR else value
+
+
 def reconciliation(wh: Warehouse, code: str, period: str, disclosure: Disclosure) -> Table | None:
     """Each year end up to ``period`` (Q4, the council's figures): CLD's value beside the published one."""
     year = wh.q("select financial_year from ref_quarter where period = ?", period)
@@ -150,7 +163,9 @@ def reconciliation(wh: Warehouse, code: str, period: str, disclosure: Disclosure
                     f"{r['ascof_code']} {PARTS_3D.get(r['ascof_code'], r['measure_name'])}",
                     pct(ours) if ours is not None else HIDDEN,
                     f"{disclosure.count(r['numerator'])} of {disclosure.count(r['denominator'])}",
-                    pct(r["published_value_pct"]) if r["published_value_pct"] is not None else "not published",
+                    _published(pct(r["published_value_pct"]), fy)
+                    if r["published_value_pct"] is not None
+                    else "not published",
                     _difference(ours, r["published_value_pct"], "percent"),
                 ]
             )
@@ -164,7 +179,7 @@ def reconciliation(wh: Warehouse, code: str, period: str, disclosure: Disclosure
                     f"{now_code} Care home admissions {r['age_band']} (per 100,000)",
                     f"{ours:,.1f}" if ours is not None else HIDDEN,
                     f"{disclosure.count(r['admissions'])} people",
-                    f"{published:,.1f}" if published is not None else "not published",
+                    _published(f"{published:,.1f}", fy) if published is not None else "not published",
                     _difference(ours, published, "rate"),
                 ]
             )
@@ -222,6 +237,8 @@ def ascof_from_cld(wh: Warehouse, code: str, period: str, area: str) -> AscofFro
                 "beside the published ones."
             )
         )
+    if table is not None and any(row[4].endswith(SALT_MARK) for row in table.rows):
+        notes.append(Note(SALT_NOTE))
     notes += part_year_notes(wh.care_home_admissions(code), period, with_year_ends=table is not None)
     return AscofFromCld(
         heading="ASCOF from the Client Level Data",

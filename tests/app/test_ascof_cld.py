@@ -51,6 +51,13 @@ def test_year_end_values_sit_beside_the_published_ones(demo_env, warehouse):
         "17.2%",
         f"{abs(gap):.1f} points {'higher' if gap > 0 else 'lower'}",
     ]
+    # Before 2024/25 NHS England published from the SALT return: the value says so, and a note says what it means.
+    salt = warehouse.sql(
+        "select value from mart_ascof where area_code = ? and year = '2022/23' and measure = 'dp_users'",
+        params=[COUNTY],
+    ).fetchall()[0][0]
+    assert rows[("2022/23", "3D(2a)")][4] == f"{salt:.1f}% (SALT)"
+    assert any(n.text.startswith("Published values before 2024/25 (marked SALT)") for n in section.notes)
     # Carers over the year (3D(1b)/(2b)) reach the page too; NHS England's shipped data has no 2024/25 value.
     assert rows[("2024/25", "3D(2b)")][4] == "not published"
     # 2C: admissions of people 65+ over the year, over the population NHS England published (134,730).
