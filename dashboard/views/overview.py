@@ -15,8 +15,9 @@ from dashboard.shell import per_build, warehouse
 from dashboard.shell.about import about_measures
 from dashboard.shell.access import allowed, person
 from dashboard.shell.audit import on_download
-from dashboard.shell.components import plain, show, show_metrics, show_missing, show_static_table
+from dashboard.shell.components import plain, show, show_metrics, show_missing
 from dashboard.shell.filters import locality, locality_name, period
+from dashboard.shell.html_tables import show_html_table
 from dashboard.signals import rag_label
 
 wh = warehouse()
@@ -74,7 +75,7 @@ show(ascof.paragraphs)
 if ascof.reconciliation:
     with st.expander("Year-end values beside the published ASCOF"):
         st.markdown(f"**{plain(ascof.reconciliation.caption)}**")
-        show_static_table(ascof.reconciliation)
+        show_html_table(ascof.reconciliation)  # each year's row a block where the column is narrow (800 px)
 show(ascof.notes)
 about_measures("overview", code, quarter, area)
 
