@@ -78,6 +78,23 @@ def test_the_scorecard_shows_its_verdicts_without_scrolling_sideways(page, app_u
         assert shown[3:6] == ["Assurance (SPC)", "Value", "Target"]
 
 
+@pytest.mark.parametrize("width", [800, 1400])
+def test_the_year_end_ascof_values_show_every_difference_without_scrolling_sideways(page, app_url, width):
+    page.set_viewport_size({"width": width, "height": 1600})
+    open_page(page, app_url)
+    page.get_by_text("Year-end values beside the published ASCOF").click()
+    table = page.locator("table.asc-table", has_text="ASCOF measure")
+    table.wait_for(timeout=30_000)
+    box = page.locator(".asc-table-box", has=table)
+    assert table.evaluate("t => t.scrollWidth") <= box.evaluate("b => b.clientWidth") + 1
+    differences = table.locator('td[data-label="Difference"]')
+    # At 800 px (the sidebar open) each year's row is a block of labelled lines; at 1400 px a table row.
+    assert differences.count() >= 6
+    assert all(d.is_visible() for d in differences.all())
+    label = differences.first.evaluate("d => getComputedStyle(d, '::before').content")
+    assert (label == '"Difference: "') == (width == 800), label
+
+
 def test_the_sidebar_folds_away_and_comes_back(page, app_url):
     page.set_viewport_size({"width": 800, "height": 1200})
     open_page(page, f"{app_url}/direct_payments")
