@@ -44,7 +44,11 @@ GLOSSARY = {
     "Care micro-enterprise (CME)": "A very small local care business (often one person, a sole trader) offering "
     "care and support.",
     "Client Level Data (CLD)": "The return councils send NHS England each quarter, one row per person per "
-    "event; the source of activity figures from 2024/25 (a break in the series from the older SALT return).",
+    "event, each covering the twelve months to its quarter's end; the source of activity figures from 2024/25 (a "
+    "break in the series from the older SALT return).",
+    "SALT": "Short and Long Term support: the annual return councils sent NHS England until 2023/24. ASCOF "
+    "values for people who use services and carers before 2024/25 were published from it, and it counted some "
+    "people differently from CLD.",
     "RAG": "Red, amber or green: the latest value against its target. Amber is short of the target by no more "
     "than the tolerance shown; red is further off. Always written in words too.",
     "SPC (statistical process control)": "A chart of a measure over time with its mean and process limits, the "
