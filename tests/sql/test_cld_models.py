@@ -127,7 +127,8 @@ def test_a_quarter_only_the_older_submission_covers_reads_it(con):
     assert uptake(con, "2023/24 Q4") == [(FENLAND, 1, 2), (COUNTY, 1, 2)]
 
 
-def test_submission_selection_takes_the_latest_covering_each_quarter_end(con):
+def test_submission_selection_reads_the_load_covering_the_most_of_each_quarters_twelve_months(con):
+    # S1 covers all twelve months to 2023/24 Q4 and nine of those to Q3; S2 all to 2024/25 Q4 and three to Q1.
     got = con.sql("""select period, load_id from int_cld_submission_selected
                      where period in ('2023/24 Q3', '2023/24 Q4', '2024/25 Q1', '2024/25 Q4')
                      order by period""").fetchall()
