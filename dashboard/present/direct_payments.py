@@ -16,7 +16,7 @@ import polars as pl
 from dashboard import charts
 from dashboard.formatting import count, gbp, in_words, pct, points, signed
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
-from dashboard.present.disclosure import HIDDEN, Disclosure
+from dashboard.present.disclosure import HIDDEN, Disclosure, left_out_words
 from dashboard.present.headlines import direction_words, headlines, target_text
 from dashboard.queries import Warehouse
 from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
@@ -383,7 +383,7 @@ def furthest_from_target(at: pl.DataFrame, county: str, target: float, higher_is
     worst = shortfall.row(0, named=True)
     behind = shortfall.filter(pl.col("short").round(1) > 0).height
     period, total = worst["period"], shown.height
-    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    left_out = left_out_words(hidden)
     side = "below" if higher_is_better else "above"
     if round(worst["short"], 1) <= 0:
         return Finding(
@@ -505,7 +505,7 @@ def funnel_title(plotted: pl.DataFrame, hidden: int, period: str, widened: bool)
     Fenland well below"). ``plotted``: the districts drawn (``unit``, ``proportion``, ``position``); ``hidden``: those
     left out for small numbers, neither named nor counted."""
     subject = f"DP uptake by district, {period}" + (", allowing for overdispersion" if widened else "")
-    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    left_out = left_out_words(hidden)
     if plotted.is_empty():
         return f"{subject}: no district can be shown{left_out}" if hidden else f"{subject}: no data"
     if plotted.height == 1 and not hidden:

@@ -20,9 +20,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard.formatting import count as format_count
-from dashboard.formatting import pct
+from dashboard.formatting import in_words, pct
 
 HIDDEN = "–"  # a figure not shown because it rests on a small count
+
+
+def left_out_words(hidden: int) -> str:
+    """What a finding adds when it leaves groups out for small numbers: " (two not shown: small numbers)", or ""."""
+    return f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
 
 
 def _missing(value) -> bool:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard import charts
-from dashboard.formatting import in_words, pct
+from dashboard.formatting import pct
 from dashboard.present.blocks import Chart, Heading, Paragraph, Table
-from dashboard.present.disclosure import HIDDEN, Disclosure
+from dashboard.present.disclosure import HIDDEN, Disclosure, left_out_words
 from dashboard.queries import Warehouse
 
 BREAKDOWNS = ["Age band", "Primary support reason", "Ethnicity"]
@@ -98,7 +98,7 @@ def breakdown_finding(groups: list[str], uptakes: list[float | None]) -> str:
     ranked): "highest for 65+ (20.7%), lowest for 18-64 (19.6%)"."""
     shown = sorted(((u, g) for g, u in zip(groups, uptakes, strict=True) if u is not None), reverse=True)
     hidden = len(groups) - len(shown)
-    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    left_out = left_out_words(hidden)
     if not shown:
         return f"no group can be shown{left_out}" if hidden else "no data"
     if len(shown) == 1:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard import charts
-from dashboard.formatting import count, in_words, pct, points
+from dashboard.formatting import count, pct, points
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
 from dashboard.present.direct_payments import Judged, judged
-from dashboard.present.disclosure import HIDDEN, Disclosure
+from dashboard.present.disclosure import HIDDEN, Disclosure, left_out_words
 from dashboard.queries import Warehouse
 from pipelines.registry import measure_registry
 
@@ -322,7 +322,7 @@ def rural_gap_title(districts: pl.DataFrame, county_ratio: float | None, period:
     the others in 2024/25 Q4: 8.1 against 12.3"); or, without both kinds, the district with the fewest."""
     shown = districts.drop_nulls(["pas_per_100_dp", "active_pas", "dp_recipients"])
     hidden = districts.height - shown.height
-    left_out = f" ({in_words(hidden)} not shown: small numbers)" if hidden else ""
+    left_out = left_out_words(hidden)
     if shown.is_empty():
         return f"PAs per 100 DP recipients by district, {period}: " + (
             f"no district can be shown{left_out}" if hidden else "no data"
