@@ -59,8 +59,8 @@ final as (
         s.months_covered
     from counts as c
     inner join ref_quarter as q on q.period = c.period
-    left join (  -- per quarter, whatever LA code the returns carry
-        select period, min(months_covered) as months_covered from int_cld_submission_selected group by period
+    left join (  -- per quarter, whatever LA codes the returns carry (a mistyped one covers less)
+        select period, max(months_covered) as months_covered from int_cld_submission_selected group by period
     ) as s on s.period = c.period
     inner join dim_locality as l on l.locality_code = c.locality_code
     left join mart_ascof as p

@@ -83,8 +83,8 @@ final as (
         case when g.quarter_number = 4 then p.numerator end as published_admissions,
         s.months_covered
     from grid as g
-    left join (  -- per quarter, whatever LA code the returns carry
-        select period, min(months_covered) as months_covered from int_cld_submission_selected group by period
+    left join (  -- per quarter, whatever LA codes the returns carry (a mistyped one covers less)
+        select period, max(months_covered) as months_covered from int_cld_submission_selected group by period
     ) as s on s.period = g.period
     left join counts as c on c.period = g.period and c.locality_code = g.locality_code and c.age_band = g.age_band
     left join estimated as e on e.period = g.period and e.locality_code = g.locality_code and e.age_band = g.age_band
