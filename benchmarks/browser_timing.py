@@ -83,20 +83,30 @@ READY = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || !main.querySelector('[data-testid="stSlider"], [data-testid="stHeading"]')) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-  // Charts in a tab not open are not drawn until it opens.
-  return [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .every(c => !c.checkVisibility() || c.querySelector('.main-svg'));
+  // Charts in a tab not open are not drawn until it opens. Vega-Lite and ECharts count too, for
+  // benchmarks/chart_libraries.py.
+  const drawn = {stPlotlyChart: '.main-svg', stVegaLiteChart: 'canvas, svg.marks', stEChartsChart: 'canvas, svg'};
+  return Object.entries(drawn).every(([kind, mark]) =>
+    [...document.querySelectorAll(`[data-testid="${kind}"]`)]
+      .every(c => !c.checkVisibility() || c.querySelector(mark)));
 }"""
-# Records that a rerun (of the app or of a fragment) has started, however quickly it ends.
 # Records that a rerun (of the app or of a fragment) has started, however quickly it ends. It watches the whole
-# document, not one element: the app's root can be drawn anew while a page is left.
+# document, not one element: the app's root can be drawn anew while a page is left. A rerun as quick as the
+# one-line app's can start and end within one frame, so the script state never reads "running" on the page; its
+# output changing outside the slider (whose own label moves at the key press) counts as a rerun seen too.
 WATCH_RUN = """() => {
   window.__ran = false;
+  const outsideSlider = r => {
+    const element = r.target.nodeType === Node.ELEMENT_NODE ? r.target : r.target.parentElement;
+    return element && element.closest('[data-testid="stMain"]') && !element.closest('[data-testid="stSlider"]');
+  };
   new MutationObserver(records => {
-    if (records.some(r => r.oldValue === 'running' || r.target.getAttribute('data-test-script-state') === 'running'))
+    if (records.some(r => r.type === 'attributes'
+        ? r.oldValue === 'running' || r.target.getAttribute('data-test-script-state') === 'running'
+        : outsideSlider(r)))
       window.__ran = true;
   }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state'],
-                        attributeOldValue: true});
+                        attributeOldValue: true, childList: true, characterData: true});
 }"""
 
 
