@@ -34,6 +34,9 @@ INVALID_NHS_REASON = (
     "no usable person identifier: the NHS Number fails its check digit (modulus 11; the number is not kept) and "
     "the LA Person Unique Identifier is blank, so the event cannot be counted for anyone"
 )
+# A council sends its own return: a row under another LA Code (another council's person, or a mistyped code)
+# would be counted as a return of its own beside the council's. NHS England's collection refuses such rows too.
+OTHER_COUNCIL_REASON = "LA Code is not this council's ({code}): another council's row, or a mistyped code"
 # Read and dropped: never stored, never in a quality count's values.
 DROPPED = ("first_name", "last_name", "gp_practice_name")
 # Dates a row cannot be placed without: blank or unreadable rejects the row (a structural fault).
@@ -292,6 +295,13 @@ class Cleaning:
         items.append(
             f"case when {nobody} then {{'column': 'nhs_number', 'value': null::varchar, 'reason': "
             f"case when coalesce(_nhs, '') = '' then '{NO_PERSON_REASON}' else '{INVALID_NHS_REASON}' end}} end"
+        )
+        other = "t_la_code <> upper($council_code)"
+        faults.append(f"coalesce({other}, false)")
+        before, after = OTHER_COUNCIL_REASON.replace("'", "''").split("{code}")
+        items.append(
+            f"case when {other} then {{'column': 'la_code', 'value': trim({self.raw('la_code')}), "
+            f"'reason': '{before}' || $council_code || '{after}'}} end"
         )
         listed = f"list_filter([{', '.join(items)}], lambda x: x is not null)"
         return f"case when _blank then null when {' or '.join(faults)} then {listed} end"

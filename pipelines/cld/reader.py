@@ -2,8 +2,9 @@
 
 Called by ``ingest.ingest_file`` once the file is recognised as CLD by its columns (or named with ``--source
 cld``). Every row loads unless it has a structural fault (a required date blank or unreadable, no person
-identifier at all); those go to ``rejects`` with their reason, as for every source. Values outside the lists are
-kept (``mapping``) and counted in ``cld_quality``.
+identifier at all, another council's LA Code); those go to ``rejects`` with their reason, as for every source.
+A file whose every row carries another council's LA Code is refused whole. Values outside the lists are kept
+(``mapping``) and counted in ``cld_quality``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pipelines.cld.fields import Cleaning
 from pipelines.cld.quality import record_quality
 from pipelines.cld.store import load_table
 from pipelines.config import Settings
+from pipelines.errors import FileRejected
 from pipelines.ingest import (
     FIRST_REJECTS,
     FileResult,
@@ -32,6 +34,31 @@ from pipelines.ingest import (
 from pipelines.readers import InputFile
 from pipelines.schemas import Source, canonical_names
 from pipelines.validate import REJECT_NAMES, Context, Plan, bind, keeps_file_order
+from pipelines.wording import counted
+
+
+class AnotherCouncilsFile(FileRejected):
+    """Every row of the file carries another council's LA Code: another council's return, or the settings name the
+    wrong council. Refused whole, so nobody has to purge thousands of rejected rows."""
+
+
+def _refuse_another_councils_file(con, table: str, row: str, rows_read: int, path: Path, settings: Settings) -> None:
+    """Raise ``AnotherCouncilsFile`` if no row of the loaded ``table`` carries this council's LA Code."""
+    other = "list_contains(list_transform(_problems, lambda p: p.column), 'la_code')"
+    counts = con.sql(
+        f"select la_code, count(*), min({row}) from {table} where {other} group by la_code order by 2 desc, 1"
+    ).fetchall()
+    if not counts or sum(n for _, n, _ in counts) < rows_read:
+        return
+    codes = ", ".join(f"{code} ({counted(n, 'row')})" for code, n, _ in counts[:3])
+    more = f" and {counted(len(counts) - 3, 'other code')}" if len(counts) > 3 else ""
+    first = min(first_row for _, _, first_row in counts)
+    council = settings.council
+    raise AnotherCouncilsFile(
+        f"{path.name}: no row is this council's: the LA Code column reads {codes}{more} from row {first}, but this "
+        f"warehouse is for {council.name} ({council.code}). Is this another council's return? Nothing was loaded. "
+        "If the council's code is wrong, correct it in the settings file (code, in the council section of asc.toml)."
+    )
 
 
 def file_columns(opened: InputFile, source: Source) -> dict[str, str]:
@@ -91,6 +118,7 @@ def load_cld(
             raise NoDataRows(
                 f"{path.name}: no data rows: the file has a header (row {opened.header_row}) but no rows under it"
             )
+        _refuse_another_councils_file(con, table, row, rows_read, path, settings)
         con.sql(
             "insert into rejects select load_id, $source, $file, source_row, p.column, p.value, p.reason "
             f"from (select load_id, {row} as source_row, unnest(_problems) as p from {table} "
