@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/cld.py --council-rows 1000000 --national-rows 0 --repeat 3
 
 ``ingest_figures()`` (this half) writes each file with DuckDB SQL, in the council's layout (spaced headers, as a
-council's extract prints them) or the national one (underscore headers, every council's rows in one file), with
+council's extract prints them) or the national one (underscore headers, every council's rows in one file: the
+store is one council's, so the other four councils' rows are read, checked and rejected for their LA Code), with
 the faults real returns carry: Release 1 wording, values outside the lists, blank delivery mechanisms, a few rows
 without any person identifier. It then times, each in a fresh process so peak memory is that step's own:
 
@@ -225,7 +226,7 @@ def ingest_figures(rows: int, national: bool, folder: Path, repeat: int) -> list
         f"{'':>12}  {kind}: ingest / bare {ratio:.2f}x time ({'within' if ratio <= 1.5 else 'OVER'} the 1.5x "
         f"target), {ingest['cpu'] / bare['cpu']:.2f}x CPU; peak {ingest['peak_mb']:,.0f} MB "
         f"({'under' if ingest['peak_mb'] < 2048 else 'OVER'} 2 GB); {result['rejected']:,} rows rejected "
-        f"(no identifier), {size_mb:,.0f} MB file; median of {repeat}"
+        f"(no identifier{', or another council' if national else ''}), {size_mb:,.0f} MB file; median of {repeat}"
     )
     for line in lines:
         print(line, flush=True)
