@@ -653,7 +653,7 @@ def _notes(opened: InputFile, source: Source, context: Context, seen) -> str:
     names = canonical_names(source)
     ignored = [c for c in opened.columns if c not in names and not (source.year_columns and c.isdigit())]
     if ignored:
-        notes.append(f"ignored column(s): {', '.join(ignored)}")
+        notes.append(f"ignored {'column' if len(ignored) == 1 else 'columns'}: {', '.join(ignored)}")
     if seen:
         notes.append(f"identical content already loaded (load {seen[0][0]})")
     return "; ".join(notes)

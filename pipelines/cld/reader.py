@@ -16,6 +16,7 @@ import duckdb
 
 from pipelines.cld import CLD
 from pipelines.cld.fields import Cleaning
+from pipelines.cld.partial import partial_return_notes
 from pipelines.cld.quality import record_quality
 from pipelines.cld.store import load_table
 from pipelines.config import Settings
@@ -134,7 +135,9 @@ def load_cld(
             f"select {', '.join(REJECT_NAMES)} from rejects where load_id = ? order by row_number, column_name limit ?",
             params=[load_id, FIRST_REJECTS],
         ).fetchall()
-        notes = _notes(opened, source, context, seen)
+        notes = "; ".join(
+            filter(None, [_notes(opened, source, context, seen), *partial_return_notes(con, table, load_id, path.name)])
+        )
         status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
         result = FileResult(
             path.name, CLD, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest

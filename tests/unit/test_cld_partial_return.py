@@ -1,0 +1,59 @@
+"""A CLD file with under half the rows of the return it replaces for the same reporting period is loaded with a
+warning that it may be a partial return; a full resubmission, and a later rolling period, are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.ingest import ingest_paths
+from tests.conftest import write_test_config
+from tests.unit.test_cld_ingest import write_csv
+
+HEADER = ["LA Code", "Reporting Period Start Date", "Reporting Period End Date", "LA Person Unique Identifier",
+          "Client Type", "Event Type", "Event Start Date", "Service Type"]  # fmt: skip
+
+
+def rows(count: int, start: str = "2023-04-01", end: str = "2024-03-31") -> list[list[str]]:
+    return [["E10000003", start, end, f"LA{i:03d}", "Service user", "Service", "2023-05-01",
+             "Long term support: Community"] for i in range(count)]  # fmt: skip
+
+
+@pytest.fixture
+def settings(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    return load_settings(write_test_config(tmp_path))
+
+
+def ingest(settings, name: str, body: list[list[str]]):
+    (result,) = ingest_paths([write_csv(settings.path("inbox") / name, HEADER, body)], settings)
+    return result
+
+
+def test_a_resubmission_with_under_half_the_rows_is_loaded_with_a_warning(settings):
+    first = ingest(settings, "cld_2023_24_q4.csv", rows(10))
+    partial = ingest(settings, "cld_2023_24_q4_top_up.csv", rows(4))
+    assert (partial.status, partial.rows_loaded) == ("loaded", 4)
+    assert partial.message == (
+        "possibly a partial return: 4 rows for the reporting period 1 April 2023 to 31 March 2024, against 10 in "
+        f"cld_2023_24_q4.csv (load {first.load_id}), which it replaces for the quarters it covers; if it is a top-up "
+        "or part of the return, those quarters will be counted from it alone: send the whole return again, or "
+        "remove this file (asc purge --file cld_2023_24_q4_top_up.csv)"
+    )
+
+
+def test_a_full_resubmission_and_the_next_rolling_period_carry_no_warning(settings):
+    ingest(settings, "cld_2023_24_q4.csv", rows(10))
+    assert ingest(settings, "cld_2023_24_q4_resubmission.csv", rows(5)).message == ""  # half: duplicates removed
+    assert ingest(settings, "cld_2024_25_q1.csv", rows(2, "2023-07-01", "2024-06-30")).message == ""
+
+
+def test_the_warning_compares_with_the_latest_return_for_the_period(settings):
+    ingest(settings, "cld_a.csv", rows(10))
+    second = ingest(settings, "cld_b.csv", rows(6))  # 6 of 10: a full return
+    third = ingest(settings, "cld_c.csv", rows(2))  # 2 of 6
+    assert second.message == ""
+    assert (
+        f"2 rows for the reporting period 1 April 2023 to 31 March 2024, against 6 in cld_b.csv (load {second.load_id})"
+        in third.message
+    )
