@@ -12,52 +12,46 @@ from datetime import date
 
 import duckdb
 
-from pipelines.cld.store import table_columns
-from pipelines.readers import quote_identifier as qi
 from pipelines.wording import counted
 
 # A return with fewer than this share of the rows of the one it replaces is called out.
 PARTIAL_SHARE = 0.5
 
 
-def partial_return_notes(con: duckdb.DuckDBPyConnection, table: str, load_id: int, file_name: str) -> list[str]:
-    """A note for each reporting period of the load in ``table`` whose good rows are under ``PARTIAL_SHARE`` of
-    the latest earlier load's for the same period (and LA Code); none when no earlier load sent that period."""
-    new = _rows_per_period(con, [(load_id, table)])
-    earlier_loads = con.sql(
-        "select load_id, table_name from cld_loads where load_id < ? order by load_id", params=[load_id]
+def partial_return_notes(con: duckdb.DuckDBPyConnection, load_id: int, file_name: str) -> list[str]:
+    """A note for each reporting period of load ``load_id`` with under ``PARTIAL_SHARE`` of the rows of the latest
+    earlier load for the same period and LA Code; none when no earlier load sent that period. Rows are counted
+    from ``cld_quality`` (every row read, per submission), so no earlier load's table is read again."""
+    counts = con.sql(
+        """
+        select * from (
+            select load_id, split_part(submission_id, '_', 1) as la_code,
+                try_strptime(split_part(submission_id, '_', 2), '%Y%m%d') as period_start,
+                try_strptime(split_part(submission_id, '_', 3), '%Y%m%d') as period_end, max(rows)
+            from cld_quality where load_id <= ? group by all
+        )
+        where period_start is not null and period_end is not null  -- not 'no readable reporting period'
+        order by load_id""",
+        params=[load_id],
     ).fetchall()
-    if not new or not earlier_loads:
-        return []
-    earlier: dict[tuple, tuple[int, int]] = {}  # period -> (latest earlier load, its rows)
-    for (loaded, la_code, start, end), rows in _rows_per_period(con, earlier_loads).items():
-        earlier[(la_code, start, end)] = max(earlier.get((la_code, start, end), (0, 0)), (loaded, rows))
+    latest: dict[tuple, tuple[int, int]] = {}  # (LA Code, start, end) -> (the latest earlier load, its rows)
     notes = []
-    for (_, la_code, start, end), rows in sorted(new.items()):
-        replaced, before = earlier.get((la_code, start, end), (None, 0))
+    for loaded, la_code, start, end, rows in counts:
+        period = (la_code, start.date(), end.date())
+        if loaded < load_id:
+            latest[period] = (loaded, rows)
+            continue
+        replaced, before = latest.get(period, (None, 0))
         if replaced is None or rows >= PARTIAL_SHARE * before:
             continue
         ((replaced_file,),) = con.sql("select file_name from load_log where load_id = ?", params=[replaced]).fetchall()
         notes.append(
-            f"possibly a partial return: {counted(rows, 'row')} for the reporting period {_day(start)} to "
-            f"{_day(end)}, against {before:,} in {replaced_file} (load {replaced}), which it replaces for the "
+            f"possibly a partial return: {counted(rows, 'row')} for the reporting period {_day(period[1])} to "
+            f"{_day(period[2])}, against {before:,} in {replaced_file} (load {replaced}), which it replaces for the "
             f"quarters it covers; if it is a top-up or part of the return, those quarters will be counted from it "
             f"alone: send the whole return again, or remove this file (asc purge --file {file_name})"
         )
     return notes
-
-
-def _rows_per_period(con: duckdb.DuckDBPyConnection, loads: list[tuple[int, str]]) -> dict[tuple, int]:
-    """Good rows of each load by (load, LA Code, reporting period start, end)."""
-    parts = []
-    for load_id, table in loads:
-        blank = " and not _blank" if "_blank" in table_columns(con, "", table) else ""  # older loads have none
-        parts.append(
-            f"select {int(load_id):d} as load_id, la_code, reporting_period_start_date, reporting_period_end_date "
-            f"from {qi(table)} where _problems is null{blank}"
-        )
-    rows = con.sql(f"select *, count(*) from ({' union all '.join(parts)}) group by all").fetchall()
-    return {tuple(row[:4]): row[4] for row in rows}
 
 
 def _day(day: date) -> str:

@@ -136,7 +136,7 @@ def load_cld(
             params=[load_id, FIRST_REJECTS],
         ).fetchall()
         notes = "; ".join(
-            filter(None, [_notes(opened, source, context, seen), *partial_return_notes(con, table, load_id, path.name)])
+            filter(None, [_notes(opened, source, context, seen), *partial_return_notes(con, load_id, path.name)])
         )
         status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
         result = FileResult(

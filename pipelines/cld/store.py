@@ -55,12 +55,12 @@ def cld_rows_sql(con: duckdb.DuckDBPyConnection, catalog: str = "") -> str:
         for table, offset in loads:
             row = "source_row" if offset is None else f"rowid + {int(offset):d}"
             names = ", ".join(f"{row} as source_row" if n == "source_row" else qi(n) for n in STORED_NAMES)
-            blank = " and not _blank" if "_blank" in table_columns(con, catalog, table) else ""
+            blank = " and not _blank" if "_blank" in _columns(con, catalog, table) else ""
             parts.append(f"select {names} from {prefix}{qi(table)} where _problems is null{blank}")
     return "\nunion all ".join(parts)
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> set[str]:
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> set[str]:
     found = con.sql(
         "select column_name from duckdb_columns() "
         "where database_name = coalesce(nullif(?, ''), current_database()) and table_name = ?",
