@@ -179,6 +179,8 @@ def print_ingest_summary(results, dry_run: bool = False, first: int = 5) -> None
             console.print(f"[red]{r.file} was not loaded:[/red] {r.message}", soft_wrap=True)
         elif r.status == "failed":
             console.print(f"[red]{r.message}[/red]", soft_wrap=True)
+        for warning in r.warnings:
+            console.print(f"[yellow]{r.file}: {warning[:1].upper()}{warning[1:]}.[/yellow]", soft_wrap=True)
         if r.changes is not None:
             print_changes(r.file, r.changes, dry_run)
         if r.status in ("rejected", "no_data", "failed"):

@@ -95,6 +95,7 @@ class FileResult:
     load_id: int | None = None
     sha256: str = ""
     changes: Changes | None = None  # what a resubmission changes (added, changed, withdrawn), before or as loaded
+    warnings: list[str] = field(default_factory=list)  # notes that need a person's attention (also in ``message``)
 
     @property
     def rejects(self) -> pl.DataFrame:

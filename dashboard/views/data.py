@@ -214,6 +214,8 @@ outcome = st.session_state.get("upload_outcome")
 if outcome is not None:
     for result in outcome.results:
         kind, words = status_of(result.status, result.rows_loaded)
+        if result.warnings and kind == "success":
+            kind = "warning"  # loaded, but a person should look (a possibly partial return)
         source = f" as {result.source}" if result.source else ""
         message = for_page(result.message)
         notes = f" {message[:1].upper()}{message[1:]}." if message else ""

@@ -135,12 +135,21 @@ def load_cld(
             f"select {', '.join(REJECT_NAMES)} from rejects where load_id = ? order by row_number, column_name limit ?",
             params=[load_id, FIRST_REJECTS],
         ).fetchall()
-        notes = "; ".join(
-            filter(None, [_notes(opened, source, context, seen), *partial_return_notes(con, load_id, path.name)])
-        )
+        warnings = partial_return_notes(con, load_id, path.name)
+        notes = "; ".join(filter(None, [_notes(opened, source, context, seen), *warnings]))
         status = "loaded" if rows_bad == 0 else "loaded_with_rejects"
         result = FileResult(
-            path.name, CLD, status, rows_read, rows_read - rows_bad, rows_bad, notes, rejects, load_id, digest
+            path.name,
+            CLD,
+            status,
+            rows_read,
+            rows_read - rows_bad,
+            rows_bad,
+            notes,
+            rejects,
+            load_id,
+            digest,
+            warnings=warnings,
         )
         return finish_load(con, result, path, dry_run, archiving)
     except BaseException:

@@ -196,3 +196,24 @@ def test_a_large_upload_is_loaded_in_the_background_with_progress(data_env):
     assert "The warehouse has been rebuilt: every page now includes this file." in [s.value for s in at.success]
     assert metric(at, "Files loaded") == "2"
     assert warehouse_rows(data_env, "select count(*) from stg_activity") == [(3,)]
+
+
+def test_a_possibly_partial_cld_return_loads_with_a_warning_not_a_success(data_env, monkeypatch):
+    from tests.unit.test_cld_ingest import write_csv
+    from tests.unit.test_cld_partial_return import HEADER as CLD_HEADER
+    from tests.unit.test_cld_partial_return import rows
+
+    (first,) = ingest_paths([write_csv(data_env.path("inbox") / "cld_q4.csv", CLD_HEADER, rows(10))], data_env)
+    build(data_env, monkeypatch)
+    at = run_page()
+    body = "\n".join(",".join(r) for r in [CLD_HEADER, *rows(3)]) + "\n"
+    at.file_uploader[0].set_value(("cld top up.csv", body.encode(), "text/csv"))
+    at.form_submit_button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [w.value for w in at.warning][:1] == [
+        "**cld top up.csv** as cld: Loaded. Possibly a partial return: 3 rows for the reporting period 1 April 2023 "
+        f"to 31 March 2024, against 10 in cld\\_q4.csv (load {first.load_id}), which it replaces for the quarters it "
+        "covers; if it is a top-up or part of the return, those quarters will be counted from it alone: send the "
+        "whole return again, or remove this file (asc purge --file cld top up.csv)."
+    ]
+    assert not any("cld top up.csv" in s.value for s in at.success)

@@ -34,12 +34,13 @@ def test_a_resubmission_with_under_half_the_rows_is_loaded_with_a_warning(settin
     first = ingest(settings, "cld_2023_24_q4.csv", rows(10))
     partial = ingest(settings, "cld_2023_24_q4_top_up.csv", rows(4))
     assert (partial.status, partial.rows_loaded) == ("loaded", 4)
-    assert partial.message == (
+    assert partial.warnings == [
         "possibly a partial return: 4 rows for the reporting period 1 April 2023 to 31 March 2024, against 10 in "
-        f"cld_2023_24_q4.csv (load {first.load_id}), which it replaces for the quarters it covers; if it is a top-up "
-        "or part of the return, those quarters will be counted from it alone: send the whole return again, or "
-        "remove this file (asc purge --file cld_2023_24_q4_top_up.csv)"
-    )
+        f"cld_2023_24_q4.csv (load {first.load_id}), which it replaces for the quarters it covers; if it is a "
+        "top-up or part of the return, those quarters will be counted from it alone: send the whole return again, "
+        "or remove this file (asc purge --file cld_2023_24_q4_top_up.csv)"
+    ]
+    assert partial.message == partial.warnings[0]  # and in the load history
 
 
 def test_a_full_resubmission_and_the_next_rolling_period_carry_no_warning(settings):
@@ -57,3 +58,19 @@ def test_the_warning_compares_with_the_latest_return_for_the_period(settings):
         f"2 rows for the reporting period 1 April 2023 to 31 March 2024, against 6 in cld_b.csv (load {second.load_id})"
         in third.message
     )
+
+
+def test_the_command_line_prints_the_warning_below_the_summary(tmp_path, capsys):
+    from pipelines.cli import main
+
+    config = str(write_test_config(tmp_path))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    assert main(["--config", config, "ingest", str(write_csv(inbox / "cld_full.csv", HEADER, rows(10)))]) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "ingest", str(write_csv(inbox / "cld_part.csv", HEADER, rows(1)))]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "cld_part.csv: Possibly a partial return: 1 row for the reporting period 1 April 2023 to 31 March 2024, " in err
+    )
+    assert "send the whole return again, or remove this file (asc purge --file cld_part.csv)." in err
