@@ -1,9 +1,12 @@
-"""A warning for a CLD file that may be a partial return: far fewer rows than the return it replaces.
+"""A warning for a CLD file that may be a partial return: far fewer rows than the return it replaces, or than
+the rolling return of the quarter before.
 
 A file sent for a reporting period already loaded becomes that period's latest return and is read whole for the
 quarters it covers (``int_cld_submission_selected``). If it is a partial return or a top-up of one cohort, every
 one of those quarters is counted from it alone and undercounts; NHS England's CLD methods warn of the same. It is
 a warning, not a refusal: a corrected return can be smaller (duplicates removed), and only the council knows.
+A new quarter's rolling return shares nine of its twelve months with the one before, so it should hold about as
+many rows: one with under half as many is called out too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import duckdb
 
 from pipelines.wording import counted
 
-# A return with fewer than this share of the rows of the one it replaces is called out.
+# A return with fewer than this share of the rows of the one it replaces (or follows) is called out.
 PARTIAL_SHARE = 0.5
 
 
@@ -41,17 +44,34 @@ def partial_return_notes(con: duckdb.DuckDBPyConnection, load_id: int, file_name
         if loaded < load_id:
             latest[period] = (loaded, rows)
             continue
-        replaced, before = latest.get(period, (None, 0))
-        if replaced is None or rows >= PARTIAL_SHARE * before:
+        compared = period if period in latest else _previous_quarter(period, latest)
+        if compared is None or rows >= PARTIAL_SHARE * latest[compared][1]:
             continue
-        ((replaced_file,),) = con.sql("select file_name from load_log where load_id = ?", params=[replaced]).fetchall()
+        earlier_load, before = latest[compared]
+        ((earlier_file,),) = con.sql(
+            "select file_name from load_log where load_id = ?", params=[earlier_load]
+        ).fetchall()
+        against = f"against {before:,} in {earlier_file} (load {earlier_load}), "
+        if compared == period:
+            against += "which it replaces for the quarters it covers"
+        else:
+            against += (
+                f"the return for {_day(compared[1])} to {_day(compared[2])}, whose twelve months it mostly shares"
+            )
         notes.append(
             f"possibly a partial return: {counted(rows, 'row')} for the reporting period {_day(period[1])} to "
-            f"{_day(period[2])}, against {before:,} in {replaced_file} (load {replaced}), which it replaces for the "
-            f"quarters it covers; if it is a top-up or part of the return, those quarters will be counted from it "
-            f"alone: send the whole return again, or remove this file (asc purge --file {file_name})"
+            f"{_day(period[2])}, {against}; if it is a top-up or part of the return, the quarters it covers will be "
+            f"counted from it alone: send the whole return again, or remove this file (asc purge --file {file_name})"
         )
     return notes
+
+
+def _previous_quarter(period: tuple, loaded: dict[tuple, tuple[int, int]]) -> tuple | None:
+    """The period loaded for the same LA Code that ends in the three months before ``period`` ends (the rolling
+    return before it), the latest such; None if there is none."""
+    la_code, _, end = period
+    before = [p for p in loaded if p[0] == la_code and 0 < (end - p[2]).days <= 92]
+    return max(before, key=lambda p: p[2]) if before else None
 
 
 def _day(day: date) -> str:

@@ -37,16 +37,29 @@ def test_a_resubmission_with_under_half_the_rows_is_loaded_with_a_warning(settin
     assert partial.warnings == [
         "possibly a partial return: 4 rows for the reporting period 1 April 2023 to 31 March 2024, against 10 in "
         f"cld_2023_24_q4.csv (load {first.load_id}), which it replaces for the quarters it covers; if it is a "
-        "top-up or part of the return, those quarters will be counted from it alone: send the whole return again, "
-        "or remove this file (asc purge --file cld_2023_24_q4_top_up.csv)"
+        "top-up or part of the return, the quarters it covers will be counted from it alone: send the whole "
+        "return again, or remove this file (asc purge --file cld_2023_24_q4_top_up.csv)"
     ]
     assert partial.message == partial.warnings[0]  # and in the load history
 
 
-def test_a_full_resubmission_and_the_next_rolling_period_carry_no_warning(settings):
+def test_a_full_resubmission_and_a_full_next_rolling_period_carry_no_warning(settings):
     ingest(settings, "cld_2023_24_q4.csv", rows(10))
     assert ingest(settings, "cld_2023_24_q4_resubmission.csv", rows(5)).message == ""  # half: duplicates removed
-    assert ingest(settings, "cld_2024_25_q1.csv", rows(2, "2023-07-01", "2024-06-30")).message == ""
+    assert ingest(settings, "cld_2024_25_q1.csv", rows(6, "2023-07-01", "2024-06-30")).message == ""
+
+
+def test_a_next_rolling_period_with_under_half_the_rows_of_the_one_before_is_called_out(settings):
+    q4 = ingest(settings, "cld_2023_24_q4.csv", rows(10))
+    q1 = ingest(settings, "cld_2024_25_q1.csv", rows(4, "2023-07-01", "2024-06-30"))
+    assert q1.warnings == [
+        "possibly a partial return: 4 rows for the reporting period 1 July 2023 to 30 June 2024, against 10 in "
+        f"cld_2023_24_q4.csv (load {q4.load_id}), the return for 1 April 2023 to 31 March 2024, whose twelve "
+        "months it mostly shares; if it is a top-up or part of the return, the quarters it covers will be counted "
+        "from it alone: send the whole return again, or remove this file (asc purge --file cld_2024_25_q1.csv)"
+    ]
+    # A year on is not the quarter before: nothing to compare with.
+    assert ingest(settings, "cld_2025_26_q1.csv", rows(1, "2024-07-01", "2025-06-30")).warnings == []
 
 
 def test_the_warning_compares_with_the_latest_return_for_the_period(settings):
