@@ -11,6 +11,7 @@ many rows: one with under half as many is called out too.
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
 
 import duckdb
@@ -58,10 +59,11 @@ def partial_return_notes(con: duckdb.DuckDBPyConnection, load_id: int, file_name
             against += (
                 f"the return for {_day(compared[1])} to {_day(compared[2])}, whose twelve months it mostly shares"
             )
+        purge = f"asc purge --file {shlex.quote(file_name)}"
         notes.append(
             f"possibly a partial return: {counted(rows, 'row')} for the reporting period {_day(period[1])} to "
             f"{_day(period[2])}, {against}; if it is a top-up or part of the return, the quarters it covers will be "
-            f"counted from it alone: send the whole return again, or remove this file (asc purge --file {file_name})"
+            f"counted from it alone: send the whole return again, or remove this file ({purge})"
         )
     return notes
 
