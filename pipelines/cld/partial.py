@@ -24,8 +24,9 @@ PARTIAL_SHARE = 0.5
 
 def partial_return_notes(con: duckdb.DuckDBPyConnection, load_id: int, file_name: str) -> list[str]:
     """A note for each reporting period of load ``load_id`` with under ``PARTIAL_SHARE`` of the rows of the latest
-    earlier load for the same period and LA Code; none when no earlier load sent that period. Rows are counted
-    from ``cld_quality`` (every row read, per submission), so no earlier load's table is read again."""
+    earlier load for the same period and LA Code, or, where no earlier load sent that period, of the rolling return
+    of the quarter before; none when there is neither. Rows are counted from ``cld_quality`` (every row read, per
+    submission), so no earlier load's table is read again."""
     counts = con.sql(
         """
         select * from (

@@ -43,7 +43,9 @@ class AnotherCouncilsFile(FileRejected):
     wrong council. Refused whole, so nobody has to purge thousands of rejected rows."""
 
 
-def _refuse_another_councils_file(con, table: str, row: str, rows_read: int, path: Path, settings: Settings) -> None:
+def _refuse_another_councils_file(
+    con: duckdb.DuckDBPyConnection, table: str, row: str, rows_read: int, path: Path, settings: Settings
+) -> None:
     """Raise ``AnotherCouncilsFile`` if no row of the loaded ``table`` carries this council's LA Code."""
     other = "list_contains(list_transform(_problems, lambda p: p.column), 'la_code')"
     counts = con.sql(
