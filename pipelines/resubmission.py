@@ -7,8 +7,8 @@ A record key there (``Source.record_key_sql``) that it does not send again is wi
 ``withdrawals``, which staging honours. CLD submissions need none of this: each covers a reporting period, the
 latest submission covering the twelve months to a quarter's end is read whole for it (``int_cld_submission_selected``),
 and an event sent with an Event Reference is read as its latest version even for a quarter an older submission
-covers (``stg_cld.event_key``). A CLD file with under half the rows of the return it replaces (or of the quarter
-before's) is loaded with a warning that it may be a partial return (``pipelines.cld.partial``).
+covers (``stg_cld.event_key``). A CLD file with under half the rows of the fullest return loaded for its period
+(or of the quarter before's) is loaded with a warning that it may be a partial return (``pipelines.cld.partial``).
 
 ``changes_sql`` compares the new load with the current rows before anything is committed: rows added, changed
 (with the columns that differ) and withdrawn, so a person can see the difference before accepting it.

@@ -1,5 +1,5 @@
-"""A warning for a CLD file that may be a partial return: far fewer rows than the return it replaces, or than
-the rolling return of the quarter before.
+"""A warning for a CLD file that may be a partial return: far fewer rows than the fullest return loaded for its
+reporting period, or than the rolling return of the quarter before.
 
 A file sent for a reporting period already loaded becomes that period's latest return and is read whole for the
 quarters it covers (``int_cld_submission_selected``). If it is a partial return or a top-up of one cohort, every
@@ -23,7 +23,7 @@ PARTIAL_SHARE = 0.5
 
 
 def partial_return_notes(con: duckdb.DuckDBPyConnection, load_id: int, file_name: str) -> list[str]:
-    """A note for each reporting period of load ``load_id`` with under ``PARTIAL_SHARE`` of the rows of the latest
+    """A note for each reporting period of load ``load_id`` with under ``PARTIAL_SHARE`` of the rows of the fullest
     earlier load for the same period and LA Code, or, where no earlier load sent that period, of the rolling return
     of the quarter before; none when there is neither. Rows are counted from ``cld_quality`` (every row read, per
     submission), so no earlier load's table is read again."""
@@ -39,23 +39,25 @@ def partial_return_notes(con: duckdb.DuckDBPyConnection, load_id: int, file_name
         order by load_id""",
         params=[load_id],
     ).fetchall()
-    latest: dict[tuple, tuple[int, int]] = {}  # (LA Code, start, end) -> (the latest earlier load, its rows)
+    # (LA Code, start, end) -> (rows, load) of the fullest earlier load: after one partial return, the next is
+    # still compared with the whole return, not with the partial one.
+    fullest: dict[tuple, tuple[int, int]] = {}
     notes = []
     for loaded, la_code, start, end, rows in counts:
         period = (la_code, start.date(), end.date())
         if loaded < load_id:
-            latest[period] = (loaded, rows)
+            fullest[period] = max(fullest.get(period, (0, 0)), (rows, loaded))
             continue
-        compared = period if period in latest else _previous_quarter(period, latest)
-        if compared is None or rows >= PARTIAL_SHARE * latest[compared][1]:
+        compared = period if period in fullest else _previous_quarter(period, fullest)
+        if compared is None or rows >= PARTIAL_SHARE * fullest[compared][0]:
             continue
-        earlier_load, before = latest[compared]
+        before, earlier_load = fullest[compared]
         ((earlier_file,),) = con.sql(
             "select file_name from load_log where load_id = ?", params=[earlier_load]
         ).fetchall()
         against = f"against {before:,} in {earlier_file} (load {earlier_load}), "
         if compared == period:
-            against += "which it replaces for the quarters it covers"
+            against += "the fullest return loaded for the same period"
         else:
             against += (
                 f"the return for {_day(compared[1])} to {_day(compared[2])}, whose twelve months it mostly shares"

@@ -212,8 +212,8 @@ def test_a_possibly_partial_cld_return_loads_with_a_warning_not_a_success(data_e
     assert not at.exception, [e.message for e in at.exception]
     assert [w.value for w in at.warning][:1] == [
         "**cld top up.csv** as cld: Loaded. Possibly a partial return: 3 rows for the reporting period 1 April 2023 "
-        f"to 31 March 2024, against 10 in cld\\_q4.csv (load {first.load_id}), which it replaces for the quarters it "
-        "covers; if it is a top-up or part of the return, the quarters it covers will be counted from it alone: "
-        "send the whole return again, or remove this file (asc purge --file 'cld top up.csv')."
+        f"to 31 March 2024, against 10 in cld\\_q4.csv (load {first.load_id}), the fullest return loaded for the "
+        "same period; if it is a top-up or part of the return, the quarters it covers will be counted from it "
+        "alone: send the whole return again, or remove this file (asc purge --file 'cld top up.csv')."
     ]
     assert not any("cld top up.csv" in s.value for s in at.success)

@@ -36,7 +36,7 @@ def test_a_resubmission_with_under_half_the_rows_is_loaded_with_a_warning(settin
     assert (partial.status, partial.rows_loaded) == ("loaded", 4)
     assert partial.warnings == [
         "possibly a partial return: 4 rows for the reporting period 1 April 2023 to 31 March 2024, against 10 in "
-        f"cld_2023_24_q4.csv (load {first.load_id}), which it replaces for the quarters it covers; if it is a "
+        f"cld_2023_24_q4.csv (load {first.load_id}), the fullest return loaded for the same period; if it is a "
         "top-up or part of the return, the quarters it covers will be counted from it alone: send the whole "
         "return again, or remove this file (asc purge --file cld_2023_24_q4_top_up.csv)"
     ]
@@ -62,14 +62,13 @@ def test_a_next_rolling_period_with_under_half_the_rows_of_the_one_before_is_cal
     assert ingest(settings, "cld_2025_26_q1.csv", rows(1, "2024-07-01", "2025-06-30")).warnings == []
 
 
-def test_the_warning_compares_with_the_latest_return_for_the_period(settings):
-    ingest(settings, "cld_a.csv", rows(10))
-    second = ingest(settings, "cld_b.csv", rows(6))  # 6 of 10: a full return
-    third = ingest(settings, "cld_c.csv", rows(2))  # 2 of 6
-    assert second.message == ""
+def test_a_second_partial_return_is_compared_with_the_whole_one_not_the_first_partial(settings):
+    whole = ingest(settings, "cld_a.csv", rows(10))
+    assert ingest(settings, "cld_b.csv", rows(4)).warnings  # 4 of 10
+    third = ingest(settings, "cld_c.csv", rows(3))  # 3 of 4, but of 10
     assert (
-        f"2 rows for the reporting period 1 April 2023 to 31 March 2024, against 6 in cld_b.csv (load {second.load_id})"
-        in third.message
+        "3 rows for the reporting period 1 April 2023 to 31 March 2024, against 10 in cld_a.csv "
+        f"(load {whole.load_id}), the fullest return loaded for the same period" in third.message
     )
 
 
