@@ -8,6 +8,7 @@ project (inside Streamlit's own widgets) goes in KNOWN_STREAMLIT_ISSUES with its
 from __future__ import annotations
 
 import os
+import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -74,6 +75,10 @@ def test_charts_have_text_alternatives(page, app_url):
         titled = charts.filter(has=page.locator(".gtitle"))  # a map's heading is the page's, not its own
         for i in range(titled.count()):
             assert (titled.nth(i).locator(".gtitle").text_content() or "").strip(), tab
+        # A tab's elements arrive one by one after its charts are attached: give its table toggles time to come.
+        deadline = time.monotonic() + 30
+        while page.get_by_text("Show as table").count() < charts.count() and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
         assert page.get_by_text("Show as table").count() >= charts.count(), tab
         seen += charts.count()
     assert seen >= 8
