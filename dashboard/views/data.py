@@ -47,11 +47,13 @@ STATUS = {
 EVERY_ROW_REJECTED = ("error", "Nothing loaded: every row was rejected")
 
 
-def status_of(status: str, rows_loaded: int) -> tuple[str, str]:
-    """Alert kind and words for a load; a file whose every row was refused is not 'loaded'."""
+def status_of(status: str, rows_loaded: int, warned: bool = False) -> tuple[str, str]:
+    """Alert kind and words for a load; a file whose every row was refused is not 'loaded', and one loaded with a
+    warning (a possibly partial return) is shown as a warning, not a success."""
     if status == "loaded_with_rejects" and not rows_loaded:
         return EVERY_ROW_REJECTED
-    return STATUS.get(status, ("info", status))
+    kind, words = STATUS.get(status, ("info", status))
+    return ("warning" if warned and kind == "success" else kind), words
 
 
 def _audit_upload(outcome: UploadOutcome, dry_run: bool) -> None:
@@ -213,9 +215,7 @@ if error := st.session_state.pop("upload_error", None):
 outcome = st.session_state.get("upload_outcome")
 if outcome is not None:
     for result in outcome.results:
-        kind, words = status_of(result.status, result.rows_loaded)
-        if result.warnings and kind == "success":
-            kind = "warning"  # loaded, but a person should look (a possibly partial return)
+        kind, words = status_of(result.status, result.rows_loaded, warned=bool(result.warnings))
         source = f" as {result.source}" if result.source else ""
         message = for_page(result.message)
         notes = f" {message[:1].upper()}{message[1:]}." if message else ""

@@ -6,10 +6,10 @@
 --
 -- Which submission: a request is an instant, so a rolling 12-month submission drops it a year on, and the
 -- submission int_cld_submission_selected picks for a quarter (one covering the twelve months to its end) may
--- begin after the request was made. So, as the published selection rule does for a snapshot date, each EVENT is read from
--- the latest submission holding the quarter end whose reporting period holds the event (for a service or an
--- assessment still open, any later such submission): corrections win, and a request made before the latest
--- submission began is still seen, in the earlier one.
+-- begin after the request was made. So, as the published selection rule does for a snapshot date, each EVENT
+-- is read from the latest submission holding the quarter end whose reporting period holds the event (for a
+-- service or an assessment still open, any later such submission): corrections win, and a request made before
+-- the latest submission began is still seen, in the earlier one.
 --
 -- Locality: where int_cld_people_located places the person that quarter, else where the nearest other quarter
 -- places them (a person whose only events fell before the selected submission's period); null (counted in
