@@ -174,10 +174,13 @@ def _build(settings: Settings, on_step: Callable[[str], None], started: datetime
             models += run_python_steps(con, settings, on_step)
             on_step("running data checks")
             checks = run_checks(con)
+            # The latest quarter is the quarter picker's latest, so "Data to" and the picker agree; a measure whose
+            # return is behind says so on its page.
             con.sql(
                 "create table warehouse_meta as select ? as built_at, ? as council_name, "
                 "coalesce((select bool_or(is_synthetic) from load_log where status like 'loaded%'), false) "
-                "as contains_synthetic_data, (select max(period) from mart_dp_uptake) as latest_period",
+                "as contains_synthetic_data, "
+                "(select period from ref_quarter order by sort_key desc limit 1) as latest_period",
                 params=[datetime.now(UTC), settings.council.name],
             )
             con.sql("checkpoint")

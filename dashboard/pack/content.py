@@ -39,10 +39,8 @@ class Scope:
 
     wh: Warehouse
     period: str
-    quarter_end: date
     code: str
     area: str
-    latest_period: str
 
     @property
     def settings(self) -> Settings:

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
-import polars as pl
-
 from dashboard.pack import annex, outlook, providers, satisfaction, themes
 from dashboard.pack.content import Heading, Note, Pack, Paragraph, Scope, Section, period_months
 from dashboard.present.ascof_cld import ascof_from_cld
@@ -109,8 +107,7 @@ def build_pack(
         code = resolve_locality(wh, locality)
     except WarehouseMissing as exc:
         raise PackError(str(exc)) from exc
-    quarter_end = wh.dp_uptake(code).filter(pl.col("period") == period)["quarter_end"][0]
-    scope = Scope(wh, period, quarter_end, code, settings.locality_name(code), meta.latest_period)
+    scope = Scope(wh, period, code, settings.locality_name(code))
     writers = [
         headline_section,
         ascof_section,

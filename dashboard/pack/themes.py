@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from dashboard.pack.content import Note, Paragraph, Scope, Section
 from dashboard.present.direct_payments import direct_payments as dp_theme
+from dashboard.present.direct_payments import dp_quarter
 from dashboard.present.workforce import workforce as workforce_theme
 
 
 def direct_payments(scope: Scope) -> Section:
     theme = dp_theme(scope.wh, scope.code, scope.period, scope.area)
-    summary = theme.summary
     section = Section("direct-payments", "Direct payments", scope.line)
+    if theme is None:
+        section.add(Paragraph(dp_quarter(scope.wh, scope.period).note, emphasis=True))
+        return section
+    summary = theme.summary
+    if theme.lag:
+        section.add(Paragraph(theme.lag, emphasis=True))
     section.add(Paragraph(summary.sentence, emphasis=True), Paragraph(theme.rating))
     if theme.trajectory:
         section.add(theme.trajectory)

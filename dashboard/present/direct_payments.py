@@ -8,7 +8,7 @@ theme, so the three say the same thing in the same words. Every count has been t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -96,6 +96,32 @@ class UptakeSummary:
     needed: int  # net new DP recipients needed to meet the target now
     recent_rate: float | None = None  # net change in DP recipients a quarter over the last year (None: not shown)
     small: bool = False  # the counts are small: nothing resting on them is shown
+    lag: str = ""  # why the figures are for an earlier quarter than the one chosen (DpQuarter.note); '' if not
+
+
+@dataclass(frozen=True)
+class DpQuarter:
+    """The quarter whose direct payment figures stand for the one chosen, and the sentence saying so."""
+
+    shown: str | None  # the chosen quarter, or the latest before it with figures; None: no quarter up to it has any
+    note: str  # '' when ``shown`` is the chosen quarter
+
+
+def dp_quarter(wh: Warehouse, period: str) -> DpQuarter:
+    """The chosen quarter, or the latest before it with direct payment figures. A quarter can be offered with no
+    figures: the KPI returns for it came in before the Client Level Data return, or a partial return replaced the
+    one that had them. Its figures are then those of the latest quarter that has some, and the page says so."""
+    loaded = wh.dp_uptake().filter(pl.col("quarter_end") <= parse_quarter(period).end).sort("quarter_end")
+    if loaded.is_empty():
+        return DpQuarter(None, f"No direct payment figures are loaded for {period} or any quarter before it.")
+    shown = loaded["period"][-1]
+    if shown == period:
+        return DpQuarter(period, "")
+    return DpQuarter(
+        shown,
+        f"No direct payment figures for {period} are loaded yet: no return loaded has anyone in long-term "
+        f"community support at its end. The figures shown are for {shown}, the latest quarter that has them.",
+    )
 
 
 def comparator_values(wh: Warehouse, measure: str) -> tuple[str | None, dict[str, float]]:
@@ -192,16 +218,28 @@ def uptake_history(wh: Warehouse, period: str, disclosure: Disclosure, quarters:
 
 
 def uptake_summary(wh: Warehouse, code: str, period: str, area: str) -> UptakeSummary:
-    """DP uptake in one area and quarter: the Overview's summary, also the page's and the pack's."""
+    """DP uptake in one area and quarter (or the latest before it with figures: ``dp_quarter``): the Overview's
+    summary, also the page's and the pack's."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
-    return _summary(
+    quarter = dp_quarter(wh, period)
+    if quarter.shown is None:
+        return _no_figures(wh, code, period, quarter.note)
+    summary = _summary(
         wh,
         code,
-        period,
+        quarter.shown,
         area,
-        uptake_history(wh, period, disclosure, quarters=5),
-        judged(wh, code, period, "dp_uptake_pct"),
+        uptake_history(wh, quarter.shown, disclosure, quarters=5),
+        judged(wh, code, quarter.shown, "dp_uptake_pct"),
     )
+    return replace(summary, lag=quarter.note)
+
+
+def _no_figures(wh: Warehouse, code: str, period: str, sentence: str) -> UptakeSummary:
+    """The summary where no quarter up to ``period`` has direct payment figures: the sentence and the comparators."""
+    year, values = comparator_values(wh, "dp_users")
+    target = judged(wh, code, period, "dp_uptake_pct").spec.target
+    return UptakeSummary(sentence, "", "", comparator_sentence(year, values), values, year, [], [], None, target, 0)
 
 
 def _summary(
@@ -290,6 +328,8 @@ class DirectPayments:
     """Everything the Direct payments page and the pack's theme show, already formatted and suppressed."""
 
     scope: str  # the area and quarter, then ``rating``
+    quarter: str  # the quarter the figures are for: the one chosen, or the latest before it with figures
+    lag: str  # why ``quarter`` is not the one chosen (DpQuarter.note); '' when it is
     rating: str  # the target with its date, direction and amber tolerance, and the RAG rating in words
     target: Judged
     summary: UptakeSummary
@@ -585,8 +625,13 @@ def _isf(
     return sentence, chart
 
 
-def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectPayments:
-    """The Direct payments page and the pack's direct payments theme for one area and quarter."""
+def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectPayments | None:
+    """The Direct payments page and the pack's direct payments theme for one area and quarter (or the latest before
+    it with figures: ``dp_quarter``); None if no quarter up to it has any."""
+    quarter = dp_quarter(wh, period)
+    if quarter.shown is None:
+        return None
+    period = quarter.shown  # every figure below is for the quarter shown
     cfg = wh.settings
     county = cfg.council.code
     disclosure = Disclosure(cfg.suppression_threshold)
@@ -595,7 +640,7 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     target = spec.target
     direction = direction_words(spec.higher_is_better)
     history = uptake_history(wh, period, disclosure)
-    summary = _summary(wh, code, period, area, history, judgement)
+    summary = replace(_summary(wh, code, period, area, history, judgement), lag=quarter.note)
     end = history.filter(pl.col("period") == period)["quarter_end"][0]
     rating = judgement.rated(summary.small)
     rating_line = f"Target for direct payment uptake: {judgement.target}; {rating}."
@@ -770,6 +815,8 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     isf_sentence, isf_chart = _isf(wh, disclosure, code, period, area, end, code == county)
     return DirectPayments(
         scope=f"{area}, {period}. {rating_line}",
+        quarter=period,
+        lag=quarter.note,
         rating=rating_line,
         target=judgement,
         summary=summary,

@@ -58,6 +58,10 @@ class Headline:
         return "normal" if self.higher_is_better else "inverse"
 
 
+# The SPC signal of a measure with no figure for the quarter (icon, then words, as ``variation_label`` gives them).
+NO_FIGURE_SIGNAL = "– No figure for this quarter"
+
+
 def direction_words(higher_is_better: bool | None) -> str:
     if higher_is_better is None:
         return "neither higher nor lower is better"
@@ -227,6 +231,9 @@ def _headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headlin
                 else change_by_unit(a.change_on_year, spec.unit)
             )
         rated = a.rag if not small_now else None
+        # No figure for this quarter (its return is not loaded yet): no rating or signal is given for it.
+        missing = a.value is None
+        judged_against_target = spec.target is not None and not missing
         shown.append(
             Headline(
                 key=spec.key,
@@ -237,24 +244,23 @@ def _headlines(wh: Warehouse, code: str, period: str, area: str) -> list[Headlin
                 change=change,
                 target=target_text(spec, judged.target_source),
                 rag=rated,
-                rag_text=rag_words(rated, symbol=False)
-                if rated
-                else ("Not rated (small numbers)" if small_now and spec.target is not None else "No target"),
-                variation=str(variation_label(a.spc.variation, a.spc.side)),
-                assurance=str(assurance_label(a.spc.assurance)) if spec.target is not None else "–",
+                rag_text=rag_words(rated, symbol=False) if rated else _unrated(spec.target, small_now, missing),
+                variation=NO_FIGURE_SIGNAL if missing else str(variation_label(a.spc.variation, a.spc.side)),
+                assurance=str(assurance_label(a.spc.assurance)) if judged_against_target else "–",
                 sentence=measure_sentence(a, area, small_now, small_before),
                 assessment=a,
-                variation_icon=variation_icon(a.spc.variation, a.spc.side),
-                assurance_icon=assurance_icon(a.spc.assurance) if spec.target is not None else "",
+                variation_icon="" if missing else variation_icon(a.spc.variation, a.spc.side),
+                assurance_icon=assurance_icon(a.spc.assurance) if judged_against_target else "",
             )
         )
     return shown
 
 
-def _rag_text(rating: str | None, hidden: bool) -> str:
-    if rating:
-        return rag_words(rating, symbol=False)
-    return "Not rated (small numbers)" if hidden else "No target"
+def _unrated(target: float | None, small: bool, missing: bool) -> str:
+    """Why a headline measure has no RAG rating."""
+    if target is None:
+        return "No target"
+    return "Not rated (no figure)" if missing else "Not rated (small numbers)" if small else "No target"
 
 
 def _signal_cells(h: Headline) -> list[IconCell | str]:

@@ -6,7 +6,7 @@ which the committee pack lays out too.
 
 import streamlit as st
 
-from dashboard.present.direct_payments import FUNNEL_DEFAULT, FUNNEL_OPTIONS, direct_payments
+from dashboard.present.direct_payments import FUNNEL_DEFAULT, FUNNEL_OPTIONS, direct_payments, dp_quarter
 from dashboard.present.dp_breakdowns import dp_breakdowns
 from dashboard.present.maps import dp_uptake_map
 from dashboard.present.missing_sources import missing_sources
@@ -30,7 +30,12 @@ page = per_build(direct_payments, code, quarter, area)
 
 st.title("Direct payments")
 show_missing(per_build(missing_sources, "direct_payments"), "direct_payments")
+if page is None:
+    st.info(plain(per_build(dp_quarter, quarter).note))
+    st.stop()
 st.caption(plain(page.scope))
+if page.lag:
+    st.info(plain(page.lag))
 about_measures("direct_payments", code, quarter, area)
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
@@ -76,7 +81,7 @@ def _districts() -> None:
     show_chart(page.funnels[funnel].chart, area_codes())
     if locality() != code:
         st.rerun(scope="app")  # a district clicked on the funnel re-ran this tab alone: the new area changes it all
-    district_map = per_build(dp_uptake_map, quarter)
+    district_map = per_build(dp_uptake_map, page.quarter)
     if district_map.chart:
         show_chart(district_map.chart)
     show([district_map.reason] if district_map.reason else [])
@@ -97,7 +102,7 @@ if support_tab.open:
 
 if groups_tab.open:
     with groups_tab:
-        breakdowns = per_build(dp_breakdowns, code, quarter, area)
+        breakdowns = per_build(dp_breakdowns, code, page.quarter, area)
         if breakdowns is None:
             st.info("No breakdown of direct payment uptake by age, need or ethnicity is loaded.")
         else:

@@ -30,6 +30,8 @@ st.caption(f"{area}, {quarter}. Local targets are the council's (ASCOF sets no n
 
 uptake = per_build(uptake_summary, code, quarter, area)  # its history filter cost 0.13 s a view
 st.header("Direct payment uptake")
+if uptake.lag:
+    st.info(plain(uptake.lag))
 st.markdown(plain(uptake.sentence))
 st.markdown(plain(uptake.comparators))
 show_metrics(uptake.metrics)

@@ -262,8 +262,6 @@ def test_every_contract_type_renders(contract):
 
 
 def test_the_pack_summary_rates_every_contract_as_its_review_does(demo_env, warehouse):
-    from datetime import date
-
     from dashboard.pack.content import Scope
     from dashboard.pack.providers import provider_kpis
     from dashboard.present.provider_kpis import providers_summary
@@ -292,7 +290,7 @@ def test_the_pack_summary_rates_every_contract_as_its_review_does(demo_env, ware
     at = open_review("HC-02", "2024/25 Q4")
     assert (metric(at, "KPIs on target"), metric(at, "Amber"), metric(at, "Red")) == tuple(pack_row[4:7])
     # The pack's section lays out the same blocks.
-    scope = Scope(wh, "2024/25 Q4", date(2025, 3, 31), demo_env.council.code, "Cambridgeshire", "2024/25 Q4")
+    scope = Scope(wh, "2024/25 Q4", demo_env.council.code, "Cambridgeshire")
     section = provider_kpis(scope)
     assert section.title == "Provider KPIs: summary" and section.scope == summary.scope
     words = [getattr(b, "text", None) or getattr(b, "rows", None) for b in section.blocks if b.kind != "chart"]

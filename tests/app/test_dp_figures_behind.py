@@ -1,0 +1,117 @@
+"""A quarter the picker offers can have no direct payment figures: the provider KPI returns for it came in before
+the Client Level Data return, or a partial return replaced the one that had them. Every surface then shows the
+latest quarter that has them and says so, in the same words; a quarter before any figures says there are none.
+Neither may stop a page ("could not be shown in full"), and no rating is given for a quarter with no figure."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from dashboard.queries import Warehouse
+from pipelines.build import build_warehouse
+from pipelines.config import load_settings
+from pipelines.ingest import ingest_paths
+from tests.app.surfaces import TABS
+from tests.app.test_cld_only import PAGES, run_page
+from tests.conftest import app_config, write_test_config
+from tests.unit.test_cld_ingest import R2_ROWS, SPACED, write_csv
+
+BEHIND = (
+    "No direct payment figures for 2025/26 Q1 are loaded yet: no return loaded has anyone in long-term community "
+    "support at its end. The figures shown are for 2024/25 Q4, the latest quarter that has them."
+)
+NONE_YET = "No direct payment figures are loaded for 2023/24 Q4 or any quarter before it."
+DP_TABS = ("Over time", "Districts", "Comparators", "Support and ISFs", "By group")
+
+
+@pytest.fixture(scope="module")
+def kpis_ahead(tmp_path_factory):
+    """The CLD return for 2024/25 (people on a direct payment at the end of each of its quarters) and a provider's
+    KPI return for 2025/26 Q1, a quarter the CLD has not reached."""
+    folder = tmp_path_factory.mktemp("kpis_ahead")
+    config = write_test_config(folder)
+    settings = load_settings(config)
+    inbox = settings.path("inbox")
+    inbox.mkdir(parents=True)
+    write_csv(inbox / "cld_2024_25_q4.csv", SPACED, R2_ROWS)  # two of its rows are rejected
+    with open(inbox / "kpi_catalogue.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([
+            ["kpi_code", "name", "contract_type", "unit", "higher_is_better", "target", "amber_tolerance",
+             "calculation", "effective_from"],
+            ["dpss_active_cases", "People with an open support case at the quarter end", "dpss", "count", "true",
+             "450.0", "45.0", "reported", ""],
+        ])  # fmt: skip
+    with open(inbox / "kpi_returns.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([
+            ["contract_id", "provider", "period", "kpi_code", "numerator", "denominator", "value", "comment"],
+            ["DPSS-01", "Fenside Direct Payment Support CIC", "2025/26 Q1", "dpss_active_cases", "", "", "40", ""],
+        ])  # fmt: skip
+    results = ingest_paths([inbox], settings)
+    assert [r.rows_loaded for r in results if r.source != "cld"] == [1, 1]
+    build_warehouse(settings)
+    with app_config(config):
+        yield settings
+
+
+def infos(at) -> list[str]:
+    return [i.value for i in at.info]
+
+
+def test_the_sidebar_and_the_picker_agree_on_the_latest_quarter(kpis_ahead):
+    at = run_page("overview.py")
+    assert at.sidebar.selectbox[1].value == "2025/26 Q1"
+    assert at.sidebar.caption[-1].value.startswith("Data to 2025/26 Q1;")
+
+
+def test_the_overview_shows_the_latest_quarter_with_figures_and_says_so(kpis_ahead):
+    at = run_page("overview.py")
+    assert BEHIND in infos(at)
+    assert at.metric[0].label == "DP uptake, 2024/25 Q4"
+    # The headline tile for the chosen quarter has no figure: no rating and no SPC signal are given for it.
+    tiles = " ".join(m.value for m in at.markdown)
+    assert "Not rated (no figure)" in tiles
+    assert "No figure for this quarter" in " ".join(h.body for h in at.get("html"))
+
+
+@pytest.mark.parametrize("tab", DP_TABS)
+def test_every_direct_payments_tab_shows_the_latest_quarter_with_figures_and_says_so(kpis_ahead, tab):
+    at = run_page("direct_payments.py", tab=tab)
+    assert BEHIND in infos(at)
+    assert at.caption[0].value.startswith("Cambridgeshire (all), 2024/25 Q4.")
+    assert at.metric[0].label == "DP uptake, 2024/25 Q4"
+
+
+def test_a_quarter_before_any_figures_says_there_are_none(kpis_ahead):
+    overview = run_page("overview.py", period="2023/24 Q4")
+    assert NONE_YET in [m.value for m in overview.markdown]
+    page = run_page("direct_payments.py", period="2023/24 Q4")
+    assert NONE_YET in infos(page)
+    assert not page.metric and not page.tabs
+
+
+def test_the_pack_says_the_same_as_the_page(kpis_ahead):
+    from dashboard.pack import build_pack
+
+    pack = build_pack(Warehouse(kpis_ahead))
+    assert pack.period == "2025/26 Q1"
+    section = next(s for s in pack.sections if s.key == "direct-payments")
+    paragraphs = [b.text for b in section.blocks if b.kind == "paragraph"]
+    assert paragraphs[0] == BEHIND
+    # One person is on a direct payment: the figures of the quarter shown are still suppressed.
+    assert paragraphs[1] == (
+        "Too few people in Cambridgeshire (all) to show direct payment uptake for 2024/25 Q4 (small numbers)."
+    )
+    headline_rows = next(b for s in pack.sections for b in s.blocks if b.kind == "table" and "RAG" in b.columns).rows
+    uptake = next(r for r in headline_rows if r[0] == "Direct payment uptake")
+    assert (uptake[1], uptake[4].rating, uptake[4].unrated) == ("–", None, "Not rated (no figure)")
+
+    early = next(s for s in build_pack(Warehouse(kpis_ahead), "2023/24 Q4").sections if s.key == "direct-payments")
+    assert [b.text for b in early.blocks] == [NONE_YET]
+
+
+@pytest.mark.parametrize("period", ["2025/26 Q1", "2023/24 Q4"])
+@pytest.mark.parametrize(("page", "tab"), [(p, None) for p in PAGES] + [(p, t) for p, ts in TABS.items() for t in ts])
+def test_every_page_and_tab_renders_at_a_quarter_without_direct_payment_figures(kpis_ahead, page, tab, period):
+    run_page(page, period=period, **({"tab": tab} if tab else {}))
