@@ -262,7 +262,11 @@ def _move_seconds(page, path: str, tries: int = 3) -> float:
             raise RuntimeError(f"no rerun after a click on the link to {path!r}") from None
         print(f"  no rerun after a click on the link to {path!r}: clicked again", flush=True)
         return _move_seconds(page, path, tries - 1)
-    page.wait_for_function(ON_PAGE, arg=path, timeout=120_000, polling=50)
+    try:
+        page.wait_for_function(ON_PAGE, arg=path, timeout=120_000, polling=50)
+    except PlaywrightTimeout:
+        state = page.evaluate(f"() => ({{path: location.pathname, ready: ({READY})()}})")
+        raise RuntimeError(f"the move to {path!r} was not ready within two minutes: {state}") from None
     return time.perf_counter() - started
 
 
