@@ -260,7 +260,9 @@ def _unrated(target: float | None, small: bool, missing: bool) -> str:
     """Why a headline measure has no RAG rating."""
     if target is None:
         return "No target"
-    return "Not rated (no figure)" if missing else "Not rated (small numbers)" if small else "No target"
+    if missing:
+        return "Not rated (no figure)"
+    return "Not rated (small numbers)" if small else "No target"
 
 
 def _signal_cells(h: Headline) -> list[IconCell | str]:
