@@ -21,8 +21,8 @@ def direct_payments(scope: Scope) -> Section:
         section.add(Paragraph(dp_quarter(scope.wh, scope.period).note, emphasis=True))
         return section
     summary = theme.summary
-    if theme.lag:
-        section.add(Paragraph(theme.lag, emphasis=True))
+    if summary.lag:
+        section.add(Paragraph(summary.lag, emphasis=True))
     section.add(Paragraph(summary.sentence, emphasis=True), Paragraph(theme.rating))
     if theme.trajectory:
         section.add(theme.trajectory)

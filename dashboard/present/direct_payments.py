@@ -328,8 +328,7 @@ class DirectPayments:
     """Everything the Direct payments page and the pack's theme show, already formatted and suppressed."""
 
     scope: str  # the area and quarter, then ``rating``
-    quarter: str  # the quarter the figures are for: the one chosen, or the latest before it with figures
-    lag: str  # why ``quarter`` is not the one chosen (DpQuarter.note); '' when it is
+    quarter: str  # the quarter the figures are for: the one chosen, or the latest before it (``summary.lag`` says why)
     rating: str  # the target with its date, direction and amber tolerance, and the RAG rating in words
     target: Judged
     summary: UptakeSummary
@@ -816,7 +815,6 @@ def direct_payments(wh: Warehouse, code: str, period: str, area: str) -> DirectP
     return DirectPayments(
         scope=f"{area}, {period}. {rating_line}",
         quarter=period,
-        lag=quarter.note,
         rating=rating_line,
         target=judgement,
         summary=summary,

@@ -34,8 +34,8 @@ if page is None:
     st.info(plain(per_build(dp_quarter, quarter).note))
     st.stop()
 st.caption(plain(page.scope))
-if page.lag:
-    st.info(plain(page.lag))
+if page.summary.lag:
+    st.info(plain(page.summary.lag))
 about_measures("direct_payments", code, quarter, area)
 show_metrics(page.metrics)
 show([page.trajectory] if page.trajectory else [])
