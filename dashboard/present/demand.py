@@ -26,6 +26,7 @@ from dashboard.present.blocks import Chart, Metric, Note, Paragraph, Table
 from dashboard.present.demand_path import DemandPath, demand_path
 from dashboard.present.direct_payments import judged
 from dashboard.present.disclosure import HIDDEN, Disclosure
+from dashboard.present.shown_quarter import shown_quarter
 from dashboard.queries import Warehouse
 from models.periods import fy_label
 from models.population_projection import UNPLACED
@@ -551,16 +552,26 @@ def projection(wh: Warehouse, code: str, area: str) -> Projection | None:
 # --- Today's demand: the page's first figures --------------------------------------------------------------------
 
 
-def demand_now(wh: Warehouse, code: str, period: str, growth_65: Metric | None) -> list[Metric]:
-    """People in long-term community support, their planned hours and annualised cost in the quarter, and the
-    growth in people 65+."""
+@dataclass(frozen=True)
+class DemandNow:
+    metrics: list[Metric]
+    note: str  # why the figures are for an earlier quarter than the one chosen (ShownQuarter.note); '' if not
+
+
+def demand_now(wh: Warehouse, code: str, period: str, growth_65: Metric | None) -> DemandNow:
+    """People in long-term community support, their planned hours and annualised cost in the quarter (or the latest
+    before it with figures, saying so), and the growth in people 65+."""
     disclosure = Disclosure(wh.settings.suppression_threshold)
-    rows = wh.service_demand(code).filter(pl.col("period") == period)
+    history = wh.service_demand(code).filter(pl.col("people_supported").is_not_null())
+    quarter = shown_quarter(history, period, "demand figures")
     none = {"people_supported": None, "weekly_hours": None, "annual_cost_gbp": None}
-    now = rows.row(0, named=True) if rows.height else none
+    now = history.filter(pl.col("period") == quarter.shown).row(0, named=True) if quarter.shown else none
     small = disclosure.is_small(now["people_supported"])
     metrics = [
-        Metric(f"People in long-term community support, {period}", disclosure.count(now["people_supported"])),
+        Metric(
+            f"People in long-term community support, {quarter.shown or period}",
+            disclosure.count(now["people_supported"]),
+        ),
         Metric("Planned hours of care a week", HIDDEN if small else count(now["weekly_hours"])),
         Metric(
             "Planned cost of that support a year",
@@ -569,7 +580,7 @@ def demand_now(wh: Warehouse, code: str, period: str, growth_65: Metric | None) 
             "Cost by its Cost Frequency (hourly and daily costs times Planned units per week).",
         ),
     ]
-    return metrics + ([growth_65] if growth_65 else [])
+    return DemandNow(metrics + ([growth_65] if growth_65 else []), quarter.note)
 
 
 # --- Scenarios ---------------------------------------------------------------------------------------------------

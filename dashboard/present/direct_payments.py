@@ -18,6 +18,7 @@ from dashboard.formatting import count, gbp, in_words, pct, points, signed
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
 from dashboard.present.disclosure import HIDDEN, Disclosure, left_out_words
 from dashboard.present.headlines import direction_words, headlines, target_text
+from dashboard.present.shown_quarter import ShownQuarter, shown_quarter
 from dashboard.queries import Warehouse
 from models.funnel import estimate_overdispersion, funnel_curve, funnel_table
 from models.measures import MeasureSpec, net_new_needed
@@ -96,32 +97,12 @@ class UptakeSummary:
     needed: int  # net new DP recipients needed to meet the target now
     recent_rate: float | None = None  # net change in DP recipients a quarter over the last year (None: not shown)
     small: bool = False  # the counts are small: nothing resting on them is shown
-    lag: str = ""  # why the figures are for an earlier quarter than the one chosen (DpQuarter.note); '' if not
+    lag: str = ""  # why the figures are for an earlier quarter than the one chosen (ShownQuarter.note); '' if not
 
 
-@dataclass(frozen=True)
-class DpQuarter:
-    """The quarter whose direct payment figures stand for the one chosen, and the sentence saying so."""
-
-    shown: str | None  # the chosen quarter, or the latest before it with figures; None: no quarter up to it has any
-    note: str  # '' when ``shown`` is the chosen quarter
-
-
-def dp_quarter(wh: Warehouse, period: str) -> DpQuarter:
-    """The chosen quarter, or the latest before it with direct payment figures. A quarter can be offered with no
-    figures: the KPI returns for it came in before the Client Level Data return, or a partial return replaced the
-    one that had them. Its figures are then those of the latest quarter that has some, and the page says so."""
-    loaded = wh.dp_uptake().filter(pl.col("quarter_end") <= parse_quarter(period).end).sort("quarter_end")
-    if loaded.is_empty():
-        return DpQuarter(None, f"No direct payment figures are loaded for {period} or any quarter before it.")
-    shown = loaded["period"][-1]
-    if shown == period:
-        return DpQuarter(period, "")
-    return DpQuarter(
-        shown,
-        f"No direct payment figures for {period} are loaded yet: no return loaded has anyone in long-term "
-        f"community support at its end. The figures shown are for {shown}, the latest quarter that has them.",
-    )
+def dp_quarter(wh: Warehouse, period: str) -> ShownQuarter:
+    """The chosen quarter, or the latest before it with direct payment figures, and the sentence saying so."""
+    return shown_quarter(wh.dp_uptake(), period, "direct payment figures")
 
 
 def comparator_values(wh: Warehouse, measure: str) -> tuple[str | None, dict[str, float]]:

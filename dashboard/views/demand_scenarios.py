@@ -99,7 +99,10 @@ if missing:
     st.stop()
 
 projection = per_build(demand.projection, code, area)
-_metrics(demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None), 4)
+now = demand.demand_now(wh, code, quarter, projection.growth_65 if projection else None)
+if now.note:
+    st.info(plain(now.note))
+_metrics(now.metrics, 4)
 
 # The open tab is kept in the URL (?tab=Scenario), so a copied link opens the tab its sender was on. Only the open
 # tab is built and drawn (a tab knows it is open because the URL binding tracks it): the others' charts cost the

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 
+import duckdb
 import pytest
 
 from dashboard.queries import Warehouse
@@ -23,6 +24,10 @@ BEHIND = (
     "support at its end. The figures shown are for 2024/25 Q4, the latest quarter that has them."
 )
 NONE_YET = "No direct payment figures are loaded for 2023/24 Q4 or any quarter before it."
+DEMAND_BEHIND = (
+    "No demand figures for 2025/26 Q1 are loaded yet: no return loaded has anyone in long-term community support at "
+    "its end. The figures shown are for 2024/25 Q4, the latest quarter that has them."
+)
 DP_TABS = ("Over time", "Districts", "Comparators", "Support and ISFs", "By group")
 
 
@@ -109,6 +114,39 @@ def test_the_pack_says_the_same_as_the_page(kpis_ahead):
 
     early = next(s for s in build_pack(Warehouse(kpis_ahead), "2023/24 Q4").sections if s.key == "direct-payments")
     assert [b.text for b in early.blocks] == [NONE_YET]
+
+
+def test_todays_demand_is_the_latest_quarter_with_people_in_support_and_says_so(kpis_ahead):
+    at = run_page("demand_scenarios.py", period="2025/26 Q1")
+    assert DEMAND_BEHIND in infos(at)
+    people = warehouse_rows(
+        kpis_ahead,
+        "select community_clients from mart_dp_uptake where period = '2024/25 Q4' and locality_code = ?",
+        kpis_ahead.council.code,
+    )
+    assert people == [(1,)]  # one person: shown as a small number, not as 0 or a blank
+    assert (at.metric[0].label, at.metric[0].value) == ("People in long-term community support, 2024/25 Q4", "<5")
+    early = run_page("demand_scenarios.py", period="2023/24 Q4")
+    assert "No demand figures are loaded for 2023/24 Q4 or any quarter before it." in infos(early)
+    assert early.metric[0].value == "–"
+
+
+def test_a_quarter_with_no_one_in_support_is_left_out_of_the_demand_history_and_the_scenario_base(kpis_ahead):
+    """Not counted as nobody: a forecast fitted to a fall to zero, or a scenario starting from no one, would mislead."""
+    county = kpis_ahead.council.code
+    assert warehouse_rows(
+        kpis_ahead, "select people_supported, weekly_hours, annual_cost_gbp from mart_service_demand "
+        "where period = '2025/26 Q1' and locality_code = ?", county,
+    ) == [(None, None, None)]  # fmt: skip
+    history = warehouse_rows(kpis_ahead, "select distinct measure from mart_demand_history where period = '2025/26 Q1'")
+    assert ("people_supported",) not in history and ("dp_recipients",) not in history
+    base = warehouse_rows(kpis_ahead, "select distinct period, sum(people_supported) over () from mart_demand_base")
+    assert base == [("2024/25 Q4", 1)]  # the people DP uptake counts in that quarter
+
+
+def warehouse_rows(settings, sql: str, *params) -> list[tuple]:
+    with duckdb.connect(str(settings.path("warehouse")), read_only=True) as con:
+        return con.sql(sql, params=list(params)).fetchall()
 
 
 @pytest.mark.parametrize(("page", "tab"), [(p, None) for p in PAGES] + [(p, t) for p, ts in TABS.items() for t in ts])

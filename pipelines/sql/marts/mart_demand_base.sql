@@ -1,15 +1,16 @@
--- Grain: one row per district at the latest reporting quarter, plus one row (locality_code 'unplaced') for
--- the people Client Level Data cannot place in a district when there are any: the county is the sum of the
--- rows, so it counts the same people as the Overview and mart_dp_uptake's council row. Where each district
--- stands today, the starting point of every demand scenario. People aged 18+ in long-term community support
--- (int_community_clients_reported: CLD where its submissions cover the quarter) split by route (a DP
--- recipient takes a direct payment), their planned hours a week, and from the council's own activity file
--- where it has one (optional): people with an ISF, care micro-enterprise hours and the hours and costs that
--- give today's hourly rates; the Personal Assistant register's flows over the last twelve months.
+-- Grain: one row per district at the latest quarter with people in long-term community support, plus one row
+-- (locality_code 'unplaced') for the people Client Level Data cannot place in a district when there are any: the
+-- county is the sum of the rows, so it counts the same people as the Overview and mart_dp_uptake's council row.
+-- Where each district stands today, the starting point of every demand scenario. People aged 18+ in long-term
+-- community support (int_community_clients_reported: CLD where its submissions cover the quarter) split by route
+-- (a DP recipient takes a direct payment), their planned hours a week, and from the council's own activity file
+-- where it has one (optional): people with an ISF, care micro-enterprise hours and the hours and costs that give
+-- today's hourly rates; the Personal Assistant register's flows over the last twelve months.
 with latest as (
+    -- the latest quarter with people in long-term community support: a KPI return can bring a later one
     select period, quarter_end, quarter_end - interval 1 year as year_earlier
     from ref_quarter
-    order by sort_key desc
+    order by period in (select period from int_community_clients_reported) desc, sort_key desc
     limit 1
 ),
 

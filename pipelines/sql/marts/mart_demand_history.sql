@@ -22,7 +22,8 @@ long as (
     union all
     select 'referrals_received', locality_code, period, quarter_start, referrals_received from demand
     union all
-    select 'dp_recipients', d.locality_code, d.period, d.quarter_start, coalesce(u.dp_recipients, 0)
+    select 'dp_recipients', d.locality_code, d.period, d.quarter_start,
+        if(d.people_supported is null, null, coalesce(u.dp_recipients, 0))
     from demand as d
     left join uptake as u on u.period = d.period and u.locality_code = d.locality_code
     union all
@@ -40,7 +41,8 @@ final as (
         quarter_start as period_start,
         cast(value as double) as value
     from long
-    where value is not null  -- quarters no source covers (requests before CLD without a referrals file)
+    where value is not null  -- quarters no source covers (requests before CLD without a referrals file; people in
+                             -- a quarter whose only figures are KPI returns)
 )
 
 select * from final

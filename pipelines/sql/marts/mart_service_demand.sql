@@ -3,7 +3,9 @@
 -- cost x 52; from CLD's Unit Cost, Cost Frequency and Planned units per week, int_cld_services_open), and new
 -- requests received: service users' CLD requests that started in the quarter for every quarter CLD covers
 -- (people placed in no district in the county only), the referrals file's referrals for quarters before; null
--- for a quarter neither source covers (not 0: no data is not no requests).
+-- for a quarter neither source covers (not 0: no data is not no requests). Likewise the people, hours and cost are
+-- null for a quarter no source has people in long-term community support for (a KPI return can come in a quarter
+-- ahead of the activity file or the CLD return).
 with snapshot as (
     select * from int_community_clients_reported
 ),
@@ -42,6 +44,10 @@ covered as (
     where q.quarter_end >= (select min(received_date) from stg_referrals)
 ),
 
+people_quarters as (
+    select distinct period from snapshot
+),
+
 referral_counts as (
     select period, locality_code, count(*) as referrals_received
     from requests where locality_code is not null group by all
@@ -56,15 +62,16 @@ final as (
         q.quarter_end,
         l.locality_code,
         l.locality_name,
-        coalesce(c.people_supported, 0) as people_supported,
-        coalesce(c.weekly_hours, 0) as weekly_hours,
-        coalesce(c.annual_cost_gbp, 0) as annual_cost_gbp,
+        if(k.period is null, null, coalesce(c.people_supported, 0)) as people_supported,
+        if(k.period is null, null, coalesce(c.weekly_hours, 0)) as weekly_hours,
+        if(k.period is null, null, coalesce(c.annual_cost_gbp, 0)) as annual_cost_gbp,
         case when v.period is not null then coalesce(r.referrals_received, 0) end as referrals_received
     from ref_quarter as q
     cross join dim_locality as l
     left join clients as c on c.period = q.period and c.locality_code = l.locality_code
     left join referral_counts as r on r.period = q.period and r.locality_code = l.locality_code
     left join covered as v on v.period = q.period
+    left join people_quarters as k on k.period = q.period
 )
 
 select * from final
