@@ -42,9 +42,13 @@ build: demo
 run: build
 	$(ASC) serve
 
+# Two workers, each given whole test files (--dist loadfile): a module's fixtures (a council's warehouse, a served
+# dashboard) are built once, on one worker. TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
+
 test: install chromium axe
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check .
