@@ -52,6 +52,29 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     return quarters_between(last.plus(-(REPORTING_QUARTERS - 1)), last)
 
 
+# Sources whose figures are snapshots at a quarter's end (or counts over the quarter) taken from a file with no
+# reporting period of its own. A file loaded before a quarter ended cannot say who was in support, or on the
+# register, at its end: counted from it, everyone in it would still be there. int_source_quarters keeps the quarters
+# that ended before the source's latest load.
+SNAPSHOT_SOURCES = ("activity", "pa_register")
+
+
+def write_source_loads(con: duckdb.DuckDBPyConnection) -> None:
+    """``ref_source_load``: the day each snapshot source's rows were last loaded (null: no load recorded)."""
+    days = [
+        con.sql(
+            f"select max(loaded_at)::date from load_log where source = ? "
+            f"and load_id in (select load_id from raw_{source})",
+            params=[source],
+        ).fetchall()[0][0]
+        for source in SNAPSHOT_SOURCES
+    ]
+    frame = pl.DataFrame(
+        {"source": list(SNAPSHOT_SOURCES), "loaded_on": days}, schema={"source": pl.String, "loaded_on": pl.Date}
+    )
+    write_table(con, "ref_source_load", frame)
+
+
 def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Quarter]:
     ensure_raw_cld(con)  # a store from before any CLD load: the CLD models then read an empty table
     quarters = reporting_quarters(con, settings)
@@ -66,6 +89,7 @@ def write_reference_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -
         }
     )
     write_table(con, "ref_quarter", ref_quarter)
+    write_source_loads(con)
 
     council = settings.council
     dim_locality = pl.DataFrame(

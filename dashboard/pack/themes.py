@@ -11,6 +11,7 @@ from __future__ import annotations
 from dashboard.pack.content import Note, Paragraph, Scope, Section
 from dashboard.present.direct_payments import direct_payments as dp_theme
 from dashboard.present.direct_payments import dp_quarter
+from dashboard.present.workforce import pa_quarter
 from dashboard.present.workforce import workforce as workforce_theme
 
 
@@ -44,6 +45,11 @@ def direct_payments(scope: Scope) -> Section:
 def workforce(scope: Scope) -> Section:
     theme = workforce_theme(scope.wh, scope.code, scope.period, scope.area)
     section = Section("workforce", "Workforce: Personal Assistants and micro-enterprises", scope.line)
+    if theme is None:
+        section.add(Paragraph(pa_quarter(scope.wh, scope.period).note, emphasis=True))
+        return section
+    if theme.lag:
+        section.add(Paragraph(theme.lag, emphasis=True))
     if theme.verdict:
         section.add(theme.verdict)
     section.add(

@@ -7,7 +7,7 @@ registry: small ones are hidden, with what rests on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -16,10 +16,12 @@ from dashboard.formatting import count, pct, points
 from dashboard.present.blocks import Chart, Heading, Metric, Note, Paragraph, SpcView, Table
 from dashboard.present.direct_payments import Judged, judged
 from dashboard.present.disclosure import HIDDEN, Disclosure, left_out_words
+from dashboard.present.shown_quarter import ShownQuarter, shown_quarter
 from dashboard.queries import Warehouse
 from pipelines.registry import measure_registry
 
 PA_COUNTS = ["active_pas", "active_pas_year_before", "pas_on_payroll", "dp_recipients"]
+PA_REGISTER_BEHIND = "the Personal Assistant register loaded was taken before it ended"
 PA_RATES = {"growth_pct": ["active_pas", "active_pas_year_before"], "pas_per_100_dp": ["active_pas", "dp_recipients"]}
 
 
@@ -42,6 +44,7 @@ class Workforce:
     cme_sentence: Paragraph | None
     cme_chart: Chart
     disclosure_note: Note
+    lag: str = ""  # why the figures are for an earlier quarter than the one chosen (ShownQuarter.note); '' if not
 
 
 def _rules(disclosure: Disclosure, personal: bool) -> Disclosure:
@@ -91,8 +94,21 @@ def _payroll(now: dict, area: str, period: str, disclosure: Disclosure) -> Parag
     return Paragraph(text + ".")
 
 
-def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
-    """The Workforce page and the pack's workforce theme for one area and quarter."""
+def pa_quarter(wh: Warehouse, period: str) -> ShownQuarter:
+    """The chosen quarter, or the latest before it with Personal Assistant figures, and the sentence saying so."""
+    return shown_quarter(wh.pa_workforce(), period, "Personal Assistant figures", PA_REGISTER_BEHIND)
+
+
+def workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce | None:
+    """The Workforce page and the pack's workforce theme for one area and quarter (or the latest before it with
+    figures: ``pa_quarter``); None if no quarter up to it has any."""
+    quarter = pa_quarter(wh, period)
+    if quarter.shown is None:
+        return None
+    return replace(_workforce(wh, code, quarter.shown, area), lag=quarter.note)
+
+
+def _workforce(wh: Warehouse, code: str, period: str, area: str) -> Workforce:
     cfg = wh.settings
     county = cfg.council.code
     disclosure = Disclosure(cfg.suppression_threshold)

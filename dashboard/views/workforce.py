@@ -7,7 +7,7 @@ which the committee pack lays out too.
 import streamlit as st
 
 from dashboard.present.missing_sources import missing_sources
-from dashboard.present.workforce import workforce
+from dashboard.present.workforce import pa_quarter, workforce
 from dashboard.shell import per_build
 from dashboard.shell.about import about_measures, wanted_measure
 from dashboard.shell.components import plain, show, show_metrics, show_missing
@@ -21,6 +21,11 @@ page = per_build(workforce, code, quarter, locality_name(code))
 
 st.title("Workforce")
 show_missing(per_build(missing_sources, "workforce"), "workforce")
+if page is None:  # no quarter up to the one chosen has Personal Assistant figures
+    st.info(plain(per_build(pa_quarter, quarter).note))
+    st.stop()
+if page.lag:
+    st.info(plain(page.lag))
 st.caption(plain(page.scope))
 about_measures("workforce", code, quarter, locality_name(code))
 # The headline figures and the verdict above the tabs: every tab reads against them.

@@ -20,12 +20,12 @@ from tests.conftest import app_config, write_test_config
 from tests.unit.test_cld_ingest import R2_ROWS, SPACED, write_csv
 
 BEHIND = (
-    "No direct payment figures for 2025/26 Q1 are loaded yet: no return loaded has anyone in long-term community "
+    "No direct payment figures for 2025/26 Q1 are loaded yet: no file loaded has anyone in long-term community "
     "support at its end. The figures shown are for 2024/25 Q4, the latest quarter that has them."
 )
 NONE_YET = "No direct payment figures are loaded for 2023/24 Q4 or any quarter before it."
 DEMAND_BEHIND = (
-    "No demand figures for 2025/26 Q1 are loaded yet: no return loaded has anyone in long-term community support at "
+    "No demand figures for 2025/26 Q1 are loaded yet: no file loaded has anyone in long-term community support at "
     "its end. The figures shown are for 2024/25 Q4, the latest quarter that has them."
 )
 DP_TABS = ("Over time", "Districts", "Comparators", "Support and ISFs", "By group")
@@ -53,11 +53,24 @@ def kpis_ahead(tmp_path_factory):
             ["contract_id", "provider", "period", "kpi_code", "numerator", "denominator", "value", "comment"],
             ["DPSS-01", "Fenside Direct Payment Support CIC", "2025/26 Q1", "dpss_active_cases", "", "", "40", ""],
         ])  # fmt: skip
+    write_pa_register(inbox / "pa_register.csv")
     results = ingest_paths([inbox], settings)
-    assert [r.rows_loaded for r in results if r.source != "cld"] == [1, 1]
+    assert [r.rows_loaded for r in results if r.source != "cld"] == [1, 1, 40]
+    with duckdb.connect(str(settings.path("ingest_store"))) as store:  # as a council would: early in the next quarter
+        store.sql("update load_log set loaded_at = timestamptz '2025-04-10 09:00:00+00' where source = 'pa_register'")
     build_warehouse(settings)
     with app_config(config):
         yield settings
+
+
+def write_pa_register(path) -> None:
+    """40 Personal Assistants, 37 of them on the register on 31 March 2025: 20 in Cambridge from 2023, 20 in Fenland
+    from June 2024 (the last joining on 31 March 2025), of whom 3 left in February 2025."""
+    rows = [[f"PA{i:02}", "E07000008", "2023-01-01", "", "true"] for i in range(20)]
+    rows += [[f"PA{i:02}", "E07000010", "2024-06-01", "2025-02-01" if i < 23 else "", "true"] for i in range(20, 39)]
+    rows.append(["PA39", "E07000010", "2025-03-31", "", "false"])
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([["pa_id", "locality_code", "registered_date", "left_date", "on_payroll"], *rows])
 
 
 def infos(at) -> list[str]:
@@ -142,6 +155,34 @@ def test_a_quarter_with_no_one_in_support_is_left_out_of_the_demand_history_and_
     assert ("people_supported",) not in history and ("dp_recipients",) not in history
     base = warehouse_rows(kpis_ahead, "select distinct period, sum(people_supported) over () from mart_demand_base")
     assert base == [("2024/25 Q4", 1)]  # the people DP uptake counts in that quarter
+
+
+PA_BEHIND = (
+    "No Personal Assistant figures for 2025/26 Q1 are loaded yet: the Personal Assistant register loaded was taken "
+    "before it ended. The figures shown are for 2024/25 Q4, the latest quarter that has them."
+)
+
+
+def test_a_register_loaded_before_a_quarter_ended_gives_no_figures_for_its_end(kpis_ahead):
+    """Loaded on 10 April 2025, the register cannot say who was on it on 30 June: counted from it, all 37 PAs would
+    still be there and none would have joined. The page, its headline tile and the pack show 2024/25 Q4 instead."""
+    county = kpis_ahead.council.code
+    assert warehouse_rows(kpis_ahead, "select count(*) from mart_pa_workforce where period = '2025/26 Q1'") == [(0,)]
+    active = "select active_pas from mart_pa_workforce where period = '2024/25 Q4' and locality_code = ?"
+    assert warehouse_rows(kpis_ahead, active, county) == [(37,)]
+    at = run_page("workforce.py", period="2025/26 Q1")
+    assert PA_BEHIND in infos(at)
+    assert (at.metric[0].label, at.metric[0].value) == ("Active PAs, 2024/25 Q4", "37")
+    assert at.caption[0].value.startswith("Cambridgeshire (all), 2024/25 Q4.")
+
+    from dashboard.pack import build_pack
+
+    section = next(s for s in build_pack(Warehouse(kpis_ahead)).sections if s.key == "workforce")
+    assert section.blocks[0].text == PA_BEHIND
+    # The year to 2024/25 Q4: Cambridge's 20 PAs a year before, 37 at its end.
+    assert section.blocks[1].text.startswith(
+        "Active Personal Assistants (PAs) in Cambridgeshire (all) grew 85.0% on a year before, from 20 to 37:"
+    )
 
 
 def warehouse_rows(settings, sql: str, *params) -> list[tuple]:

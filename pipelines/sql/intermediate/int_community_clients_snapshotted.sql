@@ -1,9 +1,10 @@
 -- Grain: one row per quarter x person aged 18+ in long-term community support at the quarter's end, with
 -- their age on that date.
 -- A person with several active episodes (home care and day care, say) counts once; they are a DP
--- recipient if any active community episode is taken as a direct payment or part direct payment.
+-- recipient if any active community episode is taken as a direct payment or part direct payment. Only quarters
+-- that ended before the activity file was loaded (int_source_quarters).
 with quarters as (
-    select period, quarter_end from ref_quarter
+    select period, quarter_end from int_source_quarters where source = 'activity'
 ),
 
 community_episodes as (

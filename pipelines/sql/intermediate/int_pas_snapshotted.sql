@@ -1,6 +1,7 @@
--- Grain: one row per quarter x Personal Assistant active on the register at the quarter's end.
+-- Grain: one row per quarter x Personal Assistant active on the register at the quarter's end, for the quarters
+-- that ended before the register was loaded (int_source_quarters).
 with quarters as (
-    select period, quarter_end from ref_quarter
+    select period, quarter_end from int_source_quarters where source = 'pa_register'
 ),
 
 pas as (

@@ -1,6 +1,7 @@
 -- Grain: one row per quarter x locality, plus the county. Active PAs on the register at quarter end,
 -- PAs on payroll, growth on the same quarter a year earlier against the target growth, and PAs per
--- 100 DP recipients (the rural gap shows here).
+-- 100 DP recipients (the rural gap shows here), for the quarters that ended before the register was loaded
+-- (int_source_quarters).
 with pas as (
     select * from int_pas_snapshotted
 ),
@@ -27,7 +28,8 @@ dp_counts as (
 
 grid as (
     select q.period, q.quarter_end, q.sort_key, l.locality_code, l.locality_name
-    from ref_quarter as q cross join dim_locality as l
+    from int_source_quarters as q cross join dim_locality as l
+    where q.source = 'pa_register'
 ),
 
 joined as (
