@@ -53,10 +53,10 @@ def reporting_quarters(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
 
 
 # Sources whose figures are snapshots at a quarter's end (or counts over the quarter) taken from a file with no
-# reporting period of its own. A file loaded before a quarter ended cannot say who was in support, or on the
-# register, at its end: counted from it, everyone in it would still be there. int_source_quarters keeps the quarters
+# reporting period of its own. A file loaded before a quarter ended cannot say who was in support, on the register
+# or waiting at its end: counted from it, everyone in it would still be there. int_source_quarters keeps the quarters
 # that ended before the source's latest load.
-SNAPSHOT_SOURCES = ("activity", "pa_register")
+SNAPSHOT_SOURCES = ("activity", "pa_register", "referrals")
 
 
 def write_source_loads(con: duckdb.DuckDBPyConnection) -> None:

@@ -71,6 +71,24 @@ def test_reporting_quarters_end_with_the_latest_complete_quarter(con):
     assert periods[-1] == "2024/25 Q4" and periods[0] == "2020/21 Q1" and len(periods) == 20
 
 
+def test_a_quarter_not_over_when_the_activity_file_was_loaded_has_no_snapshot(con):
+    """Loaded during 31 March 2025, the file cannot say who was in support at that day's end: counted from it,
+    everyone in it would still be there. 2024/25 Q4 gets no DP uptake and no new ISFs; the quarters before do."""
+    con.sql(
+        "insert into load_log values (1, 'activity', 'activity.csv', 'x', 9, 9, 0, 'loaded', '', false, "
+        "timestamptz '2025-03-31 10:00:00+00')"
+    )
+    write_reference_tables(con, Settings())
+    run_models(con)
+    assert con.sql("select max(period) from ref_quarter").fetchall() == [("2024/25 Q4",)]
+    for mart in ("mart_dp_uptake", "mart_isf_starts", "mart_cme_capacity"):
+        assert con.sql(f"select max(period) from {mart}").fetchall() == [("2024/25 Q3",)], mart
+    assert con.sql(
+        "select dp_recipients, community_clients from mart_dp_uptake where period = '2024/25 Q3' and locality_code = ?",
+        params=[FENLAND],
+    ).fetchall() == [(2, 3)]  # e, g and h; g and h on a direct payment (f is 17)
+
+
 def test_checks_pass_on_consistent_data(con):
     assert "mart_dp_uptake_county_is_sum" in run_checks(con)
 

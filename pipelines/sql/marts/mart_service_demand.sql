@@ -40,8 +40,8 @@ requests as (
 covered as (
     select period from cld_quarters
     union
-    select q.period from ref_quarter as q
-    where q.quarter_end >= (select min(received_date) from stg_referrals)
+    select q.period from int_source_quarters as q  -- quarters that ended before the referrals file was loaded
+    where q.source = 'referrals' and q.quarter_end >= (select min(received_date) from stg_referrals)
 ),
 
 people_quarters as (

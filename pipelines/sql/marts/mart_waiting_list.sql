@@ -15,10 +15,11 @@ cld as (
 ),
 
 referral_quarters as (
-    -- quarters from the first referral the file holds, CLD's quarters left out
+    -- quarters from the first referral the file holds to the last that ended before it was loaded, CLD's left out
     select q.period
-    from ref_quarter as q
-    where q.quarter_end >= (select min(received_date) from stg_referrals)
+    from int_source_quarters as q
+    where q.source = 'referrals'
+        and q.quarter_end >= (select min(received_date) from stg_referrals)
         and q.period not in (select period from cld_quarters)
 ),
 
