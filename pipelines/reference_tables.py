@@ -63,7 +63,7 @@ def write_source_loads(con: duckdb.DuckDBPyConnection) -> None:
     """``ref_source_load``: the day each snapshot source's rows were last loaded (null: no load recorded)."""
     days = [
         con.sql(
-            f"select max(loaded_at)::date from load_log where source = ? "
+            "select max(loaded_at)::date from load_log where source = ? "
             f"and load_id in (select load_id from raw_{source})",
             params=[source],
         ).fetchall()[0][0]
